@@ -1,0 +1,3 @@
+module github.com/xbcheck/xbcheck
+
+go 1.26.0
