@@ -1,0 +1,114 @@
+package faults
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Fault names one deliberate bug.
+type Fault string
+
+// Data-plane faults; [All] describes each one.
+const (
+	SkipSANCheck       Fault = "skip-san-check"
+	SkipChainCheck     Fault = "skip-chain-check"
+	NoSNI              Fault = "no-sni"
+	WrongSNI           Fault = "wrong-sni"
+	FirstCAOnly        Fault = "first-ca-only"
+	PlaintextWhenMTLS  Fault = "plaintext-when-mtls"
+	NoClientCert       Fault = "no-client-cert"
+	FollowRebind       Fault = "follow-rebind"
+	CheckAtResolveOnly Fault = "check-at-resolve-only"
+	H2WhenHTTP11       Fault = "h2-when-http11"
+	NoH2C              Fault = "no-h2c"
+	PassClientHost     Fault = "pass-client-host"
+	CacheDNSForever    Fault = "cache-dns-forever"
+)
+
+// Controller faults; [All] describes each one.
+const (
+	AcceptIPLiteral             Fault = "accept-ip-literal"
+	IgnoreClusterDomain         Fault = "ignore-cluster-domain"
+	StaleObservedGeneration     Fault = "stale-observed-generation"
+	NoXBackendStatus            Fault = "no-xbackend-status"
+	KeepStaleParents            Fault = "keep-stale-parents"
+	WrongReasonOnMissingBackend Fault = "wrong-reason-on-missing-backend"
+)
+
+// Info describes a fault in one line: what breaks, and the real bug it imitates.
+type Info struct {
+	Name        Fault
+	Description string
+}
+
+var all = []Info{
+	{SkipSANCheck, "verifies the chain but not the name (hostname or subjectAltNames): the implementations that skip the name check when subjectAltNames is empty"},
+	{SkipChainCheck, "accepts any server certificate chain (InsecureSkipVerify): the classic disabled-verification bug"},
+	{NoSNI, "sends no SNI in the ClientHello: proxies that dial the resolved IP and forget the server name"},
+	{WrongSNI, "sends the externalHostname as SNI instead of tls.validation.hostname: the Host-versus-SNI mix-up"},
+	{FirstCAOnly, "trusts only the first caCertificateRefs entry: implementations that read refs[0] and drop the rest"},
+	{PlaintextWhenMTLS, "sends plaintext HTTP when tls.mode is ClientAndServer: implementations without mTLS support failing open"},
+	{NoClientCert, "does not present the client certificate in ClientAndServer mode: the Secret is read but never wired into the handshake"},
+	{FollowRebind, "turns the egress guardrail off, so DNS answers of loopback, link-local or pod addresses are dialled: DNS rebinding (CVE-2021-25740 shape)"},
+	{CheckAtResolveOnly, "checks the addresses of one lookup, then dials by name and resolves again unchecked: the time-of-check/time-of-use rebinding bug"},
+	{H2WhenHTTP11, "offers and uses h2 by ALPN although the protocol is HTTP11: transports that enable HTTP/2 globally"},
+	{NoH2C, "speaks HTTP/1.1 over cleartext when the protocol is H2C: implementations that ignore the prior-knowledge protocol"},
+	{PassClientHost, "forwards the client's Host header instead of the externalHostname: the pass-through default of many proxies"},
+	{CacheDNSForever, "keeps the first DNS answer for the life of the process, ignoring the TTL: resolvers cached at start-up"},
+	{AcceptIPLiteral, "accepts an IP literal as externalHostname although the API forbids it: trusting admission that lets 10.0.0.1 through"},
+	{IgnoreClusterDomain, "accepts hostnames under the cluster domain and short in-cluster names: treating external names like Services"},
+	{StaleObservedGeneration, "writes status with the generation first seen, not the current one: status computed from a cached object"},
+	{NoXBackendStatus, "never writes XBackend status.parents: implementations that only route"},
+	{KeepStaleParents, "leaves a Gateway's status.parents entry after no route of it refers to the XBackend: no cleanup on unreference"},
+	{WrongReasonOnMissingBackend, "reports a missing XBackend with reason InvalidKind instead of BackendNotFound: reason strings mixed up"},
+}
+
+// All returns every fault with its one-line description, in a stable order.
+func All() []Info { return slices.Clone(all) }
+
+// Set is a set of enabled faults. The zero Set enables none.
+type Set map[Fault]bool
+
+// Has reports whether f is enabled.
+func (s Set) Has(f Fault) bool { return s[f] }
+
+// String lists the enabled faults, sorted and comma-separated, in the form Parse reads.
+func (s Set) String() string {
+	names := make([]string, 0, len(s))
+	for f, on := range s {
+		if on {
+			names = append(names, string(f))
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
+}
+
+// Parse reads a comma-separated list of fault names; blanks are ignored.
+func Parse(list string) (Set, error) {
+	set := Set{}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !known(Fault(name)) {
+			return nil, fmt.Errorf("unknown fault %q: use one or more of %s", name, validNames())
+		}
+		set[Fault(name)] = true
+	}
+	return set, nil
+}
+
+func known(f Fault) bool {
+	return slices.ContainsFunc(all, func(i Info) bool { return i.Name == f })
+}
+
+func validNames() string {
+	names := make([]string, len(all))
+	for i, info := range all {
+		names[i] = string(info.Name)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,69 @@
+package faults
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	set, err := Parse(" skip-san-check, ,follow-rebind,skip-san-check")
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if !set.Has(SkipSANCheck) || !set.Has(FollowRebind) || set.Has(NoSNI) {
+		t.Errorf("Parse gave %v, want skip-san-check and follow-rebind only", set)
+	}
+	if got, want := set.String(), "follow-rebind,skip-san-check"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	set, err := Parse("")
+	if err != nil || len(set) != 0 || set.String() != "" {
+		t.Errorf("Parse(\"\") = %v, %v; want an empty set", set, err)
+	}
+}
+
+func TestParseUnknownNamesItAndTheValidOnes(t *testing.T) {
+	_, err := Parse("no-sni,skip-everything")
+	if err == nil {
+		t.Fatal("Parse accepted skip-everything")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, `"skip-everything"`) {
+		t.Errorf("error %q must be one line naming the unknown fault", msg)
+	}
+	for _, info := range All() {
+		if !strings.Contains(msg, string(info.Name)) {
+			t.Errorf("error %q does not list valid fault %s", msg, info.Name)
+		}
+	}
+}
+
+func TestStringRoundTrips(t *testing.T) {
+	every := Set{}
+	for _, info := range All() {
+		every[info.Name] = true
+	}
+	back, err := Parse(every.String())
+	if err != nil || len(back) != len(every) {
+		t.Fatalf("Parse(String()) = %v, %v; want all %d faults", back, err, len(every))
+	}
+}
+
+func TestAllAreDescribedInOneLine(t *testing.T) {
+	seen := map[Fault]bool{}
+	for _, info := range All() {
+		if seen[info.Name] {
+			t.Errorf("fault %s listed twice", info.Name)
+		}
+		seen[info.Name] = true
+		if info.Description == "" || strings.Contains(info.Description, "\n") {
+			t.Errorf("fault %s: description %q must be one non-empty line", info.Name, info.Description)
+		}
+	}
+	if len(seen) < 15 {
+		t.Errorf("%d faults, the issue asks for at least 15", len(seen))
+	}
+}
