@@ -54,7 +54,7 @@ var all = []Info{
 	{CheckAtResolveOnly, "checks the addresses of one lookup, then dials by name and resolves again unchecked: the time-of-check/time-of-use rebinding bug"},
 	{H2WhenHTTP11, "offers and uses h2 by ALPN although the protocol is HTTP11: transports that enable HTTP/2 globally"},
 	{NoH2C, "speaks HTTP/1.1 over cleartext when the protocol is H2C: implementations that ignore the prior-knowledge protocol"},
-	{PassClientHost, "forwards the client's Host header instead of the externalHostname: the pass-through default of many proxies"},
+	{PassClientHost, "forwards the client's Host header unchanged, ignoring the externalHostname and the URLRewrite hostname: proxies that pass Host through"},
 	{CacheDNSForever, "keeps the first DNS answer for the life of the process, ignoring the TTL: resolvers cached at start-up"},
 	{AcceptIPLiteral, "accepts an IP literal as externalHostname although the API forbids it: trusting admission that lets 10.0.0.1 through"},
 	{IgnoreClusterDomain, "accepts hostnames under the cluster domain and short in-cluster names: treating external names like Services"},

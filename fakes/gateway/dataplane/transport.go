@@ -1,0 +1,130 @@
+package dataplane
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
+)
+
+// Options configures a Transport. The zero value of every field but Resolver is valid.
+type Options struct {
+	// Resolver resolves the XBackend hostname, normally DNS{Server: the rogue DNS}.
+	Resolver Resolver
+	// Guardrail vets every address before and while it is dialled; the zero
+	// Policy denies every internal range.
+	Guardrail guardrail.Policy
+	// Faults breaks the data plane on purpose, for mutation testing.
+	Faults faults.Set
+	// DialTimeout bounds the TCP connect and the TLS handshake; zero means 5s.
+	DialTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.DialTimeout == 0 {
+		o.DialTimeout = 5 * time.Second
+	}
+	return o
+}
+
+// Transport sends requests to one XBackend: it sets the request's scheme and
+// host itself, so nothing a caller does can send cleartext to a TLS backend.
+type Transport struct {
+	backend Backend
+	faults  faults.Set
+	scheme  string
+	http    *http.Transport
+}
+
+// NewTransport validates b and builds its transport: guarded dialling, the
+// TLS mode and validation, and the protocol.
+func NewTransport(b Backend, o Options) (*Transport, error) {
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Resolver == nil {
+		return nil, errors.New("dataplane: Options.Resolver is nil: give the DNS server that resolves XBackend hostnames")
+	}
+	o = o.withDefaults()
+	d := newDialer(o.Resolver, o)
+	ht := &http.Transport{
+		DialContext:         d.DialContext,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	var protocols http.Protocols
+	t := &Transport{backend: b, faults: o.Faults, scheme: "http", http: ht}
+	useTLS := b.usesTLS() && !(b.TLS.Mode == TLSModeClientAndServer && o.Faults.Has(faults.PlaintextWhenMTLS))
+	if useTLS {
+		cfg, err := clientTLSConfig(b, o.Faults)
+		if err != nil {
+			return nil, fmt.Errorf("xbackend %s: %w", b.Name, err)
+		}
+		t.scheme = "https"
+		ht.DialTLSContext = tlsDialer{dial: d.DialContext, cfg: cfg, timeout: o.DialTimeout,
+			requireH2: b.Protocol == ProtocolHTTP2}.DialTLSContext
+		for _, p := range cfg.NextProtos {
+			switch p {
+			case "h2":
+				protocols.SetHTTP2(true)
+			case "http/1.1":
+				protocols.SetHTTP1(true)
+			}
+		}
+	} else if b.Protocol == ProtocolH2C && !o.Faults.Has(faults.NoH2C) {
+		protocols.SetUnencryptedHTTP2(true)
+	} else {
+		protocols.SetHTTP1(true)
+	}
+	ht.Protocols = &protocols
+	return t, nil
+}
+
+// RoundTrip sends req to the XBackend's hostname and port, whatever req.URL says.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	out := req.WithContext(req.Context())
+	u := *req.URL
+	u.Scheme = t.scheme
+	u.Host = net.JoinHostPort(t.backend.Hostname, strconv.Itoa(t.backend.Port))
+	out.URL = &u
+	return t.http.RoundTrip(out)
+}
+
+// CloseIdleConnections closes idle connections, so the next request dials
+// (and resolves) again.
+func (t *Transport) CloseIdleConnections() { t.http.CloseIdleConnections() }
+
+// tlsDialer does the handshake itself, so the SNI and ALPN sent are exactly
+// those of the config (http.Transport would fill in an empty ServerName).
+type tlsDialer struct {
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+	cfg       *tls.Config
+	timeout   time.Duration
+	requireH2 bool
+}
+
+func (d tlsDialer) DialTLSContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	raw, err := d.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	conn := tls.Client(raw, d.cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("TLS handshake with %s (%s): %w", addr, raw.RemoteAddr(), err)
+	}
+	if got := conn.ConnectionState().NegotiatedProtocol; d.requireH2 && got != "h2" {
+		conn.Close()
+		return nil, fmt.Errorf("TLS with %s (%s): server negotiated ALPN %q, not h2: protocol HTTP2 needs an HTTP/2 server", addr, raw.RemoteAddr(), got)
+	}
+	return conn, nil
+}
