@@ -139,7 +139,8 @@ func echo(w http.ResponseWriter, r *http.Request) {
 
 // upstream is a test server on a loopback address.
 type upstream struct {
-	addr netip.AddrPort
+	addr     netip.AddrPort
+	accepted atomic.Int64 // TCP connections accepted, counted before any handshake
 }
 
 // startUpstream serves h on ip:port (port 0: any) with TLS when cfg is not
@@ -150,7 +151,13 @@ func startUpstream(t *testing.T, ip string, port int, cfg *tls.Config, protocols
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: h, TLSConfig: cfg, Protocols: &protocols, ErrorLog: log.New(io.Discard, "", 0)}
+	u := &upstream{addr: netip.MustParseAddrPort(l.Addr().String())}
+	srv := &http.Server{Handler: h, TLSConfig: cfg, Protocols: &protocols, ErrorLog: log.New(io.Discard, "", 0),
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				u.accepted.Add(1)
+			}
+		}}
 	go func() {
 		if cfg != nil {
 			srv.ServeTLS(l, "", "")
@@ -159,7 +166,7 @@ func startUpstream(t *testing.T, ip string, port int, cfg *tls.Config, protocols
 		}
 	}()
 	t.Cleanup(func() { srv.Close() })
-	return &upstream{addr: netip.MustParseAddrPort(l.Addr().String())}, nil
+	return u, nil
 }
 
 func mustStartUpstream(t *testing.T, cfg *tls.Config, protocols http.Protocols) *upstream {
@@ -179,7 +186,8 @@ func protocols(h1, h2, h2c bool) http.Protocols {
 	return p
 }
 
-// fakeResolver answers from a script: call n gets script[n], the last one repeats.
+// fakeResolver answers from a script: call n gets script[n], the last one
+// repeats; a nil entry is a SERVFAIL.
 type fakeResolver struct {
 	mu     sync.Mutex
 	script [][]Answer
@@ -201,7 +209,11 @@ func (f *fakeResolver) Resolve(context.Context, string) ([]Answer, error) {
 	if len(f.script) == 0 {
 		return nil, errors.New("fake resolver: no answers scripted")
 	}
-	return f.script[min(f.calls, len(f.script))-1], nil
+	answers := f.script[min(f.calls, len(f.script))-1]
+	if answers == nil {
+		return nil, errors.New("fake resolver: SERVFAIL")
+	}
+	return answers, nil
 }
 
 func (f *fakeResolver) Calls() int {
