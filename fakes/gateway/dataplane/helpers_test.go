@@ -40,7 +40,7 @@ var serial atomic.Int64
 
 func nextSerial() *big.Int { return big.NewInt(serial.Add(1)) }
 
-func newCA(t *testing.T, name string) *testCA {
+func newCA(t testing.TB, name string) *testCA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -75,7 +75,7 @@ type leafSpec struct {
 	expired  bool
 }
 
-func (ca *testCA) leaf(t *testing.T, s leafSpec) tls.Certificate {
+func (ca *testCA) leaf(t testing.TB, s leafSpec) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -145,7 +145,7 @@ type upstream struct {
 
 // startUpstream serves h on ip:port (port 0: any) with TLS when cfg is not
 // nil, speaking the given protocols.
-func startUpstream(t *testing.T, ip string, port int, cfg *tls.Config, protocols http.Protocols, h http.Handler) (*upstream, error) {
+func startUpstream(t testing.TB, ip string, port int, cfg *tls.Config, protocols http.Protocols, h http.Handler) (*upstream, error) {
 	t.Helper()
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
@@ -169,7 +169,7 @@ func startUpstream(t *testing.T, ip string, port int, cfg *tls.Config, protocols
 	return u, nil
 }
 
-func mustStartUpstream(t *testing.T, cfg *tls.Config, protocols http.Protocols) *upstream {
+func mustStartUpstream(t testing.TB, cfg *tls.Config, protocols http.Protocols) *upstream {
 	t.Helper()
 	u, err := startUpstream(t, "127.0.0.1", 0, cfg, protocols, http.HandlerFunc(echo))
 	if err != nil {
