@@ -26,9 +26,7 @@ func NewProxy(t *Transport, rewriteHost string) *Proxy {
 	rp := &httputil.ReverseProxy{
 		Transport: t,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			// The Transport sets scheme and host; these make the outgoing URL honest in logs.
-			pr.Out.URL.Scheme = t.scheme
-			pr.Out.URL.Host = t.backend.Hostname
+			// The Transport sets the URL's scheme and host; the Host header is ours.
 			if !passClientHost {
 				pr.Out.Host = host
 			}

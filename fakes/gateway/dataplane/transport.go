@@ -87,7 +87,8 @@ func NewTransport(b Backend, o Options) (*Transport, error) {
 	return t, nil
 }
 
-// RoundTrip sends req to the XBackend's hostname and port, whatever req.URL says.
+// RoundTrip sends req to the XBackend's hostname and port, whatever req.URL
+// says. The Host header stays req.Host: [Proxy] applies the Host policy.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.WithContext(req.Context())
 	u := *req.URL

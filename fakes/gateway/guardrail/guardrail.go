@@ -17,6 +17,7 @@ func deny(prefix, what string) deniedRange {
 }
 
 // Most specific first: the first match names the range in the error.
+// TEST-NET ranges are absent on purpose: the sandbox's simulated internet and Gateway address.
 var deniedV4 = []deniedRange{
 	deny("0.0.0.0/32", "unspecified"),
 	deny("0.0.0.0/8", `"this network"`),
