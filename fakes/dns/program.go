@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,8 +41,10 @@ type Step struct {
 }
 
 // Program says which Step answers each query for one (name, type). It is plain data
-// so that it can travel as JSON; build it with Static, Sequence, RoundRobin, Random,
-// Window or WindowUntil.
+// so that it can travel as JSON (durations as nanoseconds, instants as RFC 3339);
+// build it with Static, Sequence, RoundRobin, Random, Window or WindowUntil.
+// Every query counts toward After and the round-robin turn, a TCP retry after a
+// truncated UDP answer included.
 type Program struct {
 	Kind  Kind          `json:"kind"`
 	Steps []Step        `json:"steps"`
@@ -124,6 +127,7 @@ func install(p Program, zone string, now time.Time) (*installed, error) {
 	case p.Kind == KindWindow && (p.For > 0) == !p.Until.IsZero():
 		return nil, errors.New("a window program needs exactly one of for (a positive duration) or until (an instant)")
 	}
+	p.Steps = slices.Clone(p.Steps) // the caller may reuse its slice
 	in := &installed{program: p, since: now}
 	if p.Kind == KindRandom {
 		in.generator = rand.New(rand.NewPCG(uint64(p.Seed), uint64(p.Seed)))
