@@ -70,7 +70,7 @@ func (s *Server) handle(raw []byte, peer, transport string) (reply []byte, delay
 	q.Rcode = rcodeString(m.Rcode)
 	packed, err := m.Pack()
 	if err != nil {
-		// Keep the client from waiting: a bare SERVFAIL with its ID and question.
+		// Keep the client from waiting: a header-only SERVFAIL with its ID.
 		q.Error = "reply could not be packed: " + err.Error()
 		q.Answers, q.Rcode = nil, rcodeString(mdns.RcodeServerFailure)
 		packed = bareReply(raw, mdns.RcodeServerFailure)

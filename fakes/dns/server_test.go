@@ -309,6 +309,16 @@ func TestResponseCodes(t *testing.T) {
 	}
 }
 
+func TestOtherOpcodesAreNotImplemented(t *testing.T) {
+	s := start(t, Config{})
+	m := question("xbcheck.test.", mdns.TypeSOA)
+	m.Opcode = mdns.OpcodeNotify
+	r := exchange(t, s, UDP, m)
+	if r.Rcode != mdns.RcodeNotImplemented || r.Opcode != mdns.OpcodeNotify {
+		t.Fatalf("NOTIFY got %s with opcode %s, want NOTIMP echoing the opcode", mdns.RcodeToString[r.Rcode], mdns.OpcodeToString[r.Opcode])
+	}
+}
+
 func TestTruncationFallsBackToTCP(t *testing.T) {
 	var many []string
 	for i := range 60 {
