@@ -1,0 +1,231 @@
+package control
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	mdns "github.com/miekg/dns"
+	"sigs.k8s.io/yaml"
+
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+)
+
+// Config describes the fakes one standalone process runs. It is read from YAML or
+// JSON (LoadConfig, ParseConfig); the zero value is valid: a DNS server and the
+// control API on 127.0.0.1, free ports, no upstream and no canary.
+type Config struct {
+	Control   ControlConfig    `json:"control"`
+	PKI       PKIConfig        `json:"pki"`
+	DNS       DNSConfig        `json:"dns"`
+	Upstreams []UpstreamConfig `json:"upstreams,omitempty"`
+	Canaries  []CanaryConfig   `json:"canaries,omitempty"`
+}
+
+// ControlConfig says where the control API listens.
+type ControlConfig struct {
+	Addr string `json:"addr,omitempty"` // host:port; default DefaultControlAddr
+}
+
+// PKIConfig names the certificates the process makes at start. The CA signs every
+// upstream certificate (but UntrustedCA ones) and verifies client certificates of
+// ClientCertRequired upstreams; the client certificate is one it signed.
+type PKIConfig struct {
+	CACommonName     string `json:"caCommonName,omitempty"`     // default "xbcheck fakes CA"
+	ClientCommonName string `json:"clientCommonName,omitempty"` // default "xbcheck gateway client"
+}
+
+// DNSConfig says where the rogue DNS server listens and for which zone.
+type DNSConfig struct {
+	Zone string `json:"zone,omitempty"` // default "xbcheck.test."
+	Addr string `json:"addr,omitempty"` // host:port for UDP and TCP; default "127.0.0.1:0"
+}
+
+// UpstreamConfig is one fake upstream; see upstream.Config for the meaning of each field.
+type UpstreamConfig struct {
+	Role      string              `json:"role"`
+	Addr      string              `json:"addr,omitempty"` // default "127.0.0.1:0"
+	Hostname  string              `json:"hostname,omitempty"`
+	TLS       upstream.TLSMode    `json:"tls,omitempty"`       // default None
+	Protocols []upstream.Protocol `json:"protocols,omitempty"` // "HTTP/1.1", "HTTP/2", "h2c"
+	URIs      []string            `json:"uris,omitempty"`      // extra URI SANs, e.g. spiffe://xbcheck.test/api
+}
+
+// CanaryConfig is one canary and the addresses it listens on.
+type CanaryConfig struct {
+	Name  string   `json:"name"`
+	Addrs []string `json:"addrs"`
+}
+
+// Defaults of Config.
+const (
+	DefaultControlAddr      = "127.0.0.1:0"
+	DefaultCACommonName     = "xbcheck fakes CA"
+	DefaultClientCommonName = "xbcheck gateway client"
+)
+
+// LoadConfig reads and validates a YAML or JSON config file.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("fakes config: %v; give the path of a YAML or JSON file", err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// ParseConfig decodes YAML or JSON (JSON is YAML), refusing unknown fields, and
+// validates the result.
+func ParseConfig(data []byte) (Config, error) {
+	var cfg Config
+	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+		return Config{}, fmt.Errorf("fakes config: %s; fix the file (fields: control, pki, dns, upstreams, canaries)", oneLine(err))
+	}
+	return cfg, cfg.Validate()
+}
+
+// oneLine drops the decoders' nested prefixes and joins lines, so the message fits one line.
+func oneLine(err error) string {
+	msg := err.Error()
+	for _, prefix := range []string{"error converting YAML to JSON: ", "error unmarshaling JSON: ", "while decoding JSON: ", "json: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// Validate reports the first mistake in cfg, naming its place in the file; fixing it
+// reveals the next, so every message stays one line.
+func (cfg Config) Validate() error {
+	if msg := checkAddr(cfg.Control.Addr); msg != "" {
+		return invalid("control.addr", "%s", msg)
+	}
+	if z := cfg.DNS.Zone; z != "" {
+		if _, ok := mdns.IsDomainName(z); !ok || z == "." {
+			return invalid("dns.zone", "%q is not a domain name; use a zone such as xbcheck.test.", z)
+		}
+	}
+	if msg := checkAddr(cfg.DNS.Addr); msg != "" {
+		return invalid("dns.addr", "%s", msg)
+	}
+	roles := map[string]bool{}
+	for i, u := range cfg.Upstreams {
+		at := fmt.Sprintf("upstreams[%d]", i)
+		if roles[u.Role] {
+			return invalid(at+".role", "%q is used twice; give every upstream a unique role", u.Role)
+		}
+		roles[u.Role] = true
+		if err := u.validate(at); err != nil {
+			return err
+		}
+	}
+	names := map[string]bool{}
+	for i, c := range cfg.Canaries {
+		at := fmt.Sprintf("canaries[%d]", i)
+		switch {
+		case c.Name == "":
+			return invalid(at+".name", "empty; give every canary a unique name, such as metadata")
+		case names[c.Name]:
+			return invalid(at+".name", "%q is used twice; give every canary a unique name", c.Name)
+		case len(c.Addrs) == 0:
+			return invalid(at+".addrs", "empty; list the host:port addresses the canary listens on")
+		}
+		names[c.Name] = true
+		for j, addr := range c.Addrs {
+			if addr == "" {
+				return invalid(fmt.Sprintf("%s.addrs[%d]", at, j), "empty; write a host:port such as 127.0.0.2:80")
+			}
+			if msg := checkAddr(addr); msg != "" {
+				return invalid(fmt.Sprintf("%s.addrs[%d]", at, j), "%s", msg)
+			}
+		}
+	}
+	return nil
+}
+
+func (u UpstreamConfig) validate(at string) error {
+	if u.Role == "" {
+		return invalid(at+".role", "empty; give every upstream a unique role, such as api")
+	}
+	if msg := checkAddr(u.Addr); msg != "" {
+		return invalid(at+".addr", "%s", msg)
+	}
+	if u.TLS != "" && !slices.Contains(tlsModes, u.TLS) {
+		return invalid(at+".tls", "%q is not a TLS mode; use one of %s", u.TLS, joinQuoted(tlsModes))
+	}
+	tlsOn := u.TLS != "" && u.TLS != upstream.TLSNone
+	if tlsOn && u.Hostname == "" {
+		return invalid(at+".hostname", "empty, but TLS mode %s puts it in the certificate; give the name clients ask for", u.TLS)
+	}
+	for j, p := range u.Protocols {
+		switch {
+		case !slices.Contains(protocols, p):
+			return invalid(fmt.Sprintf("%s.protocols[%d]", at, j), "%q is not a protocol; use one of %s", p, joinQuoted(protocols))
+		case p == upstream.HTTP2 && !tlsOn:
+			return invalid(fmt.Sprintf("%s.protocols[%d]", at, j), "%s is negotiated by ALPN and needs TLS; set tls or use %s", p, upstream.H2C)
+		}
+	}
+	for j, raw := range u.URIs {
+		if parsed, err := url.Parse(raw); err != nil || parsed.Scheme == "" {
+			return invalid(fmt.Sprintf("%s.uris[%d]", at, j), "%q is not an absolute URI; write one such as spiffe://xbcheck.test/api", raw)
+		}
+	}
+	return nil
+}
+
+func invalid(at, format string, args ...any) error {
+	return fmt.Errorf("fakes config: %s: %s", at, fmt.Sprintf(format, args...))
+}
+
+var (
+	tlsModes = []upstream.TLSMode{upstream.TLSNone, upstream.TLSValid, upstream.TLSWrongSAN,
+		upstream.TLSUntrustedCA, upstream.TLSExpired, upstream.TLSClientCertRequired}
+	protocols = []upstream.Protocol{upstream.HTTP1, upstream.HTTP2, upstream.H2C}
+)
+
+// checkAddr says what is wrong with a host:port to listen on, or returns "" (also for
+// an empty one, which means the default).
+func checkAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("%q is not host:port; write one such as 127.0.0.1:8443 (port 0 picks a free one)", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Sprintf("%q has port %q; use a number from 0 to 65535", addr, port)
+	}
+	if host != "" && net.ParseIP(host) == nil {
+		return fmt.Sprintf("%q has host %q; use an IP address of this host (or none for all)", addr, host)
+	}
+	return ""
+}
+
+func joinQuoted[T ~string](values []T) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(string(v))
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// withDefaults fills the defaults of every field left empty.
+func (cfg Config) withDefaults() Config {
+	if cfg.Control.Addr == "" {
+		cfg.Control.Addr = DefaultControlAddr
+	}
+	if cfg.PKI.CACommonName == "" {
+		cfg.PKI.CACommonName = DefaultCACommonName
+	}
+	if cfg.PKI.ClientCommonName == "" {
+		cfg.PKI.ClientCommonName = DefaultClientCommonName
+	}
+	return cfg
+}
