@@ -185,8 +185,12 @@ var operations = []operation{
 			func(f Fakes) error {
 				return f.SetProgram(ctx, "api.xbcheck.test.", mdns.TypeA, dns.Static(dns.Records(0, "A not-an-address")))
 			},
-			func(f Fakes) error { return f.SetProgram(ctx, "api.example.com.", mdns.TypeA, dns.Static(dns.NXDomain())) },
-			func(f Fakes) error { return f.SetProgram(ctx, "api.xbcheck.test.", mdns.TypeA, dns.Program{Kind: "sometimes"}) },
+			func(f Fakes) error {
+				return f.SetProgram(ctx, "api.example.com.", mdns.TypeA, dns.Static(dns.NXDomain()))
+			},
+			func(f Fakes) error {
+				return f.SetProgram(ctx, "api.xbcheck.test.", mdns.TypeA, dns.Program{Kind: "sometimes"})
+			},
 		} {
 			err, otherErr := call(f), call(other)
 			var invalid *InvalidError

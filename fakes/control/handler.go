@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"reflect"
 	"strings"
+	"time"
 
 	mdns "github.com/miekg/dns"
 
@@ -139,15 +141,22 @@ func decodeProgram(body io.Reader) (dns.Program, error) {
 	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var instant *time.ParseError
 	switch {
 	case err == nil:
 		return p, nil
 	case errors.Is(err, io.EOF):
 		return p, &InvalidError{Reason: "the body is empty; send a DNS program as JSON, e.g. {\"kind\":\"static\",\"steps\":[{\"answers\":[\"A 203.0.113.10\"]}]}"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return p, &InvalidError{Reason: "the body is not JSON (it ends too early); send a whole DNS program as JSON"}
 	case errors.As(err, &syntax):
 		return p, &InvalidError{Reason: fmt.Sprintf("the body is not JSON (%v at byte %d); send a DNS program as JSON", syntax, syntax.Offset)}
+	case errors.As(err, &typ) && typ.Type == reflect.TypeFor[time.Duration]():
+		return p, &InvalidError{Field: typ.Field, Reason: fmt.Sprintf("JSON %s cannot be a duration; write whole nanoseconds, e.g. 5000000000 for 5s", typ.Value)}
 	case errors.As(err, &typ):
 		return p, &InvalidError{Field: typ.Field, Reason: fmt.Sprintf("JSON %s cannot be a %s; see the fields of dns.Program and dns.Step", typ.Value, typ.Type)}
+	case errors.As(err, &instant): // the only instant of a program
+		return p, &InvalidError{Field: "until", Reason: fmt.Sprintf("%q is not an RFC 3339 instant; write one such as 2030-01-02T15:04:05Z", instant.Value)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		return p, &InvalidError{Field: field, Reason: "no such field in a DNS program; use kind, steps, after, seed, for, until, and in steps answers, ttl, rcode, delay, drop, truncate"}

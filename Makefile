@@ -1,0 +1,27 @@
+# xbcheck: `make test` is what CI runs (.ci/run); `make run` is the main job.
+GO ?= go
+# The go.mod toolchain line must never trigger a toolchain download.
+export GOTOOLCHAIN := local
+
+PKGS := ./...
+
+.PHONY: test run setup fmt-check vet unit
+
+## test: format check, vet, then every test including the suite against the reference gateway
+test: fmt-check vet setup
+	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+
+## run: the conformance suite against the reference gateway on the embedded control plane
+run:
+	$(GO) run ./cmd/xbcheck
+
+## setup: build (once) or locate kube-apiserver and etcd, so tests never build them twice in parallel
+setup:
+	$(GO) run ./cmd/xbcheck setup
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)

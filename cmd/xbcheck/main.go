@@ -1,0 +1,46 @@
+// Command xbcheck certifies Gateway API XBackend implementations.
+//
+// With no subcommand it runs the conformance suite (`xbcheck run`).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+// Exit codes: 0 passed, 1 a MUST spec failed or the run broke, 2 bad input.
+const (
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCommand().ExecuteContext(ctx)
+	stop()
+	if err == nil {
+		return
+	}
+	var exit exitError
+	if errors.As(err, &exit) {
+		os.Exit(exit.code)
+	}
+	fmt.Fprintln(os.Stderr, "xbcheck: "+err.Error())
+	var usage runner.UsageError
+	if errors.As(err, &usage) {
+		os.Exit(exitUsage)
+	}
+	os.Exit(exitFailed)
+}
+
+// exitError ends the program with a code and no further message (the
+// command already said why).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }

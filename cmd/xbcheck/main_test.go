@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+func execute(args ...string) (string, error) {
+	root := newRootCommand()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+// Bad input must end as a UsageError (exit 2) whose one line says what to do.
+func TestBadInputIsAUsageError(t *testing.T) {
+	noCRD := t.TempDir()
+	if err := os.WriteFile(filepath.Join(noCRD, "x.yaml"), []byte("kind: ConfigMap\napiVersion: v1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"unknown flag":        {[]string{"--bogus"}, "see `xbcheck --help`"},
+		"missing kubeconfig":  {[]string{"--kubeconfig", filepath.Join(t.TempDir(), "nope")}, "cannot read --kubeconfig"},
+		"crds without xback":  {[]string{"--crds", noCRD}, "no XBackend CRD"},
+		"unknown label":       {[]string{"--label-filter", "MUST && Nope"}, `unknown label "Nope"`},
+		"dry run bad filter":  {[]string{"run", "--dry-run", "--label-filter", "(("}, "Syntax Error"},
+		"clean without place": {[]string{"clean"}, "clean needs --kubeconfig"},
+		"extra argument":      {[]string{"run", "now"}, "unknown command"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := execute(tc.args...)
+			var usage runner.UsageError
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error containing %q, got %v", tc.want, err)
+			}
+			if !errors.As(err, &usage) {
+				t.Fatalf("want a usage error (exit 2), got %T: %v", err, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error must be one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestDryRunListsSpecsWithoutACluster(t *testing.T) {
+	out, err := execute("--dry-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 14 {
+		t.Fatalf("dry run listed %d specs, want at least the 14 of group A:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		f := strings.Split(l, "\t")
+		if len(f) != 3 || f[0] == "" || (f[1] != "MUST" && f[1] != "SHOULD" && f[1] != "OBSERVE") || !strings.HasPrefix(f[2], "ResourceBackend") {
+			t.Fatalf("line %q is not <ShortName>\\t<LEVEL>\\t<feature>", l)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+func newRunCommand() *cobra.Command {
+	var opts runner.Options
+	var dryRun bool
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Run the XBackend conformance suite (the default)",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.Out = c.OutOrStdout()
+			sc, rc := ginkgo.GinkgoConfiguration()
+			rc.NoColor = !term.IsTerminal(int(os.Stdout.Fd()))
+			// Filtered-out specs would print an "S" each; skips with a
+			// reason get xbcheck's own progress line.
+			rc.SilenceSkips = true
+			opts.SuiteConfig, opts.ReporterConfig = &sc, &rc
+			if dryRun {
+				return printDryRun(c, opts)
+			}
+			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
+			if err != nil {
+				return err
+			}
+			for _, e := range summary.HarnessErrors {
+				fmt.Fprintln(opts.Out, "harness error: "+e)
+			}
+			fmt.Fprintf(opts.Out, "suite time: %s\n", summary.Duration.Round(10e6))
+			fmt.Fprintln(opts.Out, summary.ClosingLine())
+			if c.Context().Err() != nil {
+				return exitError{code: 130}
+			}
+			if !summary.OK() {
+				return exitError{code: exitFailed}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "use the cluster of this kubeconfig instead of the embedded control plane")
+	f.StringVar(&opts.CRDDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of the pinned gateway-api module)")
+	f.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter over levels, features and ShortNames, e.g. 'MUST && !AdmissionRejectsPortZero'")
+	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")
+	f.StringVar(&opts.JUnitReport, "junit-report", "", "write a JUnit XML report to this file")
+	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
+	return c
+}
+
+func printDryRun(c *cobra.Command, opts runner.Options) error {
+	specs, err := runner.Preview(opts)
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		fmt.Fprintf(c.OutOrStdout(), "%s\t%s\t%s\n", s.ShortName, s.Level, s.Feature)
+	}
+	return nil
+}
+
+// ginkgoT lets RunSpecs run outside `go test`: the verdict comes from the
+// report, not from this.
+type ginkgoT struct{}
+
+func (ginkgoT) Fail() {}

@@ -1,0 +1,186 @@
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+
+	"github.com/xbcheck/xbcheck/internal/binaries"
+	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/suites"
+)
+
+// Options is everything a run needs. The zero value runs the whole suite on
+// the embedded control plane.
+type Options struct {
+	// Kubeconfig selects an existing cluster; empty starts envtest.
+	Kubeconfig string
+	// CRDDir overrides the CRD folder of the pinned gateway-api module.
+	CRDDir string
+	// LabelFilter and Focus are Ginkgo's filters.
+	LabelFilter string
+	Focus       []string
+	// JUnitReport, when set, is where Ginkgo writes JUnit XML.
+	JUnitReport string
+	// Out receives progress; default os.Stdout.
+	Out io.Writer
+	// Ginkgo's suite and reporter configuration to start from; default
+	// ginkgo.GinkgoConfiguration() (so `go test -ginkgo.*` flags apply).
+	SuiteConfig    *types.SuiteConfig
+	ReporterConfig *types.ReporterConfig
+}
+
+// UsageError is bad input from the user: the CLI exits 2 on it.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+func (o *Options) defaults() {
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.SuiteConfig == nil || o.ReporterConfig == nil {
+		sc, rc := ginkgo.GinkgoConfiguration()
+		if o.SuiteConfig == nil {
+			o.SuiteConfig = &sc
+		}
+		if o.ReporterConfig == nil {
+			o.ReporterConfig = &rc
+		}
+	}
+}
+
+// ginkgoConfig overlays the options on Ginkgo's configuration.
+func (o *Options) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
+	sc, rc := *o.SuiteConfig, *o.ReporterConfig
+	if o.LabelFilter != "" {
+		sc.LabelFilter = o.LabelFilter
+	}
+	if len(o.Focus) > 0 {
+		sc.FocusStrings = append(sc.FocusStrings, o.Focus...)
+	}
+	if o.JUnitReport != "" {
+		rc.JUnitReport = o.JUnitReport
+	}
+	return sc, rc
+}
+
+// Run validates the options, starts the control plane, runs the selected
+// specs and stops everything it started, also when ctx is cancelled.
+func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, error) {
+	opts.defaults()
+	sc, rc := opts.ginkgoConfig()
+	if err := validateFilter(sc.LabelFilter); err != nil {
+		return Summary{}, err
+	}
+	c, bundle, err := startCluster(ctx, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer func() {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "xbcheck: stopping the control plane: %v\n", err)
+		}
+	}()
+	if ctx.Err() != nil {
+		return Summary{}, ctx.Err()
+	}
+	fmt.Fprintf(opts.Out, "control plane: %s %s (CRDs %s %s)\n", c.Provider, c.ServerVersion, bundle.BundleVersion, bundle.Channel)
+
+	var report ginkgo.Report
+	suites.Configure(suites.Config{
+		Kubeconfig: c.Kubeconfig,
+		RunID:      newRunID(),
+		Progress:   opts.Out,
+		OnReport:   func(r ginkgo.Report) { report = r },
+	})
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	formatter.ColorableStdOut = quietDenoter{opts.Out}
+	start := time.Now()
+	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
+	s := Summarize(report)
+	s.Duration = time.Since(start)
+	return s, nil
+}
+
+// startCluster brings up the control plane the options ask for.
+func startCluster(ctx context.Context, opts Options) (*cluster.Cluster, *crds.Bundle, error) {
+	if opts.Kubeconfig != "" {
+		c, err := cluster.Connect(ctx, opts.Kubeconfig)
+		if err != nil {
+			return nil, nil, UsageError{err}
+		}
+		return c, &crds.Bundle{}, nil
+	}
+	bundle, err := loadCRDs(ctx, opts.CRDDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: opts.Out})
+	if err != nil {
+		return nil, nil, err
+	}
+	started := time.Now()
+	c, err := cluster.StartEnvtest(ctx, cluster.EnvtestOptions{Binaries: set, CRDs: bundle})
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(opts.Out, "embedded control plane up in %s\n", time.Since(started).Round(10*time.Millisecond))
+	return c, bundle, nil
+}
+
+func loadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
+	if dir != "" {
+		b, err := crds.Load(dir)
+		if err != nil {
+			return nil, UsageError{err}
+		}
+		return b, nil
+	}
+	dir, err := crds.ModuleDir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return crds.Load(dir)
+}
+
+func newRunID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 5)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.New("no randomness for a run id: " + err.Error()))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// quietDenoter drops the "•" Ginkgo's default reporter prints for each
+// passed spec: xbcheck prints a full progress line per spec instead, and
+// the dots would only break those lines apart. Everything else Ginkgo
+// prints (failures, the suite summary) passes through.
+type quietDenoter struct{ w io.Writer }
+
+func (q quietDenoter) Write(p []byte) (int, error) {
+	if ansi.ReplaceAllString(string(p), "") == "•" {
+		return len(p), nil
+	}
+	return q.w.Write(p)
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
