@@ -1,0 +1,38 @@
+// Package controller is the control plane of the reference gateway:
+// controller-runtime reconcilers for GatewayClass, Gateway, HTTPRoute and
+// XBackend, and the glue that programs the data plane
+// (fakes/gateway/dataplane) from them.
+//
+//	c := controller.New(controller.Options{
+//		Addresses: []netip.Addr{netip.MustParseAddr("127.0.2.1")},
+//		DataPlane: dataplane.Options{Resolver: dataplane.DNS{Server: dnsAddr}},
+//	})
+//	if err := c.SetupWithManager(mgr); err != nil { ... }
+//	// run mgr; after it stopped:
+//	c.Close()
+//
+// Every reconciler decides from a [World], a snapshot of the cache, with pure
+// functions that the unit tests call directly: [World.Resolve] (a backendRef:
+// XBackend, or InvalidKind, RefNotPermitted, BackendNotFound),
+// [World.Attach] (a parentRef: the listeners it binds to), [Translator]
+// (an XBackend and its ConfigMaps and Secret: a dataplane.Backend, or the
+// [Refusal] reported as Accepted=False), [XBackendParents] and
+// [RouteParents] (status.parents, other controllers' entries untouched).
+//
+// A Service backendRef is InvalidKind: the reference gateway implements
+// XBackend only. A not-Accepted XBackend gets no transport, so its requests
+// get 500 and nothing is sent. Each Gateway gets its own address from the
+// pool ([Addresses]) and one http.Server per listener port there
+// ([Listeners]); HTTP listeners only (others are UnsupportedProtocol). The
+// routing [Table] looks XBackends up per request, so a transport rebuilt
+// because a CA ConfigMap was created or rotated is used at once.
+//
+// Status is written with merge patches guarded by resourceVersion, never a
+// typed Update: the typed XBackend always serialises tls.validation, whose
+// empty hostname the CRD rejects.
+//
+// The controller faults of fakes/gateway/faults act here: accept-ip-literal
+// and ignore-cluster-domain in [Translator], wrong-reason-on-missing-backend
+// in [RouteStatus], stale-observed-generation, no-xbackend-status and
+// keep-stale-parents in the XBackend reconciler.
+package controller

@@ -1,0 +1,185 @@
+package controller
+
+import (
+	"crypto/tls"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+)
+
+// Reasons of the XBackend Accepted condition. XBackend v1alpha1 defines no
+// reasons of its own, so these reuse the API's policy and reference reasons.
+const (
+	ReasonAccepted               = gatewayv1.PolicyReasonAccepted
+	ReasonInvalid                = gatewayv1.PolicyReasonInvalid // hostname or spec the gateway refuses
+	ReasonUnsupportedProtocol    = gatewayv1.PolicyConditionReason(gatewayv1.RouteReasonUnsupportedProtocol)
+	ReasonNoValidCACertificate   = gatewayv1.BackendTLSPolicyReasonNoValidCACertificate
+	ReasonInvalidKind            = gatewayv1.BackendTLSPolicyReasonInvalidKind
+	ReasonInvalidClientCertRef   = gatewayv1.PolicyConditionReason(gatewayv1.GatewayReasonInvalidClientCertificateRef)
+	ReasonClientCertNotPermitted = gatewayv1.PolicyConditionReason(gatewayv1.GatewayReasonRefNotPermitted)
+)
+
+// ConditionAccepted is the one condition of an XBackend status.parents entry.
+const ConditionAccepted = gatewayv1.PolicyConditionAccepted
+
+// CAKey is the ConfigMap key that holds a caCertificateRefs bundle.
+const CAKey = "ca.crt"
+
+// Refusal is why an XBackend is not Accepted: it gets no transport.
+type Refusal struct {
+	Reason  gatewayv1.PolicyConditionReason
+	Message string
+}
+
+func refuse(reason gatewayv1.PolicyConditionReason, format string, args ...any) *Refusal {
+	return &Refusal{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// References holds the objects an XBackend refers to, read from its own
+// namespace by name; a missing name means the object does not exist.
+type References struct {
+	ConfigMaps map[string]*corev1.ConfigMap
+	Secrets    map[string]*corev1.Secret
+}
+
+// Translator turns XBackends into data-plane Backends, refusing what the
+// reference gateway must not serve.
+type Translator struct {
+	ClusterDomain string
+	Faults        faults.Set // accept-ip-literal and ignore-cluster-domain act here
+}
+
+// Translate returns the Backend for xb, or why xb is refused.
+func (t Translator) Translate(xb *xv1alpha1.XBackend, refs References) (dataplane.Backend, *Refusal) {
+	spec := xb.Spec
+	b := dataplane.Backend{Name: xb.Namespace + "/" + xb.Name, Port: int(spec.Port.Port)}
+	if spec.Type != xv1alpha1.BackendTypeExternalHostname || spec.ExternalHostname == nil {
+		return b, refuse(ReasonInvalid, "type %q is not supported: use ExternalHostname with externalHostname.hostname", spec.Type)
+	}
+	b.Hostname = string(spec.ExternalHostname.Hostname)
+	if r := t.checkHostname(b.Hostname); r != nil {
+		return b, r
+	}
+	if spec.Protocol != nil {
+		switch p := *spec.Protocol; p {
+		case xv1alpha1.BackendProtocolHTTP, xv1alpha1.BackendProtocolHTTP11,
+			xv1alpha1.BackendProtocolHTTP2, xv1alpha1.BackendProtocolH2C:
+			b.Protocol = dataplane.Protocol(p)
+		default:
+			return b, refuse(ReasonUnsupportedProtocol, "protocol %s is not supported by the reference gateway: use HTTP, HTTP11, HTTP2 or H2C", p)
+		}
+	}
+	if spec.TLS != nil {
+		var r *Refusal
+		if b.TLS, r = translateTLS(xb, b.Hostname, refs); r != nil {
+			return b, r
+		}
+	}
+	if err := b.Validate(); err != nil {
+		reason := ReasonInvalid
+		if b.Protocol == dataplane.ProtocolH2C || b.Protocol == dataplane.ProtocolHTTP2 {
+			reason = ReasonUnsupportedProtocol // H2C with TLS, HTTP2 without
+		}
+		return b, refuse(reason, "%v", err)
+	}
+	return b, nil
+}
+
+func (t Translator) checkHostname(host string) *Refusal {
+	if ipLiteral(host) && !t.Faults.Has(faults.AcceptIPLiteral) {
+		return refuse(ReasonInvalid, "externalHostname %q is an IP address, which XBackend does not allow: use a DNS name", host)
+	}
+	domain := t.ClusterDomain
+	if domain == "" {
+		domain = DefaultClusterDomain
+	}
+	if why := inClusterName(host, domain); why != "" && !t.Faults.Has(faults.IgnoreClusterDomain) {
+		return refuse(ReasonInvalid, "externalHostname %q is not external: %s; use a Service backendRef for in-cluster targets", host, why)
+	}
+	return nil
+}
+
+func translateTLS(xb *xv1alpha1.XBackend, hostname string, refs References) (*dataplane.TLS, *Refusal) {
+	spec := xb.Spec.TLS
+	out := &dataplane.TLS{Mode: dataplane.TLSMode(spec.Mode)}
+	if spec.Mode == xv1alpha1.BackendTLSModeNone {
+		return out, nil
+	}
+	v := spec.Validation
+	if v.Hostname == "" {
+		// No validation block (the typed struct reads it as empty): verify
+		// against the system roots and the externalHostname, never skip.
+		out.SNI, out.SystemRoots = hostname, true
+	} else {
+		out.SNI = string(v.Hostname)
+		if v.WellKnownCACertificates != nil {
+			if *v.WellKnownCACertificates != gatewayv1.WellKnownCACertificatesSystem {
+				return nil, refuse(ReasonInvalid, "wellKnownCACertificates %q is not supported: use System or caCertificateRefs", *v.WellKnownCACertificates)
+			}
+			out.SystemRoots = true
+		}
+		for i, ref := range v.CACertificateRefs {
+			bundle, r := caBundle(i, ref, refs)
+			if r != nil {
+				return nil, r
+			}
+			out.CACertificates = append(out.CACertificates, bundle)
+		}
+		for _, san := range v.SubjectAltNames {
+			out.SubjectAltNames = append(out.SubjectAltNames, dataplane.SAN{
+				Type: dataplane.SANType(san.Type), Hostname: string(san.Hostname), URI: string(san.URI),
+			})
+		}
+	}
+	if spec.Mode == xv1alpha1.BackendTLSModeClientAndServer {
+		cert, r := clientCertificate(xb, refs)
+		if r != nil {
+			return nil, r
+		}
+		out.ClientCertificate = cert
+	}
+	return out, nil
+}
+
+func caBundle(i int, ref gatewayv1.LocalObjectReference, refs References) ([]byte, *Refusal) {
+	if ref.Group != "" || ref.Kind != "ConfigMap" {
+		return nil, refuse(ReasonInvalidKind, "caCertificateRefs[%d] is a %s/%s: only ConfigMaps (group \"\") are supported", i, ref.Group, ref.Kind)
+	}
+	cm, ok := refs.ConfigMaps[string(ref.Name)]
+	if !ok {
+		return nil, refuse(ReasonNoValidCACertificate, "caCertificateRefs[%d]: ConfigMap %s not found: create it with the CA certificate in %s", i, ref.Name, CAKey)
+	}
+	bundle := strings.TrimSpace(cm.Data[CAKey])
+	if bundle == "" {
+		return nil, refuse(ReasonNoValidCACertificate, "caCertificateRefs[%d]: ConfigMap %s has no %s: put the PEM CA certificate there", i, ref.Name, CAKey)
+	}
+	return []byte(bundle), nil
+}
+
+func clientCertificate(xb *xv1alpha1.XBackend, refs References) (*tls.Certificate, *Refusal) {
+	ref := xb.Spec.TLS.ClientCertificateRef
+	if ref == nil {
+		return nil, refuse(ReasonInvalidClientCertRef, "tls.mode ClientAndServer without clientCertificateRef: name a kubernetes.io/tls Secret")
+	}
+	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
+		return nil, refuse(ReasonInvalidClientCertRef, "clientCertificateRef must be a Secret (group \"\")")
+	}
+	if ref.Namespace != nil && string(*ref.Namespace) != xb.Namespace {
+		return nil, refuse(ReasonClientCertNotPermitted, "clientCertificateRef Secret %s/%s is in another namespace: put the Secret in %s", *ref.Namespace, ref.Name, xb.Namespace)
+	}
+	s, ok := refs.Secrets[string(ref.Name)]
+	if !ok {
+		return nil, refuse(ReasonInvalidClientCertRef, "clientCertificateRef Secret %s not found: create it with tls.crt and tls.key", ref.Name)
+	}
+	cert, err := tls.X509KeyPair(s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey])
+	if err != nil {
+		return nil, refuse(ReasonInvalidClientCertRef, "clientCertificateRef Secret %s: %v: check tls.crt and tls.key", ref.Name, err)
+	}
+	return &cert, nil
+}

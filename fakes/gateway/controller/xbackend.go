@@ -1,0 +1,206 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+)
+
+func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
+	all := c.enqueueAll(c.allXBackends)
+	return ctrl.NewControllerManagedBy(mgr).Named("xbackend").
+		For(&xv1alpha1.XBackend{}).
+		Watches(&gatewayv1.HTTPRoute{}, all).
+		Watches(&gatewayv1.Gateway{}, all).
+		Watches(&gatewayv1.GatewayClass{}, all).
+		Watches(&gatewayv1.ReferenceGrant{}, all).
+		Watches(&corev1.ConfigMap{}, c.enqueueReferrers(configMapNames)).
+		Watches(&corev1.Secret{}, c.enqueueReferrers(secretNames)).
+		Complete(reconcile.Func(c.reconcileXBackend))
+}
+
+// configMapNames lists the ConfigMaps xb refers to (caCertificateRefs).
+func configMapNames(xb *xv1alpha1.XBackend) []string {
+	if xb.Spec.TLS == nil {
+		return nil
+	}
+	var names []string
+	for _, ref := range xb.Spec.TLS.Validation.CACertificateRefs {
+		if ref.Group == "" && ref.Kind == "ConfigMap" {
+			names = append(names, string(ref.Name))
+		}
+	}
+	return names
+}
+
+// secretNames lists the Secret of xb's clientCertificateRef, when it is in xb's namespace.
+func secretNames(xb *xv1alpha1.XBackend) []string {
+	if xb.Spec.TLS == nil || xb.Spec.TLS.ClientCertificateRef == nil {
+		return nil
+	}
+	ref := xb.Spec.TLS.ClientCertificateRef
+	if ref.Namespace != nil && string(*ref.Namespace) != xb.Namespace {
+		return nil
+	}
+	return []string{string(ref.Name)}
+}
+
+// enqueueReferrers maps a ConfigMap or Secret to the XBackends of its
+// namespace that refer to it, so a created or rotated CA is picked up.
+func (c *Controllers) enqueueReferrers(names func(*xv1alpha1.XBackend) []string) handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var l xv1alpha1.XBackendList
+		if err := c.reader.List(ctx, &l, client.InNamespace(obj.GetNamespace())); err != nil {
+			c.opts.Logger.Error(err, "listing XBackends referring to", "object", client.ObjectKeyFromObject(obj))
+			return nil
+		}
+		var out []reconcile.Request
+		for i := range l.Items {
+			if slices.Contains(names(&l.Items[i]), obj.GetName()) {
+				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+			}
+		}
+		return out
+	})
+}
+
+// reconcileXBackend rebuilds the XBackend's transport when it or its
+// references changed, and writes our status.parents entries.
+func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	w, err := c.world(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	key := req.NamespacedName
+	xb, ok := w.XBackends[key]
+	if !ok {
+		c.backends.remove(key)
+		c.firstGen.forget(key)
+		return ctrl.Result{}, nil
+	}
+	refs, fingerprint, err := c.readReferences(ctx, xb)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	b, refusal := Translator{ClusterDomain: c.opts.ClusterDomain, Faults: c.opts.Faults}.Translate(xb, refs)
+	if err := c.backends.update(key, fingerprint, b, refusal); err != nil && refusal == nil {
+		refusal = refuse(ReasonInvalid, "%v", err)
+	}
+	if c.opts.Faults.Has(faults.NoXBackendStatus) {
+		return ctrl.Result{}, nil
+	}
+	generation := xb.Generation
+	if c.opts.Faults.Has(faults.StaleObservedGeneration) {
+		generation = c.firstGen.get(key, xb)
+	}
+	accepted := condition(ConditionAccepted, true, ReasonAccepted, "accepted: "+b.Hostname+" is served", generation)
+	if refusal != nil {
+		accepted = condition(ConditionAccepted, false, refusal.Reason, refusal.Message, generation)
+	}
+	parents := XBackendParents(xb.Status.Ancestors, c.opts.ControllerName, xb.Namespace,
+		w.XBackendGateways(key), accepted, c.opts.Faults.Has(faults.KeepStaleParents))
+	if len(parents) == 0 && len(xb.Status.Ancestors) == 0 || equality.Semantic.DeepEqual(parents, xb.Status.Ancestors) {
+		return ctrl.Result{}, nil
+	}
+	return patched(c.patchXBackendParents(ctx, xb, parents))
+}
+
+// patchXBackendParents writes status.parents with a JSON merge patch
+// guarded by the resourceVersion. A typed Update cannot be used: the typed
+// XBackend always serialises tls.validation, whose empty hostname the CRD
+// rejects, for XBackends written without a validation block.
+func (c *Controllers) patchXBackendParents(ctx context.Context, xb *xv1alpha1.XBackend, parents []xv1alpha1.BackendAncestorStatus) error {
+	body, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": xb.ResourceVersion},
+		"status":   map[string]any{"parents": parents},
+	})
+	if err != nil {
+		return err
+	}
+	target := &xv1alpha1.XBackend{}
+	target.Namespace, target.Name = xb.Namespace, xb.Name
+	return c.client.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body))
+}
+
+// readReferences reads the ConfigMaps and Secret xb refers to, and a
+// fingerprint that changes whenever xb or any of them does.
+func (c *Controllers) readReferences(ctx context.Context, xb *xv1alpha1.XBackend) (References, string, error) {
+	refs := References{ConfigMaps: map[string]*corev1.ConfigMap{}, Secrets: map[string]*corev1.Secret{}}
+	var fp strings.Builder
+	fmt.Fprintf(&fp, "%s/%d", xb.UID, xb.Generation)
+	for _, name := range configMapNames(xb) {
+		var cm corev1.ConfigMap
+		version, err := c.read(ctx, types.NamespacedName{Namespace: xb.Namespace, Name: name}, &cm)
+		if err != nil {
+			return refs, "", err
+		}
+		if version != "" {
+			refs.ConfigMaps[name] = &cm
+		}
+		fmt.Fprintf(&fp, "|cm:%s@%s", name, version)
+	}
+	for _, name := range secretNames(xb) {
+		var s corev1.Secret
+		version, err := c.read(ctx, types.NamespacedName{Namespace: xb.Namespace, Name: name}, &s)
+		if err != nil {
+			return refs, "", err
+		}
+		if version != "" {
+			refs.Secrets[name] = &s
+		}
+		fmt.Fprintf(&fp, "|secret:%s@%s", name, version)
+	}
+	return refs, fp.String(), nil
+}
+
+// read gets key into obj and returns its resourceVersion, "" when it does not exist.
+func (c *Controllers) read(ctx context.Context, key types.NamespacedName, obj client.Object) (string, error) {
+	err := c.reader.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	return obj.GetResourceVersion(), err
+}
+
+// firstGenerations remembers the generation each XBackend was first seen
+// at, for the stale-observed-generation fault.
+type firstGenerations struct {
+	mu  sync.Mutex
+	gen map[types.NamespacedName]int64
+}
+
+func newFirstGenerations() *firstGenerations {
+	return &firstGenerations{gen: map[types.NamespacedName]int64{}}
+}
+
+func (f *firstGenerations) get(key types.NamespacedName, xb *xv1alpha1.XBackend) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if g, ok := f.gen[key]; ok {
+		return g
+	}
+	f.gen[key] = xb.Generation
+	return xb.Generation
+}
+
+func (f *firstGenerations) forget(key types.NamespacedName) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.gen, key)
+}
