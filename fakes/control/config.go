@@ -2,9 +2,11 @@ package control
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,9 +88,49 @@ func LoadConfig(path string) (Config, error) {
 func ParseConfig(data []byte) (Config, error) {
 	var cfg Config
 	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
-		return Config{}, fmt.Errorf("fakes config: %s; fix the file (fields: control, pki, dns, upstreams, canaries)", oneLine(err))
+		var doc any
+		if yaml.Unmarshal(data, &doc) == nil {
+			if at, fields := unknownField(doc, reflect.TypeFor[Config](), ""); at != "" {
+				return Config{}, fmt.Errorf("fakes config: %s: unknown field; use one of %s", at, strings.Join(fields, ", "))
+			}
+		}
+		return Config{}, fmt.Errorf("fakes config: %s; fix the file", oneLine(err))
 	}
 	return cfg, cfg.Validate()
+}
+
+// unknownField finds the first key of doc (a decoded YAML document) that t has no
+// field for, and returns its path and the fields t has there.
+func unknownField(doc any, t reflect.Type, at string) (string, []string) {
+	switch t.Kind() {
+	case reflect.Slice:
+		items, _ := doc.([]any)
+		for i, item := range items {
+			if path, fields := unknownField(item, t.Elem(), fmt.Sprintf("%s[%d]", at, i)); path != "" {
+				return path, fields
+			}
+		}
+	case reflect.Struct:
+		object, _ := doc.(map[string]any)
+		fields := map[string]reflect.Type{}
+		var names []string
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			fields[name] = f.Type
+			names = append(names, name)
+		}
+		for _, key := range slices.Sorted(maps.Keys(object)) {
+			path := strings.TrimPrefix(at+"."+key, ".")
+			ft, ok := fields[key]
+			if !ok {
+				return path, names
+			}
+			if path, fields := unknownField(object[key], ft, path); path != "" {
+				return path, fields
+			}
+		}
+	}
+	return "", nil
 }
 
 // oneLine drops the decoders' nested prefixes and joins lines, so the message fits one line.

@@ -23,7 +23,7 @@ type Standalone struct {
 	local    *Local
 	listener net.Listener
 	server   *http.Server
-	served   chan error // the control API's Serve result
+	served   chan error // why the control API stopped serving, unless Close stopped it
 
 	stopOnCancel func() bool
 	closeOnce    sync.Once
@@ -50,7 +50,11 @@ func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 	}
 	s.listener = l
 	s.server = &http.Server{Handler: NewHandler(s.local), ReadHeaderTimeout: 10 * time.Second}
-	go func() { s.served <- s.server.Serve(l) }()
+	go func() {
+		if err := s.server.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			s.served <- err
+		}
+	}()
 	s.stopOnCancel = context.AfterFunc(ctx, func() { _ = s.Close() })
 	return s, nil
 }
