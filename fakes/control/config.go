@@ -34,7 +34,7 @@ type ControlConfig struct {
 }
 
 // PKIConfig names the certificates the process makes at start. The CA signs every
-// upstream certificate (but UntrustedCA ones) and verifies client certificates of
+// upstream certificate except UntrustedCA ones and verifies client certificates of
 // ClientCertRequired upstreams; the client certificate is one it signed.
 type PKIConfig struct {
 	CACommonName     string `json:"caCommonName,omitempty"`     // default "xbcheck fakes CA"

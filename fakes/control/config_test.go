@@ -1,6 +1,7 @@
 package control
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -129,11 +130,28 @@ func TestLoadConfig(t *testing.T) {
 func TestStartRefusesWhatCannotListen(t *testing.T) {
 	first := startStandalone(t)
 	taken := first.Local().Canaries[0].Addrs()[0].String()
-	cfg := Config{DNS: DNSConfig{Addr: "127.0.0.1:0"}, Canaries: []CanaryConfig{{Name: "again", Addrs: []string{taken}}}}
+	dnsAddr := freeUDPAddr(t)
+	cfg := Config{DNS: DNSConfig{Addr: dnsAddr}, Canaries: []CanaryConfig{{Name: "again", Addrs: []string{taken}}}}
 	if _, err := Start(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "cannot listen on "+taken) {
 		t.Fatalf("Start with a canary on the taken %s: %v; want a cannot-listen error", taken, err)
 	}
+	again, err := net.ListenPacket("udp", dnsAddr)
+	if err != nil {
+		t.Fatalf("the DNS server started before the failure still holds %s: %v", dnsAddr, err)
+	}
+	again.Close()
 	if _, err := Start(t.Context(), Config{Canaries: []CanaryConfig{{Name: "admin"}}}); err == nil || !strings.Contains(err.Error(), "canaries[0].addrs") {
 		t.Errorf("Start with an invalid config: %v; want the validation error", err)
 	}
+}
+
+// freeUDPAddr returns a loopback address whose UDP port was free a moment ago.
+func freeUDPAddr(t *testing.T) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().String()
 }

@@ -40,13 +40,11 @@ func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 	cfg = cfg.withDefaults()
 	s := &Standalone{local: &Local{}, served: make(chan error, 1)}
 	if err := s.startFakes(ctx, cfg); err != nil {
-		s.closeFakes()
-		return nil, err
+		return nil, errors.Join(err, s.closeFakes())
 	}
 	l, err := net.Listen("tcp", cfg.Control.Addr)
 	if err != nil {
-		s.closeFakes()
-		return nil, fmt.Errorf("control API: cannot listen on %s (%v); set control.addr to a free host:port", cfg.Control.Addr, err)
+		return nil, errors.Join(fmt.Errorf("control API: cannot listen on %s (%v); set control.addr to a free host:port", cfg.Control.Addr, err), s.closeFakes())
 	}
 	s.listener = l
 	s.server = &http.Server{Handler: NewHandler(s.local), ReadHeaderTimeout: 10 * time.Second}
