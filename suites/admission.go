@@ -1,11 +1,8 @@
 package suites
 
 import (
-	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -16,14 +13,11 @@ import (
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 )
 
-//go:embed admission/*.yaml
-var admissionManifests embed.FS
-
 // Catalog group A: what the API server itself admits and rejects. These
 // specs need no implementation, only the CRDs.
 var _ = Describe("Admission", func() {
 	It("admits a valid ExternalHostname XBackend", Scenario{"AdmissionValidExternalHostname", Must, FeatureExternalHostname}.Labels(), func(ctx SpecContext) {
-		s := newSpec(ctx, "AdmissionValidExternalHostname", admissionManifests)
+		s := newSpec(ctx, "AdmissionValidExternalHostname")
 		objs := s.render("admission/valid.yaml", nil)
 		By("creating the XBackend")
 		Expect(k8sClient.Create(ctx, objs[0])).To(Succeed())
@@ -37,7 +31,7 @@ var _ = Describe("Admission", func() {
 
 	DescribeTable("rejects an externalHostname the CRD forbids",
 		func(ctx SpecContext, shortName, hostname, field, message string) {
-			s := newSpec(ctx, shortName, admissionManifests)
+			s := newSpec(ctx, shortName)
 			objs := s.render("admission/hostname.yaml", map[string]string{"Hostname": hostname})
 			By(fmt.Sprintf("creating an XBackend with hostname %q", hostname))
 			Expect(rejection(k8sClient.Create(ctx, objs[0]))).To(HaveCause(field, message),
@@ -53,7 +47,7 @@ var _ = Describe("Admission", func() {
 
 	DescribeTable("rejects a spec the CRD's rules forbid",
 		func(ctx SpecContext, shortName, file, field, message string) {
-			s := newSpec(ctx, shortName, admissionManifests)
+			s := newSpec(ctx, shortName)
 			objs := s.render("admission/"+file, nil)
 			By("creating the XBackend of " + file)
 			Expect(rejection(k8sClient.Create(ctx, objs[0]))).To(HaveCause(field, message),
@@ -81,30 +75,6 @@ func admissionEntry(shortName, input, field, message string) TableEntry {
 	return Entry(shortName, Scenario{shortName, Must, FeatureExternalHostname}.Labels(), shortName, input, field, message)
 }
 
-// spec is the per-spec state every scenario starts from: its namespace and
-// its own hostname under the test zone.
-type spec struct {
-	namespace string
-	hostname  string
-	manifests fs.FS
-}
-
-func newSpec(ctx context.Context, shortName string, manifests fs.FS) *spec {
-	ns := namespaceFor(ctx, shortName)
-	return &spec{namespace: ns, hostname: ns + "." + TestZone, manifests: manifests}
-}
-
-// render fills a manifest with the spec's namespace and hostname plus extra.
-func (s *spec) render(name string, extra map[string]string) []*unstructured.Unstructured {
-	vars := map[string]string{"Namespace": s.namespace, "Hostname": s.hostname}
-	for k, v := range extra {
-		vars[k] = v
-	}
-	objs, err := manifest.Render(s.manifests, name, vars)
-	Expect(err).NotTo(HaveOccurred())
-	return objs
-}
-
 // rejection returns the API server's validation error, failing the spec if
 // the object was admitted or refused for another reason.
 func rejection(err error) *apierrors.StatusError {
@@ -127,6 +97,3 @@ func HaveCause(field, message string) OmegaMatcher {
 		return causes
 	}, ContainElement(SatisfyAll(HavePrefix(field+": "), ContainSubstring(message))))
 }
-
-// TestZone is the DNS zone the rogue DNS server is authoritative for.
-const TestZone = "xbcheck.test"

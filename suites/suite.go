@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 )
 
 // RunLabel marks everything a run creates, so `xbcheck clean` finds it.
@@ -23,25 +25,60 @@ type Config struct {
 	// Kubeconfig is the path of the cluster's kubeconfig file.
 	Kubeconfig string
 	// RunID names this run in namespace names and the RunLabel.
-	RunID    string
-	Timeouts Timeouts
+	RunID       string
+	Timeouts    Timeouts
+	Environment Environment
 	// Progress receives one line per finished spec; nil prints nothing.
 	Progress io.Writer
 	// OnReport receives the suite's report when it ends.
 	OnReport func(Report)
 }
 
-// Timeouts bound every wait in the suite. Zero values take the defaults.
+// Timeouts bound every wait in the suite. Zero values take the defaults;
+// `--timeout NAME=DURATION` overrides one by its field name.
 type Timeouts struct {
-	// Cleanup bounds the deletion of a spec's namespace.
-	Cleanup time.Duration
-	// Request bounds one API request.
+	// GatewayReady: a Gateway becomes Programmed with an address (default 60s;
+	// raise it for cloud load balancers).
+	GatewayReady time.Duration
+	// Status: an implementation writes the expected status (default 30s).
+	Status time.Duration
+	// Traffic: requests through a Gateway start to work (default 30s).
+	Traffic time.Duration
+	// Never: how long "never happens" is watched for (default 5s).
+	Never time.Duration
+	// Request: one HTTP request through a Gateway (default 10s).
 	Request time.Duration
+	// Poll: the pause between two probes (default 250ms).
+	Poll time.Duration
+	// Cleanup: a spec's namespace is deleted (default 60s).
+	Cleanup time.Duration
 }
 
 // DefaultTimeouts returns the documented defaults.
 func DefaultTimeouts() Timeouts {
-	return Timeouts{Cleanup: 60 * time.Second, Request: 10 * time.Second}
+	return Timeouts{
+		GatewayReady: 60 * time.Second,
+		Status:       30 * time.Second,
+		Traffic:      30 * time.Second,
+		Never:        5 * time.Second,
+		Request:      10 * time.Second,
+		Poll:         250 * time.Millisecond,
+		Cleanup:      60 * time.Second,
+	}
+}
+
+// withDefaults fills every zero field from DefaultTimeouts.
+func (t Timeouts) withDefaults() Timeouts {
+	d := DefaultTimeouts()
+	for _, f := range []struct{ v, d *time.Duration }{
+		{&t.GatewayReady, &d.GatewayReady}, {&t.Status, &d.Status}, {&t.Traffic, &d.Traffic},
+		{&t.Never, &d.Never}, {&t.Request, &d.Request}, {&t.Poll, &d.Poll}, {&t.Cleanup, &d.Cleanup},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.d
+		}
+	}
+	return t
 }
 
 var (
@@ -51,13 +88,7 @@ var (
 
 // Configure sets the suite's configuration; call it before RunSpecs.
 func Configure(c Config) {
-	d := DefaultTimeouts()
-	if c.Timeouts.Cleanup == 0 {
-		c.Timeouts.Cleanup = d.Cleanup
-	}
-	if c.Timeouts.Request == 0 {
-		c.Timeouts.Request = d.Request
-	}
+	c.Timeouts = c.Timeouts.withDefaults()
 	config = c
 }
 
@@ -65,7 +96,7 @@ var _ = BeforeSuite(func() {
 	Expect(config.Kubeconfig).NotTo(BeEmpty(), "the suite was run without suites.Configure: no cluster to talk to")
 	restConfig, err := clientcmd.BuildConfigFromFlags("", config.Kubeconfig)
 	Expect(err).NotTo(HaveOccurred())
-	k8sClient, err = client.New(restConfig, client.Options{})
+	k8sClient, err = client.New(restConfig, client.Options{Scheme: manifest.Scheme()})
 	Expect(err).NotTo(HaveOccurred())
 })
 

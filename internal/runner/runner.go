@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/crds"
@@ -33,6 +34,8 @@ type Options struct {
 	Focus       []string
 	// JUnitReport, when set, is where Ginkgo writes JUnit XML.
 	JUnitReport string
+	// Faults break the reference gateway on purpose (mutation testing).
+	Faults faults.Set
 	// Out receives progress; default os.Stdout.
 	Out io.Writer
 	// Ginkgo's suite and reporter configuration to start from; default
@@ -101,12 +104,25 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	}
 	fmt.Fprintf(opts.Out, "control plane: %s %s (CRDs %s %s)\n", c.Provider, c.ServerVersion, bundle.BundleVersion, bundle.Channel)
 
+	runID := newRunID()
+	env, err := startEnvironment(ctx, c, runID, opts.Faults)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer func() {
+		if err := env.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "xbcheck: stopping the fakes and the gateway: %v\n", err)
+		}
+	}()
+	fmt.Fprintf(opts.Out, "reference gateway: GatewayClass %s; rogue DNS at %s\n", env.GatewayClass, env.DNS.Addr())
+
 	var report ginkgo.Report
 	suites.Configure(suites.Config{
-		Kubeconfig: c.Kubeconfig,
-		RunID:      newRunID(),
-		Progress:   opts.Out,
-		OnReport:   func(r ginkgo.Report) { report = r },
+		Kubeconfig:  c.Kubeconfig,
+		RunID:       runID,
+		Environment: env.Environment,
+		Progress:    opts.Out,
+		OnReport:    func(r ginkgo.Report) { report = r },
 	})
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	formatter.ColorableStdOut = quietDenoter{opts.Out}
