@@ -7,8 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
+	"time"
 
 	mdns "github.com/miekg/dns"
 	. "github.com/onsi/ginkgo/v2"
@@ -37,11 +37,17 @@ type spec struct {
 	namespace string
 	hostname  string
 	authority *pki.Authority
+	evidence  *evidence
 }
 
+// newSpec starts a spec: its namespace (removed at the end), its hostname,
+// and its evidence, written when it ends.
 func newSpec(ctx context.Context, shortName string) *spec {
 	ns := namespaceFor(ctx, shortName)
-	return &spec{shortName: shortName, namespace: ns, hostname: ns + "." + TestZone}
+	s := &spec{shortName: shortName, namespace: ns, hostname: ns + "." + TestZone, evidence: &evidence{start: time.Now()}}
+	s.evidence.dnsName(s.hostname)
+	DeferCleanup(s.recordEvidence)
+	return s
 }
 
 // vars are the placeholders of a manifest, plus extra.
@@ -68,7 +74,11 @@ func (s *spec) render(name string, extra map[string]string) []*unstructured.Unst
 // apply renders a manifest and creates every object in it. The spec's
 // namespace takes them away when it is deleted.
 func (s *spec) apply(ctx context.Context, name string, extra map[string]string) []*unstructured.Unstructured {
-	objs := s.render(name, extra)
+	text, err := manifest.Text(manifests, name, s.vars(extra))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	objs, err := manifest.Decode([]byte(text))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	s.evidence.manifest(text)
 	for _, o := range objs {
 		ExpectWithOffset(1, k8sClient.Create(ctx, o)).To(Succeed(), "create %s %s from %s", o.GetKind(), o.GetName(), name)
 	}
@@ -104,12 +114,20 @@ func (s *spec) startUpstream(ctx context.Context, cfg upstream.Config) *upstream
 	up, err := upstream.Start(context.WithoutCancel(ctx), cfg)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "start the fake upstream %s", cfg.Role)
 	DeferCleanup(up.Close)
+	s.evidence.upstream(up)
+	s.evidence.note("upstream %s (TLS %s) listening on %s", cfg.Role, cfg.TLS, up.Addr())
 	return up
 }
 
 // answer installs the DNS program that answers A queries for name.
 func (s *spec) answer(name string, p dns.Program) {
-	ExpectWithOffset(1, config.Environment.DNS.Program(mdns.Fqdn(name), mdns.TypeA, p)).To(Succeed())
+	s.answerType(name, mdns.TypeA, p)
+}
+
+// answerType installs the DNS program for (name, qtype).
+func (s *spec) answerType(name string, qtype uint16, p dns.Program) {
+	ExpectWithOffset(1, config.Environment.DNS.Program(mdns.Fqdn(name), qtype, p)).To(Succeed())
+	s.evidence.dnsName(name)
 }
 
 // resolveTo makes the spec's hostname resolve to the upstream's address.
@@ -199,9 +217,4 @@ func fromUpstream(up *upstream.Server) func(Gomega, *response) {
 		g.Expect(r.Upstream).NotTo(BeNil(), "the 200 did not come from a fake upstream: %v", r)
 		g.Expect(r.Upstream.Token).To(Equal(up.Token()), "the 200 came from another upstream (%s)", r.Upstream.Role)
 	}
-}
-
-// addrPort parses the host:port a fake listens on.
-func addrPort(ap netip.AddrPort) (string, string) {
-	return ap.Addr().String(), strconv.Itoa(int(ap.Port()))
 }

@@ -28,6 +28,8 @@ type Config struct {
 	RunID       string
 	Timeouts    Timeouts
 	Environment Environment
+	// EvidenceDir, when set, receives evidence/<ShortName>.json per spec.
+	EvidenceDir string
 	// Progress receives one line per finished spec; nil prints nothing.
 	Progress io.Writer
 	// OnReport receives the suite's report when it ends.
