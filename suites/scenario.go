@@ -26,14 +26,24 @@ var Levels = []Level{Must, Should, Observe}
 type Feature string
 
 const (
-	// FeatureResourceBackend is XBackend support as such.
+	// FeatureResourceBackend is XBackend support as such: routes to it and
+	// status on it.
 	FeatureResourceBackend Feature = "ResourceBackend"
 	// FeatureExternalHostname is the ExternalHostname backend type.
 	FeatureExternalHostname Feature = "ResourceBackendExternalHostname"
+	// FeatureTLS is tls.mode ServerOnly with validation.
+	FeatureTLS Feature = "ResourceBackendTLS"
+	// FeatureMutualTLS is tls.mode ClientAndServer.
+	FeatureMutualTLS Feature = "ResourceBackendMutualTLS"
+	// FeatureProtocol is the protocol field: HTTP, HTTP11, HTTP2, H2C.
+	FeatureProtocol Feature = "ResourceBackendProtocol"
+	// FeatureDNSRebindingProtection is refusing forbidden addresses whatever
+	// DNS answers.
+	FeatureDNSRebindingProtection Feature = "ResourceBackendDNSRebindingProtection"
 )
 
 // Features lists every feature a spec may carry.
-var Features = []Feature{FeatureResourceBackend, FeatureExternalHostname}
+var Features = []Feature{FeatureResourceBackend, FeatureExternalHostname, FeatureTLS, FeatureMutualTLS, FeatureProtocol, FeatureDNSRebindingProtection}
 
 // Scenario declares a spec: what it is called in reports, how strongly it
 // is required and which feature it belongs to.
