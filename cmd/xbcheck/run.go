@@ -8,12 +8,14 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
 func newRunCommand() *cobra.Command {
 	var opts runner.Options
 	var dryRun bool
+	var faultList string
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Run the XBackend conformance suite (the default)",
@@ -29,6 +31,11 @@ func newRunCommand() *cobra.Command {
 			if dryRun {
 				return printDryRun(c, opts)
 			}
+			fs, err := faults.Parse(faultList)
+			if err != nil {
+				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
+			}
+			opts.Faults = fs
 			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
 			if err != nil {
 				return err
@@ -53,6 +60,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter over levels, features and ShortNames, e.g. 'MUST && !AdmissionRejectsPortZero'")
 	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")
 	f.StringVar(&opts.JUnitReport, "junit-report", "", "write a JUnit XML report to this file")
+	f.StringVar(&faultList, "faults", "", "break the in-process reference gateway with these comma-separated faults; an unknown name lists the valid ones")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c
 }
