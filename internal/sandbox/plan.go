@@ -1,0 +1,52 @@
+package sandbox
+
+import "net/netip"
+
+// The address plan of the sandbox. Inside it every one of these is on the
+// sandbox's own `lo`; outside it none of them may be used (see [Guard]).
+var (
+	// Harness is where the harness, the API server and the gateway's own
+	// admin endpoint listen (a rebinding target).
+	Harness = netip.MustParseAddr("127.0.0.1")
+	// DNS is the rogue DNS server; the sandbox's /etc/resolv.conf names it.
+	DNS = netip.MustParseAddr("127.0.0.53")
+	// GatewayPool holds the Gateways' data-plane addresses
+	// (status.addresses), handed out in order from 192.0.2.10.
+	GatewayPool = Range{First: netip.MustParseAddr("192.0.2.10"), Last: netip.MustParseAddr("192.0.2.40")}
+	// Internet is the simulated internet: fake upstreams for *.xbcheck.test.
+	// Every address in it is local inside the sandbox.
+	Internet = netip.MustParsePrefix("203.0.113.0/24")
+	// MetadataV4 and MetadataV6 are canaries playing a cloud metadata service.
+	MetadataV4 = netip.MustParseAddr("169.254.169.254")
+	MetadataV6 = netip.MustParseAddr("fd00:ec2::254")
+	// PodCanary plays an in-cluster pod (the CVE-2021-25740 shape).
+	PodCanary = netip.MustParseAddr("10.244.0.10")
+)
+
+// Range is an inclusive run of addresses.
+type Range struct{ First, Last netip.Addr }
+
+// Addrs lists the addresses of r in order.
+func (r Range) Addrs() []netip.Addr {
+	var out []netip.Addr
+	for a := r.First; a.IsValid() && a.Compare(r.Last) <= 0; a = a.Next() {
+		out = append(out, a)
+	}
+	return out
+}
+
+// loopbackPrefixes are the prefixes Setup adds to the sandbox's lo, besides
+// the 127.0.0.1/8 and ::1 the kernel gives it. On a loopback device the
+// kernel makes a whole prefix local, so Internet is one entry.
+func loopbackPrefixes() []netip.Prefix {
+	ps := []netip.Prefix{netip.PrefixFrom(DNS, 32)}
+	for _, a := range GatewayPool.Addrs() {
+		ps = append(ps, netip.PrefixFrom(a, 32))
+	}
+	return append(ps,
+		netip.PrefixFrom(Internet.Addr().Next(), Internet.Bits()),
+		netip.PrefixFrom(MetadataV4, 32),
+		netip.PrefixFrom(MetadataV6, 128),
+		netip.PrefixFrom(PodCanary, 32),
+	)
+}
