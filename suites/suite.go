@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ type Config struct {
 	RunID       string
 	Timeouts    Timeouts
 	Environment Environment
+	// Features gates specs by the implementation's supported features.
+	Features FeatureSet
 	// EvidenceDir, when set, receives evidence/<ShortName>.json per spec.
 	EvidenceDir string
 	// Progress receives one line per finished spec; nil prints nothing.
@@ -118,4 +121,25 @@ func namespaceFor(ctx context.Context, shortName string) string {
 		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, ns))).To(Succeed())
 	}, NodeTimeout(config.Timeouts.Cleanup))
 	return ns.Name
+}
+
+// SetTimeout sets one timeout from NAME=DURATION, NAME being a field of
+// Timeouts in any case (e.g. "traffic=2m").
+func (t *Timeouts) SetTimeout(spec string) error {
+	name, value, ok := strings.Cut(spec, "=")
+	d, err := time.ParseDuration(value)
+	if !ok || err != nil || d <= 0 {
+		return fmt.Errorf("--timeout %q: want NAME=DURATION, e.g. Traffic=2m", spec)
+	}
+	v := reflect.ValueOf(t).Elem()
+	var names []string
+	for i := range v.NumField() {
+		field := v.Type().Field(i).Name
+		if strings.EqualFold(field, name) {
+			v.Field(i).Set(reflect.ValueOf(d))
+			return nil
+		}
+		names = append(names, field)
+	}
+	return fmt.Errorf("--timeout %q: unknown timeout %q; use one of %s", spec, name, strings.Join(names, ", "))
 }

@@ -16,6 +16,7 @@ func newRunCommand() *cobra.Command {
 	var opts runner.Options
 	var dryRun bool
 	var faultList string
+	var timeouts []string
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Run the XBackend conformance suite (the default)",
@@ -36,13 +37,16 @@ func newRunCommand() *cobra.Command {
 				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
 			}
 			opts.Faults = fs
+			for _, t := range timeouts {
+				if err := opts.Timeouts.SetTimeout(t); err != nil {
+					return runner.UsageError{Err: err}
+				}
+			}
 			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
 			if err != nil {
 				return err
 			}
-			for _, e := range summary.HarnessErrors {
-				fmt.Fprintln(opts.Out, "harness error: "+e)
-			}
+			summary.WriteTable(opts.Out)
 			fmt.Fprintf(opts.Out, "suite time: %s\n", summary.Duration.Round(10e6))
 			fmt.Fprintln(opts.Out, summary.ClosingLine())
 			if c.Context().Err() != nil {
@@ -61,6 +65,11 @@ func newRunCommand() *cobra.Command {
 	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")
 	f.StringVar(&opts.JUnitReport, "junit-report", "", "write a JUnit XML report to this file")
 	f.StringVar(&faultList, "faults", "", "break the in-process reference gateway with these comma-separated faults; an unknown name lists the valid ones")
+	f.BoolVar(&opts.Features.All, "all-features", false, "run the specs of every feature")
+	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "run only the specs of these features (default: the GatewayClass's status.supportedFeatures)")
+	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these features")
+	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION (GatewayReady, Status, Traffic, Never, Request, Poll, Cleanup); repeatable")
+	f.StringVar(&opts.ReportDir, "report-output", "_out", "folder for reports and evidence/<ShortName>.json; empty writes none")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c
 }

@@ -26,7 +26,8 @@ import (
 // environment is what surrounds the implementation under test for one run.
 type environment struct {
 	suites.Environment
-	stops []func() error
+	client client.Client
+	stops  []func() error
 }
 
 // stop releases everything in reverse order of creation.
@@ -87,6 +88,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, fs 
 	if err != nil {
 		return nil, err
 	}
+	e.client = k
 	class := &gatewayv1.GatewayClass{
 		ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-" + runID, Labels: map[string]string{suites.RunLabel: runID}},
 		Spec:       gatewayv1.GatewayClassSpec{ControllerName: controller.DefaultControllerName},

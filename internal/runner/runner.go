@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"time"
 
@@ -36,6 +37,12 @@ type Options struct {
 	JUnitReport string
 	// Faults break the reference gateway on purpose (mutation testing).
 	Faults faults.Set
+	// Features choose the features specs run for.
+	Features FeatureOptions
+	// Timeouts override the suite's defaults (zero fields keep them).
+	Timeouts suites.Timeouts
+	// ReportDir receives evidence/<ShortName>.json; empty writes none.
+	ReportDir string
 	// Out receives progress; default os.Stdout.
 	Out io.Writer
 	// Ginkgo's suite and reporter configuration to start from; default
@@ -90,6 +97,13 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	if err := validateFilter(sc.LabelFilter); err != nil {
 		return Summary{}, err
 	}
+	if err := opts.Features.validate(); err != nil {
+		return Summary{}, err
+	}
+	evidenceDir, err := makeEvidenceDir(opts.ReportDir)
+	if err != nil {
+		return Summary{}, err
+	}
 	c, bundle, err := startCluster(ctx, opts)
 	if err != nil {
 		return Summary{}, err
@@ -115,12 +129,19 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 		}
 	}()
 	fmt.Fprintf(opts.Out, "reference gateway: GatewayClass %s; rogue DNS at %s\n", env.GatewayClass, env.DNS.Addr())
+	features, err := opts.Features.resolve(ctx, env.client, env.GatewayClass)
+	if err != nil {
+		return Summary{}, err
+	}
 
 	var report ginkgo.Report
 	suites.Configure(suites.Config{
 		Kubeconfig:  c.Kubeconfig,
 		RunID:       runID,
 		Environment: env.Environment,
+		Features:    features,
+		Timeouts:    opts.Timeouts,
+		EvidenceDir: evidenceDir,
 		Progress:    opts.Out,
 		OnReport:    func(r ginkgo.Report) { report = r },
 	})
@@ -172,6 +193,18 @@ func loadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
 		return nil, err
 	}
 	return crds.Load(dir)
+}
+
+// makeEvidenceDir creates <dir>/evidence, or returns "" when dir is empty.
+func makeEvidenceDir(dir string) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	evidence := filepath.Join(dir, "evidence")
+	if err := os.MkdirAll(evidence, 0o755); err != nil {
+		return "", usagef("--report-output %s: %v; give a folder xbcheck can write", dir, err)
+	}
+	return evidence, nil
 }
 
 func newRunID() string {

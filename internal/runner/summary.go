@@ -2,7 +2,9 @@ package runner
 
 import (
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -18,6 +20,8 @@ type Result struct {
 	RunTime time.Duration
 	// Message is the failure or skip reason.
 	Message string
+	// Measurements are the OBSERVE values the spec reported.
+	Measurements []string
 }
 
 // Summary is the verdict of a run.
@@ -49,6 +53,11 @@ func Summarize(r ginkgo.Report) Summary {
 			continue
 		}
 		res := Result{Scenario: sc, State: sr.State, RunTime: sr.RunTime, Message: sr.Failure.Message}
+		for _, e := range sr.ReportEntries {
+			if e.Name == suites.MeasurementEntry {
+				res.Measurements = append(res.Measurements, e.StringRepresentation())
+			}
+		}
 		switch {
 		case sr.State == types.SpecStatePassed:
 			s.Passed++
@@ -79,4 +88,55 @@ func (s Summary) ClosingLine() string {
 func firstLine(s string) string {
 	first, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return first
+}
+
+// WriteTable prints verdicts by feature and level, the OBSERVE
+// measurements, and any harness error.
+func (s Summary) WriteTable(w io.Writer) {
+	type key struct {
+		f suites.Feature
+		l suites.Level
+	}
+	counts := map[key]*[3]int{}
+	for _, r := range s.Results {
+		k := key{r.Feature, r.Level}
+		if counts[k] == nil {
+			counts[k] = &[3]int{}
+		}
+		switch {
+		case r.State == types.SpecStatePassed:
+			counts[k][0]++
+		case r.State.Is(types.SpecStateFailureStates):
+			counts[k][1]++
+		default:
+			counts[k][2]++
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nFEATURE\tLEVEL\tPASSED\tFAILED\tSKIPPED")
+	for _, f := range suites.Features {
+		for _, l := range suites.Levels {
+			if c := counts[key{f, l}]; c != nil {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", f, l, c[0], c[1], c[2])
+			}
+		}
+	}
+	tw.Flush()
+	var measured []Result
+	for _, r := range s.Results {
+		if len(r.Measurements) > 0 {
+			measured = append(measured, r)
+		}
+	}
+	if len(measured) > 0 {
+		fmt.Fprintln(w, "\nOBSERVE measurements:")
+		for _, r := range measured {
+			for _, m := range r.Measurements {
+				fmt.Fprintf(w, "  %s: %s\n", r.ShortName, m)
+			}
+		}
+	}
+	for _, e := range s.HarnessErrors {
+		fmt.Fprintln(w, "harness error: "+e)
+	}
 }

@@ -36,7 +36,11 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 	"HTTPRouteQueryParamMatching",
 	"ReferenceGrant",
 	"ResourceBackend",
+	"ResourceBackendDNSRebindingProtection",
 	"ResourceBackendExternalHostname",
+	"ResourceBackendMutualTLS",
+	"ResourceBackendProtocol",
+	"ResourceBackendTLS",
 }
 
 // Options configures the controllers. Zero values take the defaults named
