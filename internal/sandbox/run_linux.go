@@ -69,7 +69,9 @@ func runChild(m marker) (handled bool, exitCode int, _ error) {
 	defer ready.Close()
 	if err := setup(m); err != nil {
 		// One line, read by the parent, which falls back or fails.
-		fmt.Fprintf(ready, "failed %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+		if _, werr := fmt.Fprintf(ready, "failed %s\n", strings.ReplaceAll(err.Error(), "\n", " ")); werr != nil {
+			return true, exitFailed, fmt.Errorf("setting up the sandbox: %w", err)
+		}
 		return true, exitSetupFailed, nil
 	}
 	fmt.Fprintln(ready, "ready")
@@ -109,8 +111,9 @@ func reexec() (reexecResult, error) {
 
 	env := childEnv(marker{outsideNet: outsideNet, outsideMnt: outsideMnt, readyFD: readyFD})
 	start := time.Now()
-	cmd, err := startChild(env, readW, true)
-	if err != nil && os.Geteuid() == 0 {
+	root := os.Geteuid() == 0
+	cmd, err := startChild(env, readW, root)
+	if err != nil && root {
 		// Root whose user namespace may not map every ID (a container
 		// without CAP_SETUID): map root alone, as for any user.
 		cmd, err = startChild(env, readW, false)

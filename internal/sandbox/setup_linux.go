@@ -116,11 +116,12 @@ func setupNameFiles() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	files := map[string]string{resolvConf: resolvConfText(), hostsFile: hostsText}
+	files := []struct{ target, text string }{{resolvConf, resolvConfText()}, {hostsFile, hostsText}}
 	if host, err := os.ReadFile(nsswitchConf); err == nil {
-		files[nsswitchConf] = nsswitchText(string(host))
+		files = append(files, struct{ target, text string }{nsswitchConf, nsswitchText(string(host))})
 	}
-	for target, text := range files {
+	for _, f := range files {
+		target, text := f.target, f.text
 		src := filepath.Join(dir, filepath.Base(target))
 		if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
 			return err
