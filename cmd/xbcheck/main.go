@@ -18,14 +18,21 @@ import (
 const (
 	exitFailed = 1
 	exitUsage  = 2
+	// exitInterrupted is the shell's code for a process ended by SIGINT.
+	exitInterrupted = 130
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCommand().ExecuteContext(ctx)
+	interrupted := ctx.Err() != nil
 	stop()
 	if err == nil {
 		return
+	}
+	if interrupted {
+		fmt.Fprintln(os.Stderr, "xbcheck: interrupted; what this run started has been stopped")
+		os.Exit(exitInterrupted)
 	}
 	var exit exitError
 	if errors.As(err, &exit) {

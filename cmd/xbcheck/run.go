@@ -50,7 +50,7 @@ func newRunCommand() *cobra.Command {
 			fmt.Fprintf(opts.Out, "suite time: %s\n", summary.Duration.Round(10e6))
 			fmt.Fprintln(opts.Out, summary.ClosingLine())
 			if c.Context().Err() != nil {
-				return exitError{code: 130}
+				return exitError{code: exitInterrupted}
 			}
 			if !summary.OK() {
 				return exitError{code: exitFailed}

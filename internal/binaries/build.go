@@ -108,6 +108,9 @@ func build(ctx context.Context, opts Options, r recipe, dir string) error {
 	if err != nil {
 		return fmt.Errorf("create build folder: %w", err)
 	}
+	if err := os.Mkdir(filepath.Join(work, ".gotmp"), 0o755); err != nil {
+		return fmt.Errorf("create build folder: %w", err)
+	}
 	defer os.RemoveAll(work)
 
 	start := time.Now()
@@ -160,7 +163,9 @@ type goTool struct {
 func (g goTool) command(ctx context.Context, args ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, g.cmd, args...)
 	c.Dir = g.dir
-	c.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
+	// GOTMPDIR inside the build folder: removing that folder also removes
+	// whatever go's compilers were writing when a build was interrupted.
+	c.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod", "GOTMPDIR="+filepath.Join(g.dir, ".gotmp"))
 	// Interrupt rather than kill, so go cleans up its own temporary folders.
 	c.Cancel = func() error { return c.Process.Signal(os.Interrupt) }
 	c.WaitDelay = 15 * time.Second
