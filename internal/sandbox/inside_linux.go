@@ -23,6 +23,9 @@ var setupDone atomic.Bool
 //   - the network namespace is not the one the parent started in;
 //   - no link but lo is up, and no route leads out (no default route, no
 //     route through another link).
+//
+// It reads links and routes afresh on every call (a few hundred
+// microseconds): ask once per listener or connection, not per request.
 func Inside() error {
 	m, ok, err := readMarker()
 	if err != nil {

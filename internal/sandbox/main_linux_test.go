@@ -36,7 +36,7 @@ var children = map[string]func() int{
 	"exit7":        func() int { return 7 },
 	"plan":         observePlan,
 	"wait-signal":  waitSignal,
-	"report":       func() int { return report(descendantReport{Inside: errText(Inside())}) },
+	"report":       reportInside,
 	"refused":      reexecRefused,
 	"setup-failed": reexecSetupFailed,
 }
@@ -91,7 +91,16 @@ type planObservations struct {
 	Descendant string // Inside() of a process started inside, "" when inside
 }
 
-type descendantReport struct{ Inside string }
+// descendantReport is what a process started inside the sandbox saw.
+type descendantReport struct{ Inside, Netns string }
+
+func reportInside() int {
+	netns, err := currentNS("net")
+	if err != nil {
+		return report(descendantReport{Inside: err.Error()})
+	}
+	return report(descendantReport{Inside: errText(Inside()), Netns: netns.String()})
+}
 
 // planAddrs is every address of the plan, and one of the simulated internet.
 func planAddrs() []netip.Addr {
@@ -184,7 +193,8 @@ func reach(ap netip.AddrPort) error {
 }
 
 // descendantInside starts this binary inside the sandbox, as the harness
-// starts an implementation under test, and returns what Inside said there.
+// starts an implementation under test, and returns what Inside said there;
+// its Run must leave it in this sandbox.
 func descendantInside() string {
 	f, err := os.CreateTemp("", "xbcheck-sandbox-descendant-")
 	if err != nil {
@@ -202,6 +212,9 @@ func descendantInside() string {
 	b, _ := os.ReadFile(f.Name())
 	if err := json.Unmarshal(b, &r); err != nil {
 		return "descendant report: " + err.Error()
+	}
+	if netns, _ := currentNS("net"); r.Netns != netns.String() {
+		return "the descendant built a sandbox of its own instead of staying in this one"
 	}
 	return r.Inside
 }
