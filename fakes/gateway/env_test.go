@@ -196,4 +196,3 @@ func (e *env) get(host, path string) (int, []byte, error) {
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, body, err
 }
-

@@ -126,6 +126,21 @@ func TestReferenceGateway(t *testing.T) {
 		g.Expect(code).To(Equal(http.StatusInternalServerError), "body: %s", body)
 	})
 
+	t.Run("deleting the only route removes our XBackend parent and the traffic", func(t *testing.T) {
+		g := NewWithT(t)
+		route := &gatewayv1.HTTPRoute{}
+		route.Namespace, route.Name = ns, "api"
+		g.Expect(e.client.Delete(ctx, route)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			var xb xv1alpha1.XBackend
+			g.Expect(e.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "api"}, &xb)).To(Succeed())
+			g.Expect(xb.Status.Ancestors).To(BeEmpty())
+			code, _, err := e.get(v.Host, "/")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(code).To(Equal(http.StatusNotFound))
+		}).WithTimeout(convergence).Should(Succeed())
+	})
+
 	t.Run("the admin endpoint serves the secret token", func(t *testing.T) {
 		g := NewWithT(t)
 		resp, err := e.http.Get("http://" + e.gateway.AdminAddr().String() + "/")

@@ -1,0 +1,167 @@
+package controller
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
+)
+
+func xbackend(host string, mutate ...func(*xv1alpha1.BackendSpec)) *xv1alpha1.XBackend {
+	xb := &xv1alpha1.XBackend{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "api", Generation: 1},
+		Spec: xv1alpha1.BackendSpec{
+			Type:             xv1alpha1.BackendTypeExternalHostname,
+			Port:             xv1alpha1.BackendPort{Port: 443},
+			ExternalHostname: &xv1alpha1.ExternalHostnameBackend{Hostname: gatewayv1.PreciseHostname(host)},
+		},
+	}
+	for _, m := range mutate {
+		m(&xb.Spec)
+	}
+	return xb
+}
+
+func serverOnly(caRefs ...string) func(*xv1alpha1.BackendSpec) {
+	return func(s *xv1alpha1.BackendSpec) {
+		s.TLS = &xv1alpha1.BackendTLS{Mode: xv1alpha1.BackendTLSModeServerOnly}
+		s.TLS.Validation.Hostname = "api.xbcheck.test"
+		for _, name := range caRefs {
+			s.TLS.Validation.CACertificateRefs = append(s.TLS.Validation.CACertificateRefs,
+				gatewayv1.LocalObjectReference{Kind: "ConfigMap", Name: gatewayv1.ObjectName(name)})
+		}
+	}
+}
+
+func mtls(ns, secret string) func(*xv1alpha1.BackendSpec) {
+	return func(s *xv1alpha1.BackendSpec) {
+		serverOnly("ca")(s)
+		s.TLS.Mode = xv1alpha1.BackendTLSModeClientAndServer
+		s.TLS.ClientCertificateRef = &gatewayv1.SecretObjectReference{Name: gatewayv1.ObjectName(secret)}
+		if ns != "" {
+			s.TLS.ClientCertificateRef.Namespace = (*gatewayv1.Namespace)(&ns)
+		}
+	}
+}
+
+func protocol(p xv1alpha1.BackendProtocol) func(*xv1alpha1.BackendSpec) {
+	return func(s *xv1alpha1.BackendSpec) { s.Protocol = &p }
+}
+
+func testRefs(t *testing.T) References {
+	t.Helper()
+	ca, err := pki.NewAuthority("translate test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ca.Issue(pki.LeafOptions{CommonName: "gateway", Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return References{
+		ConfigMaps: map[string]*corev1.ConfigMap{
+			"ca":    {Data: ca.ConfigMapData()},
+			"empty": {Data: map[string]string{CAKey: "  \n"}},
+		},
+		Secrets: map[string]*corev1.Secret{"client": {Data: client.SecretData()}},
+	}
+}
+
+func TestTranslateRefuses(t *testing.T) {
+	refs := testRefs(t)
+	for _, tc := range []struct {
+		name   string
+		xb     *xv1alpha1.XBackend
+		reason gatewayv1.PolicyConditionReason
+		says   string
+	}{
+		{"IPv4 literal", xbackend("10.0.0.1"), ReasonInvalid, "IP address"},
+		{"short IPv4 literal", xbackend("127.1"), ReasonInvalid, "IP address"},
+		{"IPv4 as one number", xbackend("2130706433"), ReasonInvalid, "IP address"},
+		{"under the cluster domain", xbackend("api.ns.svc.cluster.local"), ReasonInvalid, "cluster domain"},
+		{"localhost", xbackend("localhost"), ReasonInvalid, "localhost"},
+		{"single label", xbackend("kubernetes"), ReasonInvalid, "single-label"},
+		{"short Service name", xbackend("kubernetes.default.svc"), ReasonInvalid, ".svc"},
+		{"missing CA ConfigMap", xbackend("api.xbcheck.test", serverOnly("nope")), ReasonNoValidCACertificate, "not found"},
+		{"empty CA ConfigMap", xbackend("api.xbcheck.test", serverOnly("empty")), ReasonNoValidCACertificate, "has no ca.crt"},
+		{"second CA ref missing", xbackend("api.xbcheck.test", serverOnly("ca", "nope")), ReasonNoValidCACertificate, "caCertificateRefs[1]"},
+		{"missing client Secret", xbackend("api.xbcheck.test", mtls("", "nope")), ReasonInvalidClientCertRef, "not found"},
+		{"client Secret in another namespace", xbackend("api.xbcheck.test", mtls("other", "client")), ReasonClientCertNotPermitted, "another namespace"},
+		{"MCP", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolMCP)), ReasonUnsupportedProtocol, "MCP"},
+		{"TCP", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolTCP)), ReasonUnsupportedProtocol, "TCP"},
+		{"GRPC", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolGRPC)), ReasonUnsupportedProtocol, "GRPC"},
+		{"H2C with TLS", xbackend("api.xbcheck.test", serverOnly("ca"), protocol(xv1alpha1.BackendProtocolH2C)), ReasonUnsupportedProtocol, "H2C"},
+		{"HTTP2 without TLS", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolHTTP2)), ReasonUnsupportedProtocol, "HTTP2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, r := Translator{}.Translate(tc.xb, refs)
+			if r == nil {
+				t.Fatal("accepted, want a refusal")
+			}
+			if r.Reason != tc.reason || !strings.Contains(r.Message, tc.says) {
+				t.Errorf("refusal %s %q, want reason %s and a message saying %q", r.Reason, r.Message, tc.reason, tc.says)
+			}
+		})
+	}
+}
+
+func TestTranslateAccepts(t *testing.T) {
+	refs := testRefs(t)
+	t.Run("ServerOnly with CA refs verifies against them with SNI = validation.hostname", func(t *testing.T) {
+		xb := xbackend("origin.xbcheck.test", serverOnly("ca"), protocol(xv1alpha1.BackendProtocolHTTP2))
+		b, r := Translator{}.Translate(xb, refs)
+		if r != nil {
+			t.Fatal(r.Message)
+		}
+		if b.Hostname != "origin.xbcheck.test" || b.Port != 443 || b.Protocol != dataplane.ProtocolHTTP2 ||
+			b.TLS.SNI != "api.xbcheck.test" || len(b.TLS.CACertificates) != 1 || b.TLS.SystemRoots {
+			t.Errorf("backend %+v, TLS %+v", b, b.TLS)
+		}
+	})
+	t.Run("ServerOnly without validation verifies against the system roots and the hostname", func(t *testing.T) {
+		xb := xbackend("origin.xbcheck.test", func(s *xv1alpha1.BackendSpec) {
+			s.TLS = &xv1alpha1.BackendTLS{Mode: xv1alpha1.BackendTLSModeServerOnly}
+		})
+		b, r := Translator{}.Translate(xb, refs)
+		if r != nil {
+			t.Fatal(r.Message)
+		}
+		if !b.TLS.SystemRoots || b.TLS.SNI != "origin.xbcheck.test" {
+			t.Errorf("TLS %+v: want system roots and SNI origin.xbcheck.test", b.TLS)
+		}
+	})
+	t.Run("ClientAndServer presents the Secret's certificate", func(t *testing.T) {
+		b, r := Translator{}.Translate(xbackend("api.xbcheck.test", mtls("ns", "client")), refs)
+		if r != nil {
+			t.Fatal(r.Message)
+		}
+		if b.TLS.ClientCertificate == nil || len(b.TLS.ClientCertificate.Certificate) == 0 {
+			t.Error("no client certificate")
+		}
+	})
+	t.Run("a custom cluster domain replaces cluster.local", func(t *testing.T) {
+		if _, r := (Translator{ClusterDomain: "corp.internal"}).Translate(xbackend("api.ns.svc.cluster.local"), refs); r != nil {
+			t.Errorf("refused under cluster.local with cluster domain corp.internal: %s", r.Message)
+		}
+		if _, r := (Translator{ClusterDomain: "corp.internal"}).Translate(xbackend("api.ns.svc.corp.internal"), refs); r == nil {
+			t.Error("accepted a name under the custom cluster domain")
+		}
+	})
+}
+
+func TestTranslateFaults(t *testing.T) {
+	refs := testRefs(t)
+	if _, r := (Translator{Faults: faults.Set{faults.AcceptIPLiteral: true}}).Translate(xbackend("127.1"), refs); r != nil {
+		t.Errorf("accept-ip-literal: 127.1 refused: %s", r.Message)
+	}
+	if _, r := (Translator{Faults: faults.Set{faults.IgnoreClusterDomain: true}}).Translate(xbackend("kubernetes.default.svc.cluster.local"), refs); r != nil {
+		t.Errorf("ignore-cluster-domain: refused: %s", r.Message)
+	}
+}
