@@ -10,11 +10,13 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xbcheck/xbcheck/fakes/canary"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 // startCanary listens at addr:port for the spec (the port the XBackend
 // names, so a rebinding lands on it) and closes it when the spec ends.
 func (s *spec) startCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *canary.Canary {
+	ExpectWithOffset(1, sandbox.Guard(addr)).To(Succeed(), "harness error: a canary at %s needs the sandbox", addr)
 	c, err := canary.Start(context.WithoutCancel(ctx), canary.Config{
 		Name:  name,
 		Addrs: []string{net.JoinHostPort(addr.String(), strconv.Itoa(int(port)))},

@@ -26,6 +26,8 @@ type Environment struct {
 // pod addresses).
 type Network struct {
 	Sandboxed bool
+	// NoSandbox says why the run is outside the sandbox, for skip reasons.
+	NoSandbox string
 	// Internet is where fake upstreams live: 203.0.113.0/24 in the sandbox,
 	// 127.0.1.0/24 outside.
 	Internet netip.Prefix

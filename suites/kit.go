@@ -22,6 +22,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 // TestZone is the DNS zone the rogue DNS server is authoritative for.
@@ -81,6 +82,12 @@ func (s *spec) apply(ctx context.Context, name string, extra map[string]string) 
 	s.evidence.manifest(text)
 	for _, o := range objs {
 		ExpectWithOffset(1, k8sClient.Create(ctx, o)).To(Succeed(), "create %s %s from %s", o.GetKind(), o.GetName(), name)
+		// Deleted one by one as well as with the namespace: an embedded
+		// control plane has no namespace controller to cascade, and an
+		// implementation should see its Gateways go.
+		DeferCleanup(func(ctx SpecContext) {
+			Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, o))).To(Succeed())
+		}, NodeTimeout(config.Timeouts.Cleanup))
 	}
 	return objs
 }
@@ -103,7 +110,9 @@ func (s *spec) startUpstream(ctx context.Context, cfg upstream.Config) *upstream
 		cfg.Role = s.shortName
 	}
 	if cfg.Addr == "" && cfg.Listener == nil {
-		cfg.Addr = net.JoinHostPort(config.Environment.Network.internetAddr().String(), "0")
+		addr := config.Environment.Network.internetAddr()
+		ExpectWithOffset(1, sandbox.Guard(addr)).To(Succeed())
+		cfg.Addr = net.JoinHostPort(addr.String(), "0")
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = s.hostname

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 func newRunCommand() *cobra.Command {
@@ -17,6 +19,7 @@ func newRunCommand() *cobra.Command {
 	var dryRun bool
 	var faultList string
 	var timeouts []string
+	sandboxMode := sandbox.ModeAuto
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Run the XBackend conformance suite (the default)",
@@ -40,6 +43,24 @@ func newRunCommand() *cobra.Command {
 			for _, t := range timeouts {
 				if err := opts.Timeouts.SetTimeout(t); err != nil {
 					return runner.UsageError{Err: err}
+				}
+			}
+			if opts.Kubeconfig == "" {
+				// The embedded control plane runs inside the network sandbox,
+				// which has no network: fetch what it needs first.
+				if err := runner.Prepare(c.Context(), opts); err != nil {
+					return err
+				}
+				handled, code, err := sandbox.Run(sandbox.Options{Mode: sandboxMode})
+				switch {
+				case handled && err != nil:
+					return runner.UsageError{Err: err}
+				case handled:
+					return exitError{code: code}
+				case errors.Is(err, sandbox.ErrUnavailable):
+					fmt.Fprintf(opts.Out, "xbcheck: %v; running on loopback only\n", err)
+				case err != nil:
+					return err
 				}
 			}
 			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
@@ -70,6 +91,7 @@ func newRunCommand() *cobra.Command {
 	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these features")
 	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION (GatewayReady, Status, Traffic, Never, Request, Poll, Cleanup); repeatable")
 	f.StringVar(&opts.ReportDir, "report-output", "_out", "folder for reports and evidence/<ShortName>.json; empty writes none")
+	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c
 }

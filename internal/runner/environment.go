@@ -20,6 +20,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/suites"
 )
 
@@ -39,9 +40,9 @@ func (e *environment) stop() error {
 	return errors.Join(errs...)
 }
 
-// gatewayPool are the data-plane addresses of the reference gateway outside
-// the sandbox: one per spec Gateway.
-func gatewayPool() []netip.Addr {
+// loopbackGatewayPool are the data-plane addresses of the reference gateway
+// outside the sandbox: one per spec Gateway.
+func loopbackGatewayPool() []netip.Addr {
 	var pool []netip.Addr
 	a := netip.MustParseAddr("127.0.2.1")
 	for range 200 {
@@ -61,9 +62,28 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, fs 
 			err = errors.Join(err, e.stop())
 		}
 	}()
-	e.Network = suites.LoopbackNetwork()
+	dnsAddr, pool, policy := "127.0.0.1:0", loopbackGatewayPool(), guardrail.Policy{}
+	inside := sandbox.Inside()
+	if inside == nil {
+		e.Network = suites.Network{
+			Sandboxed: true,
+			Internet:  sandbox.Internet,
+			Loopback:  sandbox.Harness,
+			Metadata:  []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6},
+			Pod:       sandbox.PodCanary,
+		}
+		// resolv.conf inside the sandbox points here, so every resolver
+		// of the implementation meets the rogue DNS.
+		dnsAddr, pool = netip.AddrPortFrom(sandbox.DNS, 53).String(), sandbox.GatewayPool.Addrs()
+	} else {
+		e.Network = suites.LoopbackNetwork()
+		e.Network.NoSandbox = inside.Error()
+		// Outside the sandbox the simulated internet is on loopback: allow
+		// exactly that range, nothing else of 127/8.
+		policy.Allow = []netip.Prefix{e.Network.Internet}
+	}
 
-	d, err := dns.Start(context.WithoutCancel(ctx), dns.Config{Zone: suites.TestZone + ".", Addr: "127.0.0.1:0"})
+	d, err := dns.Start(context.WithoutCancel(ctx), dns.Config{Zone: suites.TestZone + ".", Addr: dnsAddr})
 	if err != nil {
 		return nil, fmt.Errorf("start the rogue DNS server: %w", err)
 	}
@@ -72,11 +92,9 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, fs 
 
 	gw, err := gateway.Start(context.WithoutCancel(ctx), gateway.Options{
 		Config:    c.Config,
-		Addresses: gatewayPool(),
+		Addresses: pool,
 		DNSServer: d.Addr(),
-		// Outside the sandbox the simulated internet is on loopback: allow
-		// exactly that range, nothing else of 127/8.
-		Guardrail: guardrail.Policy{Allow: []netip.Prefix{e.Network.Internet}},
+		Guardrail: policy,
 		Faults:    fs,
 	})
 	if err != nil {

@@ -128,6 +128,11 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 			fmt.Fprintf(os.Stderr, "xbcheck: stopping the fakes and the gateway: %v\n", err)
 		}
 	}()
+	if env.Network.Sandboxed {
+		fmt.Fprintf(opts.Out, "network: sandbox (simulated internet %s, metadata and pod canaries)\n", env.Network.Internet)
+	} else {
+		fmt.Fprintf(opts.Out, "network: loopback only (simulated internet %s); sandbox-only specs will skip: %s\n", env.Network.Internet, env.Network.NoSandbox)
+	}
 	fmt.Fprintf(opts.Out, "reference gateway: GatewayClass %s; rogue DNS at %s\n", env.GatewayClass, env.DNS.Addr())
 	features, err := opts.Features.resolve(ctx, env.client, env.GatewayClass)
 	if err != nil {
@@ -152,6 +157,21 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	s := Summarize(report)
 	s.Duration = time.Since(start)
 	return s, nil
+}
+
+// Prepare builds or locates everything a run fetches from the network (the
+// control plane binaries, the CRD module), so that a run inside the network
+// sandbox, which has no way out, finds them cached.
+func Prepare(ctx context.Context, opts Options) error {
+	opts.defaults()
+	if opts.Kubeconfig != "" {
+		return nil
+	}
+	if _, err := loadCRDs(ctx, opts.CRDDir); err != nil {
+		return err
+	}
+	_, err := binaries.Ensure(ctx, binaries.Options{Progress: opts.Out})
+	return err
 }
 
 // startCluster brings up the control plane the options ask for.

@@ -12,7 +12,7 @@ var (
 	DNS = netip.MustParseAddr("127.0.0.53")
 	// GatewayPool holds the Gateways' data-plane addresses
 	// (status.addresses), handed out in order from 192.0.2.10.
-	GatewayPool = Range{First: netip.MustParseAddr("192.0.2.10"), Last: netip.MustParseAddr("192.0.2.40")}
+	GatewayPool = Range{First: netip.MustParseAddr("192.0.2.10"), Last: netip.MustParseAddr("192.0.2.250")}
 	// Internet is the simulated internet: fake upstreams for *.xbcheck.test.
 	// Every address in it is local inside the sandbox.
 	Internet = netip.MustParsePrefix("203.0.113.0/24")

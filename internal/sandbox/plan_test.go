@@ -7,8 +7,8 @@ import (
 
 func TestGatewayPool(t *testing.T) {
 	addrs := GatewayPool.Addrs()
-	if len(addrs) != 31 || addrs[0] != netip.MustParseAddr("192.0.2.10") || addrs[30] != netip.MustParseAddr("192.0.2.40") {
-		t.Errorf("GatewayPool.Addrs() = %v, want 192.0.2.10 to 192.0.2.40", addrs)
+	if len(addrs) != 241 || addrs[0] != netip.MustParseAddr("192.0.2.10") || addrs[240] != netip.MustParseAddr("192.0.2.250") {
+		t.Errorf("GatewayPool.Addrs() = %v, want 192.0.2.10 to 192.0.2.250", addrs)
 	}
 	if got := (Range{First: netip.MustParseAddr("10.0.0.2"), Last: netip.MustParseAddr("10.0.0.1")}).Addrs(); len(got) != 0 {
 		t.Errorf("an empty Range lists %v", got)
