@@ -144,11 +144,12 @@ type vars struct {
 	Upstream              string
 	UpstreamPort          int
 	CA                    string // PEM, indented for a YAML block
+	CAName                string // the ConfigMap holding CA
 }
 
 func (e *env) vars(namespace string) vars {
 	return vars{
-		Namespace: namespace, Port: e.port,
+		Namespace: namespace, Port: e.port, CAName: "upstream-ca",
 		Upstream: upstreamHost, UpstreamPort: int(e.upstream.Addr().Port()),
 		CA: strings.ReplaceAll(strings.TrimSpace(string(e.ca.CertPEM)), "\n", "\n    "),
 	}

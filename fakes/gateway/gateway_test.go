@@ -126,6 +126,35 @@ func TestReferenceGateway(t *testing.T) {
 		g.Expect(code).To(Equal(http.StatusInternalServerError), "body: %s", body)
 	})
 
+	t.Run("a missing CA ConfigMap fails closed until it is created", func(t *testing.T) {
+		g := NewWithT(t)
+		late := v
+		late.Name, late.Host, late.CAName = "late", "late.gateway.test", "late-ca"
+		e.apply(t, xbackendYAML, late)
+		e.apply(t, routeYAML, late)
+		g.Eventually(func(g Gomega) {
+			var xb xv1alpha1.XBackend
+			g.Expect(e.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "late"}, &xb)).To(Succeed())
+			g.Expect(xb.Status.Ancestors).To(HaveLen(1))
+			cond := meta.FindStatusCondition(xb.Status.Ancestors[0].Conditions, string(controller.ConditionAccepted))
+			g.Expect(cond).NotTo(BeNil())
+			g.Expect(cond.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(cond.Reason).To(Equal(string(controller.ReasonNoValidCACertificate)))
+		}).WithTimeout(convergence).Should(Succeed())
+		before := len(e.upstream.Log().Entries())
+		code, body, err := e.get(late.Host, "/")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(code).To(Equal(http.StatusInternalServerError), "body: %s", body)
+		g.Expect(e.upstream.Log().Entries()).To(HaveLen(before), "the upstream saw a connection from a not-Accepted XBackend")
+
+		e.apply(t, caYAML, late)
+		g.Eventually(func(g Gomega) {
+			code, body, err := e.get(late.Host, "/")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(code).To(Equal(http.StatusOK), "body: %s", body)
+		}).WithTimeout(convergence).WithPolling(50 * time.Millisecond).Should(Succeed())
+	})
+
 	t.Run("deleting the only route removes our XBackend parent and the traffic", func(t *testing.T) {
 		g := NewWithT(t)
 		route := &gatewayv1.HTTPRoute{}

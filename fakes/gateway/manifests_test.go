@@ -28,7 +28,7 @@ const caYAML = `
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: upstream-ca
+  name: {{.CAName}}
   namespace: {{.Namespace}}
 data:
   ca.crt: |
@@ -56,7 +56,7 @@ spec:
       caCertificateRefs:
       - group: ""
         kind: ConfigMap
-        name: upstream-ca
+        name: {{.CAName}}
 `
 
 // routeYAML routes requests for Host to the XBackend Name.
