@@ -7,5 +7,5 @@ import "embed"
 // {{.Namespace}}, {{.Hostname}} (the spec's own name in the test zone),
 // {{.GatewayClass}}, {{.ListenerPort}}; specs add their own (e.g. {{.Port}}).
 //
-//go:embed admission/*.yaml common/*.yaml routing/*.yaml
+//go:embed admission/*.yaml common/*.yaml routing/*.yaml tls/*.yaml protocol/*.yaml rebinding/*.yaml
 var manifests embed.FS
