@@ -111,7 +111,7 @@ func (l *Listeners) Program(gw types.NamespacedName, tables map[netip.AddrPort]*
 		ps, ok := have[ap]
 		if !ok {
 			var err error
-			if ps, err = l.serve(ap); err != nil {
+			if ps, err = l.serve(ap, t); err != nil {
 				failed[ap] = err
 				continue
 			}
@@ -122,12 +122,14 @@ func (l *Listeners) Program(gw types.NamespacedName, tables map[netip.AddrPort]*
 	return failed
 }
 
-func (l *Listeners) serve(ap netip.AddrPort) (*portServer, error) {
+// serve binds ap and serves t (stored before the first request can arrive).
+func (l *Listeners) serve(ap netip.AddrPort, t *Table) (*portServer, error) {
 	ln, err := net.Listen("tcp", ap.String())
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w", ap, err)
 	}
 	ps := &portServer{done: make(chan struct{})}
+	ps.table.Store(t)
 	ps.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ps.table.Load().ServeHTTP(w, r)
