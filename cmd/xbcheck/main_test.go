@@ -11,6 +11,18 @@ import (
 	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
+// TestMain lets the test binary act as xbcheck itself when a command
+// re-executes itself (the label filter check, the sandbox).
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const asMainEnv = "XBCHECK_TEST_AS_MAIN"
+
 func execute(args ...string) (string, error) {
 	root := newRootCommand()
 	var out bytes.Buffer
@@ -23,6 +35,7 @@ func execute(args ...string) (string, error) {
 
 // Bad input must end as a UsageError (exit 2) whose one line says what to do.
 func TestBadInputIsAUsageError(t *testing.T) {
+	t.Setenv(asMainEnv, "1")
 	noCRD := t.TempDir()
 	if err := os.WriteFile(filepath.Join(noCRD, "x.yaml"), []byte("kind: ConfigMap\napiVersion: v1\n"), 0o644); err != nil {
 		t.Fatal(err)

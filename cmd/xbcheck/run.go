@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/spf13/cobra"
@@ -34,6 +38,9 @@ func newRunCommand() *cobra.Command {
 			opts.SuiteConfig, opts.ReporterConfig = &sc, &rc
 			if dryRun {
 				return printDryRun(c, opts)
+			}
+			if err := checkFilter(c.Context(), opts.LabelFilter); err != nil {
+				return err
 			}
 			fs, err := faults.Parse(faultList)
 			if err != nil {
@@ -112,3 +119,28 @@ func printDryRun(c *cobra.Command, opts runner.Options) error {
 type ginkgoT struct{}
 
 func (ginkgoT) Fail() {}
+
+// checkFilter validates a label filter with `xbcheck run --dry-run` in a
+// child process (see runner.Run for why not in this one): a filter naming
+// a label no spec carries is bad input, not a run of nothing.
+func checkFilter(ctx context.Context, filter string) error {
+	if filter == "" {
+		return nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, self, "run", "--dry-run", "--label-filter", filter)
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == exitUsage {
+		return runner.UsageError{Err: errors.New(strings.TrimPrefix(strings.TrimSpace(stderr.String()), "xbcheck: "))}
+	}
+	if err != nil {
+		return fmt.Errorf("check --label-filter: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}

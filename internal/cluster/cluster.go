@@ -71,6 +71,12 @@ func StartEnvtest(ctx context.Context, opts EnvtestOptions) (*Cluster, error) {
 		ControlPlaneStartTimeout: opts.StartTimeout,
 		ControlPlaneStopTimeout:  30 * time.Second,
 	}
+	// Without an advertised address the API server looks for a default
+	// route, and the network sandbox has none; a loopback address is only
+	// accepted when no kubernetes Service endpoints are reconciled.
+	apiServer := env.ControlPlane.GetAPIServer().Configure()
+	apiServer.Set("advertise-address", "127.0.0.1")
+	apiServer.Set("endpoint-reconciler-type", "none")
 	cfg, err := env.Start()
 	if err != nil {
 		// A half-started control plane is stopped, so nothing is left running.
