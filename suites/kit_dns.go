@@ -17,13 +17,18 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 // needsSandbox skips the spec outside the network sandbox, saying why: the
 // addresses it needs are only bound (and only safe to dial) inside it.
 func needsSandbox(why string) {
-	if !config.Environment.Network.Sandboxed {
-		Skip("needs the network sandbox: " + why)
+	if n := config.Environment.Network; !n.Sandboxed {
+		reason := "needs the network sandbox: " + why
+		if n.NoSandbox != "" {
+			reason += " (" + n.NoSandbox + ")"
+		}
+		Skip(reason)
 	}
 }
 
@@ -66,6 +71,9 @@ func (s *spec) startDroppableUpstream(ctx context.Context, cfg upstream.Config) 
 	if addr == "" {
 		addr = net.JoinHostPort(config.Environment.Network.internetAddr().String(), "0")
 	}
+	ap, err := netip.ParseAddrPort(addr)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "harness error: upstream address %q", addr)
+	ExpectWithOffset(1, sandbox.Guard(ap.Addr())).To(Succeed(), "harness error: an upstream at %s needs the sandbox", ap.Addr())
 	l, err := net.Listen("tcp", addr)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "harness error: listen for the fake upstream %s on %s", cfg.Role, addr)
 	d := &dropper{Listener: l, conns: map[net.Conn]struct{}{}}

@@ -17,6 +17,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 // rebindCase is one rebinding attack: once the implementation has reached
@@ -324,6 +325,10 @@ func runRebind(ctx context.Context, shortName string, c rebindCase, withTLS bool
 	var canaries []*canary.Canary
 	for _, t := range c.targets(n) {
 		Expect(t.IsValid()).To(BeTrue(), "harness error: the network plan has no address for a %s target", shortName)
+		Expect(sandbox.Guard(t)).To(Succeed(), "harness error: a canary at %s needs the sandbox", t)
+		l, err := net.Listen("tcp", netip.AddrPortFrom(t, port).String())
+		Expect(err).NotTo(HaveOccurred(), "harness error: no canary can listen at %s: the network plan (internal/sandbox) must carry this address", t)
+		Expect(l.Close()).To(Succeed())
 		canaries = append(canaries, s.startCanary(ctx, t.String(), t, port))
 	}
 	By("proving every canary is reachable from the harness, so that its silence means something")
