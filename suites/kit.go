@@ -156,10 +156,14 @@ func (s *spec) gatewayAddress(ctx context.Context, name string) string {
 		g.Expect(gw.Status.Addresses).NotTo(BeEmpty(), "Gateway %s/%s has no status.addresses", s.namespace, name)
 		host = gw.Status.Addresses[0].Value
 	}).WithContext(ctx).WithTimeout(config.Timeouts.GatewayReady).WithPolling(config.Timeouts.Poll).Should(Succeed())
-	if config.Environment.GatewayAddress != "" {
-		host = config.Environment.GatewayAddress
+	port := strconv.Itoa(int(gw.Spec.Listeners[0].Port))
+	if override := config.Environment.GatewayAddress; override != "" {
+		if _, _, err := net.SplitHostPort(override); err == nil {
+			return override
+		}
+		host = override
 	}
-	return net.JoinHostPort(host, strconv.Itoa(int(gw.Spec.Listeners[0].Port)))
+	return net.JoinHostPort(host, port)
 }
 
 // response is what a client of the Gateway got back.

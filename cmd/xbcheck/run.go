@@ -98,6 +98,10 @@ func newRunCommand() *cobra.Command {
 	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these features")
 	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION (GatewayReady, Status, Traffic, Never, Request, Poll, Cleanup); repeatable")
 	f.StringVar(&opts.ReportDir, "report-output", "_out", "folder for reports and evidence/<ShortName>.json; empty writes none")
+	f.StringVar(&opts.ImplementationCmd, "implementation-cmd", "", "run this command (via /bin/sh -c, inside the sandbox, with KUBECONFIG set) as the implementation under test instead of the in-process reference gateway")
+	f.StringVar(&opts.GatewayClass, "gateway-class", "", "test this existing GatewayClass (default: create one for the run)")
+	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
+	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c

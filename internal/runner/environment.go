@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -16,10 +19,10 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/gateway"
 	"github.com/xbcheck/xbcheck/fakes/gateway/controller"
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/implementation"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/suites"
 )
@@ -28,7 +31,9 @@ import (
 type environment struct {
 	suites.Environment
 	client client.Client
-	stops  []func() error
+	// implementation is --implementation-cmd's process, if any.
+	implementation *implementation.Process
+	stops          []func() error
 }
 
 // stop releases everything in reverse order of creation.
@@ -55,7 +60,7 @@ func loopbackGatewayPool() []netip.Addr {
 // startEnvironment starts the rogue DNS server and the reference gateway,
 // and creates the GatewayClass the specs use. On error everything started
 // so far is stopped again.
-func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, fs faults.Set) (_ *environment, err error) {
+func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opts Options) (_ *environment, err error) {
 	e := &environment{}
 	defer func() {
 		if err != nil {
@@ -90,44 +95,97 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, fs 
 	e.stops = append(e.stops, d.Close)
 	e.DNS = d
 
-	gw, err := gateway.Start(context.WithoutCancel(ctx), gateway.Options{
-		Config:    c.Config,
-		Addresses: pool,
-		DNSServer: d.Addr(),
-		Guardrail: policy,
-		Faults:    fs,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("start the reference gateway: %w", err)
+	if opts.ImplementationCmd != "" {
+		p, err := startImplementation(c, opts, pool, d.Addr(), policy)
+		if err != nil {
+			return nil, err
+		}
+		e.stops = append(e.stops, p.Stop)
+		e.implementation = p
+	} else {
+		gw, err := gateway.Start(context.WithoutCancel(ctx), gateway.Options{
+			Config:    c.Config,
+			Addresses: pool,
+			DNSServer: d.Addr(),
+			Guardrail: policy,
+			Faults:    opts.Faults,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start the reference gateway: %w", err)
+		}
+		e.stops = append(e.stops, gw.Stop)
 	}
-	e.stops = append(e.stops, gw.Stop)
 
 	k, err := client.New(c.Config, client.Options{Scheme: manifest.Scheme()})
 	if err != nil {
 		return nil, err
 	}
 	e.client = k
-	class := &gatewayv1.GatewayClass{
-		ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-" + runID, Labels: map[string]string{suites.RunLabel: runID}},
-		Spec:       gatewayv1.GatewayClassSpec{ControllerName: controller.DefaultControllerName},
+	e.GatewayClass = opts.GatewayClass
+	if e.GatewayClass == "" {
+		class := &gatewayv1.GatewayClass{
+			ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-" + runID, Labels: map[string]string{suites.RunLabel: runID}},
+			Spec:       gatewayv1.GatewayClassSpec{ControllerName: controllerNameOf(opts)},
+		}
+		if err := k.Create(ctx, class); err != nil {
+			return nil, fmt.Errorf("create GatewayClass %s: %w", class.Name, err)
+		}
+		e.stops = append(e.stops, func() error {
+			return client.IgnoreNotFound(k.Delete(context.Background(), class))
+		})
+		e.GatewayClass = class.Name
 	}
-	if err := k.Create(ctx, class); err != nil {
-		return nil, fmt.Errorf("create GatewayClass %s: %w", class.Name, err)
-	}
-	e.stops = append(e.stops, func() error {
-		return client.IgnoreNotFound(k.Delete(context.Background(), class))
-	})
-	if err := waitAccepted(ctx, k, class.Name, time.Minute); err != nil {
+	if err := e.waitAccepted(ctx, k, time.Minute); err != nil {
 		return nil, err
 	}
-	e.GatewayClass = class.Name
 	return e, nil
 }
 
-// waitAccepted waits until the GatewayClass is Accepted by its controller.
-func waitAccepted(ctx context.Context, k client.Client, name string, timeout time.Duration) error {
+// controllerNameOf is the controllerName of the GatewayClass xbcheck
+// creates: the reference gateway's unless the user names another.
+func controllerNameOf(opts Options) gatewayv1.GatewayController {
+	if opts.ControllerName != "" {
+		return gatewayv1.GatewayController(opts.ControllerName)
+	}
+	return controller.DefaultControllerName
+}
+
+// startImplementation starts --implementation-cmd with what it needs to
+// know in its environment, logging to the report folder.
+func startImplementation(c *cluster.Cluster, opts Options, pool []netip.Addr, dnsAddr string, policy guardrail.Policy) (*implementation.Process, error) {
+	var addrs, allow []string
+	for _, a := range pool {
+		addrs = append(addrs, a.String())
+	}
+	for _, p := range policy.Allow {
+		allow = append(allow, p.String())
+	}
+	logDir := opts.ReportDir
+	if logDir == "" {
+		logDir = os.TempDir()
+	}
+	return implementation.Start(implementation.Options{
+		Command: opts.ImplementationCmd,
+		LogPath: filepath.Join(logDir, "implementation.log"),
+		Env: map[string]string{
+			implementation.EnvKubeconfig:       c.Kubeconfig,
+			implementation.EnvGatewayAddresses: strings.Join(addrs, ","),
+			implementation.EnvDNSServer:        dnsAddr,
+			implementation.EnvGuardrailAllow:   strings.Join(allow, ","),
+			implementation.EnvControllerName:   string(controllerNameOf(opts)),
+		},
+	})
+}
+
+// waitAccepted waits until the GatewayClass is Accepted by its controller,
+// failing at once if the implementation process exits.
+func (e *environment) waitAccepted(ctx context.Context, k client.Client, timeout time.Duration) error {
+	name := e.GatewayClass
 	var last []metav1.Condition
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		if err := e.implementationExited(); err != nil {
+			return false, err
+		}
 		var gc gatewayv1.GatewayClass
 		if err := k.Get(ctx, client.ObjectKey{Name: name}, &gc); err != nil {
 			return false, client.IgnoreNotFound(err)
@@ -135,8 +193,24 @@ func waitAccepted(ctx context.Context, k client.Client, name string, timeout tim
 		last = gc.Status.Conditions
 		return meta.IsStatusConditionTrue(gc.Status.Conditions, string(gatewayv1.GatewayClassConditionStatusAccepted)), nil
 	})
+	if err := e.implementationExited(); err != nil {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("GatewayClass %s was not Accepted within %s (conditions %v); is its implementation running?", name, timeout, last)
 	}
 	return nil
+}
+
+// implementationExited returns the early exit of --implementation-cmd.
+func (e *environment) implementationExited() error {
+	if e.implementation == nil {
+		return nil
+	}
+	select {
+	case <-e.implementation.Exited():
+		return e.implementation.ExitError()
+	default:
+		return nil
+	}
 }

@@ -37,6 +37,16 @@ type Options struct {
 	JUnitReport string
 	// Faults break the reference gateway on purpose (mutation testing).
 	Faults faults.Set
+	// ImplementationCmd runs the implementation under test as a process
+	// (by /bin/sh -c) instead of the in-process reference gateway.
+	ImplementationCmd string
+	// GatewayClass names an existing class to test; empty creates one
+	// labelled with the run id, with ControllerName (default the
+	// reference gateway's).
+	GatewayClass   string
+	ControllerName string
+	// GatewayAddress replaces the host read from Gateway status.addresses.
+	GatewayAddress string
 	// Features choose the features specs run for.
 	Features FeatureOptions
 	// Timeouts override the suite's defaults (zero fields keep them).
@@ -119,7 +129,7 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	fmt.Fprintf(opts.Out, "control plane: %s %s (CRDs %s %s)\n", c.Provider, c.ServerVersion, bundle.BundleVersion, bundle.Channel)
 
 	runID := newRunID()
-	env, err := startEnvironment(ctx, c, runID, opts.Faults)
+	env, err := startEnvironment(ctx, c, runID, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -133,7 +143,12 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	} else {
 		fmt.Fprintf(opts.Out, "network: loopback only (simulated internet %s); sandbox-only specs will skip: %s\n", env.Network.Internet, env.Network.NoSandbox)
 	}
-	fmt.Fprintf(opts.Out, "reference gateway: GatewayClass %s; rogue DNS at %s\n", env.GatewayClass, env.DNS.Addr())
+	env.Environment.GatewayAddress = opts.GatewayAddress
+	implementationName := "reference gateway (in-process)"
+	if opts.ImplementationCmd != "" {
+		implementationName = fmt.Sprintf("%q", opts.ImplementationCmd)
+	}
+	fmt.Fprintf(opts.Out, "implementation: %s; GatewayClass %s; rogue DNS at %s\n", implementationName, env.GatewayClass, env.DNS.Addr())
 	features, err := opts.Features.resolve(ctx, env.client, env.GatewayClass)
 	if err != nil {
 		return Summary{}, err
@@ -155,6 +170,9 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	start := time.Now()
 	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
 	s := Summarize(report)
+	if err := env.implementationExited(); err != nil {
+		s.HarnessErrors = append(s.HarnessErrors, err.Error())
+	}
 	s.Duration = time.Since(start)
 	return s, nil
 }

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/xbcheck/xbcheck/fakes/control"
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+func newFakesCommand() *cobra.Command {
+	var configPath string
+	c := &cobra.Command{
+		Use:   "fakes --config FILE",
+		Short: "Run the fake upstreams, canaries and rogue DNS server in one process, with an HTTP control API",
+		Long: `fakes runs what FILE describes (see the fakes/control package documentation
+for the format) and prints "control-api http://HOST:PORT" first, then one line
+per fake, and serves until interrupted. Cluster providers run this in a pod
+and drive it through the control API.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if configPath == "" {
+				return runner.UsageError{Err: errors.New("fakes needs --config FILE; see `xbcheck fakes --help`")}
+			}
+			cfg, err := control.LoadConfig(configPath)
+			if err != nil {
+				return runner.UsageError{Err: err}
+			}
+			return control.Run(c.Context(), cfg, c.OutOrStdout())
+		},
+	}
+	c.Flags().StringVar(&configPath, "config", "", "YAML or JSON file describing the fakes")
+	return c
+}
