@@ -21,6 +21,16 @@ var (
 	MetadataV6 = netip.MustParseAddr("fd00:ec2::254")
 	// PodCanary plays an in-cluster pod (the CVE-2021-25740 shape).
 	PodCanary = netip.MustParseAddr("10.244.0.10")
+	// Embedded are IPv6 forms that embed a forbidden IPv4 address (NAT64
+	// 64:ff9b::/96 and 6to4 2002::/16 of 127.0.0.1 and 169.254.169.254),
+	// so a canary can listen where a gateway that dials such an AAAA answer
+	// would land. IPv4-mapped forms need none: they reach the IPv4 address.
+	Embedded = []netip.Addr{
+		netip.MustParseAddr("64:ff9b::7f00:1"),
+		netip.MustParseAddr("2002:7f00:1::"),
+		netip.MustParseAddr("64:ff9b::a9fe:a9fe"),
+		netip.MustParseAddr("2002:a9fe:a9fe::"),
+	}
 )
 
 // Range is an inclusive run of addresses.
@@ -43,10 +53,14 @@ func loopbackPrefixes() []netip.Prefix {
 	for _, a := range GatewayPool.Addrs() {
 		ps = append(ps, netip.PrefixFrom(a, 32))
 	}
-	return append(ps,
+	ps = append(ps,
 		netip.PrefixFrom(Internet.Addr().Next(), Internet.Bits()),
 		netip.PrefixFrom(MetadataV4, 32),
 		netip.PrefixFrom(MetadataV6, 128),
 		netip.PrefixFrom(PodCanary, 32),
 	)
+	for _, a := range Embedded {
+		ps = append(ps, netip.PrefixFrom(a, 128))
+	}
+	return ps
 }
