@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +84,40 @@ func TestDryRunListsSpecsWithoutACluster(t *testing.T) {
 		if len(f) != 3 || f[0] == "" || (f[1] != "MUST" && f[1] != "SHOULD" && f[1] != "OBSERVE") || !strings.HasPrefix(f[2], "ResourceBackend") {
 			t.Fatalf("line %q is not <ShortName>\\t<LEVEL>\\t<feature>", l)
 		}
+	}
+}
+
+// TestImplementationCmdRunsGroupB proves the process path with a real
+// second process: the routing and status specs (catalog group B) run
+// against `xbcheck gateway` started by --implementation-cmd, inside the
+// sandbox where namespaces are allowed, and pass.
+func TestImplementationCmdRunsGroupB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a control plane and runs group B: skipped with -short")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(asMainEnv, "1")
+	reports := t.TempDir()
+	cmd := exec.Command(self, "run", "--focus", "^(Routing|Status) ", "--report-output", reports,
+		"--implementation-cmd", self+" gateway")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("xbcheck run with --implementation-cmd: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	last := lines[len(lines)-1]
+	var passed, failed, skipped int
+	if _, err := fmt.Sscanf(last, "%d passed, %d failed, %d skipped", &passed, &failed, &skipped); err != nil || passed == 0 || failed != 0 {
+		t.Fatalf("closing line %q: want group B passing with no failure\n%s", last, out)
+	}
+	log, err := os.ReadFile(filepath.Join(reports, "implementation.log"))
+	if err != nil || !strings.Contains(string(log), "reference gateway: controller") {
+		t.Fatalf("the implementation's own log must be in the report folder: %v\n%s", err, log)
+	}
+	if !strings.Contains(string(out), `implementation: "`+self+` gateway"`) {
+		t.Fatalf("the run did not use the implementation process:\n%s", out)
 	}
 }
