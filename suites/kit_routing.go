@@ -166,3 +166,23 @@ func corefileClusterDomain(corefile string) string {
 	}
 	return ""
 }
+
+// describeParents renders status.parents one entry a line for failure
+// messages: controller, the Gateway named, and each condition.
+func describeParents(parents []xv1alpha1.BackendAncestorStatus) string {
+	if len(parents) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for _, p := range parents {
+		ns := "(same namespace)"
+		if p.AncestorRef.Namespace != nil {
+			ns = string(*p.AncestorRef.Namespace)
+		}
+		fmt.Fprintf(&b, "\n  %s for Gateway %s/%s:", p.ControllerName, ns, p.AncestorRef.Name)
+		for _, c := range p.Conditions {
+			fmt.Fprintf(&b, " %s=%s (%s, generation %d)", c.Type, c.Status, c.Reason, c.ObservedGeneration)
+		}
+	}
+	return b.String()
+}

@@ -2,7 +2,6 @@ package suites
 
 import (
 	"context"
-	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -30,7 +29,7 @@ var _ = Describe("Status", func() {
 			controller := controllerName(ctx)
 			xb := s.xbackend(ctx, Default, "external")
 			ours := ourParents(xb, controller)
-			Expect(ours).To(HaveLen(1), "want one status.parents entry of %s (for Gateway gw), got %d: %+v", controller, len(ours), xb.Status.Ancestors)
+			Expect(ours).To(HaveLen(1), "want one status.parents entry of %s (for Gateway gw), got %d: %s", controller, len(ours), describeParents(xb.Status.Ancestors))
 			ref := ours[0].AncestorRef
 			Expect(string(ref.Name)).To(Equal("gw"), "the entry's parentRef names %q, not the Gateway gw", ref.Name)
 			if ref.Group != nil {
@@ -42,7 +41,7 @@ var _ = Describe("Status", func() {
 			if ref.Namespace != nil {
 				Expect(string(*ref.Namespace)).To(Equal(s.namespace), "parentRef namespace")
 			}
-			s.evidence.note("XBackend for upstream %s; status.parents %+v", up.Addr(), xb.Status.Ancestors)
+			s.evidence.note("XBackend for upstream %s; status.parents: %s", up.Addr(), describeParents(xb.Status.Ancestors))
 		})
 
 	It("reports one status.parents entry for each of two Gateways using the XBackend",
@@ -121,7 +120,7 @@ func (s *spec) eventuallyOurParents(ctx context.Context, gateways ...string) {
 		g.Expect(parentNames(ourParents(xb, controller))).To(Equal(gateways),
 			"want entries of %s for exactly the Gateways %v", controller, gateways)
 	}).WithContext(ctx).WithTimeout(config.Timeouts.Status).WithPolling(config.Timeouts.Poll).
-		Should(Succeed(), func() string { return fmt.Sprintf("status.parents seen last: %+v", seen) })
+		Should(Succeed(), func() string { return "status.parents seen last: " + describeParents(seen) })
 }
 
 // expectForeignParent checks the other controller's entry is still on
@@ -129,9 +128,9 @@ func (s *spec) eventuallyOurParents(ctx context.Context, gateways ...string) {
 func (s *spec) expectForeignParent(ctx context.Context, want xv1alpha1.BackendAncestorStatus) {
 	xb := s.xbackend(ctx, Default, "external")
 	got := ourParents(xb, want.ControllerName)
-	ExpectWithOffset(1, got).To(HaveLen(1), "the entry of %s was removed or duplicated; status.parents: %+v", want.ControllerName, xb.Status.Ancestors)
+	ExpectWithOffset(1, got).To(HaveLen(1), "the entry of %s was removed or duplicated; status.parents: %s", want.ControllerName, describeParents(xb.Status.Ancestors))
 	ExpectWithOffset(1, got[0].AncestorRef.Name).To(Equal(want.AncestorRef.Name), "the entry of %s was rewritten", want.ControllerName)
-	ExpectWithOffset(1, got[0].Conditions).To(HaveLen(1), "the conditions of %s's entry were rewritten: %+v", want.ControllerName, got[0].Conditions)
+	ExpectWithOffset(1, got[0].Conditions).To(HaveLen(1), "the conditions of %s's entry were rewritten: %s", want.ControllerName, describeParents(got))
 	ExpectWithOffset(1, got[0].Conditions[0].Message).To(Equal(want.Conditions[0].Message), "the conditions of %s's entry were rewritten", want.ControllerName)
 }
 
