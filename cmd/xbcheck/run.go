@@ -23,6 +23,7 @@ func newRunCommand() *cobra.Command {
 	var dryRun bool
 	var faultList string
 	var timeouts []string
+	var reports reportFlags
 	sandboxMode := sandbox.ModeAuto
 	c := &cobra.Command{
 		Use:   "run",
@@ -52,6 +53,9 @@ func newRunCommand() *cobra.Command {
 					return runner.UsageError{Err: err}
 				}
 			}
+			if err := reports.check(&opts); err != nil {
+				return err
+			}
 			if opts.Kubeconfig == "" {
 				// The embedded control plane runs inside the network sandbox,
 				// which has no network: fetch what it needs first.
@@ -73,6 +77,9 @@ func newRunCommand() *cobra.Command {
 			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
 			if err != nil {
 				return err
+			}
+			if err := reports.write(opts, summary); err != nil {
+				summary.HarnessErrors = append(summary.HarnessErrors, err.Error())
 			}
 			summary.WriteTable(opts.Out)
 			fmt.Fprintf(opts.Out, "suite time: %s\n", summary.Duration.Round(10e6))
@@ -103,6 +110,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
+	reports.register(f)
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c
 }

@@ -170,6 +170,7 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 	start := time.Now()
 	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
 	s := Summarize(report)
+	s.ReportInputs = reportInputs(ctx, c, bundle, implementationName, env.GatewayClass, features)
 	if err := env.implementationExited(); err != nil {
 		s.HarnessErrors = append(s.HarnessErrors, err.Error())
 	}

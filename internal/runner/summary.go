@@ -34,6 +34,8 @@ type Summary struct {
 	// the run proves nothing and fails.
 	HarnessErrors []string
 	Duration      time.Duration
+	// ReportInputs describe the run for reports (see report_inputs.go).
+	ReportInputs
 }
 
 // Summarize turns a Ginkgo report into verdicts. Specs left out by a

@@ -1,0 +1,106 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
+
+	"github.com/xbcheck/xbcheck/suites"
+)
+
+// Profile names XBackend's profile in the ConformanceReport.
+const Profile = "XBACKEND"
+
+// Mode is the operating mode the report states; xbcheck has one.
+const Mode = "default"
+
+// coreFeatures are GEP-4894's: their MUST specs make the core result.
+var coreFeatures = []suites.Feature{suites.FeatureResourceBackend, suites.FeatureExternalHostname}
+
+// Conformance builds the upstream ConformanceReport of a run. Only MUST
+// specs carry a conformance verdict: those of the core features make the
+// core result, those of the other features the extended one. SHOULD
+// failures are warnings and OBSERVE specs measurements, so both stay out
+// of it (report.html shows them). Specs of unsupported extended features
+// are not counted as skipped: the feature is listed as unsupported.
+func Conformance(r Run) confv1.ConformanceReport {
+	var core, extended confv1.Status
+	ext := &confv1.ExtendedStatus{}
+	for _, f := range suites.Features {
+		if slices.Contains(coreFeatures, f) {
+			continue
+		}
+		if r.supports(f) {
+			ext.SupportedFeatures = append(ext.SupportedFeatures, string(f))
+		} else {
+			ext.UnsupportedFeatures = append(ext.UnsupportedFeatures, string(f))
+		}
+	}
+	var should, observe int
+	for _, res := range r.Results {
+		switch res.Level {
+		case suites.Should:
+			if res.Outcome == Failed {
+				should++
+			}
+			continue
+		case suites.Observe:
+			observe++
+			continue
+		}
+		st := &core
+		if !slices.Contains(coreFeatures, res.Feature) {
+			if !r.supports(res.Feature) {
+				continue
+			}
+			st = &extended
+		}
+		switch res.Outcome {
+		case Passed:
+			st.Passed++
+		case Failed:
+			st.Failed++
+			st.FailedTests = append(st.FailedTests, res.ShortName)
+		default:
+			st.Skipped++
+			st.SkippedTests = append(st.SkippedTests, res.ShortName)
+		}
+	}
+	core.Result, extended.Result = verdict(core), verdict(extended)
+	ext.Status = extended
+	summary := fmt.Sprintf("core %s: %d of %d MUST specs passed; extended %s: %d of %d; %d SHOULD warnings, %d OBSERVE measurements (see report.html)",
+		core.Result, core.Passed, core.Passed+core.Failed+core.Skipped,
+		extended.Result, extended.Passed, extended.Passed+extended.Failed+extended.Skipped, should, observe)
+	if len(r.HarnessErrors) > 0 {
+		core.Result = confv1.Failure
+		summary = fmt.Sprintf("harness errors (the run proves nothing): %d; ", len(r.HarnessErrors)) + summary
+	}
+	return confv1.ConformanceReport{
+		TypeMeta:          metav1.TypeMeta{APIVersion: confv1.GroupVersion.String(), Kind: "ConformanceReport"},
+		Implementation:    r.Implementation,
+		Date:              r.Date.Format(time.RFC3339),
+		GatewayAPIVersion: r.GatewayAPIVersion,
+		GatewayAPIChannel: r.GatewayAPIChannel,
+		Mode:              Mode,
+		ProfileReports: []confv1.ProfileReport{{
+			Name:     Profile,
+			Summary:  summary,
+			Core:     core,
+			Extended: ext,
+		}},
+	}
+}
+
+// verdict is upstream's rule: any failure fails, else any skip is partial.
+func verdict(s confv1.Status) confv1.Result {
+	switch {
+	case s.Failed > 0:
+		return confv1.Failure
+	case s.Skipped > 0:
+		return confv1.Partial
+	}
+	return confv1.Success
+}

@@ -1,0 +1,282 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/xbcheck/xbcheck/fakes/canary"
+	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/suites"
+)
+
+// failingEvidence is text only the failing spec's evidence holds.
+const failingEvidence = "rebind-canary-token-7f3a reached"
+
+var vendor = confv1.Implementation{
+	Organization: "Example Corp", Project: "example-gateway", URL: "https://example.com/gateway",
+	Version: "v2.1.0", Contact: []string{"@example/gateway-maintainers"},
+}
+
+func result(name string, level suites.Level, feature suites.Feature, state types.SpecState, message string, measurements ...string) runner.Result {
+	return runner.Result{
+		Scenario: suites.Scenario{ShortName: name, Level: level, Feature: feature},
+		State:    state, RunTime: 1500 * time.Millisecond, Message: message, Measurements: measurements,
+	}
+}
+
+// fixture is a run with one failing MUST spec, a SHOULD warning, a skip,
+// measurements and an unsupported feature; its evidence goes into dir.
+func fixture(t testing.TB, dir string) runner.Summary {
+	t.Helper()
+	s := runner.Summary{
+		Results: []runner.Result{
+			result("AdmissionValidExternalHostname", suites.Must, suites.FeatureExternalHostname, types.SpecStatePassed, ""),
+			result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, ""),
+			result("RoutingNeedsSandbox", suites.Must, suites.FeatureResourceBackend, types.SpecStateSkipped, "no sandbox: user namespaces refused"),
+			result("RebindLoopbackFlip", suites.Must, suites.FeatureDNSRebindingProtection, types.SpecStateFailed, "the implementation connected to canary loopback"),
+			result("TLSServerOnly", suites.Must, suites.FeatureTLS, types.SpecStatePassed, ""),
+			result("TLSHostnameMismatch", suites.Should, suites.FeatureTLS, types.SpecStateFailed, "no TLS alert seen"),
+			result("MutualTLSClientCert", suites.Must, suites.FeatureMutualTLS, types.SpecStateSkipped, "feature ResourceBackendMutualTLS is not supported (--supported-features)"),
+			result("DNSTTLFollowDelay", suites.Observe, suites.FeatureExternalHostname, types.SpecStatePassed, "",
+				"seconds until new connections follow a changed A record (TTL 3s): 3.0"),
+			result("RoutingHostHeaderSeenUpstream", suites.Observe, suites.FeatureResourceBackend, types.SpecStatePassed, "",
+				"Host header seen upstream: the externalHostname"),
+		},
+		Passed: 5, Failed: 2, Skipped: 2, MustFailed: 1,
+		Duration: 95 * time.Second,
+		ReportInputs: runner.ReportInputs{
+			GatewayAPIVersion: "v1.6.3", GatewayAPIChannel: "experimental",
+			Implementation: "reference gateway (in-process)", GatewayClass: "xbcheck-abcde",
+			Features: suites.FeatureSet{Source: "--supported-features", Supported: map[suites.Feature]bool{
+				suites.FeatureResourceBackend: true, suites.FeatureExternalHostname: true, suites.FeatureTLS: true,
+				suites.FeatureProtocol: true, suites.FeatureDNSRebindingProtection: true,
+			}},
+		},
+	}
+	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
+	writeEvidence(t, dir, suites.Evidence{
+		ShortName: "RebindLoopbackFlip",
+		Notes:     []string{"+0.00s canary loopback listening on 127.0.0.1:41000", "+1.20s " + failingEvidence},
+		Manifests: []string{"apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XBackend\nmetadata:\n  name: external\n"},
+		DNS: []dns.Query{
+			{Time: at, Transport: "udp", Name: "rebind.xbcheck.test.", Type: "A", Program: "sequence", Step: 0,
+				Answers: []string{"rebind.xbcheck.test. 0 IN A 203.0.113.7"}, Rcode: "NOERROR"},
+			{Time: at.Add(time.Second), Transport: "udp", Name: "rebind.xbcheck.test.", Type: "A", Program: "sequence", Step: 1,
+				Answers: []string{"rebind.xbcheck.test. 0 IN A 127.0.0.1"}, Rcode: "NOERROR"},
+		},
+		Upstreams: map[string][]upstream.Event{"public": {{Seq: 1, Time: at.Add(100 * time.Millisecond), Kind: upstream.KindRequest,
+			Connection: 1, Remote: "203.0.113.1:5000", Observation: &upstream.Observation{Protocol: "HTTP/1.1", Method: "GET", Path: "/", Host: "rebind.xbcheck.test"}}}},
+		Canaries: map[string][]canary.Hit{"loopback": {{Seq: 1, Time: at.Add(1200 * time.Millisecond), Peer: "127.0.0.1:50000", Local: "127.0.0.1:41000", TokenSent: true}}},
+	})
+	writeEvidence(t, dir, suites.Evidence{
+		ShortName:    "DNSTTLFollowDelay",
+		Notes:        []string{"+0.00s upstream first listening"},
+		Measurements: map[string]string{"seconds until new connections follow a changed A record (TTL 3s)": "3.0"},
+	})
+	writeEvidence(t, dir, suites.Evidence{ShortName: "RoutingBasic", Notes: []string{"+0.10s routed to the upstream"}})
+	return s
+}
+
+func writeEvidence(t testing.TB, dir string, e suites.Evidence) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, EvidenceDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, EvidenceDir, e.ShortName+".json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestConformanceReportReadsBackWithUpstreamTypes(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+		t.Fatal(err)
+	}
+	var got confv1.ConformanceReport
+	if err := yaml.UnmarshalStrict([]byte(readFile(t, filepath.Join(dir, ConformanceFile))), &got); err != nil {
+		t.Fatalf("conformance-report.yaml does not read back as a ConformanceReport: %v", err)
+	}
+	if got.Kind != "ConformanceReport" || got.APIVersion != "gateway.networking.k8s.io/v1" {
+		t.Errorf("kind %q apiVersion %q, want ConformanceReport gateway.networking.k8s.io/v1", got.Kind, got.APIVersion)
+	}
+	if got.Implementation.Organization != vendor.Organization || got.Implementation.Version != vendor.Version || !slices.Equal(got.Implementation.Contact, vendor.Contact) {
+		t.Errorf("implementation %+v, want %+v", got.Implementation, vendor)
+	}
+	if got.GatewayAPIVersion != "v1.6.3" || got.GatewayAPIChannel != "experimental" || got.Mode != "default" {
+		t.Errorf("gatewayAPIVersion %q channel %q mode %q", got.GatewayAPIVersion, got.GatewayAPIChannel, got.Mode)
+	}
+	if _, err := time.Parse(time.RFC3339, got.Date); err != nil {
+		t.Errorf("date %q is not RFC 3339: %v", got.Date, err)
+	}
+	if len(got.ProfileReports) != 1 || got.ProfileReports[0].Name != Profile {
+		t.Fatalf("profiles %+v, want one named %s", got.ProfileReports, Profile)
+	}
+	p := got.ProfileReports[0]
+	// Core: the MUST specs of ResourceBackend and ExternalHostname; one skipped.
+	if p.Core.Result != confv1.Partial || p.Core.Passed != 2 || p.Core.Skipped != 1 || p.Core.Failed != 0 ||
+		!slices.Equal(p.Core.SkippedTests, []string{"RoutingNeedsSandbox"}) {
+		t.Errorf("core %+v, want partial with 2 passed and RoutingNeedsSandbox skipped", p.Core)
+	}
+	// Extended: MUST specs of supported features; the failing rebind spec;
+	// the SHOULD failure and the unsupported MutualTLS spec are not counted.
+	ext := p.Extended
+	if ext == nil {
+		t.Fatal("no extended status")
+	}
+	if ext.Result != confv1.Failure || ext.Passed != 1 || ext.Failed != 1 || ext.Skipped != 0 ||
+		!slices.Equal(ext.FailedTests, []string{"RebindLoopbackFlip"}) {
+		t.Errorf("extended %+v, want failure with RebindLoopbackFlip failed and TLSServerOnly passed", ext.Status)
+	}
+	if !slices.Equal(ext.SupportedFeatures, []string{"ResourceBackendTLS", "ResourceBackendProtocol", "ResourceBackendDNSRebindingProtection"}) ||
+		!slices.Equal(ext.UnsupportedFeatures, []string{"ResourceBackendMutualTLS"}) {
+		t.Errorf("supported %v unsupported %v", ext.SupportedFeatures, ext.UnsupportedFeatures)
+	}
+	if !strings.Contains(p.Summary, "1 SHOULD warnings") {
+		t.Errorf("summary %q does not count the SHOULD warning", p.Summary)
+	}
+}
+
+func TestConformanceFailsCoreOnHarnessErrors(t *testing.T) {
+	s := runner.Summary{
+		Results:       []runner.Result{result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, "")},
+		HarnessErrors: []string{"BeforeSuite: the control plane did not start"},
+	}
+	c := Conformance(NewRun(s, vendor, time.Now()))
+	if got := c.ProfileReports[0].Core.Result; got != confv1.Failure {
+		t.Errorf("core result %q with a harness error, want failure", got)
+	}
+}
+
+func TestCheckImplementation(t *testing.T) {
+	ref, err := CheckImplementation(confv1.Implementation{Version: "v9"}, true)
+	if err != nil {
+		t.Fatalf("reference gateway: %v", err)
+	}
+	if ref.Organization != "xbcheck" || ref.Project != "reference-gateway" || ref.Version != "v9" || len(ref.Contact) == 0 || ref.URL == "" {
+		t.Errorf("reference gateway filled as %+v", ref)
+	}
+	_, err = CheckImplementation(confv1.Implementation{Project: "p", Version: "v1"}, false)
+	if err == nil {
+		t.Fatal("a vendor's implementation without organization, url and contact was accepted")
+	}
+	msg := err.Error()
+	for _, flag := range []string{"--organization", "--url", "--contact"} {
+		if !strings.Contains(msg, flag) {
+			t.Errorf("error %q does not name %s", msg, flag)
+		}
+	}
+	if strings.Contains(msg, "--project") || strings.Contains(msg, "--version") || strings.Contains(msg, "\n") {
+		t.Errorf("error %q names a flag that was given, or is not one line", msg)
+	}
+	if _, err := CheckImplementation(vendor, false); err != nil {
+		t.Errorf("complete implementation refused: %v", err)
+	}
+}
+
+func TestHTMLIsSelfContainedAndOpensFailures(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+		t.Fatal(err)
+	}
+	page := readFile(t, filepath.Join(dir, HTMLFile))
+	for _, external := range []string{"<script", "<link", " src=", "url(", "@import", `href="http`} {
+		if strings.Contains(page, external) {
+			t.Errorf("report.html holds %q: it must need no network and no other file", external)
+		}
+	}
+	for _, want := range []string{
+		`<details id="RebindLoopbackFlip" class="failed" open>`, // failing evidence visible
+		failingEvidence,
+		"rebind.xbcheck.test. 0 IN A 127.0.0.1", // DNS answers served
+		"Canary “loopback” saw",
+		"kind: XBackend", // manifests applied
+		"Example Corp", "FAIL",
+		`<details id="RoutingBasic" class="passed">`, // passing specs collapsed
+		"<svg", "3 s</text>", // the measurement in seconds is a bar
+		"Host header seen upstream", // the one that is not a number is listed
+		"ResourceBackendMutualTLS <span class=\"muted\">(not supported)</span>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
+func TestHTMLVerdictPassWithWarnings(t *testing.T) {
+	s := runner.Summary{Results: []runner.Result{
+		result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, ""),
+		result("TLSHostnameMismatch", suites.Should, suites.FeatureTLS, types.SpecStateFailed, "no TLS alert seen"),
+	}}
+	var page bytes.Buffer
+	if err := Render(&page, NewRun(s, vendor, time.Now()), t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "PASS with warnings") || strings.Contains(page.String(), `class="fail"`) {
+		t.Error("a run whose only failure is a SHOULD spec is not shown as PASS with warnings")
+	}
+}
+
+func TestRenderFileReproducesThePageFromTheFolder(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "again.html")
+	if err := RenderFile(dir, out); err != nil {
+		t.Fatal(err)
+	}
+	if readFile(t, out) != readFile(t, filepath.Join(dir, HTMLFile)) {
+		t.Error("the page rendered from summary.json and evidence/ differs from the one written by the run")
+	}
+}
+
+func TestRenderFileWithoutSummarySaysWhatToGive(t *testing.T) {
+	dir := t.TempDir()
+	err := RenderFile(dir, filepath.Join(dir, HTMLFile))
+	if err == nil || !strings.Contains(err.Error(), SummaryFile) || !strings.Contains(err.Error(), "--report-output") {
+		t.Errorf("error %v, want one naming %s and --report-output", err, SummaryFile)
+	}
+}
+
+func TestUnreadableEvidenceIsShownNotFatal(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, EvidenceDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, EvidenceDir, "RoutingBasic.json"), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := runner.Summary{Results: []runner.Result{result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, "")}}
+	var page bytes.Buffer
+	if err := Render(&page, NewRun(s, vendor, time.Now()), dir); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "evidence unreadable") {
+		t.Error("a broken evidence file is not reported on the page")
+	}
+}
