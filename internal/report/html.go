@@ -35,7 +35,7 @@ type page struct {
 	Skipped int
 	Levels  []suites.Level
 	Table   []featureRow
-	Failing []string
+	Failing []Result
 	Specs   []specView
 	Chart   *chart
 	Listed  []measurement
@@ -124,7 +124,7 @@ func Render(w io.Writer, r Run, dir string) error {
 				c.Passed++
 			case Failed:
 				c.Failed++
-				p.Failing = append(p.Failing, res.ShortName)
+				p.Failing = append(p.Failing, res)
 				p.Warn = p.Warn || res.Level != suites.Must
 			default:
 				c.Skipped++
