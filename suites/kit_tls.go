@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
@@ -100,12 +101,14 @@ func (s *spec) failsClosed(ctx context.Context, gateway, path string, up *upstre
 		last = r
 		if servedBy(r, up) {
 			StopTrying(fmt.Sprintf("the answer of upstream %s reached the client (%v), but the implementation must refuse this upstream; "+
-				"its log in the evidence shows the handshake the implementation accepted", up.Role(), r)).Now()
+				"the upstream log in the evidence shows the handshake the implementation completed", up.Role(), r)).Now()
 		}
 		g.Expect(r.Status).To(BeNumerically(">=", http.StatusInternalServerError), "want a 5xx while the upstream is refused")
 		g.Expect(len(up.Log().Entries()) > 0 || s.xbackendRefused(ctx, g, controller, xbackend, "gw")).To(BeTrue(),
 			"the upstream saw no connection and XBackend %s is not reported Accepted=False: the implementation has not acted on it yet", xbackend)
-	}).WithContext(ctx).WithTimeout(config.Timeouts.Traffic).WithPolling(config.Timeouts.Poll).Should(Succeed(), "last response: %v", last)
+	}).WithContext(ctx).WithTimeout(config.Timeouts.Traffic).WithPolling(config.Timeouts.Poll).Should(Succeed(), func() string {
+		return fmt.Sprintf("last response: %v; the upstream saw: %s", last, summarizeLog(up))
+	})
 
 	By("checking that every request keeps failing with a 5xx and never carries the upstream's answer")
 	ConsistentlyWithOffset(1, func(g Gomega) {
@@ -141,4 +144,54 @@ func (s *spec) setCAConfigMap(ctx context.Context, name string, authorities ...*
 		g.Expect(k8sClient.Update(ctx, cm)).To(Succeed())
 	}).WithContext(ctx).WithTimeout(config.Timeouts.Status).WithPolling(config.Timeouts.Poll).Should(Succeed(), "update ConfigMap %s/%s", s.namespace, name)
 	s.evidence.note("ConfigMap %s now holds %d CA certificate(s) in %s", name, len(authorities), pki.ConfigMapCAKey)
+}
+
+// summarizeLog says what up saw, one item per distinct outcome with how
+// many connections had it, in order of first appearance.
+func summarizeLog(up *upstream.Server) string {
+	var order []string
+	count := map[string]int{}
+	accepted := 0
+	for _, e := range up.Log().Entries() {
+		if e.Kind == upstream.KindAccept {
+			accepted++
+			continue
+		}
+		p := string(e.Kind)
+		if strings.Contains(e.Reason, cleartextToTLS) {
+			p += " (cleartext sent to TLS)"
+		} else if e.Reason != "" {
+			p += ": " + e.Reason
+		}
+		if count[p] == 0 {
+			order = append(order, p)
+		}
+		count[p]++
+	}
+	if len(order) == 0 {
+		return fmt.Sprintf("%d connection(s), nothing received on them", accepted)
+	}
+	parts := make([]string, len(order))
+	for i, p := range order {
+		parts[i] = fmt.Sprintf("%s (x%d)", p, count[p])
+	}
+	return fmt.Sprintf("%d connection(s): %s", accepted, strings.Join(parts, "; "))
+}
+
+// acceptedSummary is the Accepted condition the implementation wrote on
+// XBackend name for gateway, in one line.
+func (s *spec) acceptedSummary(ctx context.Context, name, gateway string) string {
+	xb := &xv1alpha1.XBackend{}
+	if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: s.namespace, Name: name}, xb); err != nil {
+		return "cannot read the XBackend: " + err.Error()
+	}
+	p := xbackendParent(xb, controllerName(ctx), s.namespace, gateway)
+	if p == nil {
+		return "no status entry"
+	}
+	c := meta.FindStatusCondition(p.Conditions, "Accepted")
+	if c == nil {
+		return "no Accepted condition"
+	}
+	return fmt.Sprintf("%s (%s: %s)", c.Status, c.Reason, c.Message)
 }

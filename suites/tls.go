@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -212,8 +210,8 @@ var _ = Describe("TLS", func() {
 		Expect(r.Upstream.SNI).To(Equal(s.hostname), "the SNI must be tls.validation.hostname")
 	})
 
-	It("never sends plaintext for ClientAndServer, whether the implementation supports it or not", Scenario{"TLSClientAndServerNeverPlaintext", Must, FeatureTLS}.Labels(), func(ctx SpecContext) {
-		s := newSpec(ctx, "TLSClientAndServerNeverPlaintext")
+	It("serves ClientAndServer with the client certificate or reports it not Accepted, and never sends plaintext", Scenario{"TLSClientAndServerServedOrRefused", Must, FeatureTLS}.Labels(), func(ctx SpecContext) {
+		s := newSpec(ctx, "TLSClientAndServerServedOrRefused")
 		clientCA, _ := s.clientCertificate(ctx, "client-cert")
 		up := s.startUpstream(ctx, upstream.Config{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
 		s.createCAConfigMap(ctx, "ca", s.ca())
@@ -231,8 +229,10 @@ var _ = Describe("TLS", func() {
 			g.Expect(err).NotTo(HaveOccurred())
 			last = r
 			g.Expect(servedBy(r, up) || s.xbackendRefused(ctx, g, controller, "external", "gw")).To(BeTrue(),
-				"neither an answer of the upstream nor Accepted=False on the XBackend")
-		}).WithContext(ctx).WithTimeout(config.Timeouts.Traffic).WithPolling(config.Timeouts.Poll).Should(Succeed(), "last response: %v", last)
+				"the implementation neither reached the upstream with the client certificate nor reported the XBackend Accepted=False")
+		}).WithContext(ctx).WithTimeout(config.Timeouts.Traffic).WithPolling(config.Timeouts.Poll).Should(Succeed(), func() string {
+			return fmt.Sprintf("last response: %v; the upstream saw: %s; XBackend Accepted: %s", last, summarizeLog(up), s.acceptedSummary(ctx, "external", "gw"))
+		})
 		Expect(cleartextSent(up)).To(BeEmpty(), "the implementation sent plaintext to the upstream of a ClientAndServer XBackend")
 	})
 
@@ -331,39 +331,4 @@ func describeOutcome(r *response, err error) string {
 		return "error: " + err.Error()
 	}
 	return r.String()
-}
-
-// summarizeLog lists what up saw, one connection event per item.
-func summarizeLog(up *upstream.Server) string {
-	var parts []string
-	for _, e := range up.Log().Entries() {
-		if e.Kind == upstream.KindAccept {
-			continue
-		}
-		p := string(e.Kind)
-		if strings.Contains(e.Reason, cleartextToTLS) {
-			p += " (cleartext sent to TLS)"
-		} else if e.Reason != "" {
-			p += ": " + e.Reason
-		}
-		parts = append(parts, p)
-	}
-	if len(parts) == 0 {
-		return "no connection"
-	}
-	return strings.Join(parts, "; ")
-}
-
-// acceptedSummary is the Accepted condition the implementation wrote on
-// XBackend name for gateway, in one line.
-func (s *spec) acceptedSummary(ctx context.Context, name, gateway string) string {
-	p := xbackendParent(s.xbackend(ctx, Default, name), controllerName(ctx), s.namespace, gateway)
-	if p == nil {
-		return "no status entry"
-	}
-	c := meta.FindStatusCondition(p.Conditions, "Accepted")
-	if c == nil {
-		return "no Accepted condition"
-	}
-	return fmt.Sprintf("%s (%s: %s)", c.Status, c.Reason, c.Message)
 }
