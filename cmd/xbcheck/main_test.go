@@ -102,7 +102,8 @@ func TestImplementationCmdRunsGroupB(t *testing.T) {
 	t.Setenv(asMainEnv, "1")
 	reports := t.TempDir()
 	cmd := exec.Command(self, "run", "--focus", "Routing|Status", "--report-output", reports,
-		"--implementation-cmd", self+" gateway")
+		"--implementation-cmd", self+" gateway",
+		"--organization", "xbcheck", "--project", "xbcheck-gateway", "--url", "https://github.com/xbcheck/xbcheck", "--version", "test", "--contact", "@xbcheck")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("xbcheck run with --implementation-cmd: %v\n%s", err, out)

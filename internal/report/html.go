@@ -265,7 +265,7 @@ func measurements(res Result, e *suites.Evidence) []measurement {
 
 // plot draws the measurements in seconds as bars; the others are listed.
 func plot(ms []measurement) (*chart, []measurement) {
-	const width, labelWidth, row = 900, 520, 26
+	const width, labelWidth, row = 900, 540, 26
 	var secs, listed []measurement
 	maxValue := 0.0
 	for _, m := range ms {
@@ -287,8 +287,8 @@ func plot(ms []measurement) (*chart, []measurement) {
 		}
 		label := m.Spec + ": " + m.Name
 		short := label
-		if r := []rune(label); len(r) > 80 {
-			short = string(r[:79]) + "…"
+		if r := []rune(label); len(r) > 72 {
+			short = string(r[:71]) + "…"
 		}
 		c.Bars = append(c.Bars, bar{Y: 4 + i*row, Width: max(w, 1), TextY: 4 + i*row + 15,
 			Label: label, Short: short, Value: strconv.FormatFloat(m.Value, 'f', -1, 64) + " s"})
