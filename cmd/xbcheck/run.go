@@ -24,6 +24,7 @@ func newRunCommand() *cobra.Command {
 	var faultList string
 	var timeouts []string
 	var reports reportFlags
+	var failFast bool
 	sandboxMode := sandbox.ModeAuto
 	c := &cobra.Command{
 		Use:   "run",
@@ -36,6 +37,7 @@ func newRunCommand() *cobra.Command {
 			// Filtered-out specs would print an "S" each; skips with a
 			// reason get xbcheck's own progress line.
 			rc.SilenceSkips = true
+			sc.FailFast = failFast
 			opts.SuiteConfig, opts.ReporterConfig = &sc, &rc
 			if dryRun {
 				return printDryRun(c, opts)
@@ -110,6 +112,8 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
+	f.BoolVar(&failFast, "fail-fast", false, "stop at the first failing spec (xbcheck mutate uses it)")
+	f.Var(&opts.Slot, "slot", "use share INDEX of COUNT of the sandbox's Gateway and DNS addresses, so COUNT runs can share one sandbox (xbcheck mutate uses it)")
 	reports.register(f)
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c

@@ -79,7 +79,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		}
 		// resolv.conf inside the sandbox points here, so every resolver
 		// of the implementation meets the rogue DNS.
-		dnsAddr, pool = netip.AddrPortFrom(sandbox.DNS, 53).String(), sandbox.GatewayPool.Addrs()
+		dnsAddr, pool = netip.AddrPortFrom(opts.Slot.dnsAddr(sandbox.DNS), 53).String(), sandbox.GatewayPool.Addrs()
 	} else {
 		e.Network = suites.LoopbackNetwork()
 		e.Network.NoSandbox = inside.Error()
@@ -88,6 +88,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		policy.Allow = []netip.Prefix{e.Network.Internet}
 	}
 
+	pool = opts.Slot.pool(pool)
 	d, err := dns.Start(context.WithoutCancel(ctx), dns.Config{Zone: suites.TestZone + ".", Addr: dnsAddr})
 	if err != nil {
 		return nil, fmt.Errorf("start the rogue DNS server: %w", err)
@@ -104,11 +105,12 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.implementation = p
 	} else {
 		gw, err := gateway.Start(context.WithoutCancel(ctx), gateway.Options{
-			Config:    c.Config,
-			Addresses: pool,
-			DNSServer: d.Addr(),
-			Guardrail: policy,
-			Faults:    opts.Faults,
+			Config:         c.Config,
+			ControllerName: controllerNameOf(opts),
+			Addresses:      pool,
+			DNSServer:      d.Addr(),
+			Guardrail:      policy,
+			Faults:         opts.Faults,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start the reference gateway: %w", err)

@@ -37,6 +37,9 @@ type Options struct {
 	JUnitReport string
 	// Faults break the reference gateway on purpose (mutation testing).
 	Faults faults.Set
+	// Slot is this run's share of the data-plane and DNS addresses, for
+	// parallel runs in one sandbox; the zero Slot uses them all.
+	Slot Slot
 	// ImplementationCmd runs the implementation under test as a process
 	// (by /bin/sh -c) instead of the in-process reference gateway.
 	ImplementationCmd string

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/xbcheck/xbcheck/internal/mutate"
+	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+)
+
+// maxParallel bounds --parallel: each parallel mutant takes a share of the
+// sandbox's Gateway addresses.
+const maxParallel = 8
+
+func newMutateCommand() *cobra.Command {
+	var faultList, kubeconfig, crdDir, workDir, markdown string
+	parallel := min(max(runtime.NumCPU(), 1), maxParallel)
+	sandboxMode := sandbox.ModeAuto
+	c := &cobra.Command{
+		Use:   "mutate",
+		Short: "Mutation testing: prove the suite catches every fault of the reference gateway",
+		Long: `mutate runs the suite (MUST and SHOULD specs) against the unmutated reference
+gateway, which must pass, then once per fault: a mutant is killed when at least
+one MUST or SHOULD spec fails against it, and its run stops there. Every run is
+an "xbcheck run" child process on one shared control plane; --parallel of them
+run at once, each with its own controllerName and share of the sandbox's
+addresses. It prints the kill matrix and ends with the line
+"mutants: K killed, S survived"; it exits 1 when a mutant survived.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx, out := c.Context(), c.OutOrStdout()
+			infos, err := mutate.Select(faultList)
+			if err != nil {
+				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
+			}
+			if parallel < 1 || parallel > maxParallel {
+				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 to %d", parallel, maxParallel)}
+			}
+			opts := runner.Options{Kubeconfig: kubeconfig, CRDDir: crdDir, Out: out}
+			if kubeconfig == "" {
+				if err := runner.Prepare(ctx, opts); err != nil {
+					return err
+				}
+				handled, code, err := sandbox.Run(sandbox.Options{Mode: sandboxMode})
+				switch {
+				case handled && err != nil:
+					return runner.UsageError{Err: err}
+				case handled:
+					return exitError{code: code}
+				case errors.Is(err, sandbox.ErrUnavailable):
+					fmt.Fprintf(out, "xbcheck: %v; running on loopback only\n", err)
+				case err != nil:
+					return err
+				}
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			cp, err := runner.StartControlPlane(ctx, opts)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if err := cp.Stop(); err != nil {
+					fmt.Fprintf(os.Stderr, "xbcheck: stopping the control plane: %v\n", err)
+				}
+			}()
+			report, err := mutate.Run(ctx, mutate.Options{
+				Kubeconfig: cp.Kubeconfig,
+				Faults:     infos,
+				Parallel:   parallel,
+				Launch:     mutate.Exec(self),
+				WorkDir:    workDir,
+				Progress:   out,
+			})
+			if ctx.Err() != nil {
+				return exitError{code: exitInterrupted}
+			}
+			if err != nil {
+				return err
+			}
+			if markdown != "" {
+				if err := mutate.WriteMarkdownFile(markdown, report); err != nil {
+					return err
+				}
+			}
+			report.WriteTable(out)
+			if _, survived := report.Counts(); survived > 0 {
+				return exitError{code: exitFailed}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&faultList, "faults", "", "run only these comma-separated faults (default: every fault)")
+	f.IntVar(&parallel, "parallel", parallel, fmt.Sprintf("mutants run at once, 1 to %d; the default is the number of CPUs", maxParallel))
+	f.StringVar(&kubeconfig, "kubeconfig", "", "share the cluster of this kubeconfig instead of the embedded control plane")
+	f.StringVar(&crdDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of the pinned gateway-api module)")
+	f.StringVar(&workDir, "report-output", "_out/mutate", "folder for each run's log, summary.json and evidence, in <fault>/")
+	f.StringVar(&markdown, "markdown", "", "write the kill matrix as a Markdown table to this file: between its <!-- kill-matrix:start --> and <!-- kill-matrix:end --> markers if it has them, else as a new file")
+	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
+	return c
+}

@@ -1,0 +1,56 @@
+package mutate
+
+import (
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+// VerdictFilter selects the specs that can kill a mutant: OBSERVE specs
+// have no verdict, so running them would only cost time.
+const VerdictFilter = "MUST || SHOULD"
+
+// Child is one `xbcheck run` of the mutation run: the baseline (no
+// fault) or one mutant.
+type Child struct {
+	// Fault is the mutant's fault; empty for the baseline.
+	Fault      faults.Fault
+	Kubeconfig string
+	Slot       runner.Slot
+	// ReportDir receives the child's reports (--report-output), among
+	// them the summary.json its verdicts are read from.
+	ReportDir string
+}
+
+// Name is the mutant's fault, or "baseline".
+func (c Child) Name() string {
+	if c.Fault == "" {
+		return "baseline"
+	}
+	return string(c.Fault)
+}
+
+// ControllerName is the child's own GatewayClass controllerName, so
+// parallel children's gateways never reconcile each other's classes.
+func (c Child) ControllerName() string {
+	return "xbcheck.dev/mutant-" + c.Name()
+}
+
+// Args are the arguments of the child's `xbcheck run`: the shared
+// control plane, its own controller and addresses, only the specs with a
+// verdict, and a stop at the first failure (one is enough to kill).
+func (c Child) Args() []string {
+	args := []string{"run",
+		"--kubeconfig", c.Kubeconfig,
+		"--controller-name", c.ControllerName(),
+		"--label-filter", VerdictFilter,
+		"--fail-fast",
+		"--report-output", c.ReportDir,
+	}
+	if s := c.Slot.String(); s != "" {
+		args = append(args, "--slot", s)
+	}
+	if c.Fault != "" {
+		args = append(args, "--faults", string(c.Fault))
+	}
+	return args
+}

@@ -1,0 +1,20 @@
+// Package mutate proves the suite catches every fault of the reference
+// gateway: it runs the suite once against the unmutated gateway, which must
+// pass every MUST and SHOULD spec, then once per fault (a mutant), and
+// reports which specs killed each mutant.
+//
+// Ginkgo runs specs once per process, so every run is a child process
+// (`xbcheck run --kubeconfig ... --faults F --fail-fast`), all sharing one
+// control plane. Parallel children share one network sandbox too: each
+// gets its own [runner.Slot] of the Gateway and DNS addresses and its own
+// GatewayClass controllerName, so no child's gateway serves another's.
+//
+//	report, err := mutate.Run(ctx, mutate.Options{
+//		Kubeconfig: c.Kubeconfig, Faults: faults.All(), Parallel: 2,
+//		Launch: mutate.Exec(os.Args[0]), WorkDir: "_out/mutate", Progress: os.Stdout,
+//	})
+//	report.WriteTable(os.Stdout)     // ends with "mutants: K killed, S survived"
+//	report.WriteMarkdown(w)          // the README's kill matrix
+//
+// A mutant is killed when at least one MUST or SHOULD spec fails against it.
+package mutate

@@ -1,0 +1,177 @@
+package mutate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/internal/report"
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+// Launch runs one child `xbcheck run` with args, its output going to log,
+// and returns when it has exited. A child whose specs fail exits non-zero:
+// the verdicts come from its summary file, not from the error.
+type Launch func(ctx context.Context, args []string, log io.Writer) error
+
+// Exec launches children as processes of the xbcheck executable at path.
+// On cancellation a child gets SIGINT, so it stops what it started.
+func Exec(path string) Launch {
+	return func(ctx context.Context, args []string, log io.Writer) error {
+		cmd := exec.CommandContext(ctx, path, args...)
+		cmd.Stdout, cmd.Stderr = log, log
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+		cmd.WaitDelay = 30 * time.Second
+		return cmd.Run()
+	}
+}
+
+// Options configures [Run].
+type Options struct {
+	// Kubeconfig reaches the control plane every child shares.
+	Kubeconfig string
+	// Faults are the mutants to run, one fault each.
+	Faults []faults.Info
+	// Parallel is how many mutants run at once; default 1.
+	Parallel int
+	// Launch starts a child; see [Exec].
+	Launch Launch
+	// WorkDir receives each child's log and reports in <name>/.
+	WorkDir string
+	// Progress receives a line per finished run; default none.
+	Progress io.Writer
+}
+
+// ErrBaselineFails means the unmutated gateway does not pass the suite, so
+// no mutant's failures would mean anything.
+var ErrBaselineFails = errors.New("the unmutated reference gateway does not pass every MUST and SHOULD spec")
+
+// Run runs the baseline, then every mutant, Parallel at a time. It returns
+// ErrBaselineFails (wrapped, with the failures) when the baseline does not
+// pass, and ctx's error when it is cancelled.
+func Run(ctx context.Context, opts Options) (Report, error) {
+	if opts.Parallel < 1 {
+		opts.Parallel = 1
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	started := time.Now()
+	var report Report
+	var progress sync.Mutex
+	say := func(format string, args ...any) {
+		progress.Lock()
+		defer progress.Unlock()
+		fmt.Fprintf(opts.Progress, format+"\n", args...)
+	}
+
+	say("mutate: baseline (no fault)")
+	report.Baseline = runChild(ctx, opts, Child{}, slot(0, opts.Parallel))
+	if ctx.Err() != nil {
+		return report, ctx.Err()
+	}
+	if err := baselineError(report.Baseline); err != nil {
+		report.Duration = time.Since(started)
+		return report, err
+	}
+	say("mutate: baseline passed in %s; %d mutants, %d at a time", report.Baseline.Duration.Round(time.Second), len(opts.Faults), opts.Parallel)
+
+	report.Mutants = make([]Outcome, len(opts.Faults))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for worker := range opts.Parallel {
+		wg.Go(func() {
+			for i := range next {
+				info := opts.Faults[i]
+				o := runChild(ctx, opts, Child{Fault: info.Name}, slot(worker, opts.Parallel))
+				o.Fault = info
+				report.Mutants[i] = o
+				say("mutate: %-32s %-8s %s", info.Name, o.Duration.Round(time.Second), o.verdict())
+			}
+		})
+	}
+	for i := range opts.Faults {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	report.Duration = time.Since(started)
+	return report, ctx.Err()
+}
+
+// slot is worker's share of the sandbox's addresses; a lone worker has
+// them all.
+func slot(worker, workers int) runner.Slot {
+	if workers <= 1 {
+		return runner.Slot{}
+	}
+	return runner.Slot{Index: worker, Of: workers}
+}
+
+// baselineError says why the baseline does not pass, or nil.
+func baselineError(o Outcome) error {
+	var why []string
+	if len(o.Killers) > 0 {
+		why = append(why, "failed "+strings.Join(o.Killers, ", "))
+	}
+	why = append(why, o.HarnessErrors...)
+	if o.Err != nil {
+		why = append(why, o.Err.Error())
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (%s): fix that first; its log is %s", ErrBaselineFails, strings.Join(why, "; "), o.Log)
+}
+
+// runChild runs one child and reads its verdicts back.
+func runChild(ctx context.Context, opts Options, c Child, s runner.Slot) Outcome {
+	dir := filepath.Join(opts.WorkDir, c.Name())
+	c.Kubeconfig, c.Slot = opts.Kubeconfig, s
+	c.ReportDir = dir
+	o := Outcome{Log: filepath.Join(dir, "log")}
+	started := time.Now()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		o.Err = err
+		return o
+	}
+	if err := os.Remove(filepath.Join(dir, report.SummaryFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		o.Err = err
+		return o
+	}
+	log, err := os.Create(o.Log)
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	defer log.Close()
+	launchErr := opts.Launch(ctx, c.Args(), log)
+	o.Duration = time.Since(started)
+	run, err := report.ReadRun(dir)
+	switch {
+	case ctx.Err() != nil:
+		o.Err = ctx.Err()
+	case err != nil && launchErr != nil:
+		o.Err = fmt.Errorf("%v; see %s", launchErr, o.Log)
+	case err != nil:
+		o.Err = fmt.Errorf("no verdicts: %v; see %s", err, o.Log)
+	default:
+		o.Killers, o.HarnessErrors = killers(run), run.HarnessErrors
+	}
+	return o
+}

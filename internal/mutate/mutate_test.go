@@ -1,0 +1,296 @@
+package mutate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/internal/report"
+	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/suites"
+)
+
+func result(name string, level suites.Level, outcome report.Outcome) report.Result {
+	return report.Result{ShortName: name, Level: level, Feature: suites.FeatureResourceBackend, Outcome: outcome}
+}
+
+func TestKillersAreFailedMustAndShouldSpecs(t *testing.T) {
+	run := report.Run{Results: []report.Result{
+		result("PassesMust", suites.Must, report.Passed),
+		result("FailsMust", suites.Must, report.Failed),
+		result("FailsObserve", suites.Observe, report.Failed),
+		result("SkippedShould", suites.Should, report.Skipped),
+		result("FailsShould", suites.Should, report.Failed),
+	}}
+	got := killers(run)
+	want := []string{"FailsMust", "FailsShould"}
+	if !slices.Equal(got, want) {
+		t.Errorf("killers = %v, want %v", got, want)
+	}
+	if k := killers(report.Run{Results: run.Results[:1]}); len(k) != 0 {
+		t.Errorf("a passing run has killers %v", k)
+	}
+}
+
+func TestChildArgs(t *testing.T) {
+	base := Child{Kubeconfig: "/k/config", ReportDir: "/w/baseline"}
+	want := []string{"run", "--kubeconfig", "/k/config", "--controller-name", "xbcheck.dev/mutant-baseline",
+		"--label-filter", "MUST || SHOULD", "--fail-fast", "--report-output", "/w/baseline"}
+	if got := base.Args(); !slices.Equal(got, want) {
+		t.Errorf("baseline args\n got %q\nwant %q", got, want)
+	}
+	m := base
+	m.Fault, m.Slot = faults.NoSNI, runner.Slot{Index: 1, Of: 2}
+	got := m.Args()
+	if !slices.Equal(got[len(got)-4:], []string{"--slot", "1/2", "--faults", "no-sni"}) {
+		t.Errorf("mutant args %q must end with --slot 1/2 --faults no-sni", got)
+	}
+	if i := slices.Index(got, "--controller-name"); got[i+1] != "xbcheck.dev/mutant-no-sni" {
+		t.Errorf("mutant controller name %q, want xbcheck.dev/mutant-no-sni", got[i+1])
+	}
+	names := map[string]bool{}
+	for _, info := range faults.All() {
+		names[Child{Fault: info.Name}.ControllerName()] = true
+	}
+	if len(names) != len(faults.All()) || names[base.ControllerName()] {
+		t.Errorf("controller names must differ per fault and from the baseline's: %v", names)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all, err := Select("")
+	if err != nil || len(all) != len(faults.All()) {
+		t.Fatalf("Select(\"\") = %d faults, %v; want all %d", len(all), err, len(faults.All()))
+	}
+	some, err := Select("no-sni,skip-san-check")
+	if err != nil || len(some) != 2 || some[0].Name != faults.SkipSANCheck || some[1].Name != faults.NoSNI {
+		t.Errorf("Select kept %v, %v; want skip-san-check then no-sni in the order of faults.All", some, err)
+	}
+	if _, err := Select("no-such-fault"); err == nil {
+		t.Error("Select accepted an unknown fault")
+	}
+}
+
+func sampleReport() Report {
+	all := faults.All()
+	return Report{Mutants: []Outcome{
+		{Fault: all[0], Killers: []string{"TLSSANHostnameMismatch", "TLSSANURIMismatch"}},
+		{Fault: all[1], HarnessErrors: []string{"BeforeSuite: boom"}},
+		{Fault: all[2]},
+	}}
+}
+
+func TestTableEndsWithTheCounts(t *testing.T) {
+	var b bytes.Buffer
+	sampleReport().WriteTable(&b)
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if last := lines[len(lines)-1]; last != "mutants: 1 killed, 2 survived" {
+		t.Errorf("last line %q, want the counts alone", last)
+	}
+	out := b.String()
+	all := faults.All()
+	for _, want := range []string{
+		string(all[0].Name), all[0].Description, "TLSSANHostnameMismatch, TLSSANURIMismatch",
+		"SURVIVED (harness error: BeforeSuite: boom)", "slowest mutant",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "SURVIVED") != 2 {
+		t.Errorf("table must mark the two surviving mutants SURVIVED:\n%s", out)
+	}
+}
+
+func TestMarkdownMatrix(t *testing.T) {
+	var b bytes.Buffer
+	sampleReport().WriteMarkdown(&b)
+	out := b.String()
+	all := faults.All()
+	for _, want := range []string{
+		"| fault | bug it imitates | killed by |",
+		fmt.Sprintf("| `%s` | %s | `TLSSANHostnameMismatch`, `TLSSANURIMismatch` |", all[0].Name, all[0].Description),
+		fmt.Sprintf("| `%s` | %s | **SURVIVED** |", all[2].Name, all[2].Description),
+		"mutants: 1 killed, 2 survived",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestReplaceSection(t *testing.T) {
+	doc := "# Title\n\n" + StartMarker + "\nold table\n" + EndMarker + "\n\nafter\n"
+	got, ok := ReplaceSection(doc, "| new |\n")
+	want := "# Title\n\n" + StartMarker + "\n| new |\n" + EndMarker + "\n\nafter\n"
+	if !ok || got != want {
+		t.Errorf("ReplaceSection = %q, %v; want %q", got, ok, want)
+	}
+	again, _ := ReplaceSection(got, "| new |\n")
+	if again != got {
+		t.Errorf("regenerating the same matrix changed the document: %q", again)
+	}
+	for _, bad := range []string{"no markers", EndMarker + " " + StartMarker, StartMarker + " only"} {
+		if out, ok := ReplaceSection(bad, "x"); ok || out != bad {
+			t.Errorf("ReplaceSection(%q) = %q, %v; want it unchanged and false", bad, out, ok)
+		}
+	}
+}
+
+func TestWriteMarkdownFile(t *testing.T) {
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "matrix.md")
+	if err := WriteMarkdownFile(fresh, sampleReport()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(fresh); !strings.HasPrefix(string(b), "| fault |") {
+		t.Errorf("a new file must be the matrix alone, got %q", b)
+	}
+	readme := filepath.Join(dir, "README.md")
+	os.WriteFile(readme, []byte("intro\n"+StartMarker+"\n"+EndMarker+"\n"), 0o644)
+	if err := WriteMarkdownFile(readme, sampleReport()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(readme); !strings.HasPrefix(string(b), "intro\n"+StartMarker+"\n| fault |") || !strings.HasSuffix(string(b), "survived\n"+EndMarker+"\n") {
+		t.Errorf("README section not regenerated in place:\n%s", b)
+	}
+	plain := filepath.Join(dir, "notes.md")
+	os.WriteFile(plain, []byte("keep me\n"), 0o644)
+	err := WriteMarkdownFile(plain, sampleReport())
+	if b, _ := os.ReadFile(plain); err == nil || string(b) != "keep me\n" || !strings.Contains(err.Error(), StartMarker) {
+		t.Errorf("a file without markers must be left alone with an error naming them; err %v, content %q", err, b)
+	}
+}
+
+// fakeChildren plays `xbcheck run`: it writes a summary in which the
+// specs named in fail[fault] fail, and records what ran at once.
+type fakeChildren struct {
+	fail map[string][]string
+	// noSummary are faults whose child crashes before writing one.
+	noSummary map[string]bool
+
+	mu      sync.Mutex
+	running map[string]string // slot -> fault
+	active  int
+	overlap []string
+	started []string
+	// together, when set, is closed once two mutants run at once: every
+	// mutant waits for it, so a parallel run must overlap.
+	together chan struct{}
+}
+
+func flagValue(args []string, name string) string {
+	if i := slices.Index(args, name); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
+}
+
+func (f *fakeChildren) launch(ctx context.Context, args []string, log io.Writer) error {
+	fault, slot := flagValue(args, "--faults"), flagValue(args, "--slot")
+	f.mu.Lock()
+	if other, busy := f.running[slot]; busy {
+		f.overlap = append(f.overlap, fmt.Sprintf("%s and %s in slot %q", other, fault, slot))
+	}
+	f.running[slot] = fault
+	f.active++
+	f.started = append(f.started, fault)
+	if f.active == 2 && f.together != nil {
+		close(f.together)
+		f.together = nil
+	}
+	together := f.together
+	f.mu.Unlock()
+	if together != nil && fault != "" {
+		select {
+		case <-together:
+		case <-time.After(time.Minute):
+			return errors.New("no second mutant ran alongside this one")
+		}
+	}
+	defer func() {
+		f.mu.Lock()
+		delete(f.running, slot)
+		f.active--
+		f.mu.Unlock()
+	}()
+	fmt.Fprintln(log, "fake run", args)
+	if f.noSummary[fault] {
+		return errors.New("exit status 2")
+	}
+	run := report.Run{Results: []report.Result{result("Always", suites.Must, report.Passed)}}
+	for _, name := range f.fail[fault] {
+		run.Results = append(run.Results, result(name, suites.Should, report.Failed))
+	}
+	b, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(flagValue(args, "--report-output"), report.SummaryFile), b, 0o644); err != nil {
+		return err
+	}
+	if len(f.fail[fault]) > 0 {
+		return errors.New("exit status 1")
+	}
+	return nil
+}
+
+func TestRunKillsAndSurvives(t *testing.T) {
+	f := &fakeChildren{
+		fail:      map[string][]string{"no-sni": {"TLSSendsSNI"}, "wrong-sni": {"TLSSendsSNI", "TLSSNIFromValidation"}},
+		noSummary: map[string]bool{"first-ca-only": true},
+		running:   map[string]string{},
+		together:  make(chan struct{}),
+	}
+	infos, _ := Select("no-sni,wrong-sni,first-ca-only,skip-chain-check")
+	var progress bytes.Buffer
+	r, err := Run(context.Background(), Options{
+		Kubeconfig: "/k", Faults: infos, Parallel: 2, Launch: f.launch, WorkDir: t.TempDir(), Progress: &progress,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(f.overlap) > 0 {
+		t.Errorf("runs shared a slot at once: %v", f.overlap)
+	}
+	if f.started[0] != "" {
+		t.Errorf("the first run was %q, want the baseline", f.started[0])
+	}
+	got := map[faults.Fault]string{}
+	for _, m := range r.Mutants {
+		got[m.Fault.Name] = m.verdict()
+	}
+	if got[faults.NoSNI] != "TLSSendsSNI" || got[faults.WrongSNI] != "TLSSendsSNI, TLSSNIFromValidation" ||
+		got[faults.SkipChainCheck] != "SURVIVED" || !strings.HasPrefix(got[faults.FirstCAOnly], "SURVIVED (run broke: exit status 2") {
+		t.Errorf("verdicts %v", got)
+	}
+	if k, s := r.Counts(); k != 2 || s != 2 {
+		t.Errorf("Counts = %d killed, %d survived; want 2, 2", k, s)
+	}
+	if r.Mutants[0].Fault.Name != faults.SkipChainCheck {
+		t.Errorf("mutants out of the order given: first is %s", r.Mutants[0].Fault.Name)
+	}
+}
+
+func TestRunStopsWhenTheBaselineFails(t *testing.T) {
+	f := &fakeChildren{fail: map[string][]string{"": {"RoutingPlainHTTP"}}, running: map[string]string{}}
+	infos, _ := Select("")
+	_, err := Run(context.Background(), Options{Kubeconfig: "/k", Faults: infos, Parallel: 2, Launch: f.launch, WorkDir: t.TempDir()})
+	if !errors.Is(err, ErrBaselineFails) || !strings.Contains(err.Error(), "RoutingPlainHTTP") {
+		t.Errorf("Run error %v; want ErrBaselineFails naming RoutingPlainHTTP", err)
+	}
+	if len(f.started) != 1 {
+		t.Errorf("%d runs started, want only the baseline", len(f.started))
+	}
+}

@@ -1,0 +1,80 @@
+package mutate
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// verdict is the table's last column: the killing specs, or why not.
+func (o Outcome) verdict() string {
+	switch {
+	case o.Killed():
+		return strings.Join(o.Killers, ", ")
+	case o.Err != nil:
+		return "SURVIVED (run broke: " + o.Err.Error() + ")"
+	case len(o.HarnessErrors) > 0:
+		return "SURVIVED (harness error: " + o.HarnessErrors[0] + ")"
+	default:
+		return "SURVIVED"
+	}
+}
+
+// WriteTable prints one row per mutant (fault, the bug it imitates, the
+// specs that killed it or SURVIVED), the timings, and last, alone on its
+// line, "mutants: K killed, S survived".
+func (r Report) WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FAULT\tTIME\tKILLED BY\tBUG IT IMITATES")
+	for _, m := range r.Mutants {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Fault.Name, m.Duration.Round(time.Second), m.verdict(), m.Fault.Description)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "baseline: %s; total wall time: %s", r.Baseline.Duration.Round(time.Second), r.Duration.Round(time.Second))
+	if slow, ok := r.Slowest(); ok {
+		fmt.Fprintf(w, "; slowest mutant: %s (%s)", slow.Fault.Name, slow.Duration.Round(time.Second))
+	}
+	fmt.Fprintln(w)
+	killed, survived := r.Counts()
+	fmt.Fprintf(w, "mutants: %d killed, %d survived\n", killed, survived)
+}
+
+// WriteMarkdown writes the kill matrix as a Markdown table: fault, the bug
+// it imitates, the specs that killed it.
+func (r Report) WriteMarkdown(w io.Writer) {
+	fmt.Fprintln(w, "| fault | bug it imitates | killed by |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for _, m := range r.Mutants {
+		v := "**SURVIVED**"
+		if m.Killed() {
+			v = "`" + strings.Join(m.Killers, "`, `") + "`"
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", m.Fault.Name, escapeCell(m.Fault.Description), v)
+	}
+	killed, survived := r.Counts()
+	fmt.Fprintf(w, "\nmutants: %d killed, %d survived\n", killed, survived)
+}
+
+func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// Markers delimit the generated kill matrix in a Markdown document.
+const (
+	StartMarker = "<!-- kill-matrix:start -->"
+	EndMarker   = "<!-- kill-matrix:end -->"
+)
+
+// ReplaceSection puts matrix between the markers of doc, replacing what
+// was there. ok is false when doc lacks the markers in that order.
+func ReplaceSection(doc, matrix string) (_ string, ok bool) {
+	before, rest, found := strings.Cut(doc, StartMarker)
+	if !found {
+		return doc, false
+	}
+	_, after, found := strings.Cut(rest, EndMarker)
+	if !found {
+		return doc, false
+	}
+	return before + StartMarker + "\n" + strings.TrimSpace(matrix) + "\n" + EndMarker + after, true
+}
