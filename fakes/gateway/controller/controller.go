@@ -34,7 +34,6 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 	"HTTPRouteHostRewrite",
 	"HTTPRouteMethodMatching",
 	"HTTPRouteQueryParamMatching",
-	"ReferenceGrant",
 	"ResourceBackend",
 	"ResourceBackendDNSRebindingProtection",
 	"ResourceBackendExternalHostname",

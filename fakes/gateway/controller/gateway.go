@@ -20,7 +20,6 @@ func (c *Controllers) setupGateway(mgr ctrl.Manager) error {
 		For(&gatewayv1.Gateway{}).
 		Watches(&gatewayv1.GatewayClass{}, all).
 		Watches(&gatewayv1.HTTPRoute{}, all).
-		Watches(&gatewayv1.ReferenceGrant{}, all).
 		Watches(&corev1.Namespace{}, all).
 		Complete(reconcile.Func(c.reconcileGateway))
 }

@@ -21,7 +21,6 @@ func (c *Controllers) setupHTTPRoute(mgr ctrl.Manager) error {
 		Watches(&gatewayv1.GatewayClass{}, all).
 		Watches(&gatewayv1.Gateway{}, all).
 		Watches(&xv1alpha1.XBackend{}, all).
-		Watches(&gatewayv1.ReferenceGrant{}, all).
 		Complete(reconcile.Func(c.reconcileHTTPRoute))
 }
 

@@ -24,7 +24,6 @@ type World struct {
 	Gateways   map[types.NamespacedName]*gatewayv1.Gateway
 	Routes     []*gatewayv1.HTTPRoute
 	XBackends  map[types.NamespacedName]*xv1alpha1.XBackend
-	Grants     []*gatewayv1.ReferenceGrant
 	Namespaces map[string]*corev1.Namespace // for allowedRoutes selectors
 }
 
@@ -40,9 +39,8 @@ func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.Gatewa
 	var gateways gatewayv1.GatewayList
 	var routes gatewayv1.HTTPRouteList
 	var xbackends xv1alpha1.XBackendList
-	var grants gatewayv1.ReferenceGrantList
 	var namespaces corev1.NamespaceList
-	for _, l := range []client.ObjectList{&classes, &gateways, &routes, &xbackends, &grants, &namespaces} {
+	for _, l := range []client.ObjectList{&classes, &gateways, &routes, &xbackends, &namespaces} {
 		if err := c.List(ctx, l); err != nil {
 			return nil, err
 		}
@@ -58,9 +56,6 @@ func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.Gatewa
 	}
 	for i := range xbackends.Items {
 		w.XBackends[client.ObjectKeyFromObject(&xbackends.Items[i])] = &xbackends.Items[i]
-	}
-	for i := range grants.Items {
-		w.Grants = append(w.Grants, &grants.Items[i])
 	}
 	for i := range namespaces.Items {
 		w.Namespaces[namespaces.Items[i].Name] = &namespaces.Items[i]
@@ -118,33 +113,17 @@ func (w *World) Resolve(route *gatewayv1.HTTPRoute, ref gatewayv1.BackendObjectR
 		return Resolution{XBackend: key, Reason: gatewayv1.RouteReasonInvalidKind,
 			Message: fmt.Sprintf("backendRef %s is a %s/%s: this gateway routes only to XBackend (group %s)", ref.Name, group, kind, xbackendGroup)}
 	}
-	if ns != route.Namespace && !w.granted(route.Namespace, key) {
+	// GEP-4894: a Backend lives in the namespace of the routes that use it,
+	// so no ReferenceGrant can open a route to another namespace's XBackend.
+	if ns != route.Namespace {
 		return Resolution{XBackend: key, Reason: gatewayv1.RouteReasonRefNotPermitted,
-			Message: fmt.Sprintf("XBackend %s is in another namespace and no ReferenceGrant in %s allows HTTPRoutes from %s", key, ns, route.Namespace)}
+			Message: fmt.Sprintf("XBackend %s is in another namespace than HTTPRoute %s/%s: XBackends must be in the route's namespace (GEP-4894), whatever ReferenceGrants say", key, route.Namespace, route.Name)}
 	}
 	if _, ok := w.XBackends[key]; !ok {
 		return Resolution{XBackend: key, Reason: gatewayv1.RouteReasonBackendNotFound,
 			Message: fmt.Sprintf("XBackend %s not found: create it or fix the backendRef", key)}
 	}
 	return Resolution{XBackend: key}
-}
-
-func (w *World) granted(from string, to types.NamespacedName) bool {
-	for _, g := range w.Grants {
-		if g.Namespace != to.Namespace {
-			continue
-		}
-		fromOK := slices.ContainsFunc(g.Spec.From, func(f gatewayv1.ReferenceGrantFrom) bool {
-			return f.Group == gatewayv1.GroupName && f.Kind == "HTTPRoute" && string(f.Namespace) == from
-		})
-		toOK := slices.ContainsFunc(g.Spec.To, func(t gatewayv1.ReferenceGrantTo) bool {
-			return t.Group == xbackendGroup && t.Kind == "XBackend" && (t.Name == nil || string(*t.Name) == to.Name)
-		})
-		if fromOK && toOK {
-			return true
-		}
-	}
-	return false
 }
 
 // Attachment is how a route's parentRef attaches to a Gateway: the indexes

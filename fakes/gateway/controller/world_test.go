@@ -48,17 +48,9 @@ func testWorld(routes ...*gatewayv1.HTTPRoute) *World {
 		},
 		Gateways: map[types.NamespacedName]*gatewayv1.Gateway{},
 		XBackends: map[types.NamespacedName]*xv1alpha1.XBackend{
-			{Namespace: "app", Name: "api"}:   {},
-			{Namespace: "shared", Name: "db"}: {},
-			{Namespace: "other", Name: "x"}:   {},
+			{Namespace: "app", Name: "api"}: {},
+			{Namespace: "other", Name: "x"}: {},
 		},
-		Grants: []*gatewayv1.ReferenceGrant{{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "shared"},
-			Spec: gatewayv1.ReferenceGrantSpec{
-				From: []gatewayv1.ReferenceGrantFrom{{Group: gatewayv1.GroupName, Kind: "HTTPRoute", Namespace: "app"}},
-				To:   []gatewayv1.ReferenceGrantTo{{Group: xbackendGroup, Kind: "XBackend"}},
-			},
-		}},
 		Routes: routes,
 	}
 	for _, class := range []string{"ours", "theirs"} {
@@ -92,8 +84,8 @@ func TestResolve(t *testing.T) {
 			r.Kind = ptrTo(gatewayv1.Kind("Backend"))
 			return r
 		}(), gatewayv1.RouteReasonInvalidKind},
-		{"another namespace with a ReferenceGrant", xbRef("shared", "db"), ""},
-		{"another namespace without a ReferenceGrant", xbRef("other", "x"), gatewayv1.RouteReasonRefNotPermitted},
+		// GEP-4894: XBackends live in the route's namespace; no grant opens another.
+		{"another namespace", xbRef("other", "x"), gatewayv1.RouteReasonRefNotPermitted},
 	} {
 		if got := w.Resolve(route, tc.ref.BackendObjectReference); got.Reason != tc.want {
 			t.Errorf("%s: reason %q (%s), want %q", tc.name, got.Reason, got.Message, tc.want)
@@ -142,7 +134,7 @@ func TestXBackendGateways(t *testing.T) {
 		t.Errorf("app/api is used by %v, want only our Gateway infra/gw", got)
 	}
 	if got := w.XBackendGateways(types.NamespacedName{Namespace: "other", Name: "x"}); len(got) != 0 {
-		t.Errorf("a ref without ReferenceGrant made %v parents of other/x", got)
+		t.Errorf("a ref to another namespace made %v parents of other/x", got)
 	}
 }
 

@@ -29,7 +29,6 @@ func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
 		Watches(&gatewayv1.HTTPRoute{}, all).
 		Watches(&gatewayv1.Gateway{}, all).
 		Watches(&gatewayv1.GatewayClass{}, all).
-		Watches(&gatewayv1.ReferenceGrant{}, all).
 		Watches(&corev1.ConfigMap{}, c.enqueueReferrers(configMapNames)).
 		Watches(&corev1.Secret{}, c.enqueueReferrers(secretNames)).
 		Complete(reconcile.Func(c.reconcileXBackend))
