@@ -58,7 +58,7 @@ func underClusterDomain(ctx context.Context) string {
 	domain := clusterDomain(ctx)
 	switch domain {
 	case "":
-		Skip("the cluster's DNS domain is unknown (no kube-system/coredns ConfigMap), so there is no custom cluster domain to test")
+		Skip("the cluster's DNS domain is unknown (no --cluster-domain, no kube-system/coredns ConfigMap), so there is no custom cluster domain to test")
 	case defaultClusterDomain:
 		Skip("the cluster's DNS domain is cluster.local, which the CRD itself rejects (AdmissionRejectsClusterLocalHostname)")
 	}

@@ -19,6 +19,8 @@ type Environment struct {
 	// GatewayAddress, when set, replaces the host read from a Gateway's
 	// status.addresses (the implementation is reached elsewhere).
 	GatewayAddress string
+	// ClusterDomain is the implementation's cluster DNS domain, when known.
+	ClusterDomain string
 }
 
 // Network is the address plan a run has. Inside the sandbox it is the

@@ -219,7 +219,7 @@ func (s *spec) eventuallyGet(ctx context.Context, gateway, path string, match fu
 		g.Expect(err).NotTo(HaveOccurred())
 		last = r
 		match(g, r)
-	}).WithContext(ctx).WithTimeout(config.Timeouts.Traffic).WithPolling(config.Timeouts.Poll).Should(Succeed(), "last response: %v", last)
+	}).WithContext(ctx).WithTimeout(config.Timeouts.Traffic).WithPolling(config.Timeouts.Poll).Should(Succeed(), func() string { return fmt.Sprintf("last response: %v", last) })
 	return last
 }
 

@@ -133,10 +133,14 @@ func (s *spec) routeCondition(ctx context.Context, route, gateway string, condTy
 	return nil
 }
 
-// clusterDomain is the cluster's DNS domain as CoreDNS serves it (the
-// zones of the kubernetes plugin in ConfigMap kube-system/coredns), or ""
-// when the cluster does not say (no CoreDNS, as under envtest).
+// clusterDomain is the implementation's cluster DNS domain: the one the
+// runner configured (--cluster-domain, or the reference gateway's), else
+// the one CoreDNS serves (the zones of the kubernetes plugin in ConfigMap
+// kube-system/coredns), or "" when nothing says.
 func clusterDomain(ctx context.Context) string {
+	if d := config.Environment.ClusterDomain; d != "" {
+		return d
+	}
 	cm := &corev1.ConfigMap{}
 	err := k8sClient.Get(ctx, client.ObjectKey{Namespace: "kube-system", Name: "coredns"}, cm)
 	if apierrors.IsNotFound(err) {

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"fmt"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -58,7 +59,7 @@ func (s *spec) eventuallyXBackendAccepted(ctx context.Context, name, gateway str
 		g.Expect(c.Status).To(Equal(status), "Accepted is %s (%s: %s), want %s", c.Status, c.Reason, c.Message, status)
 		g.Expect(c.ObservedGeneration).To(Equal(xb.Generation), "Accepted was computed for generation %d, the XBackend is at %d", c.ObservedGeneration, xb.Generation)
 		cond = *c
-	}).WithContext(ctx).WithTimeout(config.Timeouts.Status).WithPolling(config.Timeouts.Poll).Should(Succeed(), "status.parents seen last: %+v", seen)
+	}).WithContext(ctx).WithTimeout(config.Timeouts.Status).WithPolling(config.Timeouts.Poll).Should(Succeed(), func() string { return fmt.Sprintf("status.parents seen last: %+v", seen) })
 	s.evidence.note("XBackend %s Accepted=%s reason %s: %s", name, cond.Status, cond.Reason, cond.Message)
 	return cond
 }
@@ -85,7 +86,7 @@ func (s *spec) eventuallyRouteCondition(ctx context.Context, route, gateway stri
 		}
 		g.Expect(found.ObservedGeneration).To(Equal(r.Generation), "%s was computed for generation %d, the route is at %d", condType, found.ObservedGeneration, r.Generation)
 		cond = *found
-	}).WithContext(ctx).WithTimeout(config.Timeouts.Status).WithPolling(config.Timeouts.Poll).Should(Succeed(), "route status.parents seen last: %+v", seen)
+	}).WithContext(ctx).WithTimeout(config.Timeouts.Status).WithPolling(config.Timeouts.Poll).Should(Succeed(), func() string { return fmt.Sprintf("route status.parents seen last: %+v", seen) })
 	s.evidence.note("HTTPRoute %s %s=%s reason %s: %s", route, condType, cond.Status, cond.Reason, cond.Message)
 	return cond
 }

@@ -110,6 +110,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.ImplementationCmd, "implementation-cmd", "", "run this command (via /bin/sh -c, inside the sandbox, with KUBECONFIG set) as the implementation under test instead of the in-process reference gateway")
 	f.StringVar(&opts.GatewayClass, "gateway-class", "", "test this existing GatewayClass (default: create one for the run)")
 	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
+	f.StringVar(&opts.ClusterDomain, "cluster-domain", "", "the implementation's cluster DNS domain (default: read from CoreDNS; the in-process reference gateway uses "+runner.ReferenceClusterDomain+")")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	f.BoolVar(&failFast, "fail-fast", false, "stop at the first failing spec (xbcheck mutate uses it)")

@@ -45,6 +45,10 @@ func (e *environment) stop() error {
 	return errors.Join(errs...)
 }
 
+// ReferenceClusterDomain is the cluster DNS domain the in-process reference
+// gateway is told it serves.
+const ReferenceClusterDomain = "cluster.xbcheck.internal"
+
 // loopbackGatewayPool are the data-plane addresses of the reference gateway
 // outside the sandbox: one per spec Gateway.
 func loopbackGatewayPool() []netip.Addr {
@@ -104,6 +108,9 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.stops = append(e.stops, p.Stop)
 		e.implementation = p
 	} else {
+		// A custom cluster domain, so that names under it (which the CRD
+		// admits, unlike cluster.local) can be tested.
+		e.ClusterDomain = ReferenceClusterDomain
 		gw, err := gateway.Start(context.WithoutCancel(ctx), gateway.Options{
 			Config:         c.Config,
 			ControllerName: controllerNameOf(opts),
@@ -111,6 +118,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 			DNSServer:      d.Addr(),
 			Guardrail:      policy,
 			Faults:         opts.Faults,
+			ClusterDomain:  ReferenceClusterDomain,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start the reference gateway: %w", err)
@@ -123,6 +131,9 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		return nil, err
 	}
 	e.client = k
+	if opts.ClusterDomain != "" {
+		e.ClusterDomain = opts.ClusterDomain
+	}
 	e.GatewayClass = opts.GatewayClass
 	if e.GatewayClass == "" {
 		class := &gatewayv1.GatewayClass{

@@ -50,6 +50,9 @@ type Options struct {
 	ControllerName string
 	// GatewayAddress replaces the host read from Gateway status.addresses.
 	GatewayAddress string
+	// ClusterDomain is the implementation's cluster DNS domain, for the
+	// specs that check names under it are not routed.
+	ClusterDomain string
 	// Features choose the features specs run for.
 	Features FeatureOptions
 	// Timeouts override the suite's defaults (zero fields keep them).
