@@ -378,7 +378,7 @@ func runRebind(ctx context.Context, shortName string, c rebindCase, withTLS bool
 		conns.drop()
 		r, err := s.get(ctx, gw, "/after")
 		seen = append(seen, outcome(r, err, up))
-		g.Expect(forbiddenReach(r, canaries, withTLS)).To(BeEmpty())
+		g.Expect(forbiddenReach(r, canaries, withTLS)).To(BeEmpty(), "after the rebinding, a request reached a forbidden destination")
 		if err == nil && statusOK(r.Status) {
 			g.Expect(r.Upstream).NotTo(BeNil(), "a %d that did not come from the public upstream reached the client: %v", r.Status, r)
 			g.Expect(r.Upstream.Token).To(Equal(up.Token()), "a %d from another upstream (%s) reached the client", r.Status, r.Upstream.Role)
