@@ -25,3 +25,13 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+
+.PHONY: mutation kill-matrix
+
+## mutation: the suite against the reference gateway once per fault; fails when a fault survives
+mutation:
+	$(GO) run ./cmd/xbcheck mutate
+
+## kill-matrix: mutation testing, then regenerate the README's kill matrix between its markers
+kill-matrix:
+	$(GO) run ./cmd/xbcheck mutate --markdown README.md
