@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -51,8 +52,27 @@ func ProgressLine(s Scenario, state types.SpecState, d time.Duration, message st
 		verdict = strings.ToUpper(state.String())
 	}
 	line := fmt.Sprintf("%-4s  %-7s  %-50s  %-32s  %6.2fs", verdict, s.Level, s.ShortName, s.Feature, d.Seconds())
-	if first, _, _ := strings.Cut(strings.TrimSpace(message), "\n"); first != "" && verdict != "PASS" {
-		line += "  " + first
+	if reason := FailureReason(message); reason != "" && verdict != "PASS" {
+		line += "  " + reason
 	}
 	return line
 }
+
+// HarnessErrorPrefix starts the message of a spec whose positive control
+// failed: the harness, not the implementation, is at fault.
+const HarnessErrorPrefix = "harness error:"
+
+// FailureReason is the first line of a failure or skip message that says
+// why, passing over Gomega's "Timed out after 30s." style headers.
+func FailureReason(message string) string {
+	for line := range strings.SplitSeq(strings.TrimSpace(message), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || gomegaHeader.MatchString(line) {
+			continue
+		}
+		return line
+	}
+	return ""
+}
+
+var gomegaHeader = regexp.MustCompile(`^(Timed out after|Failed after) [0-9.]+[a-zµ]*s\.$`)

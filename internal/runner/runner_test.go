@@ -35,6 +35,16 @@ func TestSummarizeCountsVerdictsByLevel(t *testing.T) {
 	}
 }
 
+func TestHarnessErrorInsideASpecFailsTheRun(t *testing.T) {
+	r := ginkgo.Report{SpecReports: []types.SpecReport{
+		specReport(types.SpecStateFailed, "Failed after 0.1s.\nharness error: canary not reachable", "A", "SHOULD", "ResourceBackend"),
+	}}
+	s := Summarize(r)
+	if s.OK() || len(s.HarnessErrors) != 1 || !strings.Contains(s.HarnessErrors[0], "A: harness error: canary not reachable") {
+		t.Fatalf("a SHOULD spec whose positive control failed must fail the run as a harness error: %+v", s)
+	}
+}
+
 func TestSummarizeReportsHarnessErrors(t *testing.T) {
 	r := ginkgo.Report{SpecReports: []types.SpecReport{
 		{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no cluster\nmore"}},

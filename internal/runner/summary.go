@@ -68,6 +68,11 @@ func Summarize(r ginkgo.Report) Summary {
 			if sc.Level == suites.Must {
 				s.MustFailed++
 			}
+			// A failed positive control proves nothing about the
+			// implementation, whatever the spec's level: the run fails.
+			if msg := suites.FailureReason(sr.Failure.Message); strings.HasPrefix(msg, suites.HarnessErrorPrefix) {
+				s.HarnessErrors = append(s.HarnessErrors, sc.ShortName+": "+msg)
+			}
 		case sr.State == types.SpecStateSkipped && sr.Failure.Message == "":
 			continue // filtered out: not part of this run
 		default:
