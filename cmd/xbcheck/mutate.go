@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 
 	"github.com/xbcheck/xbcheck/internal/mutate"
 	"github.com/xbcheck/xbcheck/internal/runner"
@@ -71,6 +74,10 @@ addresses. It prints the kill matrix and ends with the line
 					fmt.Fprintf(os.Stderr, "xbcheck: stopping the control plane: %v\n", err)
 				}
 			}()
+			alive, err := discovery.NewDiscoveryClientForConfig(rest.CopyConfig(cp.Config))
+			if err != nil {
+				return err
+			}
 			report, err := mutate.Run(ctx, mutate.Options{
 				Kubeconfig: cp.Kubeconfig,
 				Faults:     infos,
@@ -78,6 +85,10 @@ addresses. It prints the kill matrix and ends with the line
 				Launch:     mutate.Exec(self),
 				WorkDir:    workDir,
 				Progress:   out,
+				Alive: func(context.Context) error {
+					_, err := alive.ServerVersion()
+					return err
+				},
 			})
 			if ctx.Err() != nil {
 				return exitError{code: exitInterrupted}

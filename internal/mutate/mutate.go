@@ -49,11 +49,19 @@ type Options struct {
 	WorkDir string
 	// Progress receives a line per finished run; default none.
 	Progress io.Writer
+	// Alive, when set, checks the shared control plane after every run: a
+	// run whose specs failed because the API server went away kills
+	// nothing, so Run stops with ErrControlPlaneLost.
+	Alive func(context.Context) error
 }
 
 // ErrBaselineFails means the unmutated gateway does not pass the suite, so
 // no mutant's failures would mean anything.
 var ErrBaselineFails = errors.New("the unmutated reference gateway does not pass every MUST and SHOULD spec")
+
+// ErrControlPlaneLost means the shared control plane stopped answering
+// during the mutation run, so failures since then prove nothing.
+var ErrControlPlaneLost = errors.New("the control plane stopped answering during the mutation run")
 
 // Run runs the baseline, then every mutant, Parallel at a time. It returns
 // ErrBaselineFails (wrapped, with the failures) when the baseline does not
@@ -79,6 +87,9 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if ctx.Err() != nil {
 		return report, ctx.Err()
 	}
+	if err := alive(ctx, opts, "the baseline"); err != nil {
+		return report, err
+	}
 	if err := baselineError(report.Baseline); err != nil {
 		report.Duration = time.Since(started)
 		return report, err
@@ -86,15 +97,22 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	say("mutate: baseline passed in %s; %d mutants, %d at a time", report.Baseline.Duration.Round(time.Second), len(opts.Faults), opts.Parallel)
 
 	report.Mutants = make([]Outcome, len(opts.Faults))
+	// lost stops the run when the control plane is gone.
+	lost, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for worker := range opts.Parallel {
 		wg.Go(func() {
 			for i := range next {
 				info := opts.Faults[i]
-				o := runChild(ctx, opts, Child{Fault: info.Name}, slot(worker, opts.Parallel))
+				o := runChild(lost, opts, Child{Fault: info.Name}, slot(worker, opts.Parallel))
 				o.Fault = info
 				report.Mutants[i] = o
+				if err := alive(ctx, opts, "mutant "+string(info.Name)); err != nil {
+					stop(err)
+					return
+				}
 				say("mutate: %-32s %-8s %s", info.Name, o.Duration.Round(time.Second), o.verdict())
 			}
 		})
@@ -102,16 +120,30 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	for i := range opts.Faults {
 		select {
 		case next <- i:
-		case <-ctx.Done():
+		case <-lost.Done():
 		}
-		if ctx.Err() != nil {
+		if lost.Err() != nil {
 			break
 		}
 	}
 	close(next)
 	wg.Wait()
 	report.Duration = time.Since(started)
-	return report, ctx.Err()
+	if ctx.Err() != nil {
+		return report, ctx.Err()
+	}
+	return report, context.Cause(lost)
+}
+
+// alive checks the control plane after a run.
+func alive(ctx context.Context, opts Options, run string) error {
+	if opts.Alive == nil {
+		return nil
+	}
+	if err := opts.Alive(ctx); err != nil {
+		return fmt.Errorf("%w (found after %s: %v): its verdicts are void; run xbcheck mutate again", ErrControlPlaneLost, run, err)
+	}
+	return nil
 }
 
 // slot is worker's share of the sandbox's addresses; a lone worker has

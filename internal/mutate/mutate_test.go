@@ -294,3 +294,27 @@ func TestRunStopsWhenTheBaselineFails(t *testing.T) {
 		t.Errorf("%d runs started, want only the baseline", len(f.started))
 	}
 }
+
+func TestRunStopsWhenTheControlPlaneIsLost(t *testing.T) {
+	f := &fakeChildren{fail: map[string][]string{"no-sni": {"TLSSendsSNI"}}, running: map[string]string{}}
+	infos, _ := Select("")
+	var mu sync.Mutex
+	checks := 0
+	r, err := Run(context.Background(), Options{
+		Kubeconfig: "/k", Faults: infos, Parallel: 1, Launch: f.launch, WorkDir: t.TempDir(),
+		Alive: func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if checks++; checks > 2 { // the baseline and one mutant, then gone
+				return errors.New("connection refused")
+			}
+			return nil
+		},
+	})
+	if !errors.Is(err, ErrControlPlaneLost) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Run error %v; want ErrControlPlaneLost with the cause", err)
+	}
+	if len(f.started) != 3 || len(r.Mutants) != len(infos) {
+		t.Errorf("%d runs started after the loss was found at the third check; want 3 (baseline and two mutants)", len(f.started))
+	}
+}
