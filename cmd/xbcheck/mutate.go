@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -45,21 +44,8 @@ addresses. It prints the kill matrix and ends with the line
 				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 to %d", parallel, maxParallel)}
 			}
 			opts := runner.Options{Kubeconfig: kubeconfig, CRDDir: crdDir, Out: out}
-			if kubeconfig == "" {
-				if err := runner.Prepare(ctx, opts); err != nil {
-					return err
-				}
-				handled, code, err := sandbox.Run(sandbox.Options{Mode: sandboxMode})
-				switch {
-				case handled && err != nil:
-					return runner.UsageError{Err: err}
-				case handled:
-					return exitError{code: code}
-				case errors.Is(err, sandbox.ErrUnavailable):
-					fmt.Fprintf(out, "xbcheck: %v; running on loopback only\n", err)
-				case err != nil:
-					return err
-				}
+			if err := enterSandbox(ctx, opts, sandboxMode); err != nil {
+				return err
 			}
 			self, err := os.Executable()
 			if err != nil {

@@ -58,23 +58,8 @@ func newRunCommand() *cobra.Command {
 			if err := reports.check(&opts); err != nil {
 				return err
 			}
-			if opts.Kubeconfig == "" {
-				// The embedded control plane runs inside the network sandbox,
-				// which has no network: fetch what it needs first.
-				if err := runner.Prepare(c.Context(), opts); err != nil {
-					return err
-				}
-				handled, code, err := sandbox.Run(sandbox.Options{Mode: sandboxMode})
-				switch {
-				case handled && err != nil:
-					return runner.UsageError{Err: err}
-				case handled:
-					return exitError{code: code}
-				case errors.Is(err, sandbox.ErrUnavailable):
-					fmt.Fprintf(opts.Out, "xbcheck: %v; running on loopback only\n", err)
-				case err != nil:
-					return err
-				}
+			if err := enterSandbox(c.Context(), opts, sandboxMode); err != nil {
+				return err
 			}
 			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
 			if err != nil {
