@@ -12,6 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 )
 
 func (c *Controllers) setupGateway(mgr ctrl.Manager) error {
@@ -110,7 +112,7 @@ func (c *Controllers) gatewayTables(w *World, gw *gatewayv1.Gateway, addr netip.
 	attached := map[int]int32{}
 	for _, l := range gw.Spec.Listeners {
 		if httpProtocol(l.Protocol) {
-			tables[netip.AddrPortFrom(addr, uint16(l.Port))] = &Table{backends: c.backends}
+			tables[netip.AddrPortFrom(addr, uint16(l.Port))] = &Table{backends: c.backends, firstBackendOnly: c.opts.Faults.Has(faults.IgnoreWeights)}
 		}
 	}
 	gk := client.ObjectKeyFromObject(gw)

@@ -20,6 +20,8 @@ import (
 type Table struct {
 	rules    []tableRule
 	backends *Backends
+	// firstBackendOnly is the ignore-weights fault.
+	firstBackendOnly bool
 }
 
 type tableRule struct {
@@ -273,10 +275,14 @@ func (t *Table) match(r *http.Request) (tableRule, bool) {
 	return best, bestRank > 0
 }
 
-// pick chooses a backendRef by weight.
-func (r tableRule) pick() (target, bool) {
+// pick chooses a backendRef by weight, or the first one when
+// firstBackendOnly (the ignore-weights fault).
+func (r tableRule) pick(firstBackendOnly bool) (target, bool) {
 	if r.total == 0 {
 		return target{}, false
+	}
+	if firstBackendOnly {
+		return r.targets[0], true
 	}
 	n := rand.IntN(r.total)
 	for _, tg := range r.targets {
@@ -296,7 +302,7 @@ func (t *Table) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("no HTTPRoute rule matches host %q path %q", r.Host, r.URL.Path), http.StatusNotFound)
 		return
 	}
-	tg, ok := rule.pick()
+	tg, ok := rule.pick(t.firstBackendOnly)
 	switch {
 	case !ok:
 		http.Error(w, "the matching rule of "+rule.route+" has no backendRef with a positive weight", http.StatusInternalServerError)

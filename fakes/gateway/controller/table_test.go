@@ -100,7 +100,7 @@ func TestTableWeights(t *testing.T) {
 	counts := map[string]int{}
 	rule := table.rules[0]
 	for range 4000 {
-		tg, ok := rule.pick()
+		tg, ok := rule.pick(false)
 		if !ok {
 			t.Fatal("no pick")
 		}
@@ -112,6 +112,12 @@ func TestTableWeights(t *testing.T) {
 	// 3:1 expects 3000 and 1000; the bounds are many standard deviations wide.
 	if counts["heavy"] < 2700 || counts["heavy"] > 3300 {
 		t.Errorf("weights 3:1 gave %v", counts)
+	}
+	// The ignore-weights fault sends everything to the first backendRef.
+	for range 100 {
+		if tg, _ := rule.pick(true); tg.xbackend.Name != "heavy" {
+			t.Fatalf("ignore-weights picked %s, want always the first backendRef", tg.xbackend.Name)
+		}
 	}
 }
 

@@ -34,6 +34,7 @@ const (
 	NoXBackendStatus            Fault = "no-xbackend-status"
 	KeepStaleParents            Fault = "keep-stale-parents"
 	WrongReasonOnMissingBackend Fault = "wrong-reason-on-missing-backend"
+	IgnoreWeights               Fault = "ignore-weights"
 )
 
 // Info describes a fault in one line: what breaks, and the real bug it imitates.
@@ -62,6 +63,7 @@ var all = []Info{
 	{NoXBackendStatus, "never writes XBackend status.parents: implementations that only route"},
 	{KeepStaleParents, "leaves a Gateway's status.parents entry after no route of it refers to the XBackend: no cleanup on unreference"},
 	{WrongReasonOnMissingBackend, "reports a missing XBackend with reason InvalidKind instead of BackendNotFound: reason strings mixed up"},
+	{IgnoreWeights, "sends every request to the first backendRef of a rule, ignoring weights: implementations without weighted backendRefs"},
 }
 
 // All returns every fault with its one-line description, in a stable order.
