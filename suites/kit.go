@@ -85,9 +85,7 @@ func (s *spec) apply(ctx context.Context, name string, extra map[string]string) 
 		// Deleted one by one as well as with the namespace: an embedded
 		// control plane has no namespace controller to cascade, and an
 		// implementation should see its Gateways go.
-		DeferCleanup(func(ctx SpecContext) {
-			Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, o))).To(Succeed())
-		}, NodeTimeout(config.Timeouts.Cleanup))
+		deleteAtEnd(o)
 	}
 	return objs
 }

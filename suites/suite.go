@@ -31,6 +31,9 @@ type Config struct {
 	Environment Environment
 	// Features gates specs by the implementation's supported features.
 	Features FeatureSet
+	// KeepResources leaves every namespace and object a spec created in
+	// the cluster, labelled with the run id (`xbcheck clean` removes them).
+	KeepResources bool
 	// EvidenceDir, when set, receives evidence/<ShortName>.json per spec.
 	EvidenceDir string
 	// Progress receives one line per finished spec; nil prints nothing.
@@ -117,10 +120,19 @@ func namespaceFor(ctx context.Context, shortName string) string {
 		Labels: map[string]string{RunLabel: config.RunID},
 	}}
 	Expect(k8sClient.Create(ctx, ns)).To(Succeed(), "create namespace %s for %s", ns.Name, shortName)
-	DeferCleanup(func(ctx SpecContext) {
-		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, ns))).To(Succeed())
-	}, NodeTimeout(config.Timeouts.Cleanup))
+	deleteAtEnd(ns)
 	return ns.Name
+}
+
+// deleteAtEnd deletes obj when the spec ends, unless the run keeps what it
+// created for inspection (--cleanup-base-resources=false).
+func deleteAtEnd(obj client.Object) {
+	if config.KeepResources {
+		return
+	}
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, obj))).To(Succeed())
+	}, NodeTimeout(config.Timeouts.Cleanup))
 }
 
 // SetTimeout sets one timeout from NAME=DURATION, NAME being a field of

@@ -24,7 +24,10 @@ func newRunCommand() *cobra.Command {
 	var faultList string
 	var timeouts []string
 	var reports reportFlags
-	var failFast bool
+	var failFast, debug bool
+	var configPath, runTest string
+	var skipTests []string
+	cleanup := true
 	sandboxMode := sandbox.ModeAuto
 	c := &cobra.Command{
 		Use:   "run",
@@ -32,7 +35,15 @@ func newRunCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.Out = c.OutOrStdout()
+			if configPath != "" {
+				if err := applyConfig(c.Flags(), configPath); err != nil {
+					return err
+				}
+			}
+			opts.LabelFilter = testFilter(opts.LabelFilter, runTest, skipTests)
+			opts.KeepResources = !cleanup
 			sc, rc := ginkgo.GinkgoConfiguration()
+			rc.Verbose = debug
 			rc.NoColor = !term.IsTerminal(int(os.Stdout.Fd()))
 			// Filtered-out specs would print an "S" each; skips with a
 			// reason get xbcheck's own progress line.
@@ -101,6 +112,11 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&failFast, "fail-fast", false, "stop at the first failing spec (xbcheck mutate uses it)")
 	f.Var(&opts.Slot, "slot", "use share INDEX of COUNT of the sandbox's Gateway and DNS addresses, so COUNT runs can share one sandbox (xbcheck mutate uses it)")
 	reports.register(f)
+	f.StringVar(&configPath, "config", "", "YAML file of flag: value settings (for CI); flags given on the command line win")
+	f.StringVar(&runTest, "run-test", "", "run only the spec with this ShortName")
+	f.StringSliceVar(&skipTests, "skip-tests", nil, "skip the specs with these ShortNames")
+	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each spec created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (`xbcheck clean` removes it)")
+	f.BoolVar(&debug, "debug", false, "print each spec's steps and output as it runs (Ginkgo -v)")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c
 }

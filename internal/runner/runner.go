@@ -53,6 +53,8 @@ type Options struct {
 	// ClusterDomain is the implementation's cluster DNS domain, for the
 	// specs that check names under it are not routed.
 	ClusterDomain string
+	// KeepResources leaves what specs created in the cluster.
+	KeepResources bool
 	// Features choose the features specs run for.
 	Features FeatureOptions
 	// Timeouts override the suite's defaults (zero fields keep them).
@@ -162,14 +164,15 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 
 	var report ginkgo.Report
 	suites.Configure(suites.Config{
-		Kubeconfig:  c.Kubeconfig,
-		RunID:       runID,
-		Environment: env.Environment,
-		Features:    features,
-		Timeouts:    opts.Timeouts,
-		EvidenceDir: evidenceDir,
-		Progress:    opts.Out,
-		OnReport:    func(r ginkgo.Report) { report = r },
+		Kubeconfig:    c.Kubeconfig,
+		RunID:         runID,
+		Environment:   env.Environment,
+		Features:      features,
+		Timeouts:      opts.Timeouts,
+		KeepResources: opts.KeepResources,
+		EvidenceDir:   evidenceDir,
+		Progress:      opts.Out,
+		OnReport:      func(r ginkgo.Report) { report = r },
 	})
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	formatter.ColorableStdOut = quietDenoter{opts.Out}
