@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"github.com/xbcheck/xbcheck/fakes/internal/conns"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 )
 
@@ -102,8 +103,7 @@ type Canary struct {
 	hits   []Hit
 	seq    uint64
 	notify chan struct{} // closed and cleared on change when a waiter made it
-	conns  map[net.Conn]struct{}
-	closed bool
+	conns  conns.Set
 
 	stopOnCancel func() bool
 	closeOnce    sync.Once
@@ -140,7 +140,6 @@ func Start(ctx context.Context, cfg Config) (*Canary, error) {
 		listeners: slices.Clone(cfg.Listeners),
 		http1Base: &http.Server{ErrorLog: log.New(io.Discard, "", 0)},
 		http2:     &http2.Server{},
-		conns:     map[net.Conn]struct{}{},
 	}
 	for _, addr := range cfg.Addrs {
 		l, err := net.Listen("tcp", addr)
@@ -237,14 +236,7 @@ func (c *Canary) Close() error {
 				errs = append(errs, err)
 			}
 		}
-		c.mu.Lock()
-		c.closed = true
-		conns := c.conns
-		c.conns = nil
-		c.mu.Unlock()
-		for conn := range conns {
-			_ = conn.Close()
-		}
+		c.conns.Close()
 		c.wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			c.closeErr = fmt.Errorf("canary %q: close: %w", c.name, err)
@@ -294,23 +286,9 @@ func (c *Canary) acceptLoop(l net.Listener) {
 			return // closed, or broken: either way nothing more arrives
 		}
 		seq := c.record(conn)
-		c.mu.Lock()
-		if c.closed {
-			c.mu.Unlock()
-			_ = conn.Close()
+		if !c.conns.Go(conn, func() { c.serve(conn, seq) }) {
 			return
 		}
-		c.conns[conn] = struct{}{}
-		c.wg.Add(1)
-		c.mu.Unlock()
-		go func() {
-			defer c.wg.Done()
-			c.serve(conn, seq)
-			_ = conn.Close()
-			c.mu.Lock()
-			delete(c.conns, conn)
-			c.mu.Unlock()
-		}()
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"github.com/xbcheck/xbcheck/fakes/internal/conns"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 )
 
@@ -99,9 +100,7 @@ type Server struct {
 
 	nextConn atomic.Uint64
 	wg       sync.WaitGroup
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	closed   bool
+	conns    conns.Set
 
 	stopOnCancel func() bool
 	closeOnce    sync.Once
@@ -121,7 +120,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		authority: cfg.Authority,
 		log:       newLog(cfg.Role),
 		http2:     &http2.Server{},
-		conns:     map[net.Conn]struct{}{},
 	}
 	for _, p := range cfg.Protocols {
 		s.protocols[p] = true
@@ -274,14 +272,7 @@ func (s *Server) Close() error {
 		if err != nil && !errors.Is(err, net.ErrClosed) {
 			s.closeErr = fmt.Errorf("upstream %q: close listener: %w", s.role, err)
 		}
-		s.mu.Lock()
-		s.closed = true
-		conns := s.conns
-		s.conns = nil
-		s.mu.Unlock()
-		for c := range conns {
-			_ = c.Close()
-		}
+		s.conns.Close()
 		_ = s.http1Conns.Close()
 		_ = s.http1.Close()
 		s.wg.Wait()
@@ -302,23 +293,9 @@ func (s *Server) acceptLoop() {
 			remote: c.RemoteAddr().String(),
 		}
 		s.log.add(Event{Kind: KindAccept, Connection: info.id, Remote: info.remote, Local: info.local})
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			_ = c.Close()
+		if !s.conns.Go(c, func() { s.serveConn(c, info) }) {
 			return
 		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			s.serveConn(c, info)
-			_ = c.Close()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
 	}
 }
 
