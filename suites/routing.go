@@ -43,16 +43,21 @@ var _ = Describe("Routing", func() {
 		Expect(r.Status).To(Equal(http.StatusOK))
 	})
 
-	It("reports a missing XBackend as BackendNotFound and answers its requests with 500",
-		Scenario{"RoutingMissingXBackend", Must, FeatureResourceBackend}.Labels(), func(ctx SpecContext) {
-			s := newSpec(ctx, "RoutingMissingXBackend")
+	DescribeTable("reports an unresolvable backendRef with its typed reason and answers its requests with 500",
+		func(ctx SpecContext, shortName, file, route, path string, reason gatewayv1.RouteConditionReason) {
+			s := newSpec(ctx, shortName)
 			s.apply(ctx, "common/gateway.yaml", nil)
-			s.apply(ctx, "routing/missing-backend.yaml", nil)
-			By("checking the route reports ResolvedRefs=False with reason BackendNotFound")
-			s.eventuallyRouteCondition(ctx, "to-missing", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonBackendNotFound)
+			s.apply(ctx, file, nil)
+			By("checking the route reports ResolvedRefs=False with reason " + string(reason))
+			s.eventuallyRouteCondition(ctx, route, "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, reason)
 			By("checking requests through the Gateway get 500")
-			s.eventuallyGet(ctx, s.gatewayAddress(ctx, "gw"), "/missing", answeredWith(http.StatusInternalServerError))
-		})
+			s.eventuallyGet(ctx, s.gatewayAddress(ctx, "gw"), path, answeredWith(http.StatusInternalServerError))
+		},
+		Entry("RoutingMissingXBackend", Scenario{"RoutingMissingXBackend", Must, FeatureResourceBackend}.Labels(),
+			"RoutingMissingXBackend", "routing/missing-backend.yaml", "to-missing", "/missing", gatewayv1.RouteReasonBackendNotFound),
+		Entry("RoutingUnknownBackendKind", Scenario{"RoutingUnknownBackendKind", Must, FeatureResourceBackend}.Labels(),
+			"RoutingUnknownBackendKind", "routing/unknown-kind.yaml", "to-unknown-kind", "/unknown", gatewayv1.RouteReasonInvalidKind),
+	)
 
 	It("refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Scenario{"RoutingCrossNamespaceRefNotPermitted", Must, FeatureResourceBackend}.Labels(), func(ctx SpecContext) {
@@ -72,17 +77,6 @@ var _ = Describe("Routing", func() {
 			s.eventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
 			By("checking requests get 500 and none reaches the other namespace's upstream")
 			s.expectNotServedBy(ctx, up)
-		})
-
-	It("reports a backendRef of an unknown kind as InvalidKind and answers its requests with 500",
-		Scenario{"RoutingUnknownBackendKind", Must, FeatureResourceBackend}.Labels(), func(ctx SpecContext) {
-			s := newSpec(ctx, "RoutingUnknownBackendKind")
-			s.apply(ctx, "common/gateway.yaml", nil)
-			s.apply(ctx, "routing/unknown-kind.yaml", nil)
-			By("checking the route reports ResolvedRefs=False with reason InvalidKind")
-			s.eventuallyRouteCondition(ctx, "to-unknown-kind", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonInvalidKind)
-			By("checking requests through the Gateway get 500")
-			s.eventuallyGet(ctx, s.gatewayAddress(ctx, "gw"), "/unknown", answeredWith(http.StatusInternalServerError))
 		})
 
 	It("follows a change of the XBackend's port: status at the new generation, traffic to the new port",
