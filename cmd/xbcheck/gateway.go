@@ -64,10 +64,14 @@ XBCHECK_GUARDRAIL_ALLOW, XBCHECK_CONTROLLER_NAME), else from /etc/resolv.conf.`,
 			if err != nil {
 				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
 			}
-			fmt.Fprintf(c.OutOrStdout(), "reference gateway: controller %s, addresses %s, DNS %s, faults [%s]\n", orEnv(controllerName, implementation.EnvControllerName), orDefault(pool), dnsServer, fs)
+			name := gatewayv1.GatewayController(orEnv(controllerName, implementation.EnvControllerName))
+			if name == "" {
+				name = controller.DefaultControllerName
+			}
+			fmt.Fprintf(c.OutOrStdout(), "reference gateway: controller %s, addresses %s, DNS %s, faults [%s]\n", name, orDefault(pool), dnsServer, fs)
 			return gateway.Run(c.Context(), gateway.Options{
 				Config:         cfg,
-				ControllerName: gatewayv1.GatewayController(orEnv(controllerName, implementation.EnvControllerName)),
+				ControllerName: name,
 				Addresses:      pool,
 				DNSServer:      dnsServer,
 				Guardrail:      policy,
