@@ -11,12 +11,12 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway"
-	"github.com/xbcheck/xbcheck/fakes/gateway/controller"
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
 	"github.com/xbcheck/xbcheck/internal/implementation"
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/reference"
+	"github.com/xbcheck/xbcheck/reference/controller"
+	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
 func newGatewayCommand() *cobra.Command {
@@ -69,7 +69,7 @@ XBCHECK_GUARDRAIL_ALLOW, XBCHECK_CONTROLLER_NAME), else from /etc/resolv.conf.`,
 				name = controller.DefaultControllerName
 			}
 			fmt.Fprintf(c.OutOrStdout(), "reference gateway: controller %s, addresses %s, DNS %s, faults [%s]\n", name, orDefault(pool), dnsServer, fs)
-			return gateway.Run(c.Context(), gateway.Options{
+			return reference.Run(c.Context(), reference.Options{
 				Config:         cfg,
 				ControllerName: name,
 				Addresses:      pool,

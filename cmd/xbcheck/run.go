@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 func newRunCommand() *cobra.Command {

@@ -1,8 +1,8 @@
 package mutate
 
 import (
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // VerdictFilter selects the specs that can kill a mutant: OBSERVE specs

@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // Launch runs one child `xbcheck run` with args, its output going to log,

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/suites"
 )
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // Select returns the faults a comma-separated list names, in the order of

@@ -3,8 +3,8 @@ package mutate
 import (
 	"time"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/report"
+	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/suites"
 )
 

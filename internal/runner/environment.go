@@ -17,13 +17,13 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
-	"github.com/xbcheck/xbcheck/fakes/gateway"
-	"github.com/xbcheck/xbcheck/fakes/gateway/controller"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/implementation"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/reference"
+	"github.com/xbcheck/xbcheck/reference/controller"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 	"github.com/xbcheck/xbcheck/suites"
 )
 
@@ -111,7 +111,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		// A custom cluster domain, so that names under it (which the CRD
 		// admits, unlike cluster.local) can be tested.
 		e.ClusterDomain = ReferenceClusterDomain
-		gw, err := gateway.Start(context.WithoutCancel(ctx), gateway.Options{
+		gw, err := reference.Start(context.WithoutCancel(ctx), reference.Options{
 			Config:         c.Config,
 			ControllerName: controllerNameOf(opts),
 			Addresses:      pool,

@@ -16,10 +16,10 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/suites"
 )
 

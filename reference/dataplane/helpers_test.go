@@ -25,8 +25,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
+	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
 // testCA is a throw-away certificate authority.

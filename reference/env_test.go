@@ -1,4 +1,4 @@
-package gateway
+package reference
 
 import (
 	"context"
@@ -23,13 +23,13 @@ import (
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
 // Loopback addresses of the integration test: the Gateway's data plane and

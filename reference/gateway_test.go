@@ -1,4 +1,4 @@
-package gateway
+package reference
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/controller"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/reference/controller"
 )
 
 // convergence bounds how long the gateway may take to reconcile in tests;

@@ -9,8 +9,8 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/dataplane"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // Reasons of the XBackend Accepted condition. XBackend v1alpha1 defines no

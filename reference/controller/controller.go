@@ -15,8 +15,8 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/dataplane"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // DefaultControllerName is the GatewayClass controllerName the reference gateway serves.

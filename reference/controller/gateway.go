@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 func (c *Controllers) setupGateway(mgr ctrl.Manager) error {

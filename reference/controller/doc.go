@@ -1,7 +1,7 @@
 // Package controller is the control plane of the reference gateway:
 // controller-runtime reconcilers for GatewayClass, Gateway, HTTPRoute and
 // XBackend, and the glue that programs the data plane
-// (fakes/gateway/dataplane) from them.
+// (reference/dataplane) from them.
 //
 //	c := controller.New(controller.Options{
 //		Addresses: []netip.Addr{netip.MustParseAddr("127.0.2.1")},
@@ -31,7 +31,7 @@
 // typed Update: the typed XBackend always serialises tls.validation, whose
 // empty hostname the CRD rejects.
 //
-// The controller faults of fakes/gateway/faults act here: accept-ip-literal
+// The controller faults of reference/faults act here: accept-ip-literal
 // and ignore-cluster-domain in [Translator], wrong-reason-on-missing-backend
 // in [RouteStatus], stale-observed-generation, no-xbackend-status and
 // keep-stale-parents in the XBackend reconciler.

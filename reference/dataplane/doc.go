@@ -14,7 +14,7 @@
 //
 // Every new connection resolves the hostname again once the answer's TTL has
 // expired (TTL 0: every connection), checks each address with the egress
-// guardrail (fakes/gateway/guardrail), and dials the vetted IP literal; the
+// guardrail (reference/guardrail), and dials the vetted IP literal; the
 // socket's Control hook checks the dialled address a second time. TLS is
 // verified by hand in VerifyConnection so the chain is checked against the
 // union of all CA refs (or the system roots) and the name against
@@ -22,7 +22,7 @@
 // NewTransport refuses them and a failed dial or handshake is a 502, never a
 // cleartext retry.
 //
-// Options.Faults switches on the data-plane faults of fakes/gateway/faults,
+// Options.Faults switches on the data-plane faults of reference/faults,
 // each wired at the one place it breaks. [AdminHandler] is the secret the
 // rebinding scenarios try to steal.
 package dataplane

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
+	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
 // dialer opens TCP connections to an XBackend: it resolves for every new

@@ -19,7 +19,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {

@@ -1,9 +1,9 @@
-// Package gateway is the reference Gateway API implementation xbcheck runs
-// by default: controller-runtime controllers (fakes/gateway/controller) and
-// a net/http data plane (fakes/gateway/dataplane) in one process, serving
+// Package reference is the reference Gateway API implementation xbcheck runs
+// by default: controller-runtime controllers (reference/controller) and
+// a net/http data plane (reference/dataplane) in one process, serving
 // GatewayClasses whose controllerName is xbcheck.dev/reference-gateway.
 //
-//	g, err := gateway.Start(ctx, gateway.Options{
+//	g, err := reference.Start(ctx, reference.Options{
 //		Config:    cfg,                                        // envtest's rest.Config
 //		Addresses: []netip.Addr{netip.MustParseAddr("192.0.2.10")}, // one per Gateway
 //		DNSServer: "127.0.0.53:53",                           // the rogue DNS
@@ -19,4 +19,4 @@
 // on every HTTP listener port there; Stop (or the end of the context given
 // to Start, then Stop) stops the controllers and closes every listener. Run
 // does Start, waits for the context and stops.
-package gateway
+package reference

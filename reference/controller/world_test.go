@@ -8,7 +8,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 func xbRef(ns, name string) gatewayv1.HTTPBackendRef {

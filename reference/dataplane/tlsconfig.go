@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // clientTLSConfig builds the client side of the handshake with an XBackend.

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
+	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
 // Options configures a Transport. The zero value of every field but Resolver is valid.

@@ -1,4 +1,4 @@
-package gateway
+package reference
 
 // gatewayYAML is a GatewayClass of the reference gateway and a Gateway with
 // one HTTP listener.

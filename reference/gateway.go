@@ -1,4 +1,4 @@
-package gateway
+package reference
 
 import (
 	"context"
@@ -23,10 +23,10 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/controller"
-	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
-	"github.com/xbcheck/xbcheck/fakes/gateway/guardrail"
+	"github.com/xbcheck/xbcheck/reference/controller"
+	"github.com/xbcheck/xbcheck/reference/dataplane"
+	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
 // Options configures the reference gateway. Config and DNSServer are

@@ -9,9 +9,9 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
-	"github.com/xbcheck/xbcheck/fakes/gateway/faults"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/reference/dataplane"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 func xbackend(host string, mutate ...func(*xv1alpha1.BackendSpec)) *xv1alpha1.XBackend {

@@ -7,7 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/xbcheck/xbcheck/fakes/gateway/dataplane"
+	"github.com/xbcheck/xbcheck/reference/dataplane"
 )
 
 // Backends holds the data-plane transport of every XBackend, rebuilt when

@@ -8,7 +8,7 @@
 //	if err != nil { ... } // one line naming the unknown fault and the valid ones
 //	if set.Has(faults.SkipSANCheck) { ... }
 //
-// The data plane (fakes/gateway/dataplane) honours the data-plane faults; the
+// The data plane (reference/dataplane) honours the data-plane faults; the
 // controllers honour the others. [All] lists every fault with its description,
 // for flags' help text and reports.
 package faults
