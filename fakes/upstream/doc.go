@@ -28,5 +28,8 @@
 //
 //	ev, err := srv.Log().Wait(ctx, func(e upstream.Event) bool { return e.Kind == upstream.KindHandshakeFailed })
 //
+// DropConnections hangs up on every client and goes on serving, so that a gateway
+// holding pooled connections must dial, and resolve, again.
+//
 // Responses also carry the server's Token in the TokenHeader header.
 package upstream

@@ -263,6 +263,11 @@ func (s *Server) Certificate() *x509.Certificate { return s.cert }
 // made for it); nil in cleartext.
 func (s *Server) Authority() *pki.Authority { return s.authority }
 
+// DropConnections closes every connection accepted so far, in whatever state it
+// is (mid-handshake, idle between requests, mid-response), and goes on accepting.
+// A client that pools connections must dial, and so resolve the name, again.
+func (s *Server) DropConnections() { s.conns.Drop() }
+
 // Close stops listening, closes every connection and returns once all the server's
 // goroutines have ended. It may be called more than once.
 func (s *Server) Close() error {

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -620,4 +622,67 @@ func TestEndedContextClosesTheServer(t *testing.T) {
 	if _, err := net.Dial("tcp", srv.Addr().String()); err == nil {
 		t.Errorf("server still accepts after its context ended")
 	}
+}
+
+// TestDropConnectionsMakesAPoolingClientDialAgain holds a keep-alive connection in
+// a client's pool, drops it on the server side, and proves the next request comes
+// on a new connection while the server still serves.
+func TestDropConnectionsMakesAPoolingClientDialAgain(t *testing.T) {
+	srv := start(t, Config{Role: "pooled"})
+	var dials atomic.Int32
+	closed := make(chan struct{}, 1)
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &closeSignal{Conn: c, closed: closed}, nil
+		},
+	}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport}
+	get := func() *Observation {
+		t.Helper()
+		resp, err := client.Get("http://" + srv.Addr().String() + "/")
+		if err != nil {
+			t.Fatalf("GET: %v", err)
+		}
+		defer resp.Body.Close()
+		var obs Observation
+		if err := json.NewDecoder(resp.Body).Decode(&obs); err != nil {
+			t.Fatal(err)
+		}
+		return &obs
+	}
+	first, second := get(), get()
+	if first.Connection != second.Connection || dials.Load() != 1 {
+		t.Fatalf("two requests came on connections %d and %d after %d dials; want one pooled connection", first.Connection, second.Connection, dials.Load())
+	}
+	srv.DropConnections()
+	select {
+	case <-closed: // the transport saw the hang-up and dropped the connection from its pool
+	case <-waitContext(t).Done():
+		t.Fatal("the client's pooled connection is still open after DropConnections")
+	}
+	third := get()
+	if third.Connection == first.Connection || dials.Load() != 2 {
+		t.Errorf("after DropConnections the request came on connection %d (first %d) after %d dials; want a new connection, dialled once more", third.Connection, first.Connection, dials.Load())
+	}
+	if accepts := kindsOf(srv.Log().Entries(), third.Connection); !slices.Contains(accepts, KindAccept) {
+		t.Errorf("the new connection's events %v lack its accept", accepts)
+	}
+}
+
+// closeSignal tells when the client closes its side of a connection.
+type closeSignal struct {
+	net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (c *closeSignal) Close() error {
+	c.once.Do(func() { c.closed <- struct{}{} })
+	return c.Conn.Close()
 }

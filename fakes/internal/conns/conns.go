@@ -40,6 +40,21 @@ func (s *Set) Go(c net.Conn, serve func()) bool {
 	return true
 }
 
+// Drop closes the connections open now; their serve functions return as
+// they notice. New connections are still taken: this is a server hanging
+// up on its clients, not one going away.
+func (s *Set) Drop() {
+	s.mu.Lock()
+	open := make([]net.Conn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		_ = c.Close()
+	}
+}
+
 // Close refuses new connections, closes the open ones and waits until
 // every serve function has returned.
 func (s *Set) Close() {

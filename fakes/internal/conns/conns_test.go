@@ -39,3 +39,26 @@ func TestClosedSetRefusesAndClosesConnections(t *testing.T) {
 		t.Fatal("the refused connection is still open")
 	}
 }
+
+// Drop ends the serve functions of the connections open now, and the set
+// still takes the next connection.
+func TestDropClosesOpenConnectionsAndKeepsAccepting(t *testing.T) {
+	var s Set
+	defer s.Close()
+	server, client := net.Pipe()
+	defer client.Close()
+	returned := make(chan struct{})
+	s.Go(server, func() {
+		_, _ = io.ReadAll(server)
+		close(returned)
+	})
+	s.Drop()
+	<-returned // hangs, and the test times out, if Drop left it open
+	next, nextClient := net.Pipe()
+	defer nextClient.Close()
+	served := make(chan struct{})
+	if !s.Go(next, func() { close(served) }) {
+		t.Fatal("the set refused a connection after Drop")
+	}
+	<-served
+}

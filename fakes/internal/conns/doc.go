@@ -4,6 +4,8 @@
 //
 //	var open conns.Set
 //	for { c, _ := l.Accept(); if !open.Go(c, func() { serve(c) }) { return } }
+//	// to hang up on every client, and go on serving:
+//	open.Drop()
 //	// on Close:
 //	open.Close()
 package conns
