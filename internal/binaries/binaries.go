@@ -46,7 +46,7 @@ type Set struct {
 }
 
 // Path returns the path of the named binary in the set.
-func (s Set) Path(name string) string { return filepath.Join(s.Dir, name) }
+func (s Set) Path(name string) string { return filepath.Join(s.Dir, subfolder(name), name) }
 
 func (o *Options) defaults() error {
 	if o.AssetsDir == "" {
@@ -90,7 +90,7 @@ func Ensure(ctx context.Context, opts Options) (Set, error) {
 	}
 	dir := opts.CacheEntry()
 	source := "cache"
-	for _, r := range recipes() {
+	for _, r := range controlPlaneRecipes() {
 		if isExecutable(filepath.Join(dir, r.binary)) {
 			continue
 		}

@@ -19,17 +19,26 @@ import (
 
 // recipe says how to build one binary from the module proxy.
 type recipe struct {
-	binary  string
+	binary string
+	// dir is the subfolder of the cache entry the binary goes to; empty
+	// for the Kubernetes binaries and etcd.
+	dir string
+	// module and version are what the wrapper module requires; a recipe
+	// with source requires nothing and builds that main.go instead.
 	module  string
 	version string
+	source  []byte
 	pkg     string
 	ldflags string
+	// env is added to the go command's environment (CGO_ENABLED).
+	env []string
 	// replaces returns the wrapper module's replace lines; upstreamGoMod
 	// reads the go.mod of the required module when a recipe needs it.
 	replaces func(upstreamGoMod func() ([]byte, error)) ([]string, error)
 }
 
-func recipes() []recipe {
+// controlPlaneRecipes builds what [Ensure] provides: etcd, then kube-apiserver.
+func controlPlaneRecipes() []recipe {
 	return []recipe{
 		{
 			binary:  Etcd,
@@ -45,19 +54,25 @@ func recipes() []recipe {
 				return out, nil
 			},
 		},
-		{
-			binary:  KubeAPIServer,
-			module:  "k8s.io/kubernetes",
-			version: KubernetesVersion,
-			pkg:     "k8s.io/kubernetes/cmd/kube-apiserver",
-			ldflags: "-X k8s.io/component-base/version.gitVersion=" + KubernetesVersion,
-			replaces: func(upstreamGoMod func() ([]byte, error)) ([]string, error) {
-				goMod, err := upstreamGoMod()
-				if err != nil {
-					return nil, err
-				}
-				return stagingReplaces(goMod)
-			},
+		kubernetesRecipe(KubeAPIServer),
+	}
+}
+
+// kubernetesRecipe builds cmd/<binary> of k8s.io/kubernetes, whose go.mod
+// points every staging module at a local folder.
+func kubernetesRecipe(binary string) recipe {
+	return recipe{
+		binary:  binary,
+		module:  "k8s.io/kubernetes",
+		version: KubernetesVersion,
+		pkg:     "k8s.io/kubernetes/cmd/" + binary,
+		ldflags: "-X k8s.io/component-base/version.gitVersion=" + KubernetesVersion,
+		replaces: func(upstreamGoMod func() ([]byte, error)) ([]string, error) {
+			goMod, err := upstreamGoMod()
+			if err != nil {
+				return nil, err
+			}
+			return stagingReplaces(goMod)
 		},
 	}
 }
@@ -85,7 +100,10 @@ func stagingReplaces(goMod []byte) ([]string, error) {
 // wrapperGoMod renders the throw-away module that builds r.
 func wrapperGoMod(r recipe, replaces []string) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "module xbcheck.local/build/%s\n\ngo 1.26.0\n\nrequire %s %s\n", r.binary, r.module, r.version)
+	fmt.Fprintf(&b, "module xbcheck.local/build/%s\n\ngo 1.26.0\n", r.binary)
+	if r.module != "" {
+		fmt.Fprintf(&b, "\nrequire %s %s\n", r.module, r.version)
+	}
 	if len(replaces) > 0 {
 		b.WriteString("\nreplace (\n")
 		for _, l := range replaces {
@@ -114,20 +132,32 @@ func build(ctx context.Context, opts Options, r recipe, dir string) error {
 	defer os.RemoveAll(work)
 
 	start := time.Now()
-	fmt.Fprintf(opts.Progress, "building %s %s from the Go module proxy (one-off, cached in %s)\n", r.binary, r.version, dir)
-	g := goTool{cmd: opts.GoCommand, dir: work}
-	replaces, err := r.replaces(func() ([]byte, error) {
-		modPath, err := g.downloadGoMod(ctx, r.module+"@"+r.version)
+	from := "the Go module proxy"
+	if r.source != nil {
+		from = "xbcheck's own source"
+	}
+	fmt.Fprintf(opts.Progress, "building %s %s from %s (one-off, cached in %s)\n", r.binary, r.version, from, dir)
+	g := goTool{cmd: opts.GoCommand, dir: work, env: r.env}
+	var replaces []string
+	if r.replaces != nil {
+		replaces, err = r.replaces(func() ([]byte, error) {
+			modPath, err := g.downloadGoMod(ctx, r.module+"@"+r.version)
+			if err != nil {
+				return nil, err
+			}
+			return os.ReadFile(modPath)
+		})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return os.ReadFile(modPath)
-	})
-	if err != nil {
-		return err
 	}
 	if err := os.WriteFile(filepath.Join(work, "go.mod"), wrapperGoMod(r, replaces), 0o644); err != nil {
 		return err
+	}
+	if r.source != nil {
+		if err := os.WriteFile(filepath.Join(work, "main.go"), r.source, 0o644); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(opts.Progress, "  %s: resolving modules\n", r.binary)
 	total, err := g.countDeps(ctx, r.pkg)
@@ -158,6 +188,7 @@ func build(ctx context.Context, opts Options, r recipe, dir string) error {
 type goTool struct {
 	cmd string
 	dir string
+	env []string
 }
 
 func (g goTool) command(ctx context.Context, args ...string) *exec.Cmd {
@@ -166,6 +197,7 @@ func (g goTool) command(ctx context.Context, args ...string) *exec.Cmd {
 	// GOTMPDIR inside the build folder: removing that folder also removes
 	// whatever go's compilers were writing when a build was interrupted.
 	c.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod", "GOTMPDIR="+filepath.Join(g.dir, ".gotmp"))
+	c.Env = append(c.Env, g.env...)
 	// Interrupt rather than kill, so go cleans up its own temporary folders.
 	c.Cancel = func() error { return c.Process.Signal(os.Interrupt) }
 	c.WaitDelay = 15 * time.Second
