@@ -38,6 +38,21 @@
 // the sandbox inherit the proof through their environment (keep os.Environ()
 // when setting exec.Cmd.Env).
 //
+// A Kubernetes node needs a variant ([Options].Node): runc cannot mount
+// devpts in a user namespace that maps root alone, so the node sandbox runs
+// as real root (anything else is refused with the reason) in new network,
+// mount and PID namespaces and no user namespace. Its first process (PID 1
+// of the namespace) sets it up like the default sandbox, plus a /proc of its
+// own, a tmpfs on each of [NodeOptions].PrivateDirs and a cgroup of its own
+// ([Cgroup]); it then runs the program again as its child, reaps the
+// orphans the node's daemons leave, and ends with the program. That end
+// takes every process left in the namespace with it (container shims and
+// pods included), and with them the mounts, links and iptables rules of the
+// namespaces. The parent then removes what it made outside: [Workdir], the
+// private folders it created, the cgroup. Inside a node sandbox, [Inside]
+// also accepts bridges and veth pairs that are up (the pod network), but
+// still no default route and no route through any other link.
+//
 // Where namespaces are refused (another OS, a locked-down container), Run
 // reports [ErrUnavailable] with the reason in mode auto, fails with a
 // one-line error in mode require, and does nothing in mode off.

@@ -50,25 +50,36 @@ func Inside() error {
 			return fmt.Errorf("this process's network namespace %s is not the sandbox's (%s)", netns, recorded)
 		}
 	}
-	return isolated()
+	_, node, err := readNodeFacts()
+	if err != nil {
+		return err
+	}
+	return isolated(node)
 }
 
 // isolated checks that nothing in this network namespace leads out of it.
 // Links other than lo may exist while down: the kernel creates fallback
 // tunnel devices (sit0, tunl0, ...) in every namespace when their modules
-// are loaded.
-func isolated() error {
+// are loaded. In a node sandbox (node true), bridges and veth pairs may be
+// up too: the node's pod network, created inside, whose other ends are in
+// its pods.
+func isolated(node bool) error {
 	links, err := netlink.LinkList()
 	if err != nil {
 		return fmt.Errorf("listing network links: %w", err)
 	}
-	loIndex := 0
+	inside := map[int]bool{}
 	for _, l := range links {
 		a := l.Attrs()
 		switch {
 		case a.Name == "lo":
-			loIndex = a.Index
+			inside[a.Index] = true
+		case node && (l.Type() == "bridge" || l.Type() == "veth"):
+			inside[a.Index] = true
 		case a.Flags&net.FlagUp != 0:
+			if node {
+				return fmt.Errorf("link %s (%s) is up in this network namespace; only lo, bridges and veth pairs may be", a.Name, l.Type())
+			}
 			return fmt.Errorf("link %s is up in this network namespace; only lo may be", a.Name)
 		}
 	}
@@ -80,11 +91,11 @@ func isolated() error {
 		if isDefault(r) && r.Type == unix.RTN_UNICAST {
 			return fmt.Errorf("this network namespace has a default route (%s)", r)
 		}
-		if r.LinkIndex != 0 && r.LinkIndex != loIndex {
+		if r.LinkIndex != 0 && !inside[r.LinkIndex] {
 			return fmt.Errorf("this network namespace has a route through a link other than lo (%s)", r)
 		}
 		for _, hop := range r.MultiPath {
-			if hop.LinkIndex != loIndex {
+			if !inside[hop.LinkIndex] {
 				return fmt.Errorf("this network namespace has a route through a link other than lo (%s)", r)
 			}
 		}

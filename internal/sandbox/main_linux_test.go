@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +28,8 @@ import (
 const (
 	testChildEnv = "XBCHECK_SANDBOX_TEST_CHILD"
 	testOutEnv   = "XBCHECK_SANDBOX_TEST_OUT"
+	// testPrivateEnv lists the private folders of a node sandbox.
+	testPrivateEnv = "XBCHECK_SANDBOX_TEST_PRIVATE"
 )
 
 // exitGotSIGTERM is how the wait-signal child ends when SIGTERM reaches it.
@@ -39,13 +43,18 @@ var children = map[string]func() int{
 	"report":       reportInside,
 	"refused":      reexecRefused,
 	"setup-failed": reexecSetupFailed,
+	"node-observe": observeNode,
 }
 
 func TestMain(m *testing.M) {
 	if name := os.Getenv(testChildEnv); name != "" {
 		// A parent re-executes (handled); the sandboxed child and
 		// processes it starts carry on into the named function.
-		handled, code, err := Run(Options{Mode: ModeRequire})
+		opts := Options{Mode: ModeRequire}
+		if strings.HasPrefix(name, "node-") {
+			opts.Node = &NodeOptions{PrivateDirs: filepath.SplitList(os.Getenv(testPrivateEnv))}
+		}
+		handled, code, err := Run(opts)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}

@@ -44,13 +44,29 @@ func Run(opts Options) (handled bool, exitCode int, err error) {
 		return true, exitFailed, err
 	}
 	if marked && os.Getenv(sandboxNetnsEnv) == "" {
+		if facts, ok, err := readNodeFacts(); ok || err != nil {
+			if err != nil {
+				return true, exitFailed, err
+			}
+			return runNodeInit(m, facts)
+		}
 		return runChild(m)
 	}
 	mode := opts.mode()
+	if opts.Node != nil {
+		mode = ModeRequire
+	}
 	if mode == ModeOff || (marked && Inside() == nil) {
 		// Off, or started by a program already inside the sandbox: a
 		// nested sandbox would cut it off from the harness.
 		return false, 0, nil
+	}
+	if opts.Node != nil {
+		r, err := reexecNode(*opts.Node)
+		if err != nil {
+			return true, exitFailed, err
+		}
+		return true, r.exitCode, nil
 	}
 	r, err := reexec()
 	if err != nil {
@@ -122,6 +138,12 @@ func reexec() (reexecResult, error) {
 	if err != nil {
 		return reexecResult{}, fmt.Errorf("%w: the kernel refused new user, network and mount namespaces (%v)", ErrUnavailable, err)
 	}
+	return await(cmd, readR, signals, start)
+}
+
+// await forwards signals to a started child, reads its readiness report
+// and waits for its end.
+func await(cmd *exec.Cmd, readR *os.File, signals <-chan os.Signal, start time.Time) (reexecResult, error) {
 	done := make(chan struct{})
 	defer close(done)
 	go forward(cmd.Process, signals, done)
@@ -138,6 +160,7 @@ func reexec() (reexecResult, error) {
 	}
 	// No word at all: the child ended or closed the pipe before setting
 	// up; its exit code says how it went.
+	var err error
 	r.exitCode, err = exitCode(cmd.Wait())
 	return r, err
 }

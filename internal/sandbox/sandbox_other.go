@@ -9,6 +9,9 @@ import (
 
 // Run never builds a sandbox on this OS: see the Linux documentation of Run.
 func Run(opts Options) (handled bool, exitCode int, err error) {
+	if opts.Node != nil {
+		return true, exitFailed, fmt.Errorf("%w: a node needs Linux namespaces and cgroups and this is %s", ErrUnavailable, runtime.GOOS)
+	}
 	if opts.mode() == ModeOff {
 		return false, 0, nil
 	}

@@ -35,7 +35,7 @@ func setup(m marker) error {
 	if netns == m.outsideNet || mntns == m.outsideMnt {
 		return errors.New("the child is still in its parent's network or mount namespace")
 	}
-	if err := isolated(); err != nil {
+	if err := isolated(false); err != nil {
 		return err
 	}
 	// Nothing mounted from here on may propagate back to the host.
