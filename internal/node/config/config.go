@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // Node is the plan of one node: where its files live and its addresses.
