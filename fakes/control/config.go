@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -20,10 +21,20 @@ import (
 // Config describes the fakes one standalone process runs. It is read from YAML or
 // JSON (LoadConfig, ParseConfig); the zero value is valid: a DNS server and the
 // control API on 127.0.0.1, free ports, no upstream and no canary.
+//
+// Upstreams and Canaries are started with the process and listen where they say.
+// More are started through the control API: on loopback, in Internet, in an Allow
+// prefix, or on an address of a fake of the config; anywhere else is refused.
 type Config struct {
-	Control   ControlConfig    `json:"control"`
-	PKI       PKIConfig        `json:"pki"`
-	DNS       DNSConfig        `json:"dns"`
+	Control ControlConfig `json:"control"`
+	PKI     PKIConfig     `json:"pki"`
+	DNS     DNSConfig     `json:"dns"`
+	// Internet is the prefix an upstream started through the control API takes its
+	// address from when its spec names no host; default DefaultInternet.
+	Internet string `json:"internet,omitempty"`
+	// Allow lists further prefixes (or single addresses) the control API may start
+	// fakes on, such as this pod's own address.
+	Allow     []string         `json:"allow,omitempty"`
 	Upstreams []UpstreamConfig `json:"upstreams,omitempty"`
 	Canaries  []CanaryConfig   `json:"canaries,omitempty"`
 }
@@ -156,6 +167,16 @@ func (cfg Config) Validate() error {
 	if msg := checkAddr(cfg.DNS.Addr); msg != "" {
 		return invalid("dns.addr", "%s", msg)
 	}
+	if cfg.Internet != "" {
+		if _, err := netip.ParsePrefix(cfg.Internet); err != nil {
+			return invalid("internet", "%q is not an address prefix; write one such as 203.0.113.0/24", cfg.Internet)
+		}
+	}
+	for i, a := range cfg.Allow {
+		if _, err := parsePrefixOrAddr(a); err != nil {
+			return invalid(fmt.Sprintf("allow[%d]", i), "%q is neither an address prefix nor an address; write one such as 10.244.0.0/16 or 169.254.169.254", a)
+		}
+	}
 	roles := map[string]bool{}
 	for i, u := range cfg.Upstreams {
 		at := fmt.Sprintf("upstreams[%d]", i)
@@ -192,33 +213,58 @@ func (cfg Config) Validate() error {
 }
 
 func (u UpstreamConfig) validate(at string) error {
-	if u.Role == "" {
-		return invalid(at+".role", "empty; give every upstream a unique role, such as api")
+	field, reason := u.spec().check()
+	if msg := checkAddr(u.Addr); field == "" && msg != "" {
+		field, reason = "addr", msg
 	}
-	if msg := checkAddr(u.Addr); msg != "" {
-		return invalid(at+".addr", "%s", msg)
+	if field != "" {
+		return invalid(at+"."+field, "%s", reason)
+	}
+	return nil
+}
+
+// spec is what the config asks of the upstream, as the control API would; Addr
+// keeps its meaning of the config (see Standalone.startStatic).
+func (u UpstreamConfig) spec() UpstreamSpec {
+	return UpstreamSpec{Role: u.Role, Addr: u.Addr, Hostname: u.Hostname, TLS: u.TLS, Protocols: u.Protocols, URIs: u.URIs}
+}
+
+// check names the first field of u that is wrong, and why, or returns "", "". The
+// address and the PEM fields are read where they are used.
+func (u UpstreamSpec) check() (field, reason string) {
+	if u.Role == "" {
+		return "role", "empty; give every upstream a unique role, such as api"
 	}
 	if u.TLS != "" && !slices.Contains(tlsModes, u.TLS) {
-		return invalid(at+".tls", "%q is not a TLS mode; use one of %s", u.TLS, joinQuoted(tlsModes))
+		return "tls", fmt.Sprintf("%q is not a TLS mode; use one of %s", u.TLS, joinQuoted(tlsModes))
 	}
 	tlsOn := u.TLS != "" && u.TLS != upstream.TLSNone
 	if tlsOn && u.Hostname == "" {
-		return invalid(at+".hostname", "empty, but TLS mode %s puts it in the certificate; give the name clients ask for", u.TLS)
+		return "hostname", fmt.Sprintf("empty, but TLS mode %s puts it in the certificate; give the name clients ask for", u.TLS)
 	}
 	for j, p := range u.Protocols {
 		switch {
 		case !slices.Contains(protocols, p):
-			return invalid(fmt.Sprintf("%s.protocols[%d]", at, j), "%q is not a protocol; use one of %s", p, joinQuoted(protocols))
+			return fmt.Sprintf("protocols[%d]", j), fmt.Sprintf("%q is not a protocol; use one of %s", p, joinQuoted(protocols))
 		case p == upstream.HTTP2 && !tlsOn:
-			return invalid(fmt.Sprintf("%s.protocols[%d]", at, j), "%s is negotiated by ALPN and needs TLS; set tls or use %s", p, upstream.H2C)
+			return fmt.Sprintf("protocols[%d]", j), fmt.Sprintf("%s is negotiated by ALPN and needs TLS; set tls or use %s", p, upstream.H2C)
 		}
 	}
 	for j, raw := range u.URIs {
 		if parsed, err := url.Parse(raw); err != nil || parsed.Scheme == "" {
-			return invalid(fmt.Sprintf("%s.uris[%d]", at, j), "%q is not an absolute URI; write one such as spiffe://xbcheck.test/api", raw)
+			return fmt.Sprintf("uris[%d]", j), fmt.Sprintf("%q is not an absolute URI; write one such as spiffe://xbcheck.test/api", raw)
 		}
 	}
-	return nil
+	return "", ""
+}
+
+// parsePrefixOrAddr reads a prefix, or an address as the prefix holding only it.
+func parsePrefixOrAddr(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	return p.Masked(), err
 }
 
 func invalid(at, format string, args ...any) error {
@@ -268,6 +314,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.PKI.ClientCommonName == "" {
 		cfg.PKI.ClientCommonName = DefaultClientCommonName
+	}
+	if cfg.Internet == "" {
+		cfg.Internet = DefaultInternet
 	}
 	return cfg
 }

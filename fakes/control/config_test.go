@@ -2,6 +2,7 @@ package control
 
 import (
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +20,8 @@ pki:
 dns:
   zone: xbcheck.test.
   addr: 127.0.0.1:0
+internet: 203.0.113.0/24
+allow: [10.244.0.0/16, 169.254.169.254]
 upstreams:
 - role: api
   addr: 127.0.0.1:0
@@ -33,9 +36,11 @@ canaries:
 `
 
 var exampleConfig = Config{
-	Control: ControlConfig{Addr: "127.0.0.1:0"},
-	PKI:     PKIConfig{CACommonName: "test CA"},
-	DNS:     DNSConfig{Zone: "xbcheck.test.", Addr: "127.0.0.1:0"},
+	Control:  ControlConfig{Addr: "127.0.0.1:0"},
+	PKI:      PKIConfig{CACommonName: "test CA"},
+	DNS:      DNSConfig{Zone: "xbcheck.test.", Addr: "127.0.0.1:0"},
+	Internet: "203.0.113.0/24",
+	Allow:    []string{"10.244.0.0/16", "169.254.169.254"},
 	Upstreams: []UpstreamConfig{
 		{Role: "api", Addr: "127.0.0.1:0", Hostname: "api.xbcheck.test", TLS: upstream.TLSValid,
 			Protocols: []upstream.Protocol{upstream.HTTP1, upstream.HTTP2}, URIs: []string{"spiffe://xbcheck.test/api"}},
@@ -48,6 +53,7 @@ func TestParseConfigReadsYAMLAndJSON(t *testing.T) {
 	for name, data := range map[string]string{
 		"yaml": exampleYAML,
 		"json": `{"control":{"addr":"127.0.0.1:0"},"pki":{"caCommonName":"test CA"},"dns":{"zone":"xbcheck.test.","addr":"127.0.0.1:0"},
+			"internet":"203.0.113.0/24","allow":["10.244.0.0/16","169.254.169.254"],
 			"upstreams":[{"role":"api","addr":"127.0.0.1:0","hostname":"api.xbcheck.test","tls":"Valid","protocols":["HTTP/1.1","HTTP/2"],"uris":["spiffe://xbcheck.test/api"]},{"role":"plain"}],
 			"canaries":[{"name":"admin","addrs":["127.0.0.2:0","[::1]:0"]}]}`,
 	} {
@@ -70,7 +76,7 @@ func TestParseConfigAcceptsAnEmptyFile(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	cases := []struct{ name, yaml, mention string }{
 		{"an unknown field", "upstreams:\n- role: api\n  hostnme: api.xbcheck.test\n", "upstreams[0].hostnme: unknown field; use one of role, addr, hostname,"},
-		{"an unknown section", "dsn: {zone: xbcheck.test.}\n", "dsn: unknown field; use one of control, pki, dns, upstreams, canaries"},
+		{"an unknown section", "dsn: {zone: xbcheck.test.}\n", "dsn: unknown field; use one of control, pki, dns, internet, allow, upstreams, canaries"},
 		{"a key given twice", "dns: {zone: a.test.}\ndns: {zone: b.test.}\n", `"dns" already set`},
 		{"not YAML", "upstreams: [\n", "yaml: line"},
 		{"a field of the wrong type", "canaries: {name: admin}\n", "canaries"},
@@ -90,6 +96,8 @@ func TestConfigErrors(t *testing.T) {
 		{"a canary without addresses", "canaries: [{name: admin}]\n", "canaries[0].addrs: empty"},
 		{"a canary with an empty address", "canaries: [{name: admin, addrs: ['']}]\n", "canaries[0].addrs[0]: empty"},
 		{"a canary address without a port", "canaries: [{name: admin, addrs: ['127.0.0.2']}]\n", `canaries[0].addrs[0]: "127.0.0.2" is not host:port`},
+		{"an internet that is not a prefix", "internet: 203.0.113.0\n", `internet: "203.0.113.0" is not an address prefix`},
+		{"an allow entry that is a name", "allow: [pods]\n", `allow[0]: "pods" is neither an address prefix nor an address`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,7 +137,11 @@ func TestLoadConfig(t *testing.T) {
 // with its own message, and that the fakes started before it are closed again.
 func TestStartRefusesWhatCannotListen(t *testing.T) {
 	first := startStandalone(t)
-	taken := first.Local().Canaries[0].Addrs()[0].String()
+	sum, err := first.Local().Summary(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := sum.Canaries[0].Addrs[0].String()
 	dnsAddr := freeUDPAddr(t)
 	cfg := Config{DNS: DNSConfig{Addr: dnsAddr}, Canaries: []CanaryConfig{{Name: "again", Addrs: []string{taken}}}}
 	if _, err := Start(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "cannot listen on "+taken) {
@@ -154,4 +166,47 @@ func freeUDPAddr(t *testing.T) string {
 	}
 	defer c.Close()
 	return c.LocalAddr().String()
+}
+
+// TestStandaloneGuard checks which addresses the control API of a standalone process
+// may start fakes on, without binding any of them.
+func TestStandaloneGuard(t *testing.T) {
+	cfg := Config{
+		Internet:  "203.0.113.0/24",
+		Allow:     []string{"10.244.0.0/16", "169.254.169.254"},
+		Upstreams: []UpstreamConfig{{Role: "api", Addr: "192.0.2.10:443"}, {Role: "any", Addr: ":8080"}},
+		Canaries:  []CanaryConfig{{Name: "pod", Addrs: []string{"[fd00:ec2::254]:80"}}},
+	}
+	guard := cfg.guard()
+	for addr, allowed := range map[string]bool{
+		"203.0.113.9": true, "10.244.3.4": true, "169.254.169.254": true, "192.0.2.10": true, "fd00:ec2::254": true,
+		"::ffff:10.244.0.1": true, "169.254.169.253": false, "192.0.2.11": false, "198.51.100.1": false, "0.0.0.0": false,
+	} {
+		err := guard(netip.MustParseAddr(addr))
+		if (err == nil) != allowed {
+			t.Errorf("guard(%s) = %v, want allowed %v", addr, err, allowed)
+		}
+	}
+}
+
+// TestStandaloneStartsConfigFakesWhereTheySay checks the config's own fakes keep the
+// addresses they had before fakes could be started at run time: 127.0.0.1 by
+// default, not the simulated internet, which is for the control API.
+func TestStandaloneStartsConfigFakesWhereTheySay(t *testing.T) {
+	s, err := Start(t.Context(), Config{Internet: "127.0.9.32/28", Upstreams: []UpstreamConfig{{Role: "plain"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sum, err := s.Local().Summary(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum.Upstreams[0].Addr.Addr().String(); got != "127.0.0.1" {
+		t.Errorf("an upstream of the config without addr listens on %s, want 127.0.0.1", got)
+	}
+	info, err := (&Remote{URL: s.URL()}).StartUpstream(t.Context(), UpstreamSpec{Role: "late"})
+	if err != nil || info.Addr.Addr().String() != "127.0.9.33" {
+		t.Errorf("an upstream started through the API: %+v, %v; want the first address of internet, 127.0.9.33", info, err)
+	}
 }

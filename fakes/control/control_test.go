@@ -24,9 +24,14 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 )
 
+// testInternet is the simulated internet of the tests: small, so that allocation
+// wraps around within a test run.
+const testInternet = "127.0.9.0/28"
+
 // testConfig is one TLS upstream, one canary on a second loopback address, and the DNS.
 func testConfig() Config {
 	return Config{
+		Internet:  testInternet,
 		Upstreams: []UpstreamConfig{{Role: "api", Addr: "127.0.0.1:0", Hostname: "api.xbcheck.test", TLS: upstream.TLSValid}},
 		Canaries:  []CanaryConfig{{Name: "admin", Addrs: []string{"127.0.0.2:0"}}},
 	}
@@ -98,7 +103,7 @@ var operations = []operation{
 		if _, err := f.WaitDNS(ctx, func(q dns.Query) bool { return q.Name == "API.xbcheck.test." }); err != nil {
 			t.Fatalf("WaitDNS: %v", err)
 		}
-		log := get(t, ctx, f, other, Fakes.DNSLog)
+		log := get(t, ctx, f, other, readDNSLog)
 		if len(log) != 1 || log[0].Type != "A" || log[0].Step != 0 || log[0].Rcode != "NOERROR" {
 			t.Errorf("DNS log = %+v, want one A query answered by step 0", log)
 		}
@@ -145,7 +150,7 @@ var operations = []operation{
 		must(t, f.ClearDNSLog(ctx))
 		must(t, f.ClearUpstreamLog(ctx, "api"))
 		must(t, f.ClearCanary(ctx, "admin"))
-		dnsLog := get(t, ctx, f, other, Fakes.DNSLog)
+		dnsLog := get(t, ctx, f, other, readDNSLog)
 		events := get(t, ctx, f, other, func(f Fakes, ctx context.Context) ([]upstream.Event, error) { return f.UpstreamLog(ctx, "api") })
 		hits := get(t, ctx, f, other, func(f Fakes, ctx context.Context) ([]canary.Hit, error) { return f.CanaryHits(ctx, "admin") })
 		if len(dnsLog)+len(events)+len(hits) != 0 {
@@ -166,6 +171,9 @@ var operations = []operation{
 			func(f Fakes) error { _, err := f.CanaryHits(ctx, "nope"); return err },
 			func(f Fakes) error { return f.ClearCanary(ctx, "nope") },
 			func(f Fakes) error { _, err := f.WaitCanary(ctx, "nope", nil); return err },
+			func(f Fakes) error { return f.StopUpstream(ctx, "nope") },
+			func(f Fakes) error { return f.DropConnections(ctx, "nope") },
+			func(f Fakes) error { return f.StopCanary(ctx, "nope") },
 		} {
 			err, otherErr := call(f), call(other)
 			var nf *NotFoundError
@@ -204,6 +212,16 @@ var operations = []operation{
 		}
 		return errs
 	}},
+	{"an upstream started with the caller's CA serves a certificate that chains to it", startWithAuthority},
+	{"a ClientCertRequired upstream accepts only clients its ClientCA signed", startRequiringClientCA},
+	{"upstreams without a host get the next addresses of the simulated internet", allocateAddresses},
+	{"a role or a name in use is refused, naming the field", refuseDuplicates},
+	{"an address the fakes may not bind is refused, naming it", refuseGuardedAddresses},
+	{"a spec the fakes cannot serve is refused, naming the field", refuseInvalidSpecs},
+	{"dropping an upstream's connections makes a pooled client dial again", dropConnections},
+	{"a canary started at run time records hits until it is stopped", startAndStopCanary},
+	{"a wait on a fake that is stopped ends with NotFound", waitOnStoppedFakes},
+	{"the DNS log keeps only the names asked for", filterDNSLog},
 	{"waiting ends with the context", func(t *testing.T, ctx context.Context, f, _ Fakes) any {
 		done, cancel := context.WithCancel(ctx)
 		cancel()
@@ -254,7 +272,7 @@ func TestRemoteWaitSeesLaterEntries(t *testing.T) {
 		_, err := remote.WaitDNS(t.Context(), func(q dns.Query) bool { return q.Name == "later.xbcheck.test." })
 		found <- err
 	}()
-	query(t, t.Context(), s.Local().DNS.Addr(), "later.xbcheck.test.", mdns.TypeA)
+	query(t, t.Context(), dnsAddr(t, t.Context(), s.Local()), "later.xbcheck.test.", mdns.TypeA)
 	if err := <-found; err != nil {
 		t.Fatalf("WaitDNS: %v", err)
 	}
@@ -369,10 +387,27 @@ func lookup(t *testing.T, ctx context.Context, addr, name string, qtype uint16) 
 // httpsGet fetches target from the upstream at addr, trusting caPEM, and returns what it observed.
 func httpsGet(t *testing.T, ctx context.Context, addr, target, caPEM string) upstream.Observation {
 	t.Helper()
+	seen, err := httpsDo(ctx, addr, target, caPEM, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
+// httpsDo fetches target from the upstream at addr, trusting only caPEM and presenting
+// client when not nil, and returns what the upstream observed.
+func httpsDo(ctx context.Context, addr, target, caPEM string, client *tls.Certificate) (upstream.Observation, error) {
+	var seen upstream.Observation
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM([]byte(caPEM))
+	if !pool.AppendCertsFromPEM([]byte(caPEM)) {
+		return seen, fmt.Errorf("no certificate in the CA PEM %q", caPEM)
+	}
+	conf := &tls.Config{RootCAs: pool}
+	if client != nil {
+		conf.Certificates = []tls.Certificate{*client}
+	}
 	transport := &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		TLSClientConfig:   conf,
 		ForceAttemptHTTP2: true,
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
@@ -381,18 +416,17 @@ func httpsGet(t *testing.T, ctx context.Context, addr, target, caPEM string) ups
 	defer transport.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		t.Fatal(err)
+		return seen, err
 	}
 	resp, err := (&http.Client{Transport: transport}).Do(req)
 	if err != nil {
-		t.Fatalf("GET %s at %s: %v", target, addr, err)
+		return seen, fmt.Errorf("GET %s at %s: %w", target, addr, err)
 	}
 	defer resp.Body.Close()
-	var seen upstream.Observation
 	if err := json.NewDecoder(resp.Body).Decode(&seen); err != nil {
-		t.Fatalf("upstream answer: %v", err)
+		return seen, fmt.Errorf("upstream answer: %w", err)
 	}
-	return seen
+	return seen, nil
 }
 
 // rawToken connects to a canary, says something that is neither TLS nor HTTP, and returns its answer.
@@ -412,3 +446,6 @@ func rawToken(t *testing.T, ctx context.Context, addr string) string {
 	}
 	return strings.TrimSuffix(string(answer), "\n")
 }
+
+// readDNSLog reads the whole DNS log, for get.
+func readDNSLog(f Fakes, ctx context.Context) ([]dns.Query, error) { return f.DNSLog(ctx) }

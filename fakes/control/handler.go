@@ -21,10 +21,10 @@ import (
 const maxBody = 64 << 20
 
 // NewHandler serves the control API over f (see the package documentation for the
-// routes). Logs and programs travel as the fakes' own JSON; errors as a JSON object
-// whose "error" is one line: 404 for an unknown role or name (with "known": the
-// names that exist), 400 for a program that does not decode or install (with
-// "field" when one is at fault).
+// routes). Logs, programs and specs travel as the fakes' own JSON; errors as a JSON
+// object whose "error" is one line: 404 for an unknown role or name (with "known":
+// the names that exist), 400 for a request the fakes refuse (with "field" when one
+// is at fault), 500 for anything else.
 func NewHandler(f Fakes) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/summary", func(w http.ResponseWriter, r *http.Request) {
@@ -59,16 +59,43 @@ func NewHandler(f Fakes) http.Handler {
 		answer(w, r, func(ctx context.Context) (any, error) { return nil, f.ClearPrograms(ctx) })
 	})
 	mux.HandleFunc("GET /v1/dns/queries", func(w http.ResponseWriter, r *http.Request) {
-		answer(w, r, func(ctx context.Context) (any, error) { return f.DNSLog(ctx) })
+		answer(w, r, func(ctx context.Context) (any, error) { return f.DNSLog(ctx, r.URL.Query()["name"]...) })
 	})
 	mux.HandleFunc("DELETE /v1/dns/queries", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, r, func(ctx context.Context) (any, error) { return nil, f.ClearDNSLog(ctx) })
+	})
+	mux.HandleFunc("POST /v1/upstreams", func(w http.ResponseWriter, r *http.Request) {
+		created(w, r, func(ctx context.Context) (any, error) {
+			spec, err := decodeUpstreamSpec(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			return f.StartUpstream(ctx, spec)
+		})
+	})
+	mux.HandleFunc("DELETE /v1/upstreams/{role}", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, r, func(ctx context.Context) (any, error) { return nil, f.StopUpstream(ctx, r.PathValue("role")) })
+	})
+	mux.HandleFunc("POST /v1/upstreams/{role}/drop", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, r, func(ctx context.Context) (any, error) { return nil, f.DropConnections(ctx, r.PathValue("role")) })
 	})
 	mux.HandleFunc("GET /v1/upstreams/{role}/events", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, r, func(ctx context.Context) (any, error) { return f.UpstreamLog(ctx, r.PathValue("role")) })
 	})
 	mux.HandleFunc("DELETE /v1/upstreams/{role}/events", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, r, func(ctx context.Context) (any, error) { return nil, f.ClearUpstreamLog(ctx, r.PathValue("role")) })
+	})
+	mux.HandleFunc("POST /v1/canaries", func(w http.ResponseWriter, r *http.Request) {
+		created(w, r, func(ctx context.Context) (any, error) {
+			spec, err := decodeCanarySpec(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			return f.StartCanary(ctx, spec)
+		})
+	})
+	mux.HandleFunc("DELETE /v1/canaries/{name}", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, r, func(ctx context.Context) (any, error) { return nil, f.StopCanary(ctx, r.PathValue("name")) })
 	})
 	mux.HandleFunc("GET /v1/canaries/{name}/hits", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, r, func(ctx context.Context) (any, error) { return f.CanaryHits(ctx, r.PathValue("name")) })
@@ -81,6 +108,15 @@ func NewHandler(f Fakes) http.Handler {
 
 // answer runs one call and writes its result as JSON, 204 when it has none, or its error.
 func answer(w http.ResponseWriter, r *http.Request, call func(context.Context) (any, error)) {
+	respond(w, r, http.StatusOK, call)
+}
+
+// created is answer for a call that starts a fake: 201 with what it started.
+func created(w http.ResponseWriter, r *http.Request, call func(context.Context) (any, error)) {
+	respond(w, r, http.StatusCreated, call)
+}
+
+func respond(w http.ResponseWriter, r *http.Request, status int, call func(context.Context) (any, error)) {
 	result, err := call(r.Context())
 	switch {
 	case err != nil:
@@ -88,7 +124,7 @@ func answer(w http.ResponseWriter, r *http.Request, call func(context.Context) (
 	case result == nil:
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		writeJSON(w, http.StatusOK, result)
+		writeJSON(w, status, result)
 	}
 }
 
@@ -130,37 +166,74 @@ func parseType(s string) (uint16, error) {
 	return 0, &InvalidError{Field: "type", Reason: fmt.Sprintf("%q is not a DNS type; use a name such as A, AAAA or CNAME, or a number", s)}
 }
 
-// decodeProgram reads a dns.Program, naming the field at fault when the JSON is wrong.
-func decodeProgram(body io.Reader) (dns.Program, error) {
-	var p dns.Program
+// payload describes what a request body carries, for the messages about it.
+type payload struct {
+	what    string // with its article: "a DNS program"
+	noun    string // "program"
+	example string // a small valid body
+	fields  string // the fields it has, for an unknown one
+	doc     string // the Go types that document it
+}
+
+// decodeBody reads one JSON value into T, refusing unknown fields and naming the field
+// at fault when the JSON is wrong.
+func decodeBody[T any](body io.Reader, p payload) (T, error) {
+	var v T
 	dec := json.NewDecoder(io.LimitReader(body, maxBody))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&p)
+	err := dec.Decode(&v)
 	if err == nil && dec.More() {
-		err = errors.New("data after the program")
+		err = errors.New("data after the " + p.noun)
 	}
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var instant *time.ParseError
 	switch {
 	case err == nil:
-		return p, nil
+		return v, nil
 	case errors.Is(err, io.EOF):
-		return p, &InvalidError{Reason: "the body is empty; send a DNS program as JSON, e.g. {\"kind\":\"static\",\"steps\":[{\"answers\":[\"A 203.0.113.10\"]}]}"}
+		return v, &InvalidError{Reason: fmt.Sprintf("the body is empty; send %s as JSON, e.g. %s", p.what, p.example)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return p, &InvalidError{Reason: "the body is not JSON (it ends too early); send a whole DNS program as JSON"}
+		return v, &InvalidError{Reason: fmt.Sprintf("the body is not JSON (it ends too early); send a whole %s as JSON", p.noun)}
 	case errors.As(err, &syntax):
-		return p, &InvalidError{Reason: fmt.Sprintf("the body is not JSON (%v at byte %d); send a DNS program as JSON", syntax, syntax.Offset)}
+		return v, &InvalidError{Reason: fmt.Sprintf("the body is not JSON (%v at byte %d); send %s as JSON", syntax, syntax.Offset, p.what)}
 	case errors.As(err, &typ) && typ.Type == reflect.TypeFor[time.Duration]():
-		return p, &InvalidError{Field: typ.Field, Reason: fmt.Sprintf("JSON %s cannot be a duration; write whole nanoseconds, e.g. 5000000000 for 5s", typ.Value)}
+		return v, &InvalidError{Field: typ.Field, Reason: fmt.Sprintf("JSON %s cannot be a duration; write whole nanoseconds, e.g. 5000000000 for 5s", typ.Value)}
 	case errors.As(err, &typ):
-		return p, &InvalidError{Field: typ.Field, Reason: fmt.Sprintf("JSON %s cannot be a %s; see the fields of dns.Program and dns.Step", typ.Value, typ.Type)}
+		return v, &InvalidError{Field: typ.Field, Reason: fmt.Sprintf("JSON %s cannot be a %s; see %s", typ.Value, typ.Type, p.doc)}
 	case errors.As(err, &instant): // the only instant of a program
-		return p, &InvalidError{Field: "until", Reason: fmt.Sprintf("%q is not an RFC 3339 instant; write one such as 2030-01-02T15:04:05Z", instant.Value)}
+		return v, &InvalidError{Field: "until", Reason: fmt.Sprintf("%q is not an RFC 3339 instant; write one such as 2030-01-02T15:04:05Z", instant.Value)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return p, &InvalidError{Field: field, Reason: "no such field in a DNS program; use kind, steps, after, seed, for, until, and in steps answers, ttl, rcode, delay, drop, truncate"}
+		return v, &InvalidError{Field: field, Reason: fmt.Sprintf("no such field in %s; use %s", p.what, p.fields)}
 	default:
-		return p, &InvalidError{Reason: fmt.Sprintf("the program does not decode: %v", err)}
+		return v, &InvalidError{Reason: fmt.Sprintf("the %s does not decode: %v", p.noun, err)}
 	}
+}
+
+func decodeProgram(body io.Reader) (dns.Program, error) {
+	return decodeBody[dns.Program](body, payload{
+		what: "a DNS program", noun: "program",
+		example: `{"kind":"static","steps":[{"answers":["A 203.0.113.10"]}]}`,
+		fields:  "kind, steps, after, seed, for, until, and in steps answers, ttl, rcode, delay, drop, truncate",
+		doc:     "the fields of dns.Program and dns.Step",
+	})
+}
+
+func decodeUpstreamSpec(body io.Reader) (UpstreamSpec, error) {
+	return decodeBody[UpstreamSpec](body, payload{
+		what: "an upstream spec", noun: "spec",
+		example: `{"role":"api","hostname":"api.xbcheck.test","tls":"Valid"}`,
+		fields:  "role, addr, hostname, tls, protocols, uris, authority (cert, key), clientCA",
+		doc:     "the fields of control.UpstreamSpec",
+	})
+}
+
+func decodeCanarySpec(body io.Reader) (CanarySpec, error) {
+	return decodeBody[CanarySpec](body, payload{
+		what: "a canary spec", noun: "spec",
+		example: `{"name":"metadata","addrs":["169.254.169.254:80"]}`,
+		fields:  "name, addrs",
+		doc:     "the fields of control.CanarySpec",
+	})
 }

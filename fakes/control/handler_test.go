@@ -53,6 +53,28 @@ func TestAPIErrors(t *testing.T) {
 			body: `{"kind":"static","steps":[{"answers":["A 999.1.1.1"]}]}`, status: 400, mention: `answer "A 999.1.1.1" is not a record`},
 		{name: "a sequence with one step", method: "PUT", path: "/v1/dns/programs/api.xbcheck.test./AAAA",
 			body: `{"kind":"sequence","steps":[{}],"after":1}`, status: 400, mention: "takes 2 step(s), got 1"},
+		{name: "stopping an unknown upstream", method: "DELETE", path: "/v1/upstreams/nope",
+			status: 404, known: []string{"api"}, mention: `no upstream with role "nope"; use one of: api`},
+		{name: "dropping the connections of an unknown upstream", method: "POST", path: "/v1/upstreams/nope/drop",
+			status: 404, known: []string{"api"}, mention: "use one of: api"},
+		{name: "stopping an unknown canary", method: "DELETE", path: "/v1/canaries/nope",
+			status: 404, known: []string{"admin"}, mention: `no canary named "nope"; use one of: admin`},
+		{name: "an upstream spec without a body", method: "POST", path: "/v1/upstreams",
+			status: 400, mention: "the body is empty; send an upstream spec as JSON"},
+		{name: "an upstream spec with an unknown field", method: "POST", path: "/v1/upstreams",
+			body: `{"role":"x","hostnme":"x.xbcheck.test"}`, status: 400, field: "hostnme", mention: "no such field in an upstream spec; use role, addr"},
+		{name: "an upstream spec with a field of the wrong type", method: "POST", path: "/v1/upstreams",
+			body: `{"role":"x","protocols":"h2c"}`, status: 400, field: "protocols", mention: "see the fields of control.UpstreamSpec"},
+		{name: "an upstream spec with a role in use", method: "POST", path: "/v1/upstreams",
+			body: `{"role":"api"}`, status: 400, field: "role", mention: `"api" is in use by a running upstream`},
+		{name: "an upstream spec with an authority key that is not PEM", method: "POST", path: "/v1/upstreams",
+			body: `{"role":"x","authority":{"cert":"","key":""}}`, status: 400, field: "authority.cert", mention: "no PEM CERTIFICATE block"},
+		{name: "two specs in one body", method: "POST", path: "/v1/upstreams",
+			body: `{"role":"x"} {}`, status: 400, mention: "data after the spec"},
+		{name: "a canary spec that is not JSON", method: "POST", path: "/v1/canaries",
+			body: `{"name":`, status: 400, mention: "not JSON"},
+		{name: "a canary spec with an address off loopback", method: "POST", path: "/v1/canaries",
+			body: `{"name":"metadata","addrs":["169.254.169.254:80"]}`, status: 400, field: "addrs[0]", mention: "may not bind 169.254.169.254"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -112,7 +134,7 @@ func TestCAPEM(t *testing.T) {
 	if err != nil || !ca.IsCA || ca.Subject.CommonName != DefaultCACommonName {
 		t.Errorf("GET /v1/pki/ca.crt: a certificate for %q (CA %v, err %v), want the CA %q", ca.Subject.CommonName, ca.IsCA, err, DefaultCACommonName)
 	}
-	if string(data) != string(s.Local().Authority.CertPEM) {
+	if p, err := s.Local().PKI(t.Context()); err != nil || string(data) != p.CA {
 		t.Errorf("GET /v1/pki/ca.crt differs from the CA the upstreams use")
 	}
 }
@@ -130,5 +152,45 @@ func TestRemoteOutsideTheAPI(t *testing.T) {
 	s.Close()
 	if _, err := (&Remote{URL: url}).DNSLog(t.Context()); err == nil || !strings.Contains(err.Error(), "is the fakes process running") {
 		t.Errorf("a closed API gave %v, want an error asking whether the process runs", err)
+	}
+}
+
+// TestAPIStartAndStop checks the statuses of the routes that start and stop fakes.
+func TestAPIStartAndStop(t *testing.T) {
+	s := startStandalone(t)
+	steps := []struct {
+		method, path, body string
+		status             int
+	}{
+		{"POST", "/v1/upstreams", `{"role":"web"}`, http.StatusCreated},
+		{"POST", "/v1/upstreams/web/drop", "", http.StatusNoContent},
+		{"DELETE", "/v1/upstreams/web", "", http.StatusNoContent},
+		{"DELETE", "/v1/upstreams/web", "", http.StatusNotFound},
+		{"POST", "/v1/canaries", `{"name":"late","addrs":["127.0.0.3:0"]}`, http.StatusCreated},
+		{"DELETE", "/v1/canaries/late", "", http.StatusNoContent},
+		{"GET", "/v1/dns/queries?name=api.xbcheck.test", "", http.StatusOK},
+	}
+	for _, step := range steps {
+		req, err := http.NewRequestWithContext(t.Context(), step.method, s.URL()+step.path, strings.NewReader(step.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != step.status {
+			t.Errorf("%s %s: %d %s, want %d", step.method, step.path, resp.StatusCode, data, step.status)
+		}
+		if step.status == http.StatusCreated {
+			var info struct {
+				Token string `json:"token"`
+			}
+			if err := json.Unmarshal(data, &info); err != nil || info.Token == "" {
+				t.Errorf("%s %s answered %s, want what started, with its token", step.method, step.path, data)
+			}
+		}
 	}
 }

@@ -61,10 +61,14 @@ func (r *Remote) ClearPrograms(ctx context.Context) error {
 	return r.do(ctx, http.MethodDelete, "/v1/dns/programs", nil, nil)
 }
 
-// DNSLog returns the DNS query log.
-func (r *Remote) DNSLog(ctx context.Context) ([]dns.Query, error) {
+// DNSLog returns the DNS query log, or the queries for names only.
+func (r *Remote) DNSLog(ctx context.Context, names ...string) ([]dns.Query, error) {
+	path := "/v1/dns/queries"
+	if len(names) > 0 {
+		path += "?" + url.Values{"name": names}.Encode()
+	}
 	var log []dns.Query
-	return log, r.do(ctx, http.MethodGet, "/v1/dns/queries", nil, &log)
+	return log, r.do(ctx, http.MethodGet, path, nil, &log)
 }
 
 // ClearDNSLog empties the DNS query log.
@@ -74,18 +78,35 @@ func (r *Remote) ClearDNSLog(ctx context.Context) error {
 
 // WaitDNS polls the DNS query log.
 func (r *Remote) WaitDNS(ctx context.Context, match func(dns.Query) bool) (dns.Query, error) {
-	return poll(ctx, r.maxPoll(), "DNS query", r.DNSLog, match)
+	read := func(ctx context.Context) ([]dns.Query, error) { return r.DNSLog(ctx) }
+	return poll(ctx, r.maxPoll(), "DNS query", read, match)
+}
+
+// StartUpstream asks the fakes process to start an upstream.
+func (r *Remote) StartUpstream(ctx context.Context, spec UpstreamSpec) (UpstreamInfo, error) {
+	var info UpstreamInfo
+	return info, r.do(ctx, http.MethodPost, "/v1/upstreams", spec, &info)
+}
+
+// StopUpstream asks the fakes process to close the upstream with this role.
+func (r *Remote) StopUpstream(ctx context.Context, role string) error {
+	return r.do(ctx, http.MethodDelete, upstreamPath(role), nil, nil)
+}
+
+// DropConnections asks the upstream with this role to close its connections.
+func (r *Remote) DropConnections(ctx context.Context, role string) error {
+	return r.do(ctx, http.MethodPost, upstreamPath(role)+"/drop", nil, nil)
 }
 
 // UpstreamLog returns the connection log of the upstream with this role.
 func (r *Remote) UpstreamLog(ctx context.Context, role string) ([]upstream.Event, error) {
 	var log []upstream.Event
-	return log, r.do(ctx, http.MethodGet, upstreamPath(role), nil, &log)
+	return log, r.do(ctx, http.MethodGet, upstreamPath(role)+"/events", nil, &log)
 }
 
 // ClearUpstreamLog empties the connection log of the upstream with this role.
 func (r *Remote) ClearUpstreamLog(ctx context.Context, role string) error {
-	return r.do(ctx, http.MethodDelete, upstreamPath(role), nil, nil)
+	return r.do(ctx, http.MethodDelete, upstreamPath(role)+"/events", nil, nil)
 }
 
 // WaitUpstream polls the connection log of the upstream with this role.
@@ -94,15 +115,26 @@ func (r *Remote) WaitUpstream(ctx context.Context, role string, match func(upstr
 	return poll(ctx, r.maxPoll(), fmt.Sprintf("upstream %q event", role), read, match)
 }
 
+// StartCanary asks the fakes process to start a canary.
+func (r *Remote) StartCanary(ctx context.Context, spec CanarySpec) (CanaryInfo, error) {
+	var info CanaryInfo
+	return info, r.do(ctx, http.MethodPost, "/v1/canaries", spec, &info)
+}
+
+// StopCanary asks the fakes process to close the canary with this name.
+func (r *Remote) StopCanary(ctx context.Context, name string) error {
+	return r.do(ctx, http.MethodDelete, canaryPath(name), nil, nil)
+}
+
 // CanaryHits returns the hits of the canary with this name.
 func (r *Remote) CanaryHits(ctx context.Context, name string) ([]canary.Hit, error) {
 	var hits []canary.Hit
-	return hits, r.do(ctx, http.MethodGet, canaryPath(name), nil, &hits)
+	return hits, r.do(ctx, http.MethodGet, canaryPath(name)+"/hits", nil, &hits)
 }
 
 // ClearCanary forgets the hits of the canary with this name.
 func (r *Remote) ClearCanary(ctx context.Context, name string) error {
-	return r.do(ctx, http.MethodDelete, canaryPath(name), nil, nil)
+	return r.do(ctx, http.MethodDelete, canaryPath(name)+"/hits", nil, nil)
 }
 
 // WaitCanary polls the hits of the canary with this name.
@@ -111,8 +143,8 @@ func (r *Remote) WaitCanary(ctx context.Context, name string, match func(canary.
 	return poll(ctx, r.maxPoll(), fmt.Sprintf("canary %q hit", name), read, match)
 }
 
-func upstreamPath(role string) string { return "/v1/upstreams/" + url.PathEscape(role) + "/events" }
-func canaryPath(name string) string   { return "/v1/canaries/" + url.PathEscape(name) + "/hits" }
+func upstreamPath(role string) string { return "/v1/upstreams/" + url.PathEscape(role) }
+func canaryPath(name string) string   { return "/v1/canaries/" + url.PathEscape(name) }
 
 func (r *Remote) maxPoll() time.Duration {
 	if r.MaxPoll > 0 {

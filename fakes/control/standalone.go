@@ -7,19 +7,18 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"sync"
 	"time"
 
-	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/dns"
-	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 )
 
 // Standalone is the fakes of one Config running in this process, with the control
 // API serving them.
 type Standalone struct {
+	dns      *dns.Server
 	local    *Local
 	listener net.Listener
 	server   *http.Server
@@ -31,20 +30,20 @@ type Standalone struct {
 }
 
 // Start validates cfg, makes the CA and client certificate, starts the DNS server,
-// every upstream and canary, and serves the control API. Everything stops when
-// Close is called or ctx ends.
+// every upstream and canary of cfg, and serves the control API. Everything stops
+// when Close is called or ctx ends.
 func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Standalone{local: &Local{}, served: make(chan error, 1)}
+	s := &Standalone{served: make(chan error, 1)}
 	if err := s.startFakes(ctx, cfg); err != nil {
 		return nil, errors.Join(err, s.closeFakes())
 	}
 	l, err := net.Listen("tcp", cfg.Control.Addr)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("control API: cannot listen on %s (%v); set control.addr to a free host:port", cfg.Control.Addr, err), s.closeFakes())
+		return nil, errors.Join(fmt.Errorf("control API: cannot listen on %s (%v); set control.addr to a free host:port", cfg.Control.Addr, unwrapOp(err)), s.closeFakes())
 	}
 	s.listener = l
 	s.server = &http.Server{Handler: NewHandler(s.local), ReadHeaderTimeout: 10 * time.Second}
@@ -66,32 +65,90 @@ func (s *Standalone) startFakes(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	s.local.Authority, s.local.Client = ca, client
-	if s.local.DNS, err = dns.Start(ctx, dns.Config{Zone: cfg.DNS.Zone, Addr: cfg.DNS.Addr}); err != nil {
+	if s.dns, err = dns.Start(ctx, dns.Config{Zone: cfg.DNS.Zone, Addr: cfg.DNS.Addr}); err != nil {
 		return err
 	}
-	for _, u := range cfg.Upstreams {
-		uris := make([]*url.URL, len(u.URIs))
-		for i, raw := range u.URIs {
-			uris[i], _ = url.Parse(raw) // Validate parsed it already
-		}
-		srv, err := upstream.Start(ctx, upstream.Config{
-			Role: u.Role, Addr: u.Addr, Hostname: u.Hostname, TLS: u.TLS, Protocols: u.Protocols, URIs: uris,
-			Authority: ca, ClientCA: ca,
-		})
-		if err != nil {
-			return err
-		}
-		s.local.Upstreams = append(s.local.Upstreams, srv)
+	internet, _ := netip.ParsePrefix(cfg.Internet) // withDefaults set it, Validate parsed it
+	if s.local, err = NewLocal(LocalOptions{DNS: s.dns, Internet: internet, Guard: cfg.guard(), Authority: ca, Client: client}); err != nil {
+		return err
 	}
-	for _, c := range cfg.Canaries {
-		can, err := canary.Start(ctx, canary.Config{Name: c.Name, Addrs: c.Addrs})
-		if err != nil {
-			return err
+	for i, u := range cfg.Upstreams {
+		if err := s.startUpstream(u); err != nil {
+			return atConfig(fmt.Sprintf("upstreams[%d]", i), err)
 		}
-		s.local.Canaries = append(s.local.Canaries, can)
+	}
+	for i, c := range cfg.Canaries {
+		hosts := make([]netip.Addr, len(c.Addrs))
+		for j, addr := range c.Addrs {
+			hosts[j] = hostOf(addr)
+		}
+		if _, err := s.local.startCanary(c.Name, c.Addrs, hosts, false); err != nil {
+			return atConfig(fmt.Sprintf("canaries[%d]", i), err)
+		}
 	}
 	return nil
+}
+
+// startUpstream starts an upstream of the config where its addr says, as before the
+// control API could start them: 127.0.0.1 when empty, every interface with no host.
+// The operator wrote the address, so no guard is asked.
+func (s *Standalone) startUpstream(u UpstreamConfig) error {
+	addr := u.Addr
+	if addr == "" {
+		addr = defaultUpstreamAddr
+	}
+	_, err := s.local.startUpstream(u.spec(), func() (string, netip.Addr) { return addr, hostOf(addr) }, false)
+	return err
+}
+
+// defaultUpstreamAddr is where an upstream of the config listens when it gives no addr.
+const defaultUpstreamAddr = "127.0.0.1:0"
+
+// hostOf is the IP address of a host:port Validate accepted; invalid when it has none.
+func hostOf(addr string) netip.Addr {
+	host, _, _ := net.SplitHostPort(addr)
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
+
+// atConfig places a refusal of a fake of the config at its place in the file.
+func atConfig(at string, err error) error {
+	var e *InvalidError
+	if errors.As(err, &e) {
+		return invalid(at+"."+e.Field, "%s", e.Reason)
+	}
+	return fmt.Errorf("fakes config: %s: %w", at, err)
+}
+
+// guard allows loopback (Local does), Internet, the Allow prefixes and the hosts of
+// the config's own fakes, and refuses anything else.
+func (cfg Config) guard() func(netip.Addr) error {
+	internet, _ := netip.ParsePrefix(cfg.Internet)
+	allowed := []netip.Prefix{internet.Masked()}
+	for _, a := range cfg.Allow {
+		p, _ := parsePrefixOrAddr(a) // Validate parsed it
+		allowed = append(allowed, p)
+	}
+	var static []string
+	for _, u := range cfg.Upstreams {
+		static = append(static, u.Addr)
+	}
+	for _, c := range cfg.Canaries {
+		static = append(static, c.Addrs...)
+	}
+	for _, addr := range static {
+		if a := hostOf(addr); a.IsValid() {
+			allowed = append(allowed, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return func(a netip.Addr) error {
+		for _, p := range allowed {
+			if p.Contains(a.Unmap()) {
+				return nil
+			}
+		}
+		return fmt.Errorf("it is neither loopback, in internet %s, in allow, nor an address of a fake of the fakes config; add it to allow there", internet)
+	}
 }
 
 // URL is the control API's address, e.g. "http://127.0.0.1:41234": what Remote.URL wants.
@@ -112,14 +169,11 @@ func (s *Standalone) Close() error {
 
 func (s *Standalone) closeFakes() error {
 	var errs []error
-	if s.local.DNS != nil {
-		errs = append(errs, s.local.DNS.Close())
+	if s.local != nil {
+		errs = append(errs, s.local.Close())
 	}
-	for _, u := range s.local.Upstreams {
-		errs = append(errs, u.Close())
-	}
-	for _, c := range s.local.Canaries {
-		errs = append(errs, c.Close())
+	if s.dns != nil {
+		errs = append(errs, s.dns.Close())
 	}
 	return errors.Join(errs...)
 }
