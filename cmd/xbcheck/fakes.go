@@ -16,8 +16,11 @@ func newFakesCommand() *cobra.Command {
 		Short: "Run the fake upstreams, canaries and rogue DNS server in one process, with an HTTP control API",
 		Long: `fakes runs what FILE describes (see the fakes/control package documentation
 for the format) and prints "control-api http://HOST:PORT" first, then one line
-per fake, and serves until interrupted. Cluster providers run this in a pod
-and drive it through the control API.`,
+per fake, and serves until interrupted. Through the control API a harness
+scripts the DNS, reads what the fakes saw, and starts and stops upstreams and
+canaries: upstreams without an address take the next one of the config's
+"internet" (default 127.0.1.0/24). Cluster providers run this in a pod and
+drive it through the control API.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if configPath == "" {
