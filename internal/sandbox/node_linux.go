@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -72,6 +73,11 @@ func reexecNode(opts NodeOptions) (r reexecResult, err error) {
 	readW.Close()
 	if err != nil {
 		return r, fmt.Errorf("%w: the kernel refused new network, mount and PID namespaces (%v); a node needs them", ErrUnavailable, err)
+	}
+	if err := writeHostPID(facts.Workdir, cmd.Process.Pid); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return r, err
 	}
 	return await(cmd, readR, signals, start)
 }
@@ -350,4 +356,37 @@ func setupNode(m marker, f nodeFacts) error {
 		return fmt.Errorf("the node sandbox failed its own check: %w", err)
 	}
 	return nil
+}
+
+// hostPIDFile, in the work folder, holds the host's PID of the sandbox's
+// first process: what `nsenter --target` needs to enter the sandbox.
+const hostPIDFile = "sandbox.pid"
+
+func writeHostPID(workdir string, pid int) error {
+	tmp := filepath.Join(workdir, hostPIDFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(workdir, hostPIDFile))
+}
+
+// HostPID returns the PID, as the host sees it, of the node sandbox's
+// first process, so that a person can enter its namespaces from outside
+// (`nsenter --target PID --net`).
+func HostPID() (int, error) {
+	dir, err := Workdir()
+	if err != nil {
+		return 0, err
+	}
+	// The parent writes it right after starting the sandbox.
+	for try := 0; ; try++ {
+		b, err := os.ReadFile(filepath.Join(dir, hostPIDFile))
+		if err == nil {
+			return strconv.Atoi(string(b))
+		}
+		if try == 50 {
+			return 0, fmt.Errorf("the node sandbox's PID is unknown: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

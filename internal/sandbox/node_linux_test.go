@@ -21,6 +21,7 @@ const orphanArg = "98765"
 // nodeObservations is what the node child saw inside its sandbox.
 type nodeObservations struct {
 	PID, PPID      int
+	HostPID        int
 	Processes      int
 	PrivateTmpfs   []bool
 	Workdir        string
@@ -53,6 +54,7 @@ func observeNode() int {
 	own, _ := os.ReadFile("/proc/self/cgroup")
 	o.InCgroup = o.Cgroup != "" && strings.Contains(string(own), ":"+o.Cgroup+"\n")
 	o.InsideWithLo = errText(Inside())
+	o.HostPID, _ = HostPID()
 
 	// A pod network: a bridge and a veth pair, up, with a route.
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "xbtest0"}}
@@ -112,6 +114,9 @@ func TestNodeSandbox(t *testing.T) {
 		if !ok {
 			t.Errorf("private folder %s is no tmpfs inside", private[i])
 		}
+	}
+	if o.HostPID <= 1 || o.HostPID == o.PID {
+		t.Errorf("HostPID() = %d inside, want the host's PID of the sandbox", o.HostPID)
 	}
 	if o.WorkdirErr != "" || o.Workdir == "" {
 		t.Errorf("Workdir() = %q, %s", o.Workdir, o.WorkdirErr)

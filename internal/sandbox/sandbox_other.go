@@ -22,3 +22,6 @@ func Run(opts Options) (handled bool, exitCode int, err error) {
 func Inside() error {
 	return fmt.Errorf("the sandbox needs Linux namespaces and this is %s", runtime.GOOS)
 }
+
+// HostPID fails on this OS: there is no node sandbox.
+func HostPID() (int, error) { return 0, errNotNode }
