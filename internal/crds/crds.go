@@ -18,6 +18,8 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 )
 
 const (
@@ -26,7 +28,7 @@ const (
 	// XBackendCRD is the name of the XBackend CustomResourceDefinition.
 	XBackendCRD = "xbackends." + xv1alpha1.GroupName
 
-	bundleVersionAnnotation = "gateway.networking.k8s.io/bundle-version"
+	bundleVersionAnnotation = manifest.BundleVersionAnnotation
 	channelAnnotation       = "gateway.networking.k8s.io/channel"
 	experimentalPath        = "config/crd/experimental"
 )
@@ -38,6 +40,8 @@ type Bundle struct {
 	// BundleVersion and Channel come from the XBackend CRD's annotations.
 	BundleVersion string
 	Channel       string
+	// Schema is the XBackend schema the CRD serves.
+	Schema manifest.Schema
 }
 
 // moduleVersion returns the gateway-api version this binary was built with,
@@ -108,6 +112,9 @@ func Load(dir string) (*Bundle, error) {
 		if crd.Name == XBackendCRD {
 			b.BundleVersion = crd.Annotations[bundleVersionAnnotation]
 			b.Channel = crd.Annotations[channelAnnotation]
+			if b.Schema, err = manifest.SchemaOf(crd); err != nil {
+				return nil, fmt.Errorf("%s: %w", dir, err)
+			}
 			return b, nil
 		}
 	}

@@ -20,6 +20,9 @@ func TestLoadPinnedModule(t *testing.T) {
 	if b.Channel != "experimental" || !strings.HasPrefix(b.BundleVersion, "v1.") {
 		t.Fatalf("XBackend CRD annotations: channel %q, version %q", b.Channel, b.BundleVersion)
 	}
+	if b.Schema.Version != b.BundleVersion {
+		t.Errorf("the pinned module's XBackend CRD (bundle %s) is read as schema %q", b.BundleVersion, b.Schema.Version)
+	}
 	kinds := map[string]bool{}
 	for _, c := range b.CRDs {
 		kinds[c.Spec.Names.Kind] = true

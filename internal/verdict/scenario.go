@@ -1,0 +1,38 @@
+package verdict
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Scenario is the identity of a spec: what reports call it, how strongly it
+// is required and which feature it belongs to.
+type Scenario struct {
+	ShortName string  `json:"shortName"`
+	Level     Level   `json:"level"`
+	Feature   Feature `json:"feature"`
+}
+
+// Labels are the labels that carry the identity, for label filters.
+func (s Scenario) Labels() []string {
+	return []string{s.ShortName, string(s.Level), string(s.Feature)}
+}
+
+// ScenarioFromLabels recovers a scenario from its labels.
+func ScenarioFromLabels(labels []string) (Scenario, error) {
+	var s Scenario
+	for _, l := range labels {
+		switch {
+		case Level(l).Known():
+			s.Level = Level(l)
+		case slices.Contains(FeatureNames(), Feature(l)):
+			s.Feature = Feature(l)
+		default:
+			s.ShortName = l
+		}
+	}
+	if s.ShortName == "" || s.Level == "" || s.Feature == "" {
+		return s, fmt.Errorf("spec labels %q lack a ShortName, level or feature", labels)
+	}
+	return s, nil
+}
