@@ -1,14 +1,16 @@
-// Package suites holds the XBackend conformance scenarios as Ginkgo specs.
+// Package suites is the XBackend conformance suite: one package per
+// scenario group of the catalog, each with the manifests its specs apply
+// beside it, and the harness they are written with.
 //
-// One file per scenario group (admission.go for catalog group A, ...), with
-// the YAML manifests each group applies in the folder of the same name. The
-// specs are registered in ordinary files, not _test files, so the same specs
-// run under `go test ./suites/...` and in-process under `xbcheck run`.
+//	admission/   group A: what the API server admits, and hostnames never routed
+//	routing/     group B: routing, route conditions, XBackend status
+//	backendtls/  group C: TLS to the external host
+//	protocol/    group D: the protocol spoken upstream
+//	rebinding/   group E: DNS and egress safety
+//	harness/     the Harness, the Spec each test gets, and the shared helpers
 //
-// Every spec is declared with a Scenario: its ShortName, level (MUST,
-// SHOULD, OBSERVE) and feature, carried as Ginkgo labels so that
-// --label-filter selects by any of them. Every spec works in a namespace of
-// its own, labelled with the run's id and removed when the spec ends.
-//
-// Callers set the suite up with Configure before running the specs.
+// A spec is found by its ShortName in the group's Go file; the YAML it
+// applies is named in its body and lies in the same folder; the fakes it
+// talks to are started in its body through the harness (StartUpstream,
+// StartCanary, Answer).
 package suites

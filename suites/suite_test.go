@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // TestXBackendConformance runs every spec against the reference setup, on
@@ -15,18 +16,18 @@ import (
 func TestXBackendConformance(t *testing.T) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	s, err := runner.Run(ctx, t, runner.Options{})
+	run, err := runner.Run(ctx, t, runner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Log(s.ClosingLine())
-	for _, e := range s.HarnessErrors {
+	t.Log(run.ClosingLine())
+	for _, e := range run.HarnessErrors {
 		t.Errorf("harness error: %s", e)
 	}
-	if s.Failed > 0 {
-		t.Errorf("%d specs failed against the reference setup", s.Failed)
+	for _, r := range run.Failing() {
+		t.Errorf("%s %s failed against the reference setup: %s", r.Level, r.ShortName, r.Reason())
 	}
-	if s.Passed == 0 {
+	if run.Count(verdict.Passed) == 0 {
 		t.Error("no spec ran")
 	}
 }

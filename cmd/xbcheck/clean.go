@@ -9,7 +9,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/runner"
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
 func newCleanCommand() *cobra.Command {
@@ -34,21 +34,21 @@ The embedded control plane keeps nothing between runs, so it needs no cleaning.`
 			if err != nil {
 				return err
 			}
-			selector := client.HasLabels{suites.RunLabel}
+			selector := client.HasLabels{harness.RunLabel}
 			var list corev1.NamespaceList
 			opts := []client.ListOption{selector}
 			if runID != "" {
-				opts = []client.ListOption{client.MatchingLabels{suites.RunLabel: runID}}
+				opts = []client.ListOption{client.MatchingLabels{harness.RunLabel: runID}}
 			}
 			if err := k.List(ctx, &list, opts...); err != nil {
-				return fmt.Errorf("list namespaces labelled %s: %w", suites.RunLabel, err)
+				return fmt.Errorf("list namespaces labelled %s: %w", harness.RunLabel, err)
 			}
 			for i := range list.Items {
 				ns := &list.Items[i]
 				if err := client.IgnoreNotFound(k.Delete(ctx, ns)); err != nil {
 					return fmt.Errorf("delete namespace %s: %w", ns.Name, err)
 				}
-				fmt.Fprintf(c.OutOrStdout(), "deleted namespace %s (run %s)\n", ns.Name, ns.Labels[suites.RunLabel])
+				fmt.Fprintf(c.OutOrStdout(), "deleted namespace %s (run %s)\n", ns.Name, ns.Labels[harness.RunLabel])
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%d namespaces deleted\n", len(list.Items))
 			return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -69,11 +70,12 @@ func (r *reportFlags) check(opts *runner.Options) error {
 }
 
 // write writes the reports of a finished run and says where they are.
-func (r *reportFlags) write(opts runner.Options, s runner.Summary) error {
+func (r *reportFlags) write(opts runner.Options, run *report.Run) error {
 	if opts.ReportDir == "" {
 		return nil
 	}
-	files, err := report.Write(opts.ReportDir, s, r.impl)
+	run.Implementation, run.Date = r.impl, time.Now().UTC()
+	files, err := report.Write(opts.ReportDir, *run)
 	for _, f := range files {
 		fmt.Fprintf(opts.Out, "report: %s\n", f)
 	}

@@ -8,25 +8,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/types"
 	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
 
 	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/runner"
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 func TestReportFromRerendersWithoutACluster(t *testing.T) {
 	dir := t.TempDir()
-	s := runner.Summary{Results: []runner.Result{{
-		Scenario: suites.Scenario{ShortName: "RoutingPlainHTTP", Level: suites.Must, Feature: suites.FeatureExternalHostname},
-		State:    types.SpecStateFailed, RunTime: time.Second, Message: "no response from the upstream",
-	}}}
 	impl, err := report.CheckImplementation(confv1.Implementation{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := report.Write(dir, s, impl); err != nil {
+	run := report.Run{Implementation: impl, Date: time.Now(), Run: verdict.Run{Results: []verdict.Result{{
+		Scenario: verdict.Scenario{ShortName: "RoutingPlainHTTP", Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+		Outcome:  verdict.Failed, State: "failed", RunTime: time.Second, Message: "no response from the upstream",
+	}}}}
+	if _, err := report.Write(dir, run); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "page.html")

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/faults"
@@ -53,7 +49,7 @@ func newRunCommand() *cobra.Command {
 			if dryRun {
 				return printDryRun(c, opts)
 			}
-			if err := checkFilter(c.Context(), opts.LabelFilter); err != nil {
+			if _, err := runner.Preview(opts); err != nil {
 				return err
 			}
 			fs, err := faults.Parse(faultList)
@@ -72,20 +68,20 @@ func newRunCommand() *cobra.Command {
 			if err := enterSandbox(c.Context(), opts, sandboxMode); err != nil {
 				return err
 			}
-			summary, err := runner.Run(c.Context(), ginkgoT{}, opts)
+			run, err := runner.Run(c.Context(), ginkgoT{}, opts)
 			if err != nil {
 				return err
 			}
-			if err := reports.write(opts, summary); err != nil {
-				summary.HarnessErrors = append(summary.HarnessErrors, err.Error())
+			if err := reports.write(opts, &run); err != nil {
+				run.HarnessErrors = append(run.HarnessErrors, err.Error())
 			}
-			summary.WriteTable(opts.Out)
-			fmt.Fprintf(opts.Out, "suite time: %s\n", summary.Duration.Round(10e6))
-			fmt.Fprintln(opts.Out, summary.ClosingLine())
+			report.WriteText(opts.Out, run)
+			fmt.Fprintf(opts.Out, "suite time: %s\n", run.Duration.Round(10e6))
+			fmt.Fprintln(opts.Out, run.ClosingLine())
 			if c.Context().Err() != nil {
 				return exitError{code: exitInterrupted}
 			}
-			if !summary.OK() {
+			if !run.OK() {
 				return exitError{code: exitFailed}
 			}
 			return nil
@@ -107,6 +103,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.GatewayClass, "gateway-class", "", "test this existing GatewayClass (default: create one for the run)")
 	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
 	f.StringVar(&opts.ClusterDomain, "cluster-domain", "", "the implementation's cluster DNS domain (default: read from CoreDNS; the in-process reference gateway uses "+runner.ReferenceClusterDomain+")")
+	f.StringVar(&opts.FakesURL, "fakes-url", "", "use the fakes (upstreams, canaries, rogue DNS) of this control API, printed by `xbcheck fakes`, instead of starting them; the implementation resolves with their DNS")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	f.BoolVar(&failFast, "fail-fast", false, "stop at the first failing spec (xbcheck mutate uses it)")
@@ -137,28 +134,3 @@ func printDryRun(c *cobra.Command, opts runner.Options) error {
 type ginkgoT struct{}
 
 func (ginkgoT) Fail() {}
-
-// checkFilter validates a label filter with `xbcheck run --dry-run` in a
-// child process (see runner.Run for why not in this one): a filter naming
-// a label no spec carries is bad input, not a run of nothing.
-func checkFilter(ctx context.Context, filter string) error {
-	if filter == "" {
-		return nil
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, self, "run", "--dry-run", "--label-filter", filter)
-	cmd.Stderr = &stderr
-	err = cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == exitUsage {
-		return runner.UsageError{Err: errors.New(strings.TrimPrefix(strings.TrimSpace(stderr.String()), "xbcheck: "))}
-	}
-	if err != nil {
-		return fmt.Errorf("check --label-filter: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
-}

@@ -114,7 +114,9 @@ type CanaryInfo = CanarySummary
 // Summary says where every fake listens and the token it writes into its answers, so
 // a spec can recognise an upstream's or a canary's bytes wherever they turn up.
 type Summary struct {
-	DNS       DNSSummary        `json:"dns"`
+	DNS DNSSummary `json:"dns"`
+	// Internet is where upstreams started without a host get their address.
+	Internet  netip.Prefix      `json:"internet"`
 	Upstreams []UpstreamSummary `json:"upstreams"`
 	Canaries  []CanarySummary   `json:"canaries"`
 }

@@ -131,6 +131,7 @@ func (l *Local) Summary(context.Context) (Summary, error) {
 	l.mu.Unlock()
 	s := Summary{
 		DNS:       DNSSummary{Zone: l.dns.Zone(), Addr: l.dns.Addr()},
+		Internet:  l.internet,
 		Upstreams: make([]UpstreamSummary, 0, len(ups)),
 		Canaries:  make([]CanarySummary, 0, len(cans)),
 	}

@@ -1,7 +1,7 @@
 package mutate
 
 import (
-	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
@@ -15,7 +15,7 @@ type Child struct {
 	// Fault is the mutant's fault; empty for the baseline.
 	Fault      faults.Fault
 	Kubeconfig string
-	Slot       runner.Slot
+	Slot       sandbox.Slot
 	// ReportDir receives the child's reports (--report-output), among
 	// them the summary.json its verdicts are read from.
 	ReportDir string

@@ -6,7 +6,7 @@
 // Ginkgo runs specs once per process, so every run is a child process
 // (`xbcheck run --kubeconfig ... --faults F --fail-fast`), all sharing one
 // control plane. Parallel children share one network sandbox too: each
-// gets its own [runner.Slot] of the Gateway and DNS addresses and its own
+// gets its own [sandbox.Slot] of the Gateway and DNS addresses and its own
 // GatewayClass controllerName, so no child's gateway serves another's.
 //
 //	report, err := mutate.Run(ctx, mutate.Options{

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/xbcheck/xbcheck/internal/report"
-	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
@@ -148,11 +148,11 @@ func alive(ctx context.Context, opts Options, run string) error {
 
 // slot is worker's share of the sandbox's addresses; a lone worker has
 // them all.
-func slot(worker, workers int) runner.Slot {
+func slot(worker, workers int) sandbox.Slot {
 	if workers <= 1 {
-		return runner.Slot{}
+		return sandbox.Slot{}
 	}
-	return runner.Slot{Index: worker, Of: workers}
+	return sandbox.Slot{Index: worker, Of: workers}
 }
 
 // baselineError says why the baseline does not pass, or nil.
@@ -172,7 +172,7 @@ func baselineError(o Outcome) error {
 }
 
 // runChild runs one child and reads its verdicts back.
-func runChild(ctx context.Context, opts Options, c Child, s runner.Slot) Outcome {
+func runChild(ctx context.Context, opts Options, c Child, s sandbox.Slot) Outcome {
 	dir := filepath.Join(opts.WorkDir, c.Name())
 	c.Kubeconfig, c.Slot = opts.Kubeconfig, s
 	c.ReportDir = dir

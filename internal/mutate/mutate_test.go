@@ -16,29 +16,33 @@ import (
 	"time"
 
 	"github.com/xbcheck/xbcheck/internal/report"
-	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/reference/faults"
-	"github.com/xbcheck/xbcheck/suites"
 )
 
-func result(name string, level suites.Level, outcome report.Outcome) report.Result {
-	return report.Result{ShortName: name, Level: level, Feature: suites.FeatureResourceBackend, Outcome: outcome}
+func result(name string, level verdict.Level, outcome verdict.Outcome) verdict.Result {
+	return verdict.Result{Scenario: verdict.Scenario{ShortName: name, Level: level, Feature: verdict.FeatureResourceBackend}, Outcome: outcome}
+}
+
+func runOf(results ...verdict.Result) report.Run {
+	return report.Run{Run: verdict.Run{Results: results}}
 }
 
 func TestKillersAreFailedMustAndShouldSpecs(t *testing.T) {
-	run := report.Run{Results: []report.Result{
-		result("PassesMust", suites.Must, report.Passed),
-		result("FailsMust", suites.Must, report.Failed),
-		result("FailsObserve", suites.Observe, report.Failed),
-		result("SkippedShould", suites.Should, report.Skipped),
-		result("FailsShould", suites.Should, report.Failed),
-	}}
+	run := runOf(
+		result("PassesMust", verdict.Must, verdict.Passed),
+		result("FailsMust", verdict.Must, verdict.Failed),
+		result("FailsObserve", verdict.Observe, verdict.Failed),
+		result("SkippedShould", verdict.Should, verdict.Skipped),
+		result("FailsShould", verdict.Should, verdict.Failed),
+	)
 	got := killers(run)
 	want := []string{"FailsMust", "FailsShould"}
 	if !slices.Equal(got, want) {
 		t.Errorf("killers = %v, want %v", got, want)
 	}
-	if k := killers(report.Run{Results: run.Results[:1]}); len(k) != 0 {
+	if k := killers(runOf(run.Results[:1]...)); len(k) != 0 {
 		t.Errorf("a passing run has killers %v", k)
 	}
 }
@@ -51,7 +55,7 @@ func TestChildArgs(t *testing.T) {
 		t.Errorf("baseline args\n got %q\nwant %q", got, want)
 	}
 	m := base
-	m.Fault, m.Slot = faults.NoSNI, runner.Slot{Index: 1, Of: 2}
+	m.Fault, m.Slot = faults.NoSNI, sandbox.Slot{Index: 1, Of: 2}
 	got := m.Args()
 	if !slices.Equal(got[len(got)-4:], []string{"--slot", "1/2", "--faults", "no-sni"}) {
 		t.Errorf("mutant args %q must end with --slot 1/2 --faults no-sni", got)
@@ -229,9 +233,9 @@ func (f *fakeChildren) launch(ctx context.Context, args []string, log io.Writer)
 	if f.noSummary[fault] {
 		return errors.New("exit status 2")
 	}
-	run := report.Run{Results: []report.Result{result("Always", suites.Must, report.Passed)}}
+	run := runOf(result("Always", verdict.Must, verdict.Passed))
 	for _, name := range f.fail[fault] {
-		run.Results = append(run.Results, result(name, suites.Should, report.Failed))
+		run.Results = append(run.Results, result(name, verdict.Should, verdict.Failed))
 	}
 	b, err := json.Marshal(run)
 	if err != nil {

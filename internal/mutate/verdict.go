@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/xbcheck/xbcheck/internal/report"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/reference/faults"
-	"github.com/xbcheck/xbcheck/suites"
 )
 
 // Outcome is what one run (the baseline or a mutant) showed.
@@ -29,10 +29,8 @@ func (o Outcome) Killed() bool { return len(o.Killers) > 0 }
 // killers lists the MUST and SHOULD specs the run failed, in run order.
 func killers(run report.Run) []string {
 	var out []string
-	for _, r := range run.Results {
-		if r.Outcome == report.Failed && (r.Level == suites.Must || r.Level == suites.Should) {
-			out = append(out, r.ShortName)
-		}
+	for _, r := range run.Failing(verdict.Must, verdict.Should) {
+		out = append(out, r.ShortName)
 	}
 	return out
 }

@@ -8,35 +8,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
-	"github.com/xbcheck/xbcheck/internal/runner"
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/internal/evidence"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // fullRun is a run the size of the whole catalog: 90 specs over every
 // feature and level, one failing, each with evidence about the size a real
 // run writes (two manifests, a dozen DNS queries, upstream and canary logs).
-func fullRun(b *testing.B, dir string) runner.Summary {
-	var s runner.Summary
+func fullRun(b *testing.B, dir string) Run {
+	s := Run{Implementation: vendor, Date: time.Now(), FeatureSource: "--all-features"}
 	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
 	manifest := "apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XBackend\nmetadata:\n  name: external\n" + strings.Repeat("  # padding to a real manifest's size\n", 20)
 	for i := range 90 {
 		name := fmt.Sprintf("Spec%02d", i)
-		level, feature := suites.Levels[i%len(suites.Levels)], suites.Features[i%len(suites.Features)]
-		state := types.SpecStatePassed
+		level, feature := verdict.Levels()[i%3], verdict.FeatureNames()[i%len(verdict.FeatureNames())]
+		state := verdict.Passed
 		if i == 7 {
-			state = types.SpecStateFailed
+			state = verdict.Failed
 		}
 		var ms []string
-		if level == suites.Observe {
+		if level == verdict.Observe {
 			ms = []string{fmt.Sprintf("seconds until DNS changes were followed: %d.0", i%5)}
 		}
 		s.Results = append(s.Results, result(name, level, feature, state, "", ms...))
-		e := suites.Evidence{ShortName: name, Manifests: []string{manifest, manifest}, Upstreams: map[string][]upstream.Event{}, Canaries: map[string][]canary.Hit{}}
+		e := evidence.Doc{ShortName: name, Manifests: []string{manifest, manifest}, Upstreams: map[string][]upstream.Event{}, Canaries: map[string][]canary.Hit{}}
 		for j := range 12 {
 			e.DNS = append(e.DNS, dns.Query{Time: at.Add(time.Duration(j) * time.Second), Transport: "udp", Name: strings.ToLower(name) + ".xbcheck.test.",
 				Type: "A", Program: "static", Answers: []string{strings.ToLower(name) + ".xbcheck.test. 3 IN A 203.0.113.24"}, TTL: 3, Rcode: "NOERROR"})
@@ -50,7 +48,6 @@ func fullRun(b *testing.B, dir string) runner.Summary {
 		e.Canaries["loopback"] = []canary.Hit{}
 		writeEvidence(b, dir, e)
 	}
-	s.Features.Source = "--all-features"
 	return s
 }
 
@@ -60,7 +57,7 @@ func BenchmarkWrite(b *testing.B) {
 	dir := b.TempDir()
 	s := fullRun(b, dir)
 	for b.Loop() {
-		if _, err := Write(dir, s, vendor); err != nil {
+		if _, err := Write(dir, s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -45,7 +45,7 @@ func TestReportRendersInChromium(t *testing.T) {
 		t.Skipf("%s is absent, so report.html cannot be checked in a browser; install Debian's chromium (apt-get install -y chromium)", chromiumPath)
 	}
 	dir := t.TempDir()
-	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+	if _, err := Write(dir, fixture(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, HTMLFile)

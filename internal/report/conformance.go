@@ -2,13 +2,12 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
 
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // Profile names XBackend's profile in the ConformanceReport.
@@ -16,9 +15,6 @@ const Profile = "XBACKEND"
 
 // Mode is the operating mode the report states; xbcheck has one.
 const Mode = "default"
-
-// coreFeatures are GEP-4894's: their MUST specs make the core result.
-var coreFeatures = []suites.Feature{suites.FeatureResourceBackend, suites.FeatureExternalHostname}
 
 // Conformance builds the upstream ConformanceReport of a run. Only MUST
 // specs carry a conformance verdict: those of the core features make the
@@ -29,39 +25,39 @@ var coreFeatures = []suites.Feature{suites.FeatureResourceBackend, suites.Featur
 func Conformance(r Run) confv1.ConformanceReport {
 	var core, extended confv1.Status
 	ext := &confv1.ExtendedStatus{}
-	for _, f := range suites.Features {
-		if slices.Contains(coreFeatures, f) {
+	for _, f := range verdict.Features() {
+		if f.Core {
 			continue
 		}
-		if r.supports(f) {
-			ext.SupportedFeatures = append(ext.SupportedFeatures, string(f))
+		if r.supports(f.Name) {
+			ext.SupportedFeatures = append(ext.SupportedFeatures, string(f.Name))
 		} else {
-			ext.UnsupportedFeatures = append(ext.UnsupportedFeatures, string(f))
+			ext.UnsupportedFeatures = append(ext.UnsupportedFeatures, string(f.Name))
 		}
 	}
 	var should, observe int
 	for _, res := range r.Results {
 		switch res.Level {
-		case suites.Should:
-			if res.Outcome == Failed {
+		case verdict.Should:
+			if res.Outcome == verdict.Failed {
 				should++
 			}
 			continue
-		case suites.Observe:
+		case verdict.Observe:
 			observe++
 			continue
 		}
 		st := &core
-		if !slices.Contains(coreFeatures, res.Feature) {
+		if !res.Feature.Core() {
 			if !r.supports(res.Feature) {
 				continue
 			}
 			st = &extended
 		}
 		switch res.Outcome {
-		case Passed:
+		case verdict.Passed:
 			st.Passed++
-		case Failed:
+		case verdict.Failed:
 			st.Failed++
 			st.FailedTests = append(st.FailedTests, res.ShortName)
 		default:
@@ -69,7 +65,7 @@ func Conformance(r Run) confv1.ConformanceReport {
 			st.SkippedTests = append(st.SkippedTests, res.ShortName)
 		}
 	}
-	core.Result, extended.Result = verdict(core), verdict(extended)
+	core.Result, extended.Result = upstreamResult(core), upstreamResult(extended)
 	ext.Status = extended
 	summary := fmt.Sprintf("core %s: %d of %d MUST specs passed; extended %s: %d of %d; %d SHOULD warnings, %d OBSERVE measurements (see report.html)",
 		core.Result, core.Passed, core.Passed+core.Failed+core.Skipped,
@@ -94,8 +90,8 @@ func Conformance(r Run) confv1.ConformanceReport {
 	}
 }
 
-// verdict is upstream's rule: any failure fails, else any skip is partial.
-func verdict(s confv1.Status) confv1.Result {
+// upstreamResult is upstream's rule: any failure fails, else any skip is partial.
+func upstreamResult(s confv1.Status) confv1.Result {
 	switch {
 	case s.Failed > 0:
 		return confv1.Failure

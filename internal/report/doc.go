@@ -9,7 +9,9 @@
 //     features × levels, each spec's evidence (from evidence/*.json) and a
 //     chart of the OBSERVE measurements.
 //
-// After a run, call Write with the runner's Summary and the implementation
-// (CheckImplementation fills and checks it before the run starts). Render
-// re-renders report.html from a past run's folder, without a cluster.
+// After a run, call Write with the runner's Run, its Implementation set
+// (CheckImplementation fills and checks it before the run starts) and its
+// Date. Render re-renders report.html from a past run's folder, without a
+// cluster; WriteText prints the closing table of `xbcheck run`. The package
+// reads verdicts and evidence only: it links no spec.
 package report

@@ -14,7 +14,8 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/internal/evidence"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 //go:embed report.html.tmpl
@@ -33,16 +34,16 @@ type page struct {
 	Passed  int
 	Failed  int
 	Skipped int
-	Levels  []suites.Level
+	Levels  []verdict.Level
 	Table   []featureRow
-	Failing []Result
+	Failing []verdict.Result
 	Specs   []specView
 	Chart   *chart
 	Listed  []measurement
 }
 
 type featureRow struct {
-	Feature   suites.Feature
+	Feature   verdict.Feature
 	Supported bool
 	Cells     []cell
 }
@@ -52,9 +53,9 @@ type cell struct{ Passed, Failed, Skipped int }
 func (c cell) Empty() bool { return c.Passed+c.Failed+c.Skipped == 0 }
 
 type specView struct {
-	Result
+	verdict.Result
 	Open        bool
-	Evidence    *suites.Evidence
+	Evidence    *evidence.Doc
 	EvidenceErr string
 	DNS         []dnsRow
 	Upstreams   []upstreamLog
@@ -105,31 +106,31 @@ func Render(w io.Writer, r Run, dir string) error {
 	docs, problems := readEvidence(dir, r.Results)
 	p := page{
 		Run: r, OK: r.OK(),
-		Passed: r.Count(Passed), Failed: r.Count(Failed), Skipped: r.Count(Skipped),
-		Levels: suites.Levels,
+		Passed: r.Count(verdict.Passed), Failed: r.Count(verdict.Failed), Skipped: r.Count(verdict.Skipped),
+		Levels: verdict.Levels(),
 	}
-	cells := map[suites.Feature][]cell{}
-	for _, f := range suites.Features {
-		cells[f] = make([]cell, len(suites.Levels))
+	cells := map[verdict.Feature][]cell{}
+	for _, f := range verdict.FeatureNames() {
+		cells[f] = make([]cell, len(p.Levels))
 	}
 	var measured []measurement
-	for _, f := range suites.Features {
+	for _, f := range verdict.FeatureNames() {
 		for _, res := range r.Results {
 			if res.Feature != f {
 				continue
 			}
-			c := &cells[f][slices.Index(suites.Levels, res.Level)]
+			c := &cells[f][slices.Index(p.Levels, res.Level)]
 			switch res.Outcome {
-			case Passed:
+			case verdict.Passed:
 				c.Passed++
-			case Failed:
+			case verdict.Failed:
 				c.Failed++
 				p.Failing = append(p.Failing, res)
-				p.Warn = p.Warn || res.Level != suites.Must
+				p.Warn = p.Warn || res.Level != verdict.Must
 			default:
 				c.Skipped++
 			}
-			v := specView{Result: res, Open: res.Outcome == Failed, Evidence: docs[res.ShortName], EvidenceErr: problems[res.ShortName]}
+			v := specView{Result: res, Open: res.Outcome == verdict.Failed, Evidence: docs[res.ShortName], EvidenceErr: problems[res.ShortName]}
 			if v.Evidence != nil {
 				v.fill()
 			}
@@ -137,7 +138,7 @@ func Render(w io.Writer, r Run, dir string) error {
 			measured = append(measured, measurements(res, v.Evidence)...)
 		}
 	}
-	for _, f := range suites.Features {
+	for _, f := range verdict.FeatureNames() {
 		p.Table = append(p.Table, featureRow{Feature: f, Supported: r.supports(f), Cells: cells[f]})
 	}
 	p.Chart, p.Listed = plot(measured)
@@ -234,7 +235,7 @@ var number = regexp.MustCompile(`^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(s|ms|seconds)?\s
 // measurements lists a spec's OBSERVE values, from its evidence when there
 // is one (name and value kept apart there), else from the summary's
 // "name: value" lines.
-func measurements(res Result, e *suites.Evidence) []measurement {
+func measurements(res verdict.Result, e *evidence.Doc) []measurement {
 	var out []measurement
 	add := func(name, text string) {
 		m := measurement{Spec: res.ShortName, Name: name, Text: text, Value: -1}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,15 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/types"
 	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
-	"github.com/xbcheck/xbcheck/internal/runner"
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/internal/evidence"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // failingEvidence is text only the failing spec's evidence holds.
@@ -29,44 +27,47 @@ var vendor = confv1.Implementation{
 	Version: "v2.1.0", Contact: []string{"@example/gateway-maintainers"},
 }
 
-func result(name string, level suites.Level, feature suites.Feature, state types.SpecState, message string, measurements ...string) runner.Result {
-	return runner.Result{
-		Scenario: suites.Scenario{ShortName: name, Level: level, Feature: feature},
-		State:    state, RunTime: 1500 * time.Millisecond, Message: message, Measurements: measurements,
+func result(name string, level verdict.Level, feature verdict.Feature, outcome verdict.Outcome, message string, measurements ...string) verdict.Result {
+	return verdict.Result{
+		Scenario: verdict.Scenario{ShortName: name, Level: level, Feature: feature},
+		Outcome:  outcome, State: string(outcome), RunTime: 1500 * time.Millisecond, Message: message, Measurements: measurements,
 	}
+}
+
+// run is a run of these results by the vendor's implementation.
+func run(results ...verdict.Result) Run {
+	return Run{Implementation: vendor, Date: time.Now(), Run: verdict.Run{Results: results}}
 }
 
 // fixture is a run with one failing MUST spec, a SHOULD warning, a skip,
 // measurements and an unsupported feature; its evidence goes into dir.
-func fixture(t testing.TB, dir string) runner.Summary {
+func fixture(t testing.TB, dir string) Run {
 	t.Helper()
-	s := runner.Summary{
-		Results: []runner.Result{
-			result("AdmissionValidExternalHostname", suites.Must, suites.FeatureExternalHostname, types.SpecStatePassed, ""),
-			result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, ""),
-			result("RoutingNeedsSandbox", suites.Must, suites.FeatureResourceBackend, types.SpecStateSkipped, "no sandbox: user namespaces refused"),
-			result("RebindLoopbackFlip", suites.Must, suites.FeatureDNSRebindingProtection, types.SpecStateFailed, "the implementation connected to canary loopback"),
-			result("TLSServerOnly", suites.Must, suites.FeatureTLS, types.SpecStatePassed, ""),
-			result("TLSHostnameMismatch", suites.Should, suites.FeatureTLS, types.SpecStateFailed, "no TLS alert seen"),
-			result("MutualTLSClientCert", suites.Must, suites.FeatureMutualTLS, types.SpecStateSkipped, "feature ResourceBackendMutualTLS is not supported (--supported-features)"),
-			result("DNSTTLFollowDelay", suites.Observe, suites.FeatureExternalHostname, types.SpecStatePassed, "",
+	s := Run{
+		Implementation: vendor, Date: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC),
+		Tested: "reference gateway (in-process)", GatewayClass: "xbcheck-abcde",
+		GatewayAPIVersion: "v1.6.3", GatewayAPIChannel: "experimental",
+		FeatureSource: "--supported-features",
+		SupportedFeatures: []verdict.Feature{verdict.FeatureResourceBackend, verdict.FeatureExternalHostname, verdict.FeatureTLS,
+			verdict.FeatureProtocol, verdict.FeatureDNSRebindingProtection},
+	}
+	s.Run = verdict.Run{Duration: 95 * time.Second,
+		Results: []verdict.Result{
+			result("AdmissionValidExternalHostname", verdict.Must, verdict.FeatureExternalHostname, verdict.Passed, ""),
+			result("RoutingBasic", verdict.Must, verdict.FeatureResourceBackend, verdict.Passed, ""),
+			result("RoutingNeedsSandbox", verdict.Must, verdict.FeatureResourceBackend, verdict.Skipped, "no sandbox: user namespaces refused"),
+			result("RebindLoopbackFlip", verdict.Must, verdict.FeatureDNSRebindingProtection, verdict.Failed, "the implementation connected to canary loopback"),
+			result("TLSServerOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, ""),
+			result("TLSHostnameMismatch", verdict.Should, verdict.FeatureTLS, verdict.Failed, "no TLS alert seen"),
+			result("MutualTLSClientCert", verdict.Must, verdict.FeatureMutualTLS, verdict.Skipped, "feature ResourceBackendMutualTLS is not supported (--supported-features)"),
+			result("DNSTTLFollowDelay", verdict.Observe, verdict.FeatureExternalHostname, verdict.Passed, "",
 				"seconds until new connections follow a changed A record (TTL 3s): 3.0"),
-			result("RoutingHostHeaderSeenUpstream", suites.Observe, suites.FeatureResourceBackend, types.SpecStatePassed, "",
+			result("RoutingHostHeaderSeenUpstream", verdict.Observe, verdict.FeatureResourceBackend, verdict.Passed, "",
 				"Host header seen upstream: the externalHostname"),
-		},
-		Passed: 5, Failed: 2, Skipped: 2, MustFailed: 1,
-		Duration: 95 * time.Second,
-		ReportInputs: runner.ReportInputs{
-			GatewayAPIVersion: "v1.6.3", GatewayAPIChannel: "experimental",
-			Implementation: "reference gateway (in-process)", GatewayClass: "xbcheck-abcde",
-			Features: suites.FeatureSet{Source: "--supported-features", Supported: map[suites.Feature]bool{
-				suites.FeatureResourceBackend: true, suites.FeatureExternalHostname: true, suites.FeatureTLS: true,
-				suites.FeatureProtocol: true, suites.FeatureDNSRebindingProtection: true,
-			}},
 		},
 	}
 	at := time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
-	writeEvidence(t, dir, suites.Evidence{
+	writeEvidence(t, dir, evidence.Doc{
 		ShortName: "RebindLoopbackFlip",
 		Notes:     []string{"+0.00s canary loopback listening on 127.0.0.1:41000", "+1.20s " + failingEvidence},
 		Manifests: []string{"apiVersion: gateway.networking.x-k8s.io/v1alpha1\nkind: XBackend\nmetadata:\n  name: external\n"},
@@ -80,25 +81,21 @@ func fixture(t testing.TB, dir string) runner.Summary {
 			Connection: 1, Remote: "203.0.113.1:5000", Observation: &upstream.Observation{Protocol: "HTTP/1.1", Method: "GET", Path: "/", Host: "rebind.xbcheck.test"}}}},
 		Canaries: map[string][]canary.Hit{"loopback": {{Seq: 1, Time: at.Add(1200 * time.Millisecond), Peer: "127.0.0.1:50000", Local: "127.0.0.1:41000", TokenSent: true}}},
 	})
-	writeEvidence(t, dir, suites.Evidence{
+	writeEvidence(t, dir, evidence.Doc{
 		ShortName:    "DNSTTLFollowDelay",
 		Notes:        []string{"+0.00s upstream first listening"},
 		Measurements: map[string]string{"seconds until new connections follow a changed A record (TTL 3s)": "3.0"},
 	})
-	writeEvidence(t, dir, suites.Evidence{ShortName: "RoutingBasic", Notes: []string{"+0.10s routed to the upstream"}})
+	writeEvidence(t, dir, evidence.Doc{ShortName: "RoutingBasic", Notes: []string{"+0.10s routed to the upstream"}})
 	return s
 }
 
-func writeEvidence(t testing.TB, dir string, e suites.Evidence) {
+func writeEvidence(t testing.TB, dir string, e evidence.Doc) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Join(dir, EvidenceDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, evidence.Dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, EvidenceDir, e.ShortName+".json"), data, 0o644); err != nil {
+	if err := evidence.Write(filepath.Join(dir, evidence.Dir), e); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -114,7 +111,7 @@ func readFile(t *testing.T, path string) string {
 
 func TestConformanceReportReadsBackWithUpstreamTypes(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+	if _, err := Write(dir, fixture(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	var got confv1.ConformanceReport
@@ -162,11 +159,9 @@ func TestConformanceReportReadsBackWithUpstreamTypes(t *testing.T) {
 }
 
 func TestConformanceFailsCoreOnHarnessErrors(t *testing.T) {
-	s := runner.Summary{
-		Results:       []runner.Result{result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, "")},
-		HarnessErrors: []string{"BeforeSuite: the control plane did not start"},
-	}
-	c := Conformance(NewRun(s, vendor, time.Now()))
+	r := run(result("RoutingBasic", verdict.Must, verdict.FeatureResourceBackend, verdict.Passed, ""))
+	r.HarnessErrors = []string{"BeforeSuite: the control plane did not start"}
+	c := Conformance(r)
 	if got := c.ProfileReports[0].Core.Result; got != confv1.Failure {
 		t.Errorf("core result %q with a harness error, want failure", got)
 	}
@@ -200,7 +195,7 @@ func TestCheckImplementation(t *testing.T) {
 
 func TestHTMLIsSelfContainedAndOpensFailures(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+	if _, err := Write(dir, fixture(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	page := readFile(t, filepath.Join(dir, HTMLFile))
@@ -228,12 +223,12 @@ func TestHTMLIsSelfContainedAndOpensFailures(t *testing.T) {
 }
 
 func TestHTMLVerdictPassWithWarnings(t *testing.T) {
-	s := runner.Summary{Results: []runner.Result{
-		result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, ""),
-		result("TLSHostnameMismatch", suites.Should, suites.FeatureTLS, types.SpecStateFailed, "no TLS alert seen"),
-	}}
+	r := run(
+		result("RoutingBasic", verdict.Must, verdict.FeatureResourceBackend, verdict.Passed, ""),
+		result("TLSHostnameMismatch", verdict.Should, verdict.FeatureTLS, verdict.Failed, "no TLS alert seen"),
+	)
 	var page bytes.Buffer
-	if err := Render(&page, NewRun(s, vendor, time.Now()), t.TempDir()); err != nil {
+	if err := Render(&page, r, t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(page.String(), "PASS with warnings") || strings.Contains(page.String(), `class="fail"`) {
@@ -243,7 +238,7 @@ func TestHTMLVerdictPassWithWarnings(t *testing.T) {
 
 func TestRenderFileReproducesThePageFromTheFolder(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Write(dir, fixture(t, dir), vendor); err != nil {
+	if _, err := Write(dir, fixture(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "again.html")
@@ -265,15 +260,15 @@ func TestRenderFileWithoutSummarySaysWhatToGive(t *testing.T) {
 
 func TestUnreadableEvidenceIsShownNotFatal(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, EvidenceDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, evidence.Dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, EvidenceDir, "RoutingBasic.json"), []byte("{not json"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, evidence.Dir, "RoutingBasic.json"), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := runner.Summary{Results: []runner.Result{result("RoutingBasic", suites.Must, suites.FeatureResourceBackend, types.SpecStatePassed, "")}}
+	r := run(result("RoutingBasic", verdict.Must, verdict.FeatureResourceBackend, verdict.Passed, ""))
 	var page bytes.Buffer
-	if err := Render(&page, NewRun(s, vendor, time.Now()), dir); err != nil {
+	if err := Render(&page, r, dir); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(page.String(), "evidence unreadable") {

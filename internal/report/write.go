@@ -6,18 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
-	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
 // Write writes summary.json, conformance-report.yaml and report.html into
 // dir, next to the run's evidence folder, and returns their paths.
-func Write(dir string, s runner.Summary, impl confv1.Implementation) ([]string, error) {
-	r := NewRun(s, impl, time.Now())
+func Write(dir string, r Run) ([]string, error) {
 	summary, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/cluster"
@@ -24,13 +25,18 @@ import (
 	"github.com/xbcheck/xbcheck/reference"
 	"github.com/xbcheck/xbcheck/reference/controller"
 	"github.com/xbcheck/xbcheck/reference/guardrail"
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
 // environment is what surrounds the implementation under test for one run.
 type environment struct {
-	suites.Environment
+	harness.Environment
 	client client.Client
+	fakes  control.Fakes
+	// internet is where the fakes put upstreams: the simulated internet.
+	internet netip.Prefix
+	// implementationName says what is tested, for the report.
+	implementationName string
 	// implementation is --implementation-cmd's process, if any.
 	implementation *implementation.Process
 	stops          []func() error
@@ -49,6 +55,9 @@ func (e *environment) stop() error {
 // gateway is told it serves.
 const ReferenceClusterDomain = "cluster.xbcheck.internal"
 
+// loopbackInternet is the simulated internet outside the sandbox.
+var loopbackInternet = netip.MustParsePrefix("127.0.1.0/24")
+
 // loopbackGatewayPool are the data-plane addresses of the reference gateway
 // outside the sandbox: one per spec Gateway.
 func loopbackGatewayPool() []netip.Addr {
@@ -61,7 +70,8 @@ func loopbackGatewayPool() []netip.Addr {
 	return pool
 }
 
-// startEnvironment starts the rogue DNS server and the reference gateway,
+// startEnvironment starts the rogue DNS server and the fakes, the
+// implementation (the in-process reference gateway or --implementation-cmd),
 // and creates the GatewayClass the specs use. On error everything started
 // so far is stopped again.
 func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opts Options) (_ *environment, err error) {
@@ -72,50 +82,49 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		}
 	}()
 	dnsAddr, pool, policy := "127.0.0.1:0", loopbackGatewayPool(), guardrail.Policy{}
-	inside := sandbox.Inside()
-	if inside == nil {
-		e.Network = suites.Network{
+	e.internet = loopbackInternet
+	if inside := sandbox.Inside(); inside == nil {
+		e.Network = harness.Network{
 			Sandboxed: true,
-			Internet:  sandbox.Internet,
 			Loopback:  sandbox.Harness,
 			Metadata:  []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6},
 			Pod:       sandbox.PodCanary,
 		}
 		// resolv.conf inside the sandbox points here, so every resolver
 		// of the implementation meets the rogue DNS.
-		dnsAddr, pool = netip.AddrPortFrom(opts.Slot.dnsAddr(sandbox.DNS), 53).String(), sandbox.GatewayPool.Addrs()
+		dnsAddr, pool, e.internet = netip.AddrPortFrom(opts.Slot.DNSAddr(sandbox.DNS), 53).String(), sandbox.GatewayPool.Addrs(), sandbox.Internet
 	} else {
-		e.Network = suites.LoopbackNetwork()
-		e.Network.NoSandbox = inside.Error()
-		// Outside the sandbox the simulated internet is on loopback: allow
-		// exactly that range, nothing else of 127/8.
-		policy.Allow = []netip.Prefix{e.Network.Internet}
+		// Outside the sandbox the simulated internet is on loopback: the
+		// reference gateway's guardrail allows exactly that range below,
+		// nothing else of 127/8.
+		e.Network = harness.Network{Loopback: netip.MustParseAddr("127.0.0.1"), NoSandbox: inside.Error()}
+	}
+	pool, e.internet = opts.Slot.Pool(pool), opts.Slot.Internet(e.internet)
+	if err := e.startFakes(ctx, opts.FakesURL, dnsAddr); err != nil {
+		return nil, err
+	}
+	if !e.Network.Sandboxed {
+		policy.Allow = []netip.Prefix{e.internet}
 	}
 
-	pool = opts.Slot.pool(pool)
-	d, err := dns.Start(context.WithoutCancel(ctx), dns.Config{Zone: suites.TestZone + ".", Addr: dnsAddr})
-	if err != nil {
-		return nil, fmt.Errorf("start the rogue DNS server: %w", err)
-	}
-	e.stops = append(e.stops, d.Close)
-	e.DNS = d
-
+	e.ControllerName = controllerNameOf(opts)
 	if opts.ImplementationCmd != "" {
-		p, err := startImplementation(c, opts, pool, d.Addr(), policy)
+		p, err := startImplementation(c, opts, pool, e.DNSServer, policy)
 		if err != nil {
 			return nil, err
 		}
 		e.stops = append(e.stops, p.Stop)
 		e.implementation = p
+		e.implementationName = fmt.Sprintf("%q", opts.ImplementationCmd)
 	} else {
 		// A custom cluster domain, so that names under it (which the CRD
 		// admits, unlike cluster.local) can be tested.
 		e.ClusterDomain = ReferenceClusterDomain
 		gw, err := reference.Start(context.WithoutCancel(ctx), reference.Options{
 			Config:         c.Config,
-			ControllerName: controllerNameOf(opts),
+			ControllerName: e.ControllerName,
 			Addresses:      pool,
-			DNSServer:      d.Addr(),
+			DNSServer:      e.DNSServer,
 			Guardrail:      policy,
 			Faults:         opts.Faults,
 			ClusterDomain:  ReferenceClusterDomain,
@@ -124,6 +133,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 			return nil, fmt.Errorf("start the reference gateway: %w", err)
 		}
 		e.stops = append(e.stops, gw.Stop)
+		e.implementationName = "reference gateway (in-process)"
 	}
 
 	k, err := client.New(c.Config, client.Options{Scheme: manifest.Scheme()})
@@ -134,11 +144,12 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 	if opts.ClusterDomain != "" {
 		e.ClusterDomain = opts.ClusterDomain
 	}
+	e.GatewayAddress = opts.GatewayAddress
 	e.GatewayClass = opts.GatewayClass
 	if e.GatewayClass == "" {
 		class := &gatewayv1.GatewayClass{
-			ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-" + runID, Labels: map[string]string{suites.RunLabel: runID}},
-			Spec:       gatewayv1.GatewayClassSpec{ControllerName: controllerNameOf(opts)},
+			ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-" + runID, Labels: map[string]string{harness.RunLabel: runID}},
+			Spec:       gatewayv1.GatewayClassSpec{ControllerName: e.ControllerName},
 		}
 		if err := k.Create(ctx, class); err != nil {
 			return nil, fmt.Errorf("create GatewayClass %s: %w", class.Name, err)
@@ -152,6 +163,33 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		return nil, err
 	}
 	return e, nil
+}
+
+// startFakes starts the rogue DNS server at dnsAddr and the fakes in this
+// process, or connects to the fakes whose control API is at url.
+func (e *environment) startFakes(ctx context.Context, url, dnsAddr string) error {
+	if url != "" {
+		remote := &control.Remote{URL: url}
+		sum, err := remote.Summary(ctx)
+		if err != nil {
+			return usagef("--fakes-url %s: %v; give the control-api URL `xbcheck fakes` printed", url, err)
+		}
+		e.fakes, e.DNSServer, e.internet = remote, sum.DNS.Addr, sum.Internet
+		return nil
+	}
+	d, err := dns.Start(context.WithoutCancel(ctx), dns.Config{Zone: harness.TestZone + ".", Addr: dnsAddr})
+	if err != nil {
+		return fmt.Errorf("start the rogue DNS server: %w", err)
+	}
+	e.stops = append(e.stops, d.Close)
+	e.DNSServer = d.Addr()
+	fakes, err := control.NewLocal(control.LocalOptions{DNS: d, Internet: e.internet, Guard: sandbox.Guard})
+	if err != nil {
+		return fmt.Errorf("start the fakes: %w", err)
+	}
+	e.stops = append(e.stops, fakes.Close)
+	e.fakes = fakes
+	return nil
 }
 
 // controllerNameOf is the controllerName of the GatewayClass xbcheck
@@ -191,7 +229,8 @@ func startImplementation(c *cluster.Cluster, opts Options, pool []netip.Addr, dn
 }
 
 // waitAccepted waits until the GatewayClass is Accepted by its controller,
-// failing at once if the implementation process exits.
+// failing at once if the implementation process exits. It also learns the
+// class's controllerName, whose status entries the specs read.
 func (e *environment) waitAccepted(ctx context.Context, k client.Client, timeout time.Duration) error {
 	name := e.GatewayClass
 	var last []metav1.Condition
@@ -203,6 +242,7 @@ func (e *environment) waitAccepted(ctx context.Context, k client.Client, timeout
 		if err := k.Get(ctx, client.ObjectKey{Name: name}, &gc); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
+		e.ControllerName = gc.Spec.ControllerName
 		last = gc.Status.Conditions
 		return meta.IsStatusConditionTrue(gc.Status.Conditions, string(gatewayv1.GatewayClassConditionStatusAccepted)), nil
 	})
@@ -210,7 +250,7 @@ func (e *environment) waitAccepted(ctx context.Context, k client.Client, timeout
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("GatewayClass %s was not Accepted within %s (conditions %v); is its implementation running?", name, timeout, last)
+		return fmt.Errorf("GatewayClass %s was not Accepted within %s (conditions: %s); is its implementation running?", name, timeout, harness.DescribeConditions(last))
 	}
 	return nil
 }

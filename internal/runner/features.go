@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // FeatureOptions choose the features specs run for, as upstream's
@@ -23,11 +23,11 @@ type FeatureOptions struct {
 }
 
 // parseFeatures checks every name against the suite's features.
-func parseFeatures(flag string, names []string) ([]suites.Feature, error) {
-	var out []suites.Feature
+func parseFeatures(flag string, names []string) ([]verdict.Feature, error) {
+	var out []verdict.Feature
 	for _, n := range names {
-		f := suites.Feature(strings.TrimSpace(n))
-		if !slices.Contains(suites.Features, f) {
+		f := verdict.Feature(strings.TrimSpace(n))
+		if _, ok := f.Lookup(); !ok {
 			return nil, usagef("%s: unknown feature %q; use one of %s", flag, n, featureList())
 		}
 		out = append(out, f)
@@ -46,14 +46,14 @@ func (o FeatureOptions) validate() error {
 
 // resolve computes the feature set, reading the GatewayClass when the
 // options name no features.
-func (o FeatureOptions) resolve(ctx context.Context, k client.Client, class string) (suites.FeatureSet, error) {
+func (o FeatureOptions) resolve(ctx context.Context, k client.Client, class string) (verdict.FeatureSet, error) {
 	supported, _ := parseFeatures("--supported-features", o.Supported)
 	exempt, _ := parseFeatures("--exempt-features", o.Exempt)
-	set := suites.FeatureSet{Supported: map[suites.Feature]bool{}}
+	set := verdict.FeatureSet{Supported: map[verdict.Feature]bool{}}
 	switch {
 	case o.All:
 		set.Source = "--all-features"
-		for _, f := range suites.Features {
+		for _, f := range verdict.FeatureNames() {
 			set.Supported[f] = true
 		}
 	case len(supported) > 0:
@@ -68,12 +68,23 @@ func (o FeatureOptions) resolve(ctx context.Context, k client.Client, class stri
 		}
 		set.Source = "GatewayClass " + class + " status.supportedFeatures"
 		for _, f := range gc.Status.SupportedFeatures {
-			set.Supported[suites.Feature(f.Name)] = true
+			set.Supported[verdict.Feature(f.Name)] = true
 		}
 	}
 	for _, f := range exempt {
 		delete(set.Supported, f)
+	}
+	if len(exempt) > 0 {
 		set.Source += ", less --exempt-features"
 	}
 	return set, nil
+}
+
+func featureList() string {
+	var names []string
+	for _, f := range verdict.FeatureNames() {
+		names = append(names, string(f))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }

@@ -3,39 +3,63 @@ package runner
 import (
 	"errors"
 	"regexp"
-	"slices"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// Preview lists the specs the options select, without a cluster.
-func Preview(opts Options) ([]suites.Scenario, error) {
+// Preview lists the specs the options select, without a cluster: the
+// label filter, then --focus over each spec's text.
+func Preview(opts Options) ([]verdict.Scenario, error) {
 	opts.defaults()
-	sc, rc := opts.ginkgoConfig()
-	if err := validateFilter(sc.LabelFilter); err != nil {
+	sc, _ := opts.ginkgoConfig()
+	families := suites.Families()
+	if err := validateFilter(families, sc.LabelFilter); err != nil {
 		return nil, err
 	}
-	var out []suites.Scenario
-	for _, sr := range ginkgo.PreviewSpecs("XBackend conformance", sc, rc).SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt || sr.State == types.SpecStateSkipped {
-			continue
-		}
-		s, err := suites.ScenarioFromLabels(sr.Labels())
+	selected, err := harness.Select(families, sc.LabelFilter)
+	if err != nil {
+		return nil, err
+	}
+	var focus []*regexp.Regexp
+	for _, f := range sc.FocusStrings {
+		re, err := regexp.Compile(f)
 		if err != nil {
-			return nil, err
+			return nil, usagef("--focus %q: %v; give a regular expression", f, err)
 		}
-		out = append(out, s)
+		focus = append(focus, re)
+	}
+	texts := map[string]string{}
+	for _, f := range families {
+		for _, t := range f.Tests {
+			texts[t.ShortName] = f.Name + " " + t.Description
+		}
+	}
+	var out []verdict.Scenario
+	for _, s := range selected {
+		if len(focus) == 0 || matchesAny(focus, texts[s.ShortName]) {
+			out = append(out, s)
+		}
 	}
 	return out, nil
 }
 
+func matchesAny(res []*regexp.Regexp, text string) bool {
+	for _, re := range res {
+		if re.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}
+
 // validateFilter rejects a label filter Ginkgo cannot parse or that names
 // a label no spec carries: such a filter would silently select nothing.
-func validateFilter(filter string) error {
+func validateFilter(families []harness.Family, filter string) error {
 	if filter == "" {
 		return nil
 	}
@@ -48,13 +72,15 @@ func validateFilter(filter string) error {
 		return usagef("--label-filter %q: %s; combine labels with &&, ||, ! and parentheses", filter, firstLine(msg))
 	}
 	known := map[string]bool{}
-	for _, l := range allLabels() {
-		known[strings.ToLower(l)] = true
+	for _, s := range harness.Scenarios(families) {
+		for _, l := range s.Labels() {
+			known[strings.ToLower(l)] = true
+		}
 	}
-	for _, l := range suites.Levels {
+	for _, l := range verdict.Levels() {
 		known[strings.ToLower(string(l))] = true
 	}
-	for _, f := range suites.Features {
+	for _, f := range verdict.FeatureNames() {
 		known[strings.ToLower(string(f))] = true
 	}
 	for _, word := range filterWords(filter) {
@@ -86,23 +112,4 @@ func filterWords(filter string) []string {
 		words = append(words, strings.TrimSpace(f))
 	}
 	return words
-}
-
-func allLabels() []string {
-	var labels []string
-	sc, rc := ginkgo.GinkgoConfiguration()
-	sc.LabelFilter, sc.FocusStrings, sc.SkipStrings = "", nil, nil
-	for _, sr := range ginkgo.PreviewSpecs("XBackend conformance", sc, rc).SpecReports {
-		labels = append(labels, sr.Labels()...)
-	}
-	slices.Sort(labels)
-	return slices.Compact(labels)
-}
-
-func featureList() string {
-	var names []string
-	for _, f := range suites.Features {
-		names = append(names, string(f))
-	}
-	return strings.Join(names, ", ")
 }

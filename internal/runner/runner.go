@@ -19,112 +19,33 @@ import (
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/crds"
-	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/internal/evidence"
+	"github.com/xbcheck/xbcheck/internal/report"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// Options is everything a run needs. The zero value runs the whole suite on
-// the embedded control plane.
-type Options struct {
-	// Kubeconfig selects an existing cluster; empty starts envtest.
-	Kubeconfig string
-	// CRDDir overrides the CRD folder of the pinned gateway-api module.
-	CRDDir string
-	// LabelFilter and Focus are Ginkgo's filters.
-	LabelFilter string
-	Focus       []string
-	// JUnitReport, when set, is where Ginkgo writes JUnit XML.
-	JUnitReport string
-	// Faults break the reference gateway on purpose (mutation testing).
-	Faults faults.Set
-	// Slot is this run's share of the data-plane and DNS addresses, for
-	// parallel runs in one sandbox; the zero Slot uses them all.
-	Slot Slot
-	// ImplementationCmd runs the implementation under test as a process
-	// (by /bin/sh -c) instead of the in-process reference gateway.
-	ImplementationCmd string
-	// GatewayClass names an existing class to test; empty creates one
-	// labelled with the run id, with ControllerName (default the
-	// reference gateway's).
-	GatewayClass   string
-	ControllerName string
-	// GatewayAddress replaces the host read from Gateway status.addresses.
-	GatewayAddress string
-	// ClusterDomain is the implementation's cluster DNS domain, for the
-	// specs that check names under it are not routed.
-	ClusterDomain string
-	// KeepResources leaves what specs created in the cluster.
-	KeepResources bool
-	// Features choose the features specs run for.
-	Features FeatureOptions
-	// Timeouts override the suite's defaults (zero fields keep them).
-	Timeouts suites.Timeouts
-	// ReportDir receives evidence/<ShortName>.json; empty writes none.
-	ReportDir string
-	// Out receives progress; default os.Stdout.
-	Out io.Writer
-	// Ginkgo's suite and reporter configuration to start from; default
-	// ginkgo.GinkgoConfiguration() (so `go test -ginkgo.*` flags apply).
-	SuiteConfig    *types.SuiteConfig
-	ReporterConfig *types.ReporterConfig
-}
-
-// UsageError is bad input from the user: the CLI exits 2 on it.
-type UsageError struct{ Err error }
-
-func (e UsageError) Error() string { return e.Err.Error() }
-func (e UsageError) Unwrap() error { return e.Err }
-
-func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
-
-func (o *Options) defaults() {
-	if o.Out == nil {
-		o.Out = os.Stdout
-	}
-	if o.SuiteConfig == nil || o.ReporterConfig == nil {
-		sc, rc := ginkgo.GinkgoConfiguration()
-		if o.SuiteConfig == nil {
-			o.SuiteConfig = &sc
-		}
-		if o.ReporterConfig == nil {
-			o.ReporterConfig = &rc
-		}
-	}
-}
-
-// ginkgoConfig overlays the options on Ginkgo's configuration.
-func (o *Options) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
-	sc, rc := *o.SuiteConfig, *o.ReporterConfig
-	if o.LabelFilter != "" {
-		sc.LabelFilter = o.LabelFilter
-	}
-	if len(o.Focus) > 0 {
-		sc.FocusStrings = append(sc.FocusStrings, o.Focus...)
-	}
-	if o.JUnitReport != "" {
-		rc.JUnitReport = o.JUnitReport
-	}
-	return sc, rc
-}
-
-// Run validates the options, starts the control plane, runs the selected
-// specs and stops everything it started, also when ctx is cancelled.
-func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, error) {
+// Run validates the options, starts the control plane, the fakes and the
+// implementation, runs the selected specs and stops everything it started,
+// also when ctx is cancelled. The Run it returns has the verdicts and what
+// reports need, but for the implementation's identity and the date.
+func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run, error) {
 	opts.defaults()
-	// The label filter is checked by Preview, in another process: Ginkgo
-	// cannot preview and then run specs in one process without losing its
-	// ReportAfterEach nodes.
 	sc, rc := opts.ginkgoConfig()
 	if err := opts.Features.validate(); err != nil {
-		return Summary{}, err
+		return report.Run{}, err
+	}
+	if _, err := Preview(opts); err != nil { // the filter names known labels
+		return report.Run{}, err
 	}
 	evidenceDir, err := makeEvidenceDir(opts.ReportDir)
 	if err != nil {
-		return Summary{}, err
+		return report.Run{}, err
 	}
 	c, bundle, err := startCluster(ctx, opts)
 	if err != nil {
-		return Summary{}, err
+		return report.Run{}, err
 	}
 	defer func() {
 		if err := c.Stop(); err != nil {
@@ -132,59 +53,74 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (Summary, e
 		}
 	}()
 	if ctx.Err() != nil {
-		return Summary{}, ctx.Err()
+		return report.Run{}, ctx.Err()
 	}
 	fmt.Fprintf(opts.Out, "control plane: %s %s (CRDs %s %s)\n", c.Provider, c.ServerVersion, bundle.BundleVersion, bundle.Channel)
 
 	runID := newRunID()
 	env, err := startEnvironment(ctx, c, runID, opts)
 	if err != nil {
-		return Summary{}, err
+		return report.Run{}, err
 	}
 	defer func() {
 		if err := env.stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "xbcheck: stopping the fakes and the gateway: %v\n", err)
 		}
 	}()
-	if env.Network.Sandboxed {
-		fmt.Fprintf(opts.Out, "network: sandbox (simulated internet %s, metadata and pod canaries)\n", env.Network.Internet)
+	if n := env.Network; n.Sandboxed {
+		fmt.Fprintf(opts.Out, "network: sandbox (simulated internet %s, metadata and pod canaries)\n", env.internet)
 	} else {
-		fmt.Fprintf(opts.Out, "network: loopback only (simulated internet %s); sandbox-only specs will skip: %s\n", env.Network.Internet, env.Network.NoSandbox)
+		fmt.Fprintf(opts.Out, "network: loopback only (simulated internet %s); sandbox-only specs will skip: %s\n", env.internet, n.NoSandbox)
 	}
-	env.Environment.GatewayAddress = opts.GatewayAddress
-	implementationName := "reference gateway (in-process)"
-	if opts.ImplementationCmd != "" {
-		implementationName = fmt.Sprintf("%q", opts.ImplementationCmd)
-	}
-	fmt.Fprintf(opts.Out, "implementation: %s; GatewayClass %s; rogue DNS at %s\n", implementationName, env.GatewayClass, env.DNS.Addr())
+	fmt.Fprintf(opts.Out, "implementation: %s; GatewayClass %s; rogue DNS at %s\n", env.implementationName, env.GatewayClass, env.DNSServer)
 	features, err := opts.Features.resolve(ctx, env.client, env.GatewayClass)
 	if err != nil {
-		return Summary{}, err
+		return report.Run{}, err
 	}
 
-	var report ginkgo.Report
-	suites.Configure(suites.Config{
-		Kubeconfig:    c.Kubeconfig,
+	h := harness.New(harness.Harness{
+		Client:        env.client,
+		Schema:        bundle.Schema,
+		Fakes:         env.fakes,
 		RunID:         runID,
-		Environment:   env.Environment,
-		Features:      features,
 		Timeouts:      opts.Timeouts,
+		Env:           env.Environment,
+		Features:      features,
 		KeepResources: opts.KeepResources,
 		EvidenceDir:   evidenceDir,
-		Progress:      opts.Out,
-		OnReport:      func(r ginkgo.Report) { report = r },
 	})
-	gomega.RegisterFailHandler(ginkgo.Fail)
-	formatter.ColorableStdOut = quietDenoter{opts.Out}
-	start := time.Now()
-	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
-	s := Summarize(report)
-	s.ReportInputs = reportInputs(ctx, c, bundle, implementationName, env.GatewayClass, features)
-	if err := env.implementationExited(); err != nil {
-		s.HarnessErrors = append(s.HarnessErrors, err.Error())
+	run := report.Run{
+		Tested:            env.implementationName,
+		GatewayClass:      env.GatewayClass,
+		GatewayAPIVersion: bundle.BundleVersion,
+		GatewayAPIChannel: bundle.Channel,
+		SupportedFeatures: features.List(),
+		FeatureSource:     features.Source,
 	}
-	s.Duration = time.Since(start)
-	return s, nil
+	start := time.Now()
+	run.Run = runSpecs(t, h, sc, rc, opts.Out)
+	if err := env.implementationExited(); err != nil {
+		run.HarnessErrors = append(run.HarnessErrors, err.Error())
+	}
+	run.Duration = time.Since(start)
+	return run, nil
+}
+
+// runSpecs registers the suite's families on h and runs them with Ginkgo,
+// printing a progress line per spec.
+func runSpecs(t ginkgo.GinkgoTestingT, h *harness.Harness, sc types.SuiteConfig, rc types.ReporterConfig, out io.Writer) verdict.Run {
+	var run verdict.Run
+	h.Register(suites.Families(), nil)
+	ginkgo.ReportAfterEach(func(sr types.SpecReport) {
+		if r, ok := resultOf(sr); ok {
+			fmt.Fprintln(out, ProgressLine(r))
+		}
+	})
+	ginkgo.ReportAfterSuite("xbcheck verdicts", func(r ginkgo.Report) { run = verdicts(r) })
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	formatter.ColorableStdOut = quietDenoter{out}
+	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
+	return run
 }
 
 // Prepare builds or locates everything a run fetches from the network (the
@@ -209,7 +145,11 @@ func startCluster(ctx context.Context, opts Options) (*cluster.Cluster, *crds.Bu
 		if err != nil {
 			return nil, nil, UsageError{err}
 		}
-		return c, &crds.Bundle{}, nil
+		bundle, err := installedBundle(ctx, c)
+		if err != nil {
+			return nil, nil, errors.Join(UsageError{err}, c.Stop())
+		}
+		return c, bundle, nil
 	}
 	bundle, err := loadCRDs(ctx, opts.CRDDir)
 	if err != nil {
@@ -248,11 +188,11 @@ func makeEvidenceDir(dir string) (string, error) {
 	if dir == "" {
 		return "", nil
 	}
-	evidence := filepath.Join(dir, "evidence")
-	if err := os.MkdirAll(evidence, 0o755); err != nil {
+	path := filepath.Join(dir, evidence.Dir)
+	if err := os.MkdirAll(path, 0o755); err != nil {
 		return "", usagef("--report-output %s: %v; give a folder xbcheck can write", dir, err)
 	}
-	return evidence, nil
+	return path, nil
 }
 
 func newRunID() string {

@@ -1,12 +1,10 @@
-package runner
+package sandbox
 
 import (
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 func TestParseSlot(t *testing.T) {
@@ -27,19 +25,19 @@ func TestParseSlot(t *testing.T) {
 // Parallel runs in one sandbox must never be handed the same Gateway or
 // DNS address.
 func TestSlotsShareNoAddress(t *testing.T) {
-	all := sandbox.GatewayPool.Addrs()
-	if got := (Slot{}).pool(all); !slices.Equal(got, all) {
+	all := GatewayPool.Addrs()
+	if got := (Slot{}).Pool(all); !slices.Equal(got, all) {
 		t.Errorf("the zero Slot has %d addresses, want the whole pool of %d", len(got), len(all))
 	}
 	for _, n := range []int{2, 3, 8} {
 		owner := map[netip.Addr]int{}
 		for i := range n {
 			s := Slot{Index: i, Of: n}
-			pool := s.pool(all)
+			pool := s.Pool(all)
 			if len(pool) < len(all)/n {
 				t.Errorf("slot %s has %d addresses, want %d", s, len(pool), len(all)/n)
 			}
-			for _, a := range append(pool, s.dnsAddr(sandbox.DNS)) {
+			for _, a := range append(pool, s.DNSAddr(DNS)) {
 				if prev, taken := owner[a]; taken {
 					t.Errorf("slots %d and %d of %d both have %s", prev, i, n, a)
 				}
@@ -47,7 +45,30 @@ func TestSlotsShareNoAddress(t *testing.T) {
 			}
 		}
 	}
-	if got := (Slot{Index: 0, Of: 2}).dnsAddr(sandbox.DNS); got != sandbox.DNS {
-		t.Errorf("slot 0 DNS at %s, want %s (the address resolv.conf names)", got, sandbox.DNS)
+	if got := (Slot{Index: 0, Of: 2}).DNSAddr(DNS); got != DNS {
+		t.Errorf("slot 0 DNS at %s, want %s (the address resolv.conf names)", got, DNS)
+	}
+}
+
+// Parallel runs must never be handed the same simulated-internet address.
+func TestSlotsShareNoInternetAddress(t *testing.T) {
+	all := Internet
+	if got := (Slot{}).Internet(all); got != all {
+		t.Errorf("the zero Slot has %s, want %s", got, all)
+	}
+	for _, n := range []int{2, 3, 4, 8} {
+		var shares []netip.Prefix
+		for i := range n {
+			p := Slot{Index: i, Of: n}.Internet(all)
+			if !all.Contains(p.Addr()) || p.Bits() < all.Bits() {
+				t.Errorf("slot %d/%d has %s, outside %s", i, n, p, all)
+			}
+			for j, q := range shares {
+				if p.Overlaps(q) {
+					t.Errorf("slots %d and %d of %d overlap: %s and %s", j, i, n, q, p)
+				}
+			}
+			shares = append(shares, p)
+		}
 	}
 }

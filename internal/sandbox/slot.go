@@ -1,7 +1,8 @@
-package runner
+package sandbox
 
 import (
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -45,9 +46,9 @@ func (s *Slot) Set(v string) error {
 // Type implements pflag.Value.
 func (*Slot) Type() string { return "INDEX/COUNT" }
 
-// pool is the slot's contiguous share of the Gateways' data-plane
+// Pool is the slot's contiguous share of the Gateways' data-plane
 // addresses; the remainder of an uneven split goes to no slot.
-func (s Slot) pool(all []netip.Addr) []netip.Addr {
+func (s Slot) Pool(all []netip.Addr) []netip.Addr {
 	if s.Of <= 1 {
 		return all
 	}
@@ -55,9 +56,22 @@ func (s Slot) pool(all []netip.Addr) []netip.Addr {
 	return slices.Clone(all[s.Index*size : (s.Index+1)*size])
 }
 
-// dnsAddr is the slot's rogue DNS address: base for slot 0, then the
+// Internet is the slot's share of the simulated internet: an equal,
+// aligned sub-prefix, so parallel runs never hand out the same address.
+func (s Slot) Internet(all netip.Prefix) netip.Prefix {
+	if s.Of <= 1 {
+		return all
+	}
+	n := all.Bits() + bits.Len(uint(s.Of-1))
+	base := all.Masked().Addr().As4()
+	size := uint32(1) << (32 - n)
+	first := (uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])) + uint32(s.Index)*size
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(first >> 24), byte(first >> 16), byte(first >> 8), byte(first)}), n)
+}
+
+// DNSAddr is the slot's rogue DNS address: base for slot 0, then the
 // following addresses (all of 127.0.0.0/8 is local on the sandbox's lo).
-func (s Slot) dnsAddr(base netip.Addr) netip.Addr {
+func (s Slot) DNSAddr(base netip.Addr) netip.Addr {
 	a := base
 	for range s.Index {
 		a = a.Next()

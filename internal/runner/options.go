@@ -1,0 +1,102 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+// Options is everything a run needs. The zero value runs the whole suite on
+// the embedded control plane.
+type Options struct {
+	// Kubeconfig selects an existing cluster; empty starts envtest.
+	Kubeconfig string
+	// CRDDir overrides the CRD folder of the pinned gateway-api module.
+	CRDDir string
+	// LabelFilter and Focus are Ginkgo's filters.
+	LabelFilter string
+	Focus       []string
+	// JUnitReport, when set, is where Ginkgo writes JUnit XML.
+	JUnitReport string
+	// Faults break the reference gateway on purpose (mutation testing).
+	Faults faults.Set
+	// FakesURL, when set, is the control API of fakes already running
+	// elsewhere (`xbcheck fakes`, or the fakes of another run's process):
+	// specs use them, and the implementation resolves with their DNS.
+	FakesURL string
+	// Slot is this run's share of the data-plane, DNS and internet
+	// addresses, for parallel runs in one sandbox; the zero Slot uses them all.
+	Slot sandbox.Slot
+	// ImplementationCmd runs the implementation under test as a process
+	// (by /bin/sh -c) instead of the in-process reference gateway.
+	ImplementationCmd string
+	// GatewayClass names an existing class to test; empty creates one
+	// labelled with the run id, with ControllerName (default the
+	// reference gateway's).
+	GatewayClass   string
+	ControllerName string
+	// GatewayAddress replaces the host read from Gateway status.addresses.
+	GatewayAddress string
+	// ClusterDomain is the implementation's cluster DNS domain, for the
+	// specs that check names under it are not routed.
+	ClusterDomain string
+	// KeepResources leaves what specs created in the cluster.
+	KeepResources bool
+	// Features choose the features specs run for.
+	Features FeatureOptions
+	// Timeouts override the suite's defaults (zero fields keep them).
+	Timeouts harness.Timeouts
+	// ReportDir receives evidence/<ShortName>.json; empty writes none.
+	ReportDir string
+	// Out receives progress; default os.Stdout.
+	Out io.Writer
+	// Ginkgo's suite and reporter configuration to start from; default
+	// ginkgo.GinkgoConfiguration() (so `go test -ginkgo.*` flags apply).
+	SuiteConfig    *types.SuiteConfig
+	ReporterConfig *types.ReporterConfig
+}
+
+// UsageError is bad input from the user: the CLI exits 2 on it.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+func (o *Options) defaults() {
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.SuiteConfig == nil || o.ReporterConfig == nil {
+		sc, rc := ginkgo.GinkgoConfiguration()
+		if o.SuiteConfig == nil {
+			o.SuiteConfig = &sc
+		}
+		if o.ReporterConfig == nil {
+			o.ReporterConfig = &rc
+		}
+	}
+}
+
+// ginkgoConfig overlays the options on Ginkgo's configuration.
+func (o *Options) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
+	sc, rc := *o.SuiteConfig, *o.ReporterConfig
+	if o.LabelFilter != "" {
+		sc.LabelFilter = o.LabelFilter
+	}
+	if len(o.Focus) > 0 {
+		sc.FocusStrings = append(sc.FocusStrings, o.Focus...)
+	}
+	if o.JUnitReport != "" {
+		rc.JUnitReport = o.JUnitReport
+	}
+	return sc, rc
+}

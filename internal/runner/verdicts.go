@@ -1,0 +1,83 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+// resultOf is the one place a Ginkgo spec becomes a verdict. ok is false
+// for specs that are not part of the run: containers' nodes, and specs a
+// filter left out (skipped without a reason).
+func resultOf(sr types.SpecReport) (verdict.Result, bool) {
+	if sr.LeafNodeType != types.NodeTypeIt {
+		return verdict.Result{}, false
+	}
+	if sr.State == types.SpecStateSkipped && sr.Failure.Message == "" {
+		return verdict.Result{}, false
+	}
+	sc, err := verdict.ScenarioFromLabels(sr.Labels())
+	if err != nil {
+		// A spec without its identity is the harness's fault.
+		sc = verdict.Scenario{ShortName: sr.FullText(), Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
+		sr.State, sr.Failure.Message = types.SpecStateFailed, verdict.HarnessErrorPrefix+" "+err.Error()
+	}
+	r := verdict.Result{Scenario: sc, State: sr.State.String(), RunTime: sr.RunTime, Message: sr.Failure.Message}
+	switch {
+	case sr.State == types.SpecStatePassed:
+		r.Outcome = verdict.Passed
+	case sr.State.Is(types.SpecStateFailureStates):
+		r.Outcome = verdict.Failed
+	default:
+		r.Outcome = verdict.Skipped
+	}
+	for _, e := range sr.ReportEntries {
+		if e.Name == harness.MeasurementEntry {
+			r.Measurements = append(r.Measurements, e.StringRepresentation())
+		}
+	}
+	return r, true
+}
+
+// verdicts turns a Ginkgo report into the verdicts of a run; failures
+// outside any spec (suite nodes) are harness errors.
+func verdicts(report ginkgo.Report) verdict.Run {
+	var run verdict.Run
+	for _, sr := range report.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			if sr.State.Is(types.SpecStateFailureStates) {
+				run.HarnessErrors = append(run.HarnessErrors, fmt.Sprintf("%s: %s", sr.LeafNodeType, firstLine(sr.Failure.Message)))
+			}
+			continue
+		}
+		if r, ok := resultOf(sr); ok {
+			run.AddResult(r)
+		}
+	}
+	return run
+}
+
+// ProgressLine formats one spec's outcome: verdict, level, ShortName,
+// feature, time and, for failures and skips, the reason; OBSERVE
+// measurements follow on the same line.
+func ProgressLine(r verdict.Result) string {
+	word := map[verdict.Outcome]string{verdict.Passed: "PASS", verdict.Failed: "FAIL", verdict.Skipped: "SKIP"}[r.Outcome]
+	line := fmt.Sprintf("%-4s  %-7s  %-50s  %-32s  %6.2fs", word, r.Level, r.ShortName, r.Feature, r.RunTime.Seconds())
+	if reason := r.Reason(); reason != "" && r.Outcome != verdict.Passed {
+		line += "  " + reason
+	}
+	if len(r.Measurements) > 0 {
+		line += "  " + strings.Join(r.Measurements, "; ")
+	}
+	return line
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return first
+}

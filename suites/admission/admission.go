@@ -1,0 +1,114 @@
+package admission
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+//go:embed *.yaml
+var manifests embed.FS
+
+// Family is catalog group A.
+func Family() harness.Family {
+	tests := []harness.Test{{
+		Scenario:    verdict.Scenario{ShortName: "AdmissionValidExternalHostname", Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+		Description: "admits a valid ExternalHostname XBackend",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			xb := s.Render("valid.yaml", nil)[0]
+			By("creating the XBackend")
+			s.Create(ctx, xb)
+			By("reading back the hostname that was stored")
+			got := &unstructured.Unstructured{}
+			got.SetGroupVersionKind(manifest.XBackend)
+			Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(xb), got)).To(Succeed())
+			host, _, _ := unstructured.NestedString(got.Object, "spec", "externalHostname", "hostname")
+			Expect(host).To(Equal(s.Hostname))
+		},
+	}}
+	hostnameRejections := []rejected{
+		{"AdmissionRejectsClusterLocalHostname", "kubernetes.default.svc.cluster.local", "spec.externalHostname.hostname", "must not be an IP address or end with .cluster.local"},
+		{"AdmissionRejectsIPv6Loopback", "::1", "spec.externalHostname.hostname", "should match"},
+		{"AdmissionRejectsUpperCaseHostname", "Api.Example.COM", "spec.externalHostname.hostname", "should match"},
+		{"AdmissionRejectsTrailingDot", "api.example.com.", "spec.externalHostname.hostname", "should match"},
+		{"AdmissionRejectsWildcardHostname", "*.example.com", "spec.externalHostname.hostname", "should match"},
+	}
+	specRejections := []rejected{
+		{"AdmissionRejectsGRPCProtocol", "grpc-protocol.yaml", "spec.protocol", "Unsupported value"},
+		{"AdmissionRejectsClientAndServerWithoutClientCert", "mtls-without-client-cert.yaml", "spec.tls", "clientCertificateRef must be set if and only if mode is ClientAndServer"},
+		{"AdmissionRejectsClientCertWithoutClientAndServer", "client-cert-without-mtls.yaml", "spec.tls", "clientCertificateRef must be set if and only if mode is ClientAndServer"},
+		{"AdmissionRejectsValidationWithoutHostname", "validation-without-hostname.yaml", "spec.tls.validation.hostname", "Required value"},
+		{"AdmissionRejectsBothCASources", "both-ca-sources.yaml", "spec.tls.validation", "must not contain both CACertificateRefs and WellKnownCACertificates"},
+		{"AdmissionRejectsNoCASource", "no-ca-source.yaml", "spec.tls.validation", "must specify either CACertificateRefs or WellKnownCACertificates"},
+		{"AdmissionRejectsPortZero", "port-zero.yaml", "", "should be greater than or equal to 1"},
+		{"AdmissionRejectsTypeWithoutExternalHostname", "type-without-hostname.yaml", "spec", "externalHostname must be set when type is ExternalHostname"},
+	}
+	for _, r := range hostnameRejections {
+		tests = append(tests, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, "hostname.yaml", map[string]string{"Hostname": r.input}))
+	}
+	for _, r := range specRejections {
+		tests = append(tests, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, r.input, nil))
+	}
+	tests = append(tests, targetTests()...)
+	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
+}
+
+// rejected is one input the CRD must refuse, at field with message. A
+// field of "" is the port number, whose path depends on the schema.
+type rejected struct {
+	shortName, input, field, message string
+}
+
+// rejects declares one MUST-level admission variant: the API server
+// refuses the XBackend of file at r.field with r.message.
+func rejects(description string, r rejected, file string, vars map[string]string) harness.Test {
+	return harness.Test{
+		Scenario:    verdict.Scenario{ShortName: r.shortName, Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+		Description: description,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			field := r.field
+			if field == "" {
+				field = s.Harness().Schema.PortField()
+			}
+			xb := s.Render(file, vars)[0]
+			By(fmt.Sprintf("creating the XBackend of %s %v", file, vars))
+			Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, r.message),
+				"%s %v must be rejected at %s with %q", file, vars, field, r.message)
+		},
+	}
+}
+
+// rejection returns the API server's validation error, failing the spec if
+// the object was admitted or refused for another reason.
+func rejection(err error) *apierrors.StatusError {
+	GinkgoHelper()
+	Expect(err).To(HaveOccurred(), "the API server admitted an object the CRD must reject")
+	var status *apierrors.StatusError
+	Expect(errors.As(err, &status) && apierrors.IsInvalid(err)).To(BeTrue(), "want a validation error (422 Invalid), got: %v", err)
+	return status
+}
+
+// HaveCause matches a validation error with a cause on field whose message
+// contains message.
+func HaveCause(field, message string) OmegaMatcher {
+	return WithTransform(func(err *apierrors.StatusError) []string {
+		var causes []string
+		if err.ErrStatus.Details != nil {
+			for _, c := range err.ErrStatus.Details.Causes {
+				causes = append(causes, c.Field+": "+c.Message)
+			}
+		}
+		return causes
+	}, ContainElement(SatisfyAll(HavePrefix(field+": "), ContainSubstring(message))))
+}

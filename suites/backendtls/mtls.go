@@ -1,0 +1,100 @@
+package backendtls
+
+import (
+	"context"
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+// mutualTLSTests are tls.mode ClientAndServer: the client certificate of
+// clientCertificateRef presented, or the XBackend refused.
+func mutualTLSTests() []harness.Test {
+	tests := []harness.Test{{
+		Scenario:    scenario("TLSClientCertificatePresented", verdict.Must, verdict.FeatureMutualTLS),
+		Description: "presents the client certificate of clientCertificateRef in ClientAndServer mode",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			clientCA, leaf := s.ClientCertificate()
+			s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
+
+			By("sending a request through the Gateway to an upstream that requires a client certificate")
+			r := s.EventuallyGet(ctx, gw, "/mtls", harness.FromUpstream(up))
+			By("checking the upstream saw the certificate of the Secret")
+			Expect(r.Upstream.ClientCertFingerprint).To(Equal(leaf.Fingerprint()),
+				"the client certificate presented (subject %q) is not the one of Secret client-cert", r.Upstream.ClientCertSubject)
+			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
+		},
+	}, {
+		Scenario:    scenario("TLSClientAndServerServedOrRefused", verdict.Must, verdict.FeatureTLS),
+		Description: "serves ClientAndServer with the client certificate or reports it not Accepted, and never sends plaintext",
+		Run:         servedOrRefused,
+	}}
+	for _, c := range []struct {
+		shortName string
+		elsewhere bool
+	}{{"TLSClientCertSecretMissing", false}, {"TLSClientCertSecretOtherNamespace", true}} {
+		tests = append(tests, harness.Test{
+			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureMutualTLS),
+			Description: "refuses a clientCertificateRef it cannot use",
+			Run:         func(ctx context.Context, s *harness.Spec) { unusableClientCert(ctx, s, c.elsewhere) },
+		})
+	}
+	return tests
+}
+
+func servedOrRefused(ctx context.Context, s *harness.Spec) {
+	clientCA, leaf := s.ClientCertificate()
+	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
+
+	By("waiting until the upstream answers over mutual TLS or the XBackend is reported not Accepted, with no plaintext meanwhile")
+	var last *harness.Response
+	var lastErr error
+	Eventually(func(g Gomega) {
+		r, err := s.Get(ctx, gw, "/mtls")
+		if sent := cleartextSent(ctx, up); len(sent) > 0 {
+			StopTrying(fmt.Sprintf("the implementation sent plaintext to the upstream of a ClientAndServer XBackend (%d connections, first from %s): "+
+				"without mutual TLS it must report Accepted=False and send nothing", len(sent), sent[0].Remote)).Now()
+		}
+		last, lastErr = r, err
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(harness.ServedBy(r, up.Token) || s.Refused(ctx, g, "external", "gw")).To(BeTrue(),
+			"the implementation neither reached the upstream with the client certificate nor reported the XBackend Accepted=False")
+	}).WithContext(ctx).WithTimeout(s.Timeouts().Traffic).WithPolling(s.Timeouts().Poll).Should(Succeed(), func() string {
+		return fmt.Sprintf("last response: %s; the upstream saw: %s; XBackend Accepted: %s", harness.Outcome(last, lastErr, up), summarizeLog(ctx, up), s.AcceptedSummary(ctx, "external", "gw"))
+	})
+	Expect(cleartextSent(ctx, up)).To(BeEmpty(), "the implementation sent plaintext to the upstream of a ClientAndServer XBackend")
+}
+
+func unusableClientCert(ctx context.Context, s *harness.Spec, elsewhere bool) {
+	clientCA, leaf := s.ClientCertificate()
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	vars := map[string]string{"ClientSecret": "missing-client-cert"}
+	manifest := "client-and-server.yaml"
+	if elsewhere {
+		other := s.NewNamespace(ctx, s.ShortName+"Secret")
+		By("putting a valid client certificate Secret in namespace " + other + ", with no ReferenceGrant")
+		s.CreateTLSSecret(ctx, other, "client-cert", leaf)
+		vars = map[string]string{"ClientSecret": "client-cert", "SecretNamespace": other}
+		manifest = "client-cert-other-namespace.yaml"
+	}
+	gw := serveXBackend(ctx, s, up, manifest, vars)
+
+	By("checking the XBackend is not Accepted")
+	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionFalse)
+	failsClosed(ctx, s, gw, "/mtls", up, "external")
+	By("checking no connection reached the upstream")
+	Expect(up.Log(ctx)).To(BeEmpty(), "the implementation connected to the upstream of an XBackend it did not accept")
+}

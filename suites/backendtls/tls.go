@@ -1,0 +1,285 @@
+package backendtls
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+//go:embed *.yaml
+var manifests embed.FS
+
+func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
+	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
+}
+
+// Family is catalog group C.
+func Family() harness.Family {
+	tests := []harness.Test{{
+		Scenario:    scenario("TLSServerOnlyConfigMapCA", verdict.Must, verdict.FeatureTLS),
+		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+			By("sending a request through the Gateway")
+			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+			By("checking the upstream was reached over TLS with validation.hostname as SNI")
+			Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
+			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
+		},
+	}, {
+		Scenario:    scenario("TLSSNIFromValidationHostname", verdict.Must, verdict.FeatureTLS),
+		Description: "sends validation.hostname as SNI when it differs from the externalHostname",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			validation := "tls-name." + s.Hostname
+			By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
+			By("sending a request through the Gateway")
+			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+			By("checking the SNI was validation.hostname, not the externalHostname")
+			Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
+		},
+	}, {
+		Scenario:    scenario("TLSRejectsWrongSAN", verdict.Must, verdict.FeatureTLS),
+		Description: "refuses a certificate for another name signed by the trusted CA",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}}
+	for _, c := range []sanCase{
+		{"TLSSANHostnameMatches", gatewayv1.HostnameSubjectAltNameType, "san-only", "", "san-only", true},
+		{"TLSSANHostnameMismatch", gatewayv1.HostnameSubjectAltNameType, "", "", "other-name", false},
+		{"TLSSANURIMatches", gatewayv1.URISubjectAltNameType, "uri-only", "upstream", "upstream", true},
+		{"TLSSANURIMismatch", gatewayv1.URISubjectAltNameType, "", "upstream", "other", false},
+	} {
+		tests = append(tests, harness.Test{
+			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureTLS),
+			Description: fmt.Sprintf("checks the certificate against a subjectAltNames %s entry instead of validation.hostname", c.sanType),
+			Run:         func(ctx context.Context, s *harness.Spec) { subjectAltNames(ctx, s, c) },
+		})
+	}
+	for _, c := range []struct {
+		shortName string
+		mode      upstream.TLSMode
+	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
+		tests = append(tests, harness.Test{
+			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureTLS),
+			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
+			Run: func(ctx context.Context, s *harness.Spec) {
+				By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
+				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
+				s.CreateCAConfigMap(ctx, "ca", s.CA())
+				gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+				failsClosed(ctx, s, gw, "/tls", up, "external")
+			},
+		})
+	}
+	tests = append(tests, harness.Test{
+		Scenario:    scenario("TLSSystemRootsRejectPrivateCA", verdict.Must, verdict.FeatureTLS),
+		Description: "refuses a private-CA certificate when trusting the system CAs",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			By("serving a certificate signed by the spec's private CA")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}, harness.Test{
+		Scenario:    scenario("TLSNoValidationVerifiesServer", verdict.Must, verdict.FeatureTLS),
+		Description: "still verifies the server certificate when ServerOnly has no validation block",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			By("serving a certificate for the externalHostname signed by the spec's private CA")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+			gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+			if len(up.Log(ctx)) > 0 {
+				By("checking the connections the upstream saw were TLS handshakes, not cleartext")
+				Expect(tlsAttempts(ctx, up)).NotTo(BeEmpty(), "the implementation connected to the upstream without a TLS ClientHello; ServerOnly must speak TLS")
+			}
+		},
+	})
+	for _, c := range []struct {
+		shortName string
+		empty     bool
+	}{{"TLSMissingCAConfigMap", false}, {"TLSEmptyCAConfigMap", true}} {
+		tests = append(tests, harness.Test{
+			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureTLS),
+			Description: "fails closed while the CA ConfigMap is missing or empty, and serves once it holds the CA",
+			Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, c.empty) },
+		})
+	}
+	tests = append(tests, harness.Test{
+		Scenario:    scenario("TLSCARotation", verdict.Should, verdict.FeatureTLS),
+		Description: "picks up a CA rotated in the ConfigMap",
+		Run:         caRotation,
+	}, harness.Test{
+		Scenario:    scenario("TLSSecondCARefSigns", verdict.Must, verdict.FeatureTLS),
+		Description: "trusts every caCertificateRefs entry, not only the first",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
+			Expect(err).NotTo(HaveOccurred())
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+			By("referring first to a ConfigMap of an unrelated CA, then to the one of the CA that signed the upstream")
+			s.CreateCAConfigMap(ctx, "first", other)
+			s.CreateCAConfigMap(ctx, "second", s.CA())
+			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+			By("sending a request through the Gateway")
+			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+		},
+	})
+	tests = append(tests, mutualTLSTests()...)
+	tests = append(tests, harness.Test{
+		Scenario:    scenario("TLSNoneToHTTPSUpstream", verdict.Observe, verdict.FeatureTLS),
+		Description: "records what tls mode None does with an upstream that speaks only HTTPS",
+		Run:         noneToHTTPS,
+	})
+	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
+}
+
+// sanCase is one subjectAltNames variant: the certificate's name (a label
+// under the spec's hostname, or the hostname itself when empty) and URI,
+// the subjectAltNames entry, and whether they match.
+type sanCase struct {
+	shortName         string
+	sanType           gatewayv1.SubjectAltNameType
+	certName, certURI string
+	san               string
+	matches           bool
+}
+
+func subjectAltNames(ctx context.Context, s *harness.Spec, c sanCase) {
+	cfg := harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: s.Hostname}
+	if c.certName != "" {
+		cfg.Hostname = c.certName + "." + s.Hostname
+	}
+	if c.certURI != "" {
+		cfg.URIs = []*url.URL{spiffe(s, c.certURI)}
+	}
+	vars := map[string]string{"SANType": string(c.sanType), "SANField": "hostname", "SANValue": c.san + "." + s.Hostname}
+	if c.sanType == gatewayv1.URISubjectAltNameType {
+		vars["SANField"], vars["SANValue"] = "uri", spiffe(s, c.san).String()
+	}
+	By(fmt.Sprintf("serving a certificate for %s (URIs %v) against subjectAltNames %s %s", cfg.Hostname, cfg.URIs, c.sanType, vars["SANValue"]))
+	up := s.StartUpstream(ctx, cfg)
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "san.yaml", vars)
+	if !c.matches {
+		failsClosed(ctx, s, gw, "/tls", up, "external")
+		return
+	}
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "with subjectAltNames, tls.validation.hostname is still the SNI")
+}
+
+func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty bool) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	if empty {
+		By("creating ConfigMap ca with no " + pki.ConfigMapCAKey)
+		s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}})
+	}
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+
+	By("checking the XBackend is not Accepted")
+	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionFalse)
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+
+	By("putting the CA certificate in ConfigMap ca")
+	if empty {
+		s.SetCAConfigMap(ctx, "ca", s.CA())
+	} else {
+		s.CreateCAConfigMap(ctx, "ca", s.CA())
+	}
+	By("checking traffic is restored and the XBackend Accepted")
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
+}
+
+func caRotation(ctx context.Context, s *harness.Spec) {
+	old := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "old-ca", TLS: upstream.TLSValid})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, old, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	By("sending a request to the upstream of the old CA")
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(old))
+
+	By("replacing the upstream, at the same address, with one whose certificate a new CA signed")
+	newCA, err := pki.NewAuthority("xbcheck TLSCARotation new CA")
+	Expect(err).NotTo(HaveOccurred())
+	old.Stop(ctx)
+	rotated := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "new-ca", Addr: old.Addr.String(), TLS: upstream.TLSValid, Authority: newCA})
+	By("checking the new certificate is refused while the ConfigMap holds only the old CA")
+	Eventually(func(g Gomega) {
+		r, err := s.Get(ctx, gw, "/tls")
+		if err == nil && harness.ServedBy(r, rotated.Token) {
+			StopTrying(fmt.Sprintf("the upstream of the new CA answered (%v) before the ConfigMap trusted that CA: the CA in the ConfigMap is not what was checked", r)).Now()
+		}
+		g.Expect(rotated.Events(ctx, upstream.KindHandshakeFailed)).NotTo(BeEmpty(), "the implementation has not tried the new upstream yet")
+	}).WithContext(ctx).WithTimeout(s.Timeouts().Traffic).WithPolling(s.Timeouts().Poll).Should(Succeed())
+
+	By("rotating the ConfigMap to the new CA")
+	s.SetCAConfigMap(ctx, "ca", newCA)
+	By("checking traffic reaches the upstream of the new CA")
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(rotated))
+}
+
+func noneToHTTPS(ctx context.Context, s *harness.Spec) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	gw := serveXBackend(ctx, s, up, "mode-none.yaml", nil)
+
+	By("probing until the upstream sees a connection, for at most the Traffic timeout")
+	outcome := "no response"
+	s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
+		r, err := s.Get(ctx, gw, "/tls-none")
+		outcome = harness.Outcome(r, err, up)
+		g.Expect(up.Log(ctx)).NotTo(BeEmpty())
+	})
+	By("letting the upstream log how the connection ended, and the implementation write status")
+	s.Measure(ctx, s.Timeouts().Request, func(g Gomega) {
+		g.Expect(len(up.Log(ctx))).To(BeNumerically(">", len(up.Events(ctx, upstream.KindAccept))), "a connection has an outcome")
+	})
+	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
+		g.Expect(s.AcceptedSummary(ctx, "external", "gw")).NotTo(HavePrefix("no "))
+	})
+	s.Observe("response", outcome)
+	s.Observe("upstream", summarizeLog(ctx, up))
+	s.Observe("xbackendAccepted", s.AcceptedSummary(ctx, "external", "gw"))
+}
+
+// serveXBackend makes the spec's hostname resolve to up, applies the
+// spec's Gateway, the XBackend of manifest (with vars and up's port as
+// {{.Port}}) and the route to it, and returns the Gateway's address.
+func serveXBackend(ctx context.Context, s *harness.Spec, up *harness.Upstream, manifest string, vars map[string]string) string {
+	GinkgoHelper()
+	all := map[string]string{"Port": up.Port()}
+	for k, v := range vars {
+		all[k] = v
+	}
+	s.ResolveTo(ctx, up, 5)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, manifest, all)
+	s.Apply(ctx, "route.yaml", all)
+	return s.GatewayAddress(ctx, "gw")
+}
+
+// spiffe is a URI SAN unique to the spec.
+func spiffe(s *harness.Spec, name string) *url.URL {
+	return &url.URL{Scheme: "spiffe", Host: harness.TestZone, Path: "/" + s.Namespace + "/" + name}
+}

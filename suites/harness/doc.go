@@ -1,0 +1,27 @@
+// Package harness is what XBackend specs are written with: the Harness a
+// process builds once (cluster client, fakes, timeouts, addressing,
+// features) and the Spec each test gets (its own namespace, hostname, CA,
+// fakes and evidence), with the helpers specs share.
+//
+// A test is a declaration first (its Scenario, the requirement it checks)
+// and a body; a Family groups the tests of one scenario group with the
+// manifests they apply:
+//
+//	var family = harness.Family{Name: "TLS", Manifests: manifests, Tests: []harness.Test{{
+//		Scenario:    verdict.Scenario{ShortName: "TLSRejectsWrongSAN", Level: verdict.Must, Feature: verdict.FeatureTLS},
+//		Description: "refuses a certificate for another name signed by the trusted CA",
+//		Run: func(ctx context.Context, s *harness.Spec) { ... },
+//	}}}
+//
+// Register declares one Ginkgo spec per test, capturing the Harness; the
+// runner builds the Harness, registers the families and runs Ginkgo.
+// Feature gating happens in one place, in Register. Specs reach upstreams,
+// canaries and the rogue DNS only through control.Fakes, so the same spec
+// runs with the fakes in this process, in another process of the run, or in
+// a cluster. Every address the harness itself dials passes the sandbox's
+// safety check first (internal/sandbox.Guard).
+//
+// Helpers that assert call GinkgoHelper, so a failure points at the spec.
+// Failures caused by the harness rather than the implementation start with
+// verdict.HarnessErrorPrefix and fail the run whatever the spec's level.
+package harness

@@ -1,0 +1,275 @@
+package harness
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	mdns "github.com/miekg/dns"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/xbcheck/xbcheck/fakes/canary"
+	"github.com/xbcheck/xbcheck/fakes/control"
+	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
+)
+
+// UpstreamConfig asks for one of the spec's upstreams. Zero fields take
+// the spec's defaults.
+type UpstreamConfig struct {
+	// Role names the upstream within the spec; default "upstream".
+	Role string
+	// Addr is host:port; an empty host is a new address of the simulated
+	// internet, port 0 any free port (see control.UpstreamSpec.Addr).
+	Addr string
+	// Hostname the certificate is for; default the spec's hostname.
+	Hostname  string
+	TLS       upstream.TLSMode
+	Protocols []upstream.Protocol
+	URIs      []*url.URL
+	// Authority signs the certificate; default the spec's CA.
+	Authority *pki.Authority
+	// ClientCA must have signed client certificates (ClientCertRequired).
+	ClientCA *pki.Authority
+}
+
+// Upstream is one of the spec's fake upstreams, wherever it runs.
+type Upstream struct {
+	control.UpstreamInfo
+	role    string
+	s       *Spec
+	stopped bool
+}
+
+// StartUpstream starts an upstream for the spec and stops it when the spec
+// ends, keeping its connection log as evidence.
+func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
+	GinkgoHelper()
+	if cfg.Role == "" {
+		cfg.Role = "upstream"
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = s.Hostname
+	}
+	if cfg.Authority == nil {
+		cfg.Authority = s.CA()
+	}
+	authority, err := cfg.Authority.PEM()
+	Expect(err).NotTo(HaveOccurred(), "harness error: encode the CA of upstream %s", cfg.Role)
+	spec := control.UpstreamSpec{
+		Role: s.Namespace + "/" + cfg.Role, Addr: cfg.Addr, Hostname: cfg.Hostname,
+		TLS: cfg.TLS, Protocols: cfg.Protocols, Authority: &authority,
+	}
+	for _, u := range cfg.URIs {
+		spec.URIs = append(spec.URIs, u.String())
+	}
+	if cfg.ClientCA != nil {
+		spec.ClientCA = string(cfg.ClientCA.CertPEM)
+	}
+	info, err := s.h.Fakes.StartUpstream(ctx, spec)
+	Expect(err).NotTo(HaveOccurred(), "harness error: start the fake upstream %s", cfg.Role)
+	up := &Upstream{UpstreamInfo: info, role: cfg.Role, s: s}
+	DeferCleanup(func(ctx SpecContext) {
+		if !up.stopped {
+			up.Stop(ctx)
+		}
+	})
+	tls := cfg.TLS
+	if tls == "" {
+		tls = upstream.TLSNone
+	}
+	s.Note("upstream %s (TLS %s) listening on %s", cfg.Role, tls, info.Addr)
+	return up
+}
+
+// Name is the upstream's role within the spec.
+func (u *Upstream) Name() string { return u.role }
+
+// Host is the address the upstream listens on, as a string.
+func (u *Upstream) Host() string { return u.Addr.Addr().String() }
+
+// Port is the upstream's port, as a manifest placeholder.
+func (u *Upstream) Port() string { return strconv.Itoa(int(u.Addr.Port())) }
+
+// Log is the upstream's connection log so far.
+func (u *Upstream) Log(ctx context.Context) []upstream.Event {
+	GinkgoHelper()
+	events, err := u.ReadLog(ctx)
+	Expect(err).NotTo(HaveOccurred(), "harness error: read the log of upstream %s", u.role)
+	return events
+}
+
+// ReadLog is Log without an assertion, for failure messages.
+func (u *Upstream) ReadLog(ctx context.Context) ([]upstream.Event, error) {
+	return u.s.h.Fakes.UpstreamLog(ctx, u.Role)
+}
+
+// Events are the entries of the upstream's log of the given kinds.
+func (u *Upstream) Events(ctx context.Context, kinds ...upstream.EventKind) []upstream.Event {
+	GinkgoHelper()
+	var out []upstream.Event
+	for _, e := range u.Log(ctx) {
+		for _, k := range kinds {
+			if e.Kind == k {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Drop closes every connection the upstream accepted so far, so the
+// implementation's next request dials, and resolves, anew.
+func (u *Upstream) Drop(ctx context.Context) {
+	GinkgoHelper()
+	Expect(u.s.h.Fakes.DropConnections(ctx, u.Role)).To(Succeed(), "harness error: drop the connections of upstream %s", u.role)
+}
+
+// Stop stops the upstream, keeping its log as evidence; the spec's end
+// does so for every upstream still running.
+func (u *Upstream) Stop(ctx context.Context) {
+	GinkgoHelper()
+	if events, err := u.s.h.Fakes.UpstreamLog(ctx, u.Role); err == nil {
+		u.s.evidence.upstreamLog(u.role, events)
+	}
+	Expect(u.s.h.Fakes.StopUpstream(ctx, u.Role)).To(Succeed(), "harness error: stop upstream %s", u.role)
+	u.stopped = true
+}
+
+// Canary is one of the spec's canaries, at an address the implementation
+// must never reach.
+type Canary struct {
+	control.CanaryInfo
+	name string
+	s    *Spec
+}
+
+// StartCanary listens at addr:port for the spec (port 0 picks one) and
+// stops it when the spec ends, keeping its hits as evidence.
+func (s *Spec) StartCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *Canary {
+	GinkgoHelper()
+	info, err := s.h.Fakes.StartCanary(ctx, control.CanarySpec{
+		Name:  s.Namespace + "/" + name,
+		Addrs: []string{net.JoinHostPort(addr.String(), strconv.Itoa(int(port)))},
+	})
+	Expect(err).NotTo(HaveOccurred(), "harness error: no canary can listen at %s port %d: the network plan (internal/sandbox) must carry this address", addr, port)
+	c := &Canary{CanaryInfo: info, name: name, s: s}
+	DeferCleanup(func(ctx SpecContext) {
+		if hits, err := s.h.Fakes.CanaryHits(ctx, c.Name); err == nil {
+			s.evidence.canaryHits(c.name, hits)
+		}
+		Expect(s.h.Fakes.StopCanary(ctx, c.Name)).To(Succeed(), "harness error: stop canary %s", c.name)
+	})
+	return c
+}
+
+// Label is the canary's name within the spec.
+func (c *Canary) Label() string { return c.name }
+
+// Port is the port of the canary's first address.
+func (c *Canary) Port() uint16 { return c.Addrs[0].Port() }
+
+// Hits are the connections the canary recorded so far.
+func (c *Canary) Hits(ctx context.Context) []canary.Hit {
+	GinkgoHelper()
+	hits, err := c.s.h.Fakes.CanaryHits(ctx, c.Name)
+	Expect(err).NotTo(HaveOccurred(), "harness error: read the hits of canary %s", c.name)
+	return hits
+}
+
+// ProveReachable is the positive control of every "never reached"
+// assertion: the harness itself connects to the canary and sees its hit,
+// so a later empty hit list means the implementation did not connect, not
+// that the canary was deaf. The control's hits are then cleared.
+func (s *Spec) ProveReachable(ctx context.Context, c *Canary) {
+	GinkgoHelper()
+	for _, a := range c.Addrs {
+		conn, err := s.h.dial(ctx, "tcp", a.String())
+		Expect(err).NotTo(HaveOccurred(), "harness error: canary %s at %s is not reachable from the harness, so 'never reached' would prove nothing", c.name, a)
+		conn.Close()
+	}
+	Eventually(func() int { return len(c.Hits(ctx)) }).WithContext(ctx).WithTimeout(s.h.Timeouts.Request).WithPolling(s.h.Timeouts.Poll).
+		Should(BeNumerically(">=", len(c.Addrs)), "harness error: canary %s did not record the harness's own connection", c.name)
+	Expect(s.h.Fakes.ClearCanary(ctx, c.Name)).To(Succeed(), "harness error: clear canary %s", c.name)
+	s.Note("positive control: canary %s at %v reachable from the harness", c.name, c.Addrs)
+}
+
+// Answer installs the DNS program that answers A queries for name.
+func (s *Spec) Answer(ctx context.Context, name string, p dns.Program) {
+	GinkgoHelper()
+	s.AnswerType(ctx, name, mdns.TypeA, p)
+}
+
+// AnswerType installs the DNS program for (name, qtype).
+func (s *Spec) AnswerType(ctx context.Context, name string, qtype uint16, p dns.Program) {
+	GinkgoHelper()
+	Expect(s.h.Fakes.SetProgram(ctx, mdns.Fqdn(name), qtype, p)).To(Succeed(), "harness error: program the DNS answers for %s", name)
+	s.evidence.dnsName(name)
+}
+
+// ResolveTo makes the spec's hostname resolve to up's address with ttl.
+func (s *Spec) ResolveTo(ctx context.Context, up *Upstream, ttl uint32) {
+	GinkgoHelper()
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(ttl, "A "+up.Host())))
+}
+
+// DNSLog is what the rogue DNS was asked for the given names (default the
+// spec's hostname) and answered.
+func (s *Spec) DNSLog(ctx context.Context, names ...string) []dns.Query {
+	GinkgoHelper()
+	if len(names) == 0 {
+		names = []string{s.Hostname}
+	}
+	queries, err := s.h.Fakes.DNSLog(ctx, names...)
+	Expect(err).NotTo(HaveOccurred(), "harness error: read the DNS log")
+	return queries
+}
+
+// Served waits, up to the Request timeout, for the DNS log to show an
+// answer for name that match accepts, served to the implementation (the
+// harness itself never queries the rogue DNS).
+func (s *Spec) Served(ctx context.Context, name string, match func(answer string) bool) (dns.Query, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
+	defer cancel()
+	return s.h.Fakes.WaitDNS(ctx, func(q dns.Query) bool {
+		if !strings.EqualFold(strings.TrimSuffix(q.Name, "."), strings.TrimSuffix(name, ".")) {
+			return false
+		}
+		for _, a := range q.Answers {
+			if match(a) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// AnswerIs matches a logged answer record whose data is want: an address
+// in exactly that form (::ffff:127.0.0.1 is not 127.0.0.1), or a name.
+func AnswerIs(want string) func(string) bool {
+	wantAddr, wantErr := netip.ParseAddr(want)
+	return func(answer string) bool {
+		got := rdata(answer)
+		if wantErr != nil {
+			return strings.EqualFold(got, want)
+		}
+		a, err := netip.ParseAddr(got)
+		return err == nil && a == wantAddr
+	}
+}
+
+// rdata is the data of an answer record as the DNS log writes it
+// ("name. 0 IN A 127.0.0.1" gives "127.0.0.1").
+func rdata(answer string) string {
+	fields := strings.Fields(answer)
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[len(fields)-1]
+}

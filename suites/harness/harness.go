@@ -1,0 +1,176 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"reflect"
+	"strings"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/xbcheck/xbcheck/fakes/control"
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/internal/verdict"
+)
+
+// RunLabel marks everything a run creates, so `xbcheck clean` finds it.
+const RunLabel = "xbcheck.dev/run"
+
+// TestZone is the DNS zone the rogue DNS server is authoritative for.
+const TestZone = "xbcheck.test"
+
+// ListenerPort is the port of every spec Gateway's HTTP listener.
+const ListenerPort = 8080
+
+// MeasurementEntry names the Ginkgo report entries that carry OBSERVE values.
+const MeasurementEntry = "measurement"
+
+// Harness is what the specs of one process share. Build it with New once
+// the cluster, the fakes and the implementation are up.
+type Harness struct {
+	// Client reaches the cluster; Schema is the XBackend schema it serves.
+	Client client.Client
+	Schema manifest.Schema
+	// Fakes are the upstreams, canaries and rogue DNS specs use.
+	Fakes control.Fakes
+	// RunID names this run in namespace names and the RunLabel.
+	RunID    string
+	Timeouts Timeouts
+	Env      Environment
+	// Features gates specs by the implementation's supported features.
+	Features verdict.FeatureSet
+	// KeepResources leaves every namespace and object a spec created in
+	// the cluster, labelled with the run id (`xbcheck clean` removes them).
+	KeepResources bool
+	// EvidenceDir, when set, receives evidence/<ShortName>.json per spec.
+	EvidenceDir string
+
+	http *http.Client
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Environment is what the runner set up around the implementation.
+type Environment struct {
+	// GatewayClass is the class every spec's Gateway uses, and
+	// ControllerName its controller, whose status entries specs read.
+	GatewayClass   string
+	ControllerName gatewayv1.GatewayController
+	// DNSServer is where the implementation resolves, for messages.
+	DNSServer string
+	// Network says which forbidden addresses the run can watch.
+	Network Network
+	// GatewayAddress, when set, replaces the host read from a Gateway's
+	// status.addresses (HOST or HOST:PORT).
+	GatewayAddress string
+	// ClusterDomain is the implementation's cluster DNS domain, when known.
+	ClusterDomain string
+}
+
+// Network is the address plan of a run: where the forbidden destinations
+// a spec watches are. Inside the sandbox it is the DESIGN.md plan; outside,
+// loopback only (no metadata or pod address).
+type Network struct {
+	Sandboxed bool
+	// NoSandbox says why the run is outside the sandbox, for skip reasons.
+	NoSandbox string
+	// Loopback is the implementation's own loopback (a rebinding target).
+	Loopback netip.Addr
+	// Metadata are the cloud metadata addresses; empty outside the sandbox.
+	Metadata []netip.Addr
+	// Pod is an in-cluster pod address; invalid outside the sandbox.
+	Pod netip.Addr
+}
+
+// New fills the harness's defaults and its guarded HTTP client.
+func New(h Harness) *Harness {
+	h.Timeouts = h.Timeouts.withDefaults()
+	d := &net.Dialer{Control: guardDial}
+	h.dial = d.DialContext
+	// One request per connection: every probe makes the implementation
+	// route anew.
+	h.http = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil, DialContext: h.dial}}
+	return &h
+}
+
+// guardDial enforces the safety rule on every connection the harness
+// makes: an address outside loopback only inside the sandbox.
+func guardDial(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("harness error: dial %s: %w", address, err)
+	}
+	return sandbox.Guard(ap.Addr().Unmap())
+}
+
+// Timeouts bound every wait of the suite. Zero values take the defaults;
+// `--timeout NAME=DURATION` overrides one by its field name.
+type Timeouts struct {
+	// GatewayReady: a Gateway becomes Programmed with an address (default 60s;
+	// raise it for cloud load balancers).
+	GatewayReady time.Duration
+	// Status: an implementation writes the expected status (default 30s).
+	Status time.Duration
+	// Traffic: requests through a Gateway start to work (default 30s).
+	Traffic time.Duration
+	// Never: how long "never happens" is watched for (default 5s).
+	Never time.Duration
+	// Request: one HTTP request through a Gateway (default 10s).
+	Request time.Duration
+	// Poll: the pause between two probes (default 250ms).
+	Poll time.Duration
+	// Cleanup: a spec's namespace is deleted (default 60s).
+	Cleanup time.Duration
+}
+
+// DefaultTimeouts returns the documented defaults.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{
+		GatewayReady: 60 * time.Second,
+		Status:       30 * time.Second,
+		Traffic:      30 * time.Second,
+		Never:        5 * time.Second,
+		Request:      10 * time.Second,
+		Poll:         250 * time.Millisecond,
+		Cleanup:      60 * time.Second,
+	}
+}
+
+// withDefaults fills every zero field from DefaultTimeouts.
+func (t Timeouts) withDefaults() Timeouts {
+	d := reflect.ValueOf(DefaultTimeouts())
+	v := reflect.ValueOf(&t).Elem()
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			v.Field(i).Set(d.Field(i))
+		}
+	}
+	return t
+}
+
+// SetTimeout sets one timeout from NAME=DURATION, NAME being a field of
+// Timeouts in any case (e.g. "traffic=2m").
+func (t *Timeouts) SetTimeout(spec string) error {
+	name, value, ok := strings.Cut(spec, "=")
+	d, err := time.ParseDuration(value)
+	if !ok || err != nil || d <= 0 {
+		return fmt.Errorf("--timeout %q: want NAME=DURATION, e.g. Traffic=2m", spec)
+	}
+	v := reflect.ValueOf(t).Elem()
+	var names []string
+	for i := range v.NumField() {
+		field := v.Type().Field(i).Name
+		if strings.EqualFold(field, name) {
+			v.Field(i).Set(reflect.ValueOf(d))
+			return nil
+		}
+		names = append(names, field)
+	}
+	return fmt.Errorf("--timeout %q: unknown timeout %q; use one of %s", spec, name, strings.Join(names, ", "))
+}

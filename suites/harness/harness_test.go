@@ -1,0 +1,66 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+)
+
+func TestCorefileClusterDomain(t *testing.T) {
+	for _, tc := range []struct{ name, corefile, want string }{
+		{"default", ".:53 {\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n    }\n}", "cluster.local"},
+		{"custom domain after a reverse zone", ".:53 {\n  kubernetes in-addr.arpa corp.internal. {\n  }\n}", "corp.internal"},
+		{"no kubernetes plugin", ".:53 {\n    forward . /etc/resolv.conf\n}", ""},
+		{"only reverse zones", "kubernetes in-addr.arpa ip6.arpa", ""},
+		{"zones end at the block", "kubernetes { \n}\n", ""},
+	} {
+		if got := CorefileClusterDomain(tc.corefile); got != tc.want {
+			t.Errorf("%s: CorefileClusterDomain = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestTimeouts(t *testing.T) {
+	var to Timeouts
+	if err := to.SetTimeout("traffic=2m"); err != nil || to.Traffic != 2*time.Minute {
+		t.Fatalf("SetTimeout(traffic=2m): %v, Traffic %s", err, to.Traffic)
+	}
+	to = to.withDefaults()
+	if to.Traffic != 2*time.Minute || to.Never != DefaultTimeouts().Never {
+		t.Errorf("withDefaults overwrote a set value or left a zero: %+v", to)
+	}
+	for spec, want := range map[string]string{"Nope=1s": "unknown timeout", "Traffic": "NAME=DURATION", "Traffic=-1s": "NAME=DURATION"} {
+		if err := to.SetTimeout(spec); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("SetTimeout(%q) = %v, want an error with %q", spec, err, want)
+		}
+	}
+}
+
+// Failure messages show values: no Go pointer may appear in them.
+func TestDescriptionsShowValuesNotPointers(t *testing.T) {
+	group, kind, ns, section := gatewayv1.Group(gatewayv1.GroupName), gatewayv1.Kind("Gateway"), gatewayv1.Namespace("team-a"), gatewayv1.SectionName("http")
+	port := gatewayv1.PortNumber(8080)
+	ref := gatewayv1.ParentReference{Group: &group, Kind: &kind, Namespace: &ns, Name: "gw", SectionName: &section, Port: &port}
+	conds := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionFalse, Reason: "Invalid", ObservedGeneration: 3}}
+	for _, text := range []string{
+		DescribeAncestors([]manifest.Ancestor{{ControllerName: "example.com/gw", Ref: ref, Conditions: conds}}),
+		DescribeRouteParents([]gatewayv1.RouteParentStatus{{ParentRef: ref, ControllerName: "example.com/gw", Conditions: conds}}),
+	} {
+		if strings.Contains(text, "0x") {
+			t.Errorf("a pointer in %q", text)
+		}
+		for _, want := range []string{"Gateway team-a/gw section http port 8080", "Accepted=False (Invalid, generation 3)"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%q lacks %q", text, want)
+			}
+		}
+	}
+	if got := DescribeAncestors(nil); got != "none" {
+		t.Errorf("no entries described as %q", got)
+	}
+}

@@ -1,0 +1,111 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"slices"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/xbcheck/xbcheck/internal/verdict"
+)
+
+// Test declares one spec: its identity, the requirement it checks, and its
+// body.
+type Test struct {
+	verdict.Scenario
+	// Description is the requirement, as the spec's text.
+	Description string
+	// Sandbox, when set, says why the test needs the network sandbox: it is
+	// skipped with that reason outside it.
+	Sandbox string
+	// Run is the body; s is the spec's own namespace, hostname and fakes.
+	Run func(ctx context.Context, s *Spec)
+}
+
+// Family is a scenario group: its tests and the manifests they apply.
+type Family struct {
+	// Name is the group, e.g. "TLS": the container of its specs.
+	Name string
+	// Manifests are the YAML templates the tests apply (Spec.Apply).
+	Manifests fs.FS
+	Tests     []Test
+}
+
+// Scenarios lists the scenarios of families, in order.
+func Scenarios(families []Family) []verdict.Scenario {
+	var out []verdict.Scenario
+	for _, f := range families {
+		for _, t := range f.Tests {
+			out = append(out, t.Scenario)
+		}
+	}
+	return out
+}
+
+// Select returns the scenarios of families a Ginkgo label filter selects
+// (all for an empty filter). A filter that does not parse, or names a
+// label no scenario carries, is an error: it would select nothing silently.
+func Select(families []Family, filter string) ([]verdict.Scenario, error) {
+	all := Scenarios(families)
+	if filter == "" {
+		return all, nil
+	}
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	var out []verdict.Scenario
+	for _, s := range all {
+		if match(s.Labels()) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Register declares the families' tests as Ginkgo specs, one container per
+// family, capturing h. priority, when set, orders the specs: higher first.
+//
+// Gating happens here, in one place: a test whose feature the
+// implementation does not support is skipped with that reason.
+func (h *Harness) Register(families []Family, priority func(verdict.Scenario) int) {
+	for _, f := range families {
+		Describe(f.Name, func() {
+			for _, t := range f.Tests {
+				args := []any{Label(t.Labels()...)}
+				if priority != nil {
+					args = append(args, SpecPriority(priority(t.Scenario)))
+				}
+				args = append(args, func(ctx SpecContext) {
+					if !h.Features.Supports(t.Feature) {
+						Skip(fmt.Sprintf("feature %s is not supported (%s)", t.Feature, h.Features.Source))
+					}
+					if n := h.Env.Network; t.Sandbox != "" && !n.Sandboxed {
+						Skip(fmt.Sprintf("needs the network sandbox: %s (%s)", t.Sandbox, n.NoSandbox))
+					}
+					t.Run(ctx, h.begin(ctx, f, t.Scenario))
+				})
+				It(t.Description, args...)
+			}
+		})
+	}
+}
+
+// Duplicates lists ShortNames declared more than once.
+func Duplicates(families []Family) []string {
+	seen := map[string]int{}
+	for _, s := range Scenarios(families) {
+		seen[s.ShortName]++
+	}
+	var out []string
+	for name, n := range seen {
+		if n > 1 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,383 @@
+package routing
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"net"
+	"net/http"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+//go:embed *.yaml
+var manifests embed.FS
+
+// splitRequests is how many fresh requests a weighted split is judged on.
+const splitRequests = 40
+
+func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
+	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
+}
+
+// Family is catalog group B.
+func Family() harness.Family {
+	tests := []harness.Test{{
+		Scenario:    scenario("RoutingPlainHTTP", verdict.Must, verdict.FeatureExternalHostname),
+		Description: "routes plain HTTP to an external host on the XBackend's port",
+		Run:         plainHTTP,
+	}}
+	for _, u := range []struct {
+		shortName, file, route, path string
+		reason                       gatewayv1.RouteConditionReason
+	}{
+		{"RoutingMissingXBackend", "missing-backend.yaml", "to-missing", "/missing", gatewayv1.RouteReasonBackendNotFound},
+		{"RoutingUnknownBackendKind", "unknown-kind.yaml", "to-unknown-kind", "/unknown", gatewayv1.RouteReasonInvalidKind},
+	} {
+		tests = append(tests, harness.Test{
+			Scenario:    scenario(u.shortName, verdict.Must, verdict.FeatureResourceBackend),
+			Description: "reports an unresolvable backendRef with reason " + string(u.reason) + " and answers its requests with 500",
+			Run: func(ctx context.Context, s *harness.Spec) {
+				s.ApplyGateway(ctx)
+				s.Apply(ctx, u.file, nil)
+				By("checking the route reports ResolvedRefs=False with reason " + string(u.reason))
+				s.EventuallyRouteCondition(ctx, u.route, "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, u.reason)
+				By("checking requests through the Gateway get 500")
+				s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), u.path, harness.AnsweredWith(http.StatusInternalServerError))
+			},
+		})
+	}
+	tests = append(tests, []harness.Test{{
+		Scenario:    scenario("RoutingCrossNamespaceRefNotPermitted", verdict.Must, verdict.FeatureResourceBackend),
+		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := crossNamespaceRoute(ctx, s, false)
+			By("checking the route reports ResolvedRefs=False with reason RefNotPermitted")
+			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonRefNotPermitted)
+			By("checking requests get 500 and none reaches the other namespace's upstream")
+			expectNotServedBy(ctx, s, up)
+		},
+	}, {
+		Scenario:    scenario("RoutingCrossNamespaceWithGrantRefused", verdict.Should, verdict.FeatureResourceBackend),
+		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace (GEP-4894)",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := crossNamespaceRoute(ctx, s, true)
+			By("checking the route reports ResolvedRefs=False although a ReferenceGrant allows the reference")
+			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
+			By("checking requests get 500 and none reaches the other namespace's upstream")
+			expectNotServedBy(ctx, s, up)
+		},
+	}, {
+		Scenario:    scenario("RoutingFollowsPortChange", verdict.Must, verdict.FeatureResourceBackend),
+		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
+		Run:         followsPortChange,
+	}, {
+		Scenario:    scenario("RoutingFollowsHostnameChange", verdict.Must, verdict.FeatureExternalHostname),
+		Description: "follows a change of the XBackend's hostname: status at the new generation, traffic to the new host",
+		Run:         followsHostnameChange,
+	}, {
+		Scenario:    scenario("RoutingBackendRefPortAbsent", verdict.Observe, verdict.FeatureResourceBackend),
+		Description: "observes how a backendRef without a port is served",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
+			s.ApplyGateway(ctx)
+			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+			s.Apply(ctx, "port-absent.yaml", nil)
+			observeRouting(ctx, s, "backendRef without port", "to-external", up)
+		},
+	}, {
+		Scenario:    scenario("RoutingBackendRefPortMismatch", verdict.Observe, verdict.FeatureResourceBackend),
+		Description: "observes which port serves a backendRef whose port differs from the XBackend's",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
+			refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
+				Addr: up.Host() + ":0"})
+			s.ApplyGateway(ctx)
+			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+			s.Apply(ctx, "port-mismatch.yaml", map[string]string{"RefPort": refPort.Port()})
+			observeRouting(ctx, s, "backendRef port differs from the XBackend's", "to-external", up, refPort)
+		},
+	}, {
+		Scenario:    scenario("RoutingHostHeaderSeenUpstream", verdict.Observe, verdict.FeatureExternalHostname),
+		Description: "observes the Host header the upstream sees",
+		Run:         hostHeaderSeen,
+	}, {
+		Scenario:    scenario("RoutingURLRewriteHostnameWins", verdict.Must, verdict.FeatureExternalHostname),
+		Description: "sends the URLRewrite filter's hostname as the Host header upstream",
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := plainUpstream(ctx, s, "upstream", s.Hostname)
+			rewrite := "rewritten." + s.Hostname
+			s.ApplyGateway(ctx)
+			s.Apply(ctx, "url-rewrite-hostname.yaml", map[string]string{"Port": up.Port(), "RewriteHost": rewrite})
+			By("sending a request through the Gateway")
+			r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
+			By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
+			Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
+		},
+	}, {
+		Scenario:    scenario("RoutingWeightedSplit", verdict.Should, verdict.FeatureResourceBackend),
+		Description: "splits requests between two XBackends by weight",
+		Run:         weightedSplit,
+	}, {
+		Scenario:    scenario("RoutingDeletedXBackendStops", verdict.Must, verdict.FeatureResourceBackend),
+		Description: "stops traffic to a deleted XBackend with 500 and reports it as BackendNotFound",
+		Run:         deletedXBackendStops,
+	}}...)
+	tests = append(tests, statusTests()...)
+	return harness.Family{Name: "Routing", Manifests: manifests, Tests: tests}
+}
+
+func plainHTTP(ctx context.Context, s *harness.Spec) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
+	s.ResolveTo(ctx, up, 5)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "plain-http.yaml", map[string]string{"Port": up.Port()})
+
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/plain?probe=1", harness.FromUpstream(up))
+	By("checking the upstream saw cleartext HTTP on the XBackend's port")
+	Expect(r.Upstream.TLSVersion).To(BeEmpty(), "the upstream saw TLS %s on a cleartext XBackend", r.Upstream.TLSVersion)
+	Expect(r.Upstream.Protocol).To(Equal("HTTP/1.1"))
+	Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.Port()), "the connection arrived on another port")
+	Expect(r.Upstream.Path).To(Equal("/plain?probe=1"))
+	Expect(r.Status).To(Equal(http.StatusOK))
+}
+
+func followsPortChange(ctx context.Context, s *harness.Spec) {
+	first := plainRoute(ctx, s)
+	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
+		Addr: first.Host() + ":0"})
+	gw := s.GatewayAddress(ctx, "gw")
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(first))
+	before := s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
+
+	By("changing the XBackend's port, and the route's backendRef with it, to the second upstream's")
+	generation := s.SetXBackendPort(ctx, "external", int(second.Addr.Port()))
+	Expect(generation).To(BeNumerically(">", before.ObservedGeneration), "the API server did not bump the XBackend's generation")
+	setRoutePort(ctx, s, "to-external", second.Addr.Port())
+	By("checking Accepted is reported for the new generation")
+	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
+	By("checking requests now reach the new port")
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
+}
+
+func followsHostnameChange(ctx context.Context, s *harness.Spec) {
+	first := plainRoute(ctx, s)
+	next := "next." + s.Hostname
+	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-host", Hostname: next, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
+		Addr: ":" + first.Port()})
+	s.Answer(ctx, next, dns.Static(dns.Records(5, "A "+second.Host())))
+	gw := s.GatewayAddress(ctx, "gw")
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(first))
+	before := s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
+
+	By("changing the XBackend's hostname to a name that resolves to the second upstream")
+	generation := s.PatchXBackend(ctx, "external", map[string]any{"externalHostname": map[string]any{"hostname": next}})
+	Expect(generation).To(BeNumerically(">", before.ObservedGeneration), "the API server did not bump the XBackend's generation")
+	By("checking Accepted is reported for the new generation")
+	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
+	By("checking requests now reach the new host")
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
+}
+
+func hostHeaderSeen(ctx context.Context, s *harness.Spec) {
+	up := plainRoute(ctx, s)
+	gw := s.GatewayAddress(ctx, "gw")
+	var r *harness.Response
+	var err error
+	if !s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
+		r, err = s.Get(ctx, gw, "/host")
+		g.Expect(err).NotTo(HaveOccurred())
+		harness.FromUpstream(up)(g, r)
+	}) {
+		s.Observe("Host header seen upstream", fmt.Sprintf("no request reached the upstream within %s (last: %s)", s.Timeouts().Traffic, harness.Outcome(r, err, up)))
+		return
+	}
+	host := r.Upstream.Host
+	var which string
+	switch hostOnly(host) {
+	case s.Hostname:
+		which = "the externalHostname"
+	case hostOnly(gw):
+		which = "the client's Host, passed through"
+	default:
+		which = "neither the externalHostname nor the client's Host"
+	}
+	s.Observe("Host header seen upstream", fmt.Sprintf("%q: %s (client sent %q, externalHostname %q)", host, which, gw, s.Hostname))
+}
+
+func weightedSplit(ctx context.Context, s *harness.Spec) {
+	heavy := plainUpstream(ctx, s, "heavy", "heavy."+s.Hostname)
+	light := plainUpstream(ctx, s, "light", "light."+s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "heavy", "Host": "heavy." + s.Hostname, "Port": heavy.Port()})
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "light", "Host": "light." + s.Hostname, "Port": light.Port()})
+	s.Apply(ctx, "weighted-split.yaml", map[string]string{"HeavyPort": heavy.Port(), "LightPort": light.Port()})
+	gw := s.GatewayAddress(ctx, "gw")
+
+	By("waiting until each upstream has answered once through the Gateway")
+	seen := map[string]bool{}
+	s.EventuallyGet(ctx, gw, "/split", func(g Gomega, r *harness.Response) {
+		g.Expect(r.Upstream).NotTo(BeNil(), "not served by an upstream: %v", r)
+		seen[r.Upstream.Token] = true
+		g.Expect(seen).To(HaveLen(2), "only %v has answered so far", r.Upstream.Role)
+	})
+	By(fmt.Sprintf("sending %d requests on fresh connections and counting which upstream answered each", splitRequests))
+	counts := map[string]int{}
+	for i := range splitRequests {
+		r, err := s.Get(ctx, gw, "/split")
+		Expect(err).NotTo(HaveOccurred(), "request %d", i)
+		Expect(r.Upstream).NotTo(BeNil(), "request %d was not served by an upstream: %v", i, r)
+		counts[r.Upstream.Token]++
+	}
+	s.Note("weight 3 got %d, weight 1 got %d of %d", counts[heavy.Token], counts[light.Token], splitRequests)
+	Expect(counts[heavy.Token]+counts[light.Token]).To(Equal(splitRequests), "some requests were answered by neither upstream")
+	Expect(counts[light.Token]).To(BeNumerically(">=", 1), "the weight-1 XBackend got no request of %d", splitRequests)
+	Expect(counts[heavy.Token]).To(BeNumerically(">", counts[light.Token]),
+		"the weight-3 XBackend got %d requests, the weight-1 one %d: the split ignores the weights", counts[heavy.Token], counts[light.Token])
+}
+
+func deletedXBackendStops(ctx context.Context, s *harness.Spec) {
+	up := plainRoute(ctx, s)
+	gw := s.GatewayAddress(ctx, "gw")
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(up))
+	By("deleting the XBackend")
+	xb := &unstructured.Unstructured{}
+	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetNamespace(s.Namespace)
+	xb.SetName("external")
+	Expect(s.Client().Delete(ctx, xb)).To(Succeed())
+	By("checking requests get 500")
+	s.EventuallyGet(ctx, gw, "/", harness.AnsweredWith(http.StatusInternalServerError))
+	By("checking the route reports ResolvedRefs=False with reason BackendNotFound")
+	s.EventuallyRouteCondition(ctx, "to-external", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonBackendNotFound)
+	By("checking no later request reaches the upstream")
+	s.ConsistentlyNotServed(ctx, gw, "/")
+}
+
+// plainUpstream starts a cleartext HTTP/1.1 upstream named role and makes
+// host resolve to it.
+func plainUpstream(ctx context.Context, s *harness.Spec, role, host string) *harness.Upstream {
+	GinkgoHelper()
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: role, Hostname: host, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
+	s.Answer(ctx, host, dns.Static(dns.Records(5, "A "+up.Host())))
+	return up
+}
+
+// plainRoute sets up plain-http.yaml: the Gateway, the XBackend "external"
+// for the spec's host and the route "to-external", served by the upstream
+// it returns.
+func plainRoute(ctx context.Context, s *harness.Spec) *harness.Upstream {
+	GinkgoHelper()
+	up := plainUpstream(ctx, s, "upstream", s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "plain-http.yaml", map[string]string{"Port": up.Port()})
+	return up
+}
+
+// crossNamespaceRoute puts the XBackend "external" in a second namespace
+// of the spec, served by the upstream it returns, and a route to it in
+// the spec's namespace; with a ReferenceGrant in the second namespace
+// when grant is set.
+func crossNamespaceRoute(ctx context.Context, s *harness.Spec, grant bool) *harness.Upstream {
+	GinkgoHelper()
+	other := s.NewNamespace(ctx, s.ShortName+"Backends")
+	up := plainUpstream(ctx, s, "other-namespace", s.Hostname)
+	vars := map[string]string{"BackendNamespace": other, "Port": up.Port()}
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Namespace": other, "Name": "external", "Host": s.Hostname, "Port": up.Port()})
+	if grant {
+		s.Apply(ctx, "reference-grant.yaml", vars)
+	}
+	s.Apply(ctx, "cross-namespace.yaml", vars)
+	return up
+}
+
+// expectNotServedBy checks that requests through the spec's Gateway get
+// 500 and that up never sees a connection.
+func expectNotServedBy(ctx context.Context, s *harness.Spec, up *harness.Upstream) {
+	GinkgoHelper()
+	gw := s.GatewayAddress(ctx, "gw")
+	s.EventuallyGet(ctx, gw, "/", harness.AnsweredWith(http.StatusInternalServerError))
+	s.ConsistentlyNotServed(ctx, gw, "/")
+	Expect(up.Log(ctx)).To(BeEmpty(), "the implementation connected to upstream %s at %s", up.Name(), up.Addr)
+}
+
+// setRoutePort sets the port of every backendRef of HTTPRoute name.
+func setRoutePort(ctx context.Context, s *harness.Spec, name string, port uint16) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		r := &gatewayv1.HTTPRoute{}
+		g.Expect(s.Client().Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, r)).To(Succeed())
+		p := gatewayv1.PortNumber(port)
+		for i := range r.Spec.Rules {
+			for j := range r.Spec.Rules[i].BackendRefs {
+				r.Spec.Rules[i].BackendRefs[j].Port = &p
+			}
+		}
+		g.Expect(s.Client().Update(ctx, r)).To(Succeed())
+	}).WithContext(ctx).WithTimeout(s.Timeouts().Status).WithPolling(s.Timeouts().Poll).Should(Succeed(), "set the backendRef port of HTTPRoute %s", name)
+	s.Note("set the backendRef port of HTTPRoute %s to %d", name, port)
+}
+
+// observeRouting records, without a verdict, the ResolvedRefs condition
+// of route and which of the upstreams (if any) serves requests through
+// the spec's Gateway.
+func observeRouting(ctx context.Context, s *harness.Spec, name, route string, ups ...*harness.Upstream) {
+	var cond *metav1.Condition
+	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
+		cond = s.RouteCondition(ctx, route, "gw", gatewayv1.RouteConditionResolvedRefs)
+		g.Expect(cond).NotTo(BeNil())
+	})
+	status := fmt.Sprintf("no ResolvedRefs condition for the route's generation within %s", s.Timeouts().Status)
+	if cond != nil {
+		status = fmt.Sprintf("ResolvedRefs=%s (%s)", cond.Status, cond.Reason)
+	}
+	gw := s.GatewayAddress(ctx, "gw")
+	var last *harness.Response
+	var lastErr error
+	served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
+		last, lastErr = s.Get(ctx, gw, "/")
+		g.Expect(lastErr).NotTo(HaveOccurred())
+		g.Expect(last.Status).To(Equal(http.StatusOK))
+		g.Expect(last.Upstream).NotTo(BeNil())
+	})
+	traffic := fmt.Sprintf("not served within %s (last: %s)", s.Timeouts().Traffic, harness.Outcome(last, lastErr, ups...))
+	if served {
+		by := last.Upstream.Role
+		for _, up := range ups {
+			if up.Token == last.Upstream.Token {
+				by = up.Name()
+			}
+		}
+		traffic = fmt.Sprintf("served by %s on port %s", by, portOfAddr(last.Upstream.LocalAddr))
+	}
+	s.Observe(name, status+"; "+traffic)
+}
+
+// portOfAddr is the port of a host:port, or the whole string if it has none.
+func portOfAddr(hostport string) string {
+	if _, port, err := net.SplitHostPort(hostport); err == nil {
+		return port
+	}
+	return hostport
+}
+
+// hostOnly is a Host header without its port.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}

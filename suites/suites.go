@@ -1,0 +1,21 @@
+package suites
+
+import (
+	"github.com/xbcheck/xbcheck/suites/admission"
+	"github.com/xbcheck/xbcheck/suites/backendtls"
+	"github.com/xbcheck/xbcheck/suites/harness"
+	"github.com/xbcheck/xbcheck/suites/protocol"
+	"github.com/xbcheck/xbcheck/suites/rebinding"
+	"github.com/xbcheck/xbcheck/suites/routing"
+)
+
+// Families returns every scenario group, in catalog order.
+func Families() []harness.Family {
+	return []harness.Family{
+		admission.Family(),
+		routing.Family(),
+		backendtls.Family(),
+		protocol.Family(),
+		rebinding.Family(),
+	}
+}
