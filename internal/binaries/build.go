@@ -30,6 +30,7 @@ type recipe struct {
 	source  []byte
 	pkg     string
 	ldflags string
+	tags    string
 	// env is added to the go command's environment (CGO_ENABLED).
 	env []string
 	// replaces returns the wrapper module's replace lines; upstreamGoMod
@@ -169,6 +170,9 @@ func build(ctx context.Context, opts Options, r recipe, dir string) error {
 	args := []string{"build", "-v", "-trimpath", "-o", out}
 	if r.ldflags != "" {
 		args = append(args, "-ldflags", r.ldflags)
+	}
+	if r.tags != "" {
+		args = append(args, "-tags", r.tags)
 	}
 	if err := g.run(ctx, p, append(args, r.pkg)...); err != nil {
 		return fmt.Errorf("build %s %s: %w", r.binary, r.version, err)

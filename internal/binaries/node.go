@@ -55,8 +55,8 @@ var pauseSource []byte
 // (containerd, its runc shim, ctr, runc), the CNI plugins the node's
 // network needs, CoreDNS, and xbcheck's pause program. Binaries that go
 // into container images are static (CGO_ENABLED=0). runc needs cgo (its
-// nsexec is C) and is built without the seccomp tag, so no libseccomp is
-// needed: pods run without a seccomp profile unless they ask for one.
+// nsexec is C) and libseccomp (its seccomp tag: containerd gives every pod
+// sandbox the runtime's default seccomp profile, and pods ask for it).
 func nodeRecipes() []recipe {
 	containerd := func(binary string) recipe {
 		return recipe{
@@ -85,11 +85,12 @@ func nodeRecipes() []recipe {
 		containerd(Ctr),
 		{
 			binary:  Runc,
-			dir:     "runc-" + RuncVersion,
+			dir:     "runc-" + RuncVersion + "-seccomp",
 			module:  "github.com/opencontainers/runc",
 			version: RuncVersion,
 			pkg:     "github.com/opencontainers/runc",
 			ldflags: "-X main.version=" + strings.TrimPrefix(RuncVersion, "v"),
+			tags:    "seccomp",
 			env:     []string{"CGO_ENABLED=1"},
 		},
 		cni(CNIBridge, "main/bridge"),

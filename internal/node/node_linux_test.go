@@ -1,0 +1,382 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+)
+
+// requireNode skips the test where a node cannot run, except in CI (CI=true,
+// as root, after `xbcheck setup --provider node`), where that is a failure.
+func requireNode(t *testing.T) Assets {
+	t.Helper()
+	if err := Check(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the node tests: %v", err)
+		}
+		t.Skipf("no node here: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("-short: a node takes a minute or more")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	a, err := Prepare(ctx, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// scenarioReport is what the scenario saw inside the sandbox.
+type scenarioReport struct {
+	Err        string
+	StartTime  time.Duration
+	StopTime   time.Duration
+	PeakMemory uint64
+	Client     clientReport
+	ClientLog  string
+	Backends   []string
+}
+
+// scenario runs inside the node sandbox: a node, a Deployment of two
+// backends behind a Service, and a client pod that lists pods with its
+// service account, resolves the Service and calls it; the client's log is
+// read back through the API server.
+func scenario(ctx context.Context, a Assets) int {
+	var r scenarioReport
+	if err := runScenario(ctx, a, &r); err != nil {
+		r.Err = err.Error()
+	}
+	if err := report(r); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func runScenario(ctx context.Context, a Assets, r *scenarioReport) error {
+	workdir, err := sandbox.Workdir()
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	probe, err := ExecutableImage(self, "probe", workdir)
+	if err != nil {
+		return err
+	}
+	c, err := Start(ctx, Options{Assets: a, Images: []Image{probe}, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		begin := time.Now()
+		if serr := c.Stop(); serr != nil && r.Err == "" {
+			r.Err = "stop: " + serr.Error()
+		}
+		r.StopTime = time.Since(begin)
+	}()
+	r.StartTime = c.StartTime
+	cs, err := kubernetes.NewForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	const ns = "e2e"
+	if err := createWorkload(ctx, cs, ns, probe.Ref); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	var pod *corev1.Pod
+	err = wait.PollUntilContextCancel(ctx, 500*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		pod, err = cs.CoreV1().Pods(ns).Get(ctx, "client", metav1.GetOptions{})
+		return err == nil && (pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed), nil
+	})
+	if err != nil {
+		return fmt.Errorf("the client pod did not finish (phase %v): %w", pod.Status.Phase, err)
+	}
+	logs, err := cs.CoreV1().Pods(ns).GetLogs("client", &corev1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil {
+		return fmt.Errorf("read the client's log: %w", err)
+	}
+	r.ClientLog = string(logs)
+	if err := json.Unmarshal(logs, &r.Client); err != nil {
+		return fmt.Errorf("the client's log is no report: %w: %q", err, logs)
+	}
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=echo"})
+	if err != nil {
+		return err
+	}
+	for _, p := range pods.Items {
+		r.Backends = append(r.Backends, p.Name)
+	}
+	r.PeakMemory, err = c.PeakMemory()
+	return err
+}
+
+func createWorkload(ctx context.Context, cs kubernetes.Interface, ns, image string) error {
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "lister"}}, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "pod-lister"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}}},
+	}
+	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "pod-lister"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "pod-lister"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "lister", Namespace: ns}},
+	}
+	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	labels := map[string]string{"app": "echo"}
+	probeContainer := func(role string) corev1.Container {
+		return corev1.Container{
+			Name:            role,
+			Image:           image,
+			ImagePullPolicy: corev1.PullNever,
+			Env: []corev1.EnvVar{
+				{Name: roleEnv, Value: role},
+				{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
+			},
+		}
+	}
+	backend := probeContainer("serve")
+	backend.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1}
+	deploy := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](2),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{backend}},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, deploy, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo"},
+		Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
+	}
+	if _, err := cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	// The client starts once both backends are ready.
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		d, err := cs.AppsV1().Deployments(ns).Get(ctx, "echo", metav1.GetOptions{})
+		return err == nil && d.Status.ReadyReplicas == 2, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the echo Deployment did not get 2 ready pods: %w", err)
+	}
+	client := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "client"},
+		Spec: corev1.PodSpec{
+			ServiceAccountName: "lister",
+			RestartPolicy:      corev1.RestartPolicyNever,
+			Containers:         []corev1.Container{probeContainer("client")},
+		},
+	}
+	_, err = cs.CoreV1().Pods(ns).Create(ctx, client, metav1.CreateOptions{})
+	return err
+}
+
+// hold starts a node and keeps it until interrupted.
+func hold(ctx context.Context, a Assets) int {
+	c, err := Start(ctx, Options{Assets: a, Progress: os.Stderr})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	<-ctx.Done()
+	if err := c.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 130
+}
+
+// sandboxed starts this test binary in role, in a process group of its
+// own (as a shell starts a command), its output in the test's log.
+func sandboxed(t *testing.T, role, out string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), roleEnv+"="+role, outEnv+"="+out)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = newProcessGroup()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+func TestNodeEndToEnd(t *testing.T) {
+	requireNode(t)
+	before := snapshotHost(t)
+	out := filepath.Join(t.TempDir(), "report.json")
+	begin := time.Now()
+	cmd := sandboxed(t, "cluster", out)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the sandboxed scenario failed: %v", err)
+		}
+	case <-time.After(10 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("the sandboxed scenario did not end within 10 minutes")
+	}
+	total := time.Since(begin)
+	var r scenarioReport
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("the scenario wrote no report: %v", err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Err != "" {
+		t.Fatalf("scenario: %s", r.Err)
+	}
+	c := r.Client
+	if c.ListErr != "" || c.Pods < 3 {
+		t.Errorf("the client listed %d pods with its service account (want the 2 backends and itself): %s", c.Pods, c.ListErr)
+	}
+	if !c.SecretsForbidden {
+		t.Error("RBAC let the client list secrets it was not granted")
+	}
+	if c.ResolveErr != "" || len(c.Resolved) == 0 {
+		t.Errorf("the client did not resolve the echo Service: %s", c.ResolveErr)
+	}
+	if c.HTTPErr != "" || !slices.Contains(r.Backends, c.Answer) {
+		t.Errorf("the echo Service answered %q (%s), want one of its backends %v", c.Answer, c.HTTPErr, r.Backends)
+	}
+	t.Logf("client log: %s", strings.TrimSpace(r.ClientLog))
+	t.Logf("warm start to a Ready node with CoreDNS answering: %s; Stop: %s; whole run with teardown: %s; peak memory of the sandbox: %d MiB",
+		r.StartTime.Round(100*time.Millisecond), r.StopTime.Round(10*time.Millisecond), total.Round(100*time.Millisecond), r.PeakMemory>>20)
+	if r.StartTime > 30*time.Second {
+		t.Logf("warm start took %s, more than the 30 s target", r.StartTime)
+	}
+	leftovers(t, before)
+}
+
+// hostState is what a node could leave in the host.
+type hostState struct {
+	mounts, links, rules, dirs map[string]bool
+}
+
+func snapshotHost(t *testing.T) hostState {
+	t.Helper()
+	s := hostState{mounts: map[string]bool{}, links: map[string]bool{}, rules: map[string]bool{}, dirs: map[string]bool{}}
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 {
+			s.mounts[f[4]+" "+f[3]] = true
+		}
+	}
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range links {
+		s.links[l.Attrs().Name] = true
+	}
+	for _, table := range []string{"filter", "nat", "mangle"} {
+		out, err := exec.Command("iptables-save", "-t", table).Output()
+		if err != nil {
+			t.Fatalf("iptables-save -t %s: %v", table, err)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, ":") || strings.HasPrefix(line, "-A") {
+				s.rules[table+" "+strings.Fields(line)[0]+" "+line] = true
+			}
+		}
+	}
+	globs := append(PrivateDirs(), filepath.Join(os.TempDir(), "xbcheck-node-*"), "/sys/fs/cgroup/*/xbcheck-node-*", "/sys/fs/cgroup/xbcheck-node-*")
+	for _, g := range globs {
+		matches, _ := filepath.Glob(g)
+		for _, m := range matches {
+			s.dirs[m] = true
+		}
+	}
+	return s
+}
+
+// nodeProgram names the executables only a node runs, and the paths its
+// pods' programs have inside their images.
+func nodeProgram(exe, argv0 string) bool {
+	switch filepath.Base(exe) {
+	case "kubelet", "kube-controller-manager", "kube-scheduler", "kube-proxy", "containerd", "containerd-shim-runc-v2", "runc", "coredns", "pause":
+		return true
+	}
+	return argv0 == "/probe" || argv0 == "/pause" || argv0 == "/coredns"
+}
+
+// leftovers fails the test for every process, mount, link, iptables rule,
+// folder or cgroup of a node found in the host that was not there before.
+func leftovers(t *testing.T, before hostState) {
+	t.Helper()
+	after := snapshotHost(t)
+	for _, kind := range []struct {
+		name          string
+		before, after map[string]bool
+	}{{"mount", before.mounts, after.mounts}, {"link", before.links, after.links}, {"iptables rule", before.rules, after.rules}, {"folder or cgroup", before.dirs, after.dirs}} {
+		for k := range kind.after {
+			if !kind.before[k] {
+				t.Errorf("a %s is left in the host: %s", kind.name, k)
+			}
+		}
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		exe, _ := os.Readlink(filepath.Join(p, "exe"))
+		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
+		if err != nil {
+			continue
+		}
+		argv := strings.Split(string(cmdline), "\x00")
+		if nodeProgram(exe, argv[0]) || strings.Contains(string(cmdline), "xbcheck-node-") {
+			t.Errorf("a process of the node is left in the host: %s %q", p, strings.Join(argv, " "))
+		}
+	}
+}
+
+func newProcessGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
