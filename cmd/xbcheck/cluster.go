@@ -78,7 +78,7 @@ func clusterUp(ctx context.Context, out, progress io.Writer, logDir string, imag
 	if err != nil {
 		return err
 	}
-	handled, code, err := sandbox.Run(node.SandboxOptions())
+	handled, code, err := sandbox.Run(node.SandboxOptions(ctx))
 	switch {
 	case handled && err != nil:
 		return runner.UsageError{Err: err}

@@ -32,7 +32,7 @@
 // through the API server.
 //
 //	assets, err := node.Prepare(ctx, os.Stderr) // outside: may build for minutes, once
-//	handled, code, err := sandbox.Run(node.SandboxOptions())
+//	handled, code, err := sandbox.Run(node.SandboxOptions(ctx))
 //	if handled { os.Exit(code) }
 //	c, err := node.Start(ctx, node.Options{Assets: assets})
 //	defer c.Stop()

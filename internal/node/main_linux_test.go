@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		handled, code, err := sandbox.Run(SandboxOptions())
+		handled, code, err := sandbox.Run(SandboxOptions(ctx))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}

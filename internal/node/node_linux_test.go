@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -380,3 +381,38 @@ func leftovers(t *testing.T, before hostState) {
 }
 
 func newProcessGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// TestNodeInterruptLeavesNothing presses Ctrl-C (SIGINT to the process
+// group, as a terminal does) at random points of a node's start and life:
+// each time, everything ends and nothing is left in the host.
+func TestNodeInterruptLeavesNothing(t *testing.T) {
+	requireNode(t)
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	t.Logf("seed %d", seed)
+	// Ten points spread over the first 16 s (a warm start takes about
+	// 12), each at a random place in its own 1.6 s slot.
+	const points, slot = 10, 1600 * time.Millisecond
+	for i := range points {
+		delay := time.Duration((float64(i) + rng.Float64()) * float64(slot))
+		t.Run(fmt.Sprintf("after_%s", delay.Round(time.Millisecond)), func(t *testing.T) {
+			before := snapshotHost(t)
+			cmd := sandboxed(t, "hold", filepath.Join(t.TempDir(), "unused.json"))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			time.Sleep(delay)
+			sent := time.Now()
+			if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				t.Logf("interrupted after %s: ended in %s (%v)", delay.Round(time.Millisecond), time.Since(sent).Round(10*time.Millisecond), err)
+			case <-time.After(time.Minute):
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				t.Fatalf("still running a minute after Ctrl-C at %s", delay)
+			}
+			leftovers(t, before)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"io"
 	"net/netip"
 	"time"
@@ -51,9 +52,9 @@ func PrivateDirs() []string {
 }
 
 // SandboxOptions are the options of sandbox.Run for a program that calls
-// [Start]: the node variant with [PrivateDirs].
-func SandboxOptions() sandbox.Options {
-	return sandbox.Options{Node: &sandbox.NodeOptions{PrivateDirs: PrivateDirs()}}
+// [Start]: the node variant with [PrivateDirs], stopped when ctx ends.
+func SandboxOptions(ctx context.Context) sandbox.Options {
+	return sandbox.Options{Node: &sandbox.NodeOptions{PrivateDirs: PrivateDirs(), Done: ctx.Done()}}
 }
 
 // Options configures [Start]. The zero value is valid.

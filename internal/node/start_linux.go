@@ -234,7 +234,7 @@ func dnsAnswers(ctx context.Context, n config.Node) error {
 // this one and its first (container shims and pods, which are no children
 // of the daemons), unmounts the state and removes the bridge.
 func stopNode(sup *supervisor, n config.Node) error {
-	sup.stop(5 * time.Second)
+	sup.stop(time.Second)
 	var errs []error
 	self := os.Getpid()
 	entries, err := os.ReadDir("/proc")

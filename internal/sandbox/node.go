@@ -15,6 +15,11 @@ type NodeOptions struct {
 	// gets an empty tmpfs of its own; outside, a folder that did not exist
 	// is created for the sandbox's life and removed after it.
 	PrivateDirs []string
+	// Done, when closed, stops the sandbox as SIGTERM does (pass
+	// ctx.Done() of a context that a SIGINT handler cancels, so a Ctrl-C
+	// that came before Run is not lost). A sandbox whose Done is closed
+	// before it started does not start.
+	Done <-chan struct{}
 }
 
 // nodeEnv carries the node sandbox's facts from the parent to the child

@@ -36,10 +36,30 @@ func reexecNode(opts NodeOptions) (r reexecResult, err error) {
 	if err != nil {
 		return r, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
+	// Signals first: from here on none is lost, whatever is made.
+	signals := make(chan os.Signal, 4)
+	// SIGHUP too: a closed terminal must not leave the node running.
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(signals)
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-opts.Done:
+			signals <- syscall.SIGTERM
+		case <-stopped:
+		}
+	}()
 	facts, undo, err := makeNodeFacts(opts)
 	defer func() { err = errors.Join(err, undo()) }()
 	if err != nil {
 		return r, err
+	}
+	select {
+	case <-signals:
+		r.exitCode = exitInterrupted
+		return r, nil
+	default:
 	}
 	readR, readW, err := os.Pipe()
 	if err != nil {
@@ -49,10 +69,6 @@ func reexecNode(opts NodeOptions) (r reexecResult, err error) {
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	signals := make(chan os.Signal, 4)
-	// SIGHUP too: a closed terminal must not leave the node running.
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(signals)
 
 	env := append(childEnv(marker{outsideNet: outsideNet, outsideMnt: outsideMnt, readyFD: readyFD}), facts.env())
 	start := time.Now()
