@@ -167,6 +167,9 @@ func Check() error {
 	if os.Geteuid() != 0 {
 		return errors.New("a node runs containers and needs real root; run xbcheck as root (sudo)")
 	}
+	if ids, err := os.ReadFile("/proc/self/uid_map"); err == nil && strings.Join(strings.Fields(string(ids)), " ") != "0 0 4294967295" {
+		return errors.New("xbcheck runs as root of a user namespace, and runc cannot mount devpts there; a node needs real root: run xbcheck as root outside user namespaces")
+	}
 	if missing := MissingPackages(false); len(missing) > 0 {
 		return fmt.Errorf("a node needs the Debian packages %s; run `xbcheck setup --provider node` as root, or apt-get install them", strings.Join(missing, " "))
 	}
