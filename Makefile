@@ -15,9 +15,13 @@ test: fmt-check vet setup
 run:
 	$(GO) run ./cmd/xbcheck
 
-## setup: build (once) or locate kube-apiserver and etcd, so tests never build them twice in parallel
+# As root on Linux (CI), setup also prepares a real single node: the node tests run there.
+SETUP_PROVIDER := $(shell [ "$$(uname)" = Linux ] && [ "$$(id -u)" = 0 ] && echo node || echo envtest)
+
+## setup: build (once) or locate kube-apiserver and etcd (and, as root on Linux, a node's binaries
+## and Debian packages), so tests never build them twice in parallel
 setup:
-	$(GO) run ./cmd/xbcheck setup
+	$(GO) run ./cmd/xbcheck setup --provider $(SETUP_PROVIDER)
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; \
