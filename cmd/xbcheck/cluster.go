@@ -83,7 +83,10 @@ func clusterUp(ctx context.Context, out, progress io.Writer, logDir string, imag
 	case handled && err != nil:
 		return runner.UsageError{Err: err}
 	case handled:
-		return exitError{code: code}
+		// The program inside the sandbox said what happened; the
+		// sandbox's outer processes end with its code, silently (main
+		// would repeat "interrupted" once per process).
+		os.Exit(code)
 	case err != nil:
 		return err
 	}
@@ -112,7 +115,10 @@ func clusterUp(ctx context.Context, out, progress io.Writer, logDir string, imag
 	printCluster(out, cl, pid, selfImage.Ref)
 	<-ctx.Done()
 	fmt.Fprintln(out, "stopping the cluster")
-	return cl.Stop()
+	if err := cl.Stop(); err != nil {
+		return err
+	}
+	return exitError{code: exitInterrupted}
 }
 
 func printCluster(out io.Writer, cl *node.Cluster, pid int, selfImage string) {
