@@ -83,6 +83,9 @@ type clientReport struct {
 	SecretsForbidden bool     `json:"secretsForbidden"`
 	Resolved         []string `json:"resolved"`
 	ResolveErr       string   `json:"resolveErr,omitempty"`
+	// Stub is what a name of the stub zone resolved to.
+	Stub    []string `json:"stub"`
+	StubErr string   `json:"stubErr,omitempty"`
 	// Answer is what the Service answered over HTTP (a backend's name).
 	Answer  string `json:"answer"`
 	HTTPErr string `json:"httpErr,omitempty"`
@@ -90,7 +93,8 @@ type clientReport struct {
 
 // client lists pods through the kubernetes Service with its service
 // account, resolves the echo Service by its short name through CoreDNS and
-// calls it, and prints what happened as one JSON line.
+// calls it, resolves a name of the stub zone, and prints what happened as
+// one JSON line.
 func client() int {
 	var r clientReport
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -116,6 +120,9 @@ func client() int {
 	}
 	if r.Resolved, err = net.DefaultResolver.LookupHost(ctx, "echo"); err != nil {
 		r.ResolveErr = err.Error()
+	}
+	if r.Stub, err = net.DefaultResolver.LookupHost(ctx, "upstream.xbcheck.test"); err != nil {
+		r.StubErr = err.Error()
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	if resp, err := hc.Get("http://echo/"); err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +25,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/miekg/dns"
 	"github.com/vishvananda/netlink"
 
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -90,7 +93,13 @@ func runScenario(ctx context.Context, a Assets, r *scenarioReport) error {
 	if err != nil {
 		return err
 	}
-	c, err := Start(ctx, Options{Assets: a, Images: []Image{probe}, Progress: os.Stderr})
+	zone, err := serveTestZone()
+	if err != nil {
+		return err
+	}
+	defer zone.Shutdown()
+	stub := map[string][]netip.AddrPort{"xbcheck.test": {netip.MustParseAddrPort(zone.Addr)}}
+	c, err := Start(ctx, Options{Assets: a, Images: []Image{probe}, StubZones: stub, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -137,6 +146,36 @@ func runScenario(ctx context.Context, a Assets, r *scenarioReport) error {
 	}
 	r.PeakMemory, err = c.PeakMemory()
 	return err
+}
+
+// testZoneAddr is where the scenario's DNS server for xbcheck.test listens:
+// an address of the sandbox's simulated internet, on the node's lo, which
+// pods reach through their gateway, the node.
+const testZoneAddr = "203.0.113.53:53"
+
+// serveTestZone answers upstream.xbcheck.test with 203.0.113.7, the way the
+// rogue DNS will answer for the runner's fakes.
+func serveTestZone() (*dns.Server, error) {
+	ap := netip.MustParseAddrPort(testZoneAddr)
+	if err := sandbox.Guard(ap.Addr()); err != nil {
+		return nil, err
+	}
+	pc, err := net.ListenPacket("udp", testZoneAddr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &dns.Server{PacketConn: pc, Addr: testZoneAddr, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		if len(q.Question) == 1 && strings.EqualFold(q.Question[0].Name, "upstream.xbcheck.test.") && q.Question[0].Qtype == dns.TypeA {
+			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 5}, A: net.ParseIP("203.0.113.7")})
+		} else {
+			m.Rcode = dns.RcodeNameError
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	return srv, nil
 }
 
 func createWorkload(ctx context.Context, cs kubernetes.Interface, ns, image string) error {
@@ -283,6 +322,9 @@ func TestNodeEndToEnd(t *testing.T) {
 	}
 	if c.ResolveErr != "" || len(c.Resolved) == 0 {
 		t.Errorf("the client did not resolve the echo Service: %s", c.ResolveErr)
+	}
+	if c.StubErr != "" || !slices.Equal(c.Stub, []string{"203.0.113.7"}) {
+		t.Errorf("the client resolved upstream.xbcheck.test to %v (%s), want 203.0.113.7 from the stub zone's server on the node", c.Stub, c.StubErr)
 	}
 	if c.HTTPErr != "" || !slices.Contains(r.Backends, c.Answer) {
 		t.Errorf("the echo Service answered %q (%s), want one of its backends %v", c.Answer, c.HTTPErr, r.Backends)

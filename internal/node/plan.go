@@ -67,7 +67,9 @@ type Options struct {
 	Images []Image
 	// StubZones are DNS zones CoreDNS forwards to the given servers (for
 	// example xbcheck.test to the rogue DNS); every other name outside the
-	// cluster domain is refused.
+	// cluster domain is refused. A server must be reachable from pods: an
+	// address of the node, or of the sandbox's plan on its lo such as
+	// 203.0.113.53, never 127.0.0.0/8 (the pod's own loopback).
 	StubZones map[string][]netip.AddrPort
 	// LogDir receives a log file per daemon; default a folder of the
 	// sandbox's work folder, removed with it.
