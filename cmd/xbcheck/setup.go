@@ -31,7 +31,7 @@ With --provider node it also prepares a real single node (xbcheck cluster
 up): it installs the Debian packages the node needs and lacks (iptables;
 gcc, libc6-dev, libseccomp-dev and pkg-config to build runc), builds the kubelet, kube-controller-manager,
 kube-scheduler, kube-proxy, containerd, runc, the CNI plugins, CoreDNS and
-pause (a one-off of about 15 minutes on 2 cores), and writes the pause and
+pause (a one-off of about 11 minutes on 2 cores), and writes the pause and
 CoreDNS images.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
