@@ -373,6 +373,14 @@ func snapshotHost(t *testing.T) hostState {
 			}
 		}
 	}
+	// The host's own settings, which the kubelet would change.
+	for name := range kubeletSysctls() {
+		b, err := os.ReadFile(filepath.Join("/proc/sys", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.dirs["sysctl "+name+"="+strings.TrimSpace(string(b))] = true
+	}
 	globs := append(PrivateDirs(), filepath.Join(os.TempDir(), "xbcheck-node-*"), "/sys/fs/cgroup/*/xbcheck-node-*", "/sys/fs/cgroup/xbcheck-node-*")
 	for _, g := range globs {
 		matches, _ := filepath.Glob(g)
@@ -418,7 +426,7 @@ func leftIn(t *testing.T, before hostState) []string {
 	for _, kind := range []struct {
 		name          string
 		before, after map[string]bool
-	}{{"mount", before.mounts, after.mounts}, {"link", before.links, after.links}, {"iptables rule", before.rules, after.rules}, {"folder or cgroup", before.dirs, after.dirs}} {
+	}{{"mount", before.mounts, after.mounts}, {"link", before.links, after.links}, {"iptables rule", before.rules, after.rules}, {"folder, cgroup or changed sysctl", before.dirs, after.dirs}} {
 		for k := range kind.after {
 			if !kind.before[k] {
 				found = append(found, kind.name+" "+k)
@@ -474,5 +482,22 @@ func TestNodeInterruptLeavesNothing(t *testing.T) {
 			}
 			leftovers(t, before)
 		})
+	}
+}
+
+// The leftover check itself must see what a node could leave.
+func TestLeftoversAreSeen(t *testing.T) {
+	if err := Check(); err != nil {
+		t.Skipf("the host cannot be inspected as a node's would be: %v", err)
+	}
+	before := snapshotHost(t)
+	dir, err := os.MkdirTemp("", "xbcheck-node-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	found := leftIn(t, before)
+	if !slices.ContainsFunc(found, func(f string) bool { return strings.Contains(f, dir) }) {
+		t.Fatalf("a new %s was not seen as left over: %v", dir, found)
 	}
 }
