@@ -21,6 +21,9 @@ func TestEveryTestIsComplete(t *testing.T) {
 			if _, ok := test.Feature.Lookup(); !ok {
 				t.Errorf("%s: unknown feature %q", test.ShortName, test.Feature)
 			}
+			if test.Source == "" {
+				t.Errorf("%s: no API sentence says why it is %s", test.ShortName, test.Level)
+			}
 		}
 	}
 }

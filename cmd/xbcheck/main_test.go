@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // TestMain lets the test binary act as xbcheck itself when a command
@@ -46,13 +47,15 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		args []string
 		want string
 	}{
-		"unknown flag":        {[]string{"--bogus"}, "see `xbcheck --help`"},
-		"missing kubeconfig":  {[]string{"--kubeconfig", filepath.Join(t.TempDir(), "nope")}, "cannot read --kubeconfig"},
-		"crds without xback":  {[]string{"--crds", noCRD}, "no XBackend CRD"},
-		"unknown label":       {[]string{"--label-filter", "MUST && Nope"}, `unknown label "Nope"`},
-		"dry run bad filter":  {[]string{"run", "--dry-run", "--label-filter", "(("}, "Syntax Error"},
-		"clean without place": {[]string{"clean"}, "clean needs --kubeconfig"},
-		"extra argument":      {[]string{"run", "now"}, "unknown command"},
+		"unknown flag":         {[]string{"--bogus"}, "see `xbcheck --help`"},
+		"missing kubeconfig":   {[]string{"--kubeconfig", filepath.Join(t.TempDir(), "nope")}, "cannot read --kubeconfig"},
+		"crds without xback":   {[]string{"--crds", noCRD}, "no XBackend CRD"},
+		"unknown label":        {[]string{"--label-filter", "MUST && Nope"}, `unknown label "Nope"`},
+		"dry run bad filter":   {[]string{"run", "--dry-run", "--label-filter", "(("}, "Syntax Error"},
+		"clean without place":  {[]string{"clean"}, "clean needs --kubeconfig"},
+		"extra argument":       {[]string{"run", "now"}, "unknown command"},
+		"empty implementation": {[]string{"run", "--implementation-cmd", " "}, "--implementation-cmd is empty"},
+		"exempt core feature":  {[]string{"run", "--exempt-features", "ResourceBackend"}, "is a core feature"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := execute(tc.args...)
@@ -81,7 +84,7 @@ func TestDryRunListsSpecsWithoutACluster(t *testing.T) {
 	}
 	for _, l := range lines {
 		f := strings.Split(l, "\t")
-		if len(f) != 3 || f[0] == "" || (f[1] != "MUST" && f[1] != "SHOULD" && f[1] != "OBSERVE") || !strings.HasPrefix(f[2], "ResourceBackend") {
+		if _, known := verdict.Feature(f[len(f)-1]).Lookup(); len(f) != 3 || f[0] == "" || !verdict.Level(f[1]).Known() || !known {
 			t.Fatalf("line %q is not <ShortName>\\t<LEVEL>\\t<feature>", l)
 		}
 	}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/spf13/cobra"
@@ -36,6 +38,9 @@ func newRunCommand() *cobra.Command {
 					return err
 				}
 			}
+			if c.Flags().Changed("implementation-cmd") && strings.TrimSpace(opts.ImplementationCmd) == "" {
+				return runner.UsageError{Err: errors.New("--implementation-cmd is empty (an unset variable?): give the command that starts the implementation, or leave the flag out to test the in-process reference gateway")}
+			}
 			opts.LabelFilter = testFilter(opts.LabelFilter, runTest, skipTests)
 			opts.KeepResources = !cleanup
 			sc, rc := ginkgo.GinkgoConfiguration()
@@ -49,7 +54,7 @@ func newRunCommand() *cobra.Command {
 			if dryRun {
 				return printDryRun(c, opts)
 			}
-			if _, err := runner.Preview(opts); err != nil {
+			if err := runner.Validate(opts); err != nil {
 				return err
 			}
 			fs, err := faults.Parse(faultList)
@@ -94,9 +99,9 @@ func newRunCommand() *cobra.Command {
 	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")
 	f.StringVar(&opts.JUnitReport, "junit-report", "", "write a JUnit XML report to this file")
 	f.StringVar(&faultList, "faults", "", "break the in-process reference gateway with these comma-separated faults; an unknown name lists the valid ones")
-	f.BoolVar(&opts.Features.All, "all-features", false, "run the specs of every feature")
-	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "run only the specs of these features (default: the GatewayClass's status.supportedFeatures)")
-	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these features")
+	f.BoolVar(&opts.Features.All, "all-features", false, "claim every feature for the implementation: every failure counts")
+	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "the extended features the implementation claims (default: the GatewayClass's status.supportedFeatures); every spec runs anyway, and a failure of an unclaimed feature is reported as not supported. Names: "+runner.FeatureNames())
+	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these extended features (core and fail-closed specs always run)")
 	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION (GatewayReady, Status, Traffic, Never, Request, Poll, Cleanup); repeatable")
 	f.StringVar(&opts.ReportDir, "report-output", "_out", "folder for reports and evidence/<ShortName>.json; empty writes none")
 	f.StringVar(&opts.ImplementationCmd, "implementation-cmd", "", "run this command (via /bin/sh -c, inside the sandbox, with KUBECONFIG set) as the implementation under test instead of the in-process reference gateway")

@@ -16,7 +16,11 @@ const Dir = "evidence"
 
 // Doc is one spec's evidence.
 type Doc struct {
-	ShortName    string                      `json:"shortName"`
+	ShortName string `json:"shortName"`
+	// Requirement is what the spec checks; Source the API sentence its
+	// level rests on, with the document and release it is quoted from.
+	Requirement  string                      `json:"requirement,omitempty"`
+	Source       string                      `json:"source,omitempty"`
 	Notes        []string                    `json:"notes,omitempty"`
 	Manifests    []string                    `json:"manifests,omitempty"`
 	DNS          []dns.Query                 `json:"dns,omitempty"`

@@ -17,11 +17,12 @@ const Profile = "XBACKEND"
 const Mode = "default"
 
 // Conformance builds the upstream ConformanceReport of a run. Only MUST
-// specs carry a conformance verdict: those of the core features make the
-// core result, those of the other features the extended one. SHOULD
-// failures are warnings and OBSERVE specs measurements, so both stay out
-// of it (report.html shows them). Specs of unsupported extended features
-// are not counted as skipped: the feature is listed as unsupported.
+// specs carry a conformance verdict: those of the core features, and the
+// fail-closed ones every implementation must meet whatever it claims, make
+// the core result; those of the claimed extended features the extended one.
+// SHOULD failures are warnings and OBSERVE specs measurements, so both stay
+// out of it (report.html shows them). Specs of unclaimed extended features
+// are not counted: the feature is listed as unsupported.
 func Conformance(r Run) confv1.ConformanceReport {
 	var core, extended confv1.Status
 	ext := &confv1.ExtendedStatus{}
@@ -48,7 +49,7 @@ func Conformance(r Run) confv1.ConformanceReport {
 			continue
 		}
 		st := &core
-		if !res.Feature.Core() {
+		if !res.Feature.Core() && !res.FailClosed {
 			if !r.supports(res.Feature) {
 				continue
 			}
@@ -73,6 +74,10 @@ func Conformance(r Run) confv1.ConformanceReport {
 	if len(r.HarnessErrors) > 0 {
 		core.Result = confv1.Failure
 		summary = fmt.Sprintf("harness errors (the run proves nothing): %d; ", len(r.HarnessErrors)) + summary
+	}
+	if why := r.Vacuous(); why != "" {
+		core.Result = confv1.Failure
+		summary = why + "; " + summary
 	}
 	return confv1.ConformanceReport{
 		TypeMeta:          metav1.TypeMeta{APIVersion: confv1.GroupVersion.String(), Kind: "ConformanceReport"},

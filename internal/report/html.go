@@ -37,20 +37,23 @@ type page struct {
 	Levels  []verdict.Level
 	Table   []featureRow
 	Failing []verdict.Result
+	// Vacuous says why the run certifies nothing, when no core spec ran.
+	Vacuous string
 	Specs   []specView
 	Chart   *chart
 	Listed  []measurement
 }
 
 type featureRow struct {
+	verdict.FeatureInfo
 	Feature   verdict.Feature
 	Supported bool
 	Cells     []cell
 }
 
-type cell struct{ Passed, Failed, Skipped int }
+type cell struct{ Passed, Failed, Skipped, NotSupported int }
 
-func (c cell) Empty() bool { return c.Passed+c.Failed+c.Skipped == 0 }
+func (c cell) Empty() bool { return c.Passed+c.Failed+c.Skipped+c.NotSupported == 0 }
 
 type specView struct {
 	verdict.Result
@@ -105,7 +108,7 @@ type bar struct {
 func Render(w io.Writer, r Run, dir string) error {
 	docs, problems := readEvidence(dir, r.Results)
 	p := page{
-		Run: r, OK: r.OK(),
+		Run: r, OK: r.OK(), Vacuous: r.Vacuous(),
 		Passed: r.Count(verdict.Passed), Failed: r.Count(verdict.Failed), Skipped: r.Count(verdict.Skipped),
 		Levels: verdict.Levels(),
 	}
@@ -127,10 +130,12 @@ func Render(w io.Writer, r Run, dir string) error {
 				c.Failed++
 				p.Failing = append(p.Failing, res)
 				p.Warn = p.Warn || res.Level != verdict.Must
+			case verdict.NotSupported:
+				c.NotSupported++
 			default:
 				c.Skipped++
 			}
-			v := specView{Result: res, Open: res.Outcome == verdict.Failed, Evidence: docs[res.ShortName], EvidenceErr: problems[res.ShortName]}
+			v := specView{Result: res, Open: res.Outcome == verdict.Failed || res.Outcome == verdict.NotSupported, Evidence: docs[res.ShortName], EvidenceErr: problems[res.ShortName]}
 			if v.Evidence != nil {
 				v.fill()
 			}
@@ -138,8 +143,8 @@ func Render(w io.Writer, r Run, dir string) error {
 			measured = append(measured, measurements(res, v.Evidence)...)
 		}
 	}
-	for _, f := range verdict.FeatureNames() {
-		p.Table = append(p.Table, featureRow{Feature: f, Supported: r.supports(f), Cells: cells[f]})
+	for _, f := range verdict.Features() {
+		p.Table = append(p.Table, featureRow{FeatureInfo: f, Feature: f.Name, Supported: r.supports(f.Name), Cells: cells[f.Name]})
 	}
 	p.Chart, p.Listed = plot(measured)
 	return pageTemplate.Execute(w, p)

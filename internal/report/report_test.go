@@ -34,6 +34,12 @@ func result(name string, level verdict.Level, feature verdict.Feature, outcome v
 	}
 }
 
+// failClosed marks a result's requirement as holding for every implementation.
+func failClosed(r verdict.Result) verdict.Result {
+	r.FailClosed = true
+	return r
+}
+
 // run is a run of these results by the vendor's implementation.
 func run(results ...verdict.Result) Run {
 	return Run{Implementation: vendor, Date: time.Now(), Run: verdict.Run{Results: results}}
@@ -49,7 +55,7 @@ func fixture(t testing.TB, dir string) Run {
 		GatewayAPIVersion: "v1.6.3", GatewayAPIChannel: "experimental",
 		FeatureSource: "--supported-features",
 		SupportedFeatures: []verdict.Feature{verdict.FeatureResourceBackend, verdict.FeatureExternalHostname, verdict.FeatureTLS,
-			verdict.FeatureProtocol, verdict.FeatureDNSRebindingProtection},
+			verdict.FeatureDNSRebindingProtection},
 	}
 	s.Run = verdict.Run{Duration: 95 * time.Second,
 		Results: []verdict.Result{
@@ -59,7 +65,8 @@ func fixture(t testing.TB, dir string) Run {
 			result("RebindLoopbackFlip", verdict.Must, verdict.FeatureDNSRebindingProtection, verdict.Failed, "the implementation connected to canary loopback"),
 			result("TLSServerOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, ""),
 			result("TLSHostnameMismatch", verdict.Should, verdict.FeatureTLS, verdict.Failed, "no TLS alert seen"),
-			result("MutualTLSClientCert", verdict.Must, verdict.FeatureMutualTLS, verdict.Skipped, "feature ResourceBackendMutualTLS is not supported (--supported-features)"),
+			result("MutualTLSClientCert", verdict.Must, verdict.FeatureMutualTLS, verdict.NotSupported, "the upstream saw no client certificate"),
+			failClosed(result("MutualTLSNeverPlaintext", verdict.Must, verdict.FeatureMutualTLS, verdict.Passed, "")),
 			result("DNSTTLFollowDelay", verdict.Observe, verdict.FeatureExternalHostname, verdict.Passed, "",
 				"seconds until new connections follow a changed A record (TTL 3s): 3.0"),
 			result("RoutingHostHeaderSeenUpstream", verdict.Observe, verdict.FeatureResourceBackend, verdict.Passed, "",
@@ -134,10 +141,11 @@ func TestConformanceReportReadsBackWithUpstreamTypes(t *testing.T) {
 		t.Fatalf("profiles %+v, want one named %s", got.ProfileReports, Profile)
 	}
 	p := got.ProfileReports[0]
-	// Core: the MUST specs of ResourceBackend and ExternalHostname; one skipped.
-	if p.Core.Result != confv1.Partial || p.Core.Passed != 2 || p.Core.Skipped != 1 || p.Core.Failed != 0 ||
+	// Core: the MUST specs of ResourceBackend and ExternalHostname, and the
+	// fail-closed one of the unclaimed MutualTLS; one skipped.
+	if p.Core.Result != confv1.Partial || p.Core.Passed != 3 || p.Core.Skipped != 1 || p.Core.Failed != 0 ||
 		!slices.Equal(p.Core.SkippedTests, []string{"RoutingNeedsSandbox"}) {
-		t.Errorf("core %+v, want partial with 2 passed and RoutingNeedsSandbox skipped", p.Core)
+		t.Errorf("core %+v, want partial with 3 passed and RoutingNeedsSandbox skipped", p.Core)
 	}
 	// Extended: MUST specs of supported features; the failing rebind spec;
 	// the SHOULD failure and the unsupported MutualTLS spec are not counted.
@@ -149,8 +157,8 @@ func TestConformanceReportReadsBackWithUpstreamTypes(t *testing.T) {
 		!slices.Equal(ext.FailedTests, []string{"RebindLoopbackFlip"}) {
 		t.Errorf("extended %+v, want failure with RebindLoopbackFlip failed and TLSServerOnly passed", ext.Status)
 	}
-	if !slices.Equal(ext.SupportedFeatures, []string{"ResourceBackendTLS", "ResourceBackendProtocol", "ResourceBackendDNSRebindingProtection"}) ||
-		!slices.Equal(ext.UnsupportedFeatures, []string{"ResourceBackendMutualTLS"}) {
+	if !slices.Equal(ext.SupportedFeatures, []string{"ResourceBackendTLS", "ResourceBackendDNSRebindingProtection"}) ||
+		!slices.Equal(ext.UnsupportedFeatures, []string{"ResourceBackendMutualTLS", "HTTPRouteHostRewrite"}) {
 		t.Errorf("supported %v unsupported %v", ext.SupportedFeatures, ext.UnsupportedFeatures)
 	}
 	if !strings.Contains(p.Summary, "1 SHOULD warnings") {
@@ -214,7 +222,9 @@ func TestHTMLIsSelfContainedAndOpensFailures(t *testing.T) {
 		`<details id="RoutingBasic" class="passed">`, // passing specs collapsed
 		"<svg", "3 s</text>", // the measurement in seconds is a bar
 		"Host header seen upstream", // the one that is not a number is listed
-		"ResourceBackendMutualTLS <span class=\"muted\">(not supported)</span>",
+		"ResourceBackendMutualTLS <span class=\"muted\">(xbcheck, not claimed)</span>",
+		"ResourceBackend <span class=\"muted\">(Gateway API, GEP-4894, core)</span>",
+		"1 not supported", `class="not-supported" open`, // an unclaimed feature's failure shown, not hidden
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
@@ -273,5 +283,17 @@ func TestUnreadableEvidenceIsShownNotFatal(t *testing.T) {
 	}
 	if !strings.Contains(page.String(), "evidence unreadable") {
 		t.Error("a broken evidence file is not reported on the page")
+	}
+}
+
+func TestAVacuousRunFailsItsReports(t *testing.T) {
+	r := run(result("TLSOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, ""))
+	if got := Conformance(r).ProfileReports[0]; got.Core.Result != confv1.Failure || !strings.Contains(got.Summary, "no spec of the core features") {
+		t.Errorf("a run without a core spec: core %q, summary %q", got.Core.Result, got.Summary)
+	}
+	var text bytes.Buffer
+	WriteText(&text, r)
+	if !strings.Contains(text.String(), "FAIL: no spec of the core features") {
+		t.Errorf("the closing table does not say why the run fails:\n%s", text.String())
 	}
 }

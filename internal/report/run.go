@@ -31,15 +31,16 @@ type Run struct {
 	Date              time.Time `json:"date"`
 	GatewayAPIVersion string    `json:"gatewayAPIVersion"`
 	GatewayAPIChannel string    `json:"gatewayAPIChannel"`
-	// SupportedFeatures are the features specs ran for; FeatureSource says
-	// where that list came from.
+	// SupportedFeatures are the features the implementation claims;
+	// FeatureSource says where that list came from.
 	SupportedFeatures []verdict.Feature `json:"supportedFeatures"`
 	FeatureSource     string            `json:"featureSource,omitempty"`
 	verdict.Run
 }
 
-// supports reports whether specs of f ran.
-func (r Run) supports(f verdict.Feature) bool { return slices.Contains(r.SupportedFeatures, f) }
+// supports reports whether the implementation claims f: every core
+// feature, and the ones listed.
+func (r Run) supports(f verdict.Feature) bool { return f.Core() || slices.Contains(r.SupportedFeatures, f) }
 
 // ReadRun reads dir's summary.json.
 func ReadRun(dir string) (Run, error) {

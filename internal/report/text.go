@@ -25,11 +25,15 @@ func WriteText(w io.Writer, r Run) {
 		counts[k][res.Outcome]++
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nFEATURE\tLEVEL\tPASSED\tFAILED\tSKIPPED")
-	for _, f := range verdict.FeatureNames() {
+	fmt.Fprintln(tw, "\nFEATURE\tNAMED BY\tLEVEL\tPASSED\tFAILED\tNOT SUPPORTED\tSKIPPED")
+	for _, f := range verdict.Features() {
+		named := string(f.Origin)
+		if !r.supports(f.Name) {
+			named += ", not claimed"
+		}
 		for _, l := range verdict.Levels() {
-			if c := counts[key{f, l}]; c != nil {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", f, l, c[verdict.Passed], c[verdict.Failed], c[verdict.Skipped])
+			if c := counts[key{f.Name, l}]; c != nil {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", f.Name, named, l, c[verdict.Passed], c[verdict.Failed], c[verdict.NotSupported], c[verdict.Skipped])
 			}
 		}
 	}
@@ -46,5 +50,8 @@ func WriteText(w io.Writer, r Run) {
 	}
 	for _, e := range r.HarnessErrors {
 		fmt.Fprintln(w, "harness error: "+e)
+	}
+	if why := r.Vacuous(); why != "" {
+		fmt.Fprintln(w, "FAIL: "+why)
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
-// FeatureOptions choose the features specs run for, as upstream's
-// conformance suite does: --all-features, or --supported-features, minus
-// --exempt-features; with none of them, the GatewayClass's
-// status.supportedFeatures.
+// FeatureOptions say what the implementation claims: --all-features, or
+// --supported-features; with neither, the GatewayClass's
+// status.supportedFeatures. Every spec runs whatever is claimed; a failure
+// of an extended feature not claimed is reported as not supported
+// (verdict.Judge). --exempt-features skips the specs of extended features,
+// never core or fail-closed ones.
 type FeatureOptions struct {
 	All       bool
 	Supported []string
@@ -35,13 +37,22 @@ func parseFeatures(flag string, names []string) ([]verdict.Feature, error) {
 	return out, nil
 }
 
-// validate rejects unknown feature names before anything starts.
+// validate rejects unknown feature names, and exempting a core feature,
+// before anything starts.
 func (o FeatureOptions) validate() error {
 	if _, err := parseFeatures("--supported-features", o.Supported); err != nil {
 		return err
 	}
-	_, err := parseFeatures("--exempt-features", o.Exempt)
-	return err
+	exempt, err := parseFeatures("--exempt-features", o.Exempt)
+	if err != nil {
+		return err
+	}
+	for _, f := range exempt {
+		if f.Core() {
+			return usagef("--exempt-features: %s is a core feature: its specs always run; exempt only extended features", f)
+		}
+	}
+	return nil
 }
 
 // resolve computes the feature set, reading the GatewayClass when the
@@ -49,17 +60,14 @@ func (o FeatureOptions) validate() error {
 func (o FeatureOptions) resolve(ctx context.Context, k client.Client, class string) (verdict.FeatureSet, error) {
 	supported, _ := parseFeatures("--supported-features", o.Supported)
 	exempt, _ := parseFeatures("--exempt-features", o.Exempt)
-	set := verdict.FeatureSet{Supported: map[verdict.Feature]bool{}}
+	set := verdict.FeatureSet{Claimed: map[verdict.Feature]bool{}, Exempt: map[verdict.Feature]bool{}}
 	switch {
 	case o.All:
-		set.Source = "--all-features"
-		for _, f := range verdict.FeatureNames() {
-			set.Supported[f] = true
-		}
+		set.Source, set.Claimed = "--all-features", nil
 	case len(supported) > 0:
 		set.Source = "--supported-features"
 		for _, f := range supported {
-			set.Supported[f] = true
+			set.Claimed[f] = true
 		}
 	default:
 		var gc gatewayv1.GatewayClass
@@ -68,11 +76,11 @@ func (o FeatureOptions) resolve(ctx context.Context, k client.Client, class stri
 		}
 		set.Source = "GatewayClass " + class + " status.supportedFeatures"
 		for _, f := range gc.Status.SupportedFeatures {
-			set.Supported[verdict.Feature(f.Name)] = true
+			set.Claimed[verdict.Feature(f.Name)] = true
 		}
 	}
 	for _, f := range exempt {
-		delete(set.Supported, f)
+		set.Exempt[f] = true
 	}
 	if len(exempt) > 0 {
 		set.Source += ", less --exempt-features"
@@ -87,4 +95,25 @@ func featureList() string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
+}
+
+// FeatureNames lists the feature names by who defines them, for help texts.
+func FeatureNames() string {
+	byOrigin := map[verdict.Origin][]string{}
+	var origins []verdict.Origin
+	for _, f := range verdict.Features() {
+		if byOrigin[f.Origin] == nil {
+			origins = append(origins, f.Origin)
+		}
+		name := string(f.Name)
+		if f.Core {
+			name += " (core)"
+		}
+		byOrigin[f.Origin] = append(byOrigin[f.Origin], name)
+	}
+	var parts []string
+	for _, o := range origins {
+		parts = append(parts, strings.Join(byOrigin[o], ", ")+" from "+string(o))
+	}
+	return strings.Join(parts, "; ")
 }

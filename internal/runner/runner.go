@@ -33,10 +33,7 @@ import (
 func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run, error) {
 	opts.defaults()
 	sc, rc := opts.ginkgoConfig()
-	if err := opts.Features.validate(); err != nil {
-		return report.Run{}, err
-	}
-	if _, err := Preview(opts); err != nil { // the filter names known labels
+	if err := Validate(opts); err != nil {
 		return report.Run{}, err
 	}
 	evidenceDir, err := makeEvidenceDir(opts.ReportDir)
@@ -99,11 +96,22 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	}
 	start := time.Now()
 	run.Run = runSpecs(t, h, sc, rc, opts.Out)
+
 	if err := env.implementationExited(); err != nil {
 		run.HarnessErrors = append(run.HarnessErrors, err.Error())
 	}
 	run.Duration = time.Since(start)
 	return run, nil
+}
+
+// Validate checks the options that need no cluster: the feature names and
+// the spec selection. Call it before anything starts.
+func Validate(opts Options) error {
+	if err := opts.Features.validate(); err != nil {
+		return err
+	}
+	_, err := Preview(opts)
+	return err
 }
 
 // runSpecs registers the suite's families on h and runs them with Ginkgo,
@@ -113,10 +121,10 @@ func runSpecs(t ginkgo.GinkgoTestingT, h *harness.Harness, sc types.SuiteConfig,
 	h.Register(suites.Families(), nil)
 	ginkgo.ReportAfterEach(func(sr types.SpecReport) {
 		if r, ok := resultOf(sr); ok {
-			fmt.Fprintln(out, ProgressLine(r))
+			fmt.Fprintln(out, ProgressLine(verdict.Judge(r, h.Features)))
 		}
 	})
-	ginkgo.ReportAfterSuite("xbcheck verdicts", func(r ginkgo.Report) { run = verdicts(r) })
+	ginkgo.ReportAfterSuite("xbcheck verdicts", func(r ginkgo.Report) { run = verdicts(r, h.Features) })
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	formatter.ColorableStdOut = quietDenoter{out}
 	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)

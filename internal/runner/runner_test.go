@@ -25,7 +25,7 @@ func TestVerdictsCountOutcomesByLevel(t *testing.T) {
 		specReport(types.SpecStateSkipped, "", "D", "MUST", "ResourceBackend"), // filtered out
 		specReport(types.SpecStateTimedout, "slow", "E", "OBSERVE", "ResourceBackend"),
 	}}
-	run := verdicts(r)
+	run := verdicts(r, verdict.FeatureSet{})
 	if got := run.ClosingLine(); got != "1 passed, 2 failed, 1 skipped" {
 		t.Fatalf("closing line %q", got)
 	}
@@ -33,7 +33,7 @@ func TestVerdictsCountOutcomesByLevel(t *testing.T) {
 		t.Fatal("failed SHOULD and OBSERVE specs are no verdict: the run must still pass")
 	}
 	r.SpecReports = append(r.SpecReports, specReport(types.SpecStateFailed, "boom", "F", "MUST", "ResourceBackend"))
-	if run := verdicts(r); run.OK() || len(run.Failing(verdict.Must)) != 1 {
+	if run := verdicts(r, verdict.FeatureSet{}); run.OK() || len(run.Failing(verdict.Must)) != 1 {
 		t.Fatalf("a failed MUST spec must fail the run: %+v", run)
 	}
 }
@@ -41,7 +41,7 @@ func TestVerdictsCountOutcomesByLevel(t *testing.T) {
 func TestHarnessErrorInsideASpecFailsTheRun(t *testing.T) {
 	run := verdicts(ginkgo.Report{SpecReports: []types.SpecReport{
 		specReport(types.SpecStateFailed, "Failed after 0.1s.\nharness error: canary not reachable", "A", "SHOULD", "ResourceBackend"),
-	}})
+	}}, verdict.FeatureSet{})
 	if run.OK() || len(run.HarnessErrors) != 1 || !strings.Contains(run.HarnessErrors[0], "A: harness error: canary not reachable") {
 		t.Fatalf("a SHOULD spec whose positive control failed must fail the run as a harness error: %+v", run)
 	}
@@ -50,7 +50,7 @@ func TestHarnessErrorInsideASpecFailsTheRun(t *testing.T) {
 func TestVerdictsReportSuiteFailures(t *testing.T) {
 	run := verdicts(ginkgo.Report{SpecReports: []types.SpecReport{
 		{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no cluster\nmore"}},
-	}})
+	}}, verdict.FeatureSet{})
 	if run.OK() || len(run.HarnessErrors) != 1 || !strings.Contains(run.HarnessErrors[0], "no cluster") {
 		t.Fatalf("a failed BeforeSuite must fail the run with its reason: %+v", run)
 	}

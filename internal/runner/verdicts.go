@@ -44,9 +44,10 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 	return r, true
 }
 
-// verdicts turns a Ginkgo report into the verdicts of a run; failures
-// outside any spec (suite nodes) are harness errors.
-func verdicts(report ginkgo.Report) verdict.Run {
+// verdicts turns a Ginkgo report into the verdicts of a run, judged by
+// what the implementation claims; failures outside any spec (suite nodes)
+// are harness errors.
+func verdicts(report ginkgo.Report, claimed verdict.FeatureSet) verdict.Run {
 	var run verdict.Run
 	for _, sr := range report.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
@@ -56,7 +57,7 @@ func verdicts(report ginkgo.Report) verdict.Run {
 			continue
 		}
 		if r, ok := resultOf(sr); ok {
-			run.AddResult(r)
+			run.AddResult(verdict.Judge(r, claimed))
 		}
 	}
 	return run
@@ -66,9 +67,12 @@ func verdicts(report ginkgo.Report) verdict.Run {
 // feature, time and, for failures and skips, the reason; OBSERVE
 // measurements follow on the same line.
 func ProgressLine(r verdict.Result) string {
-	word := map[verdict.Outcome]string{verdict.Passed: "PASS", verdict.Failed: "FAIL", verdict.Skipped: "SKIP"}[r.Outcome]
+	word := map[verdict.Outcome]string{verdict.Passed: "PASS", verdict.Failed: "FAIL", verdict.Skipped: "SKIP", verdict.NotSupported: "N/S"}[r.Outcome]
 	line := fmt.Sprintf("%-4s  %-7s  %-50s  %-32s  %6.2fs", word, r.Level, r.ShortName, r.Feature, r.RunTime.Seconds())
 	if reason := r.Reason(); reason != "" && r.Outcome != verdict.Passed {
+		if r.Outcome == verdict.NotSupported {
+			reason = "not claimed, so not supported: " + reason
+		}
 		line += "  " + reason
 	}
 	if len(r.Measurements) > 0 {

@@ -10,10 +10,13 @@ type Feature string
 type Origin string
 
 const (
-	// OriginGatewayAPI is a name defined by Gateway API (GEP-4894).
-	OriginGatewayAPI Origin = "Gateway API (GEP-4894)"
-	// OriginXBcheck is a name xbcheck defines; no implementation claims it
-	// on its own, so specs gated on it must never pass by being skipped.
+	// OriginGEP is a name defined by GEP-4894, the XBackend proposal.
+	OriginGEP Origin = "Gateway API, GEP-4894"
+	// OriginGatewayAPI is a feature name of Gateway API's pkg/features.
+	OriginGatewayAPI Origin = "Gateway API, pkg/features"
+	// OriginXBcheck is a name xbcheck defines where the API names none; no
+	// implementation claims it on its own, so nothing gated on it may pass by
+	// being skipped.
 	OriginXBcheck Origin = "xbcheck"
 )
 
@@ -27,18 +30,21 @@ const (
 	FeatureTLS Feature = "ResourceBackendTLS"
 	// FeatureMutualTLS is tls.mode ClientAndServer.
 	FeatureMutualTLS Feature = "ResourceBackendMutualTLS"
-	// FeatureProtocol is the protocol field: HTTP, HTTP11, HTTP2, H2C.
-	FeatureProtocol Feature = "ResourceBackendProtocol"
 	// FeatureDNSRebindingProtection is refusing forbidden addresses whatever
 	// DNS answers.
 	FeatureDNSRebindingProtection Feature = "ResourceBackendDNSRebindingProtection"
+	// FeatureHTTPRouteHostRewrite is the URLRewrite filter's hostname, as
+	// Gateway API's conformance suite names it.
+	FeatureHTTPRouteHostRewrite Feature = "HTTPRouteHostRewrite"
 )
 
 // FeatureInfo describes a feature: who named it and whether it is core.
 type FeatureInfo struct {
 	Name   Feature
 	Origin Origin
-	// Core features' MUST specs make the core result of a conformance report.
+	// Core features are required of every implementation: their specs
+	// always run and always count, whatever it claims; their MUST specs
+	// make the core result of a conformance report.
 	Core bool
 	// Summary says in a line what the feature covers.
 	Summary string
@@ -47,12 +53,12 @@ type FeatureInfo struct {
 // Features lists every feature a spec may carry, core first.
 func Features() []FeatureInfo {
 	return []FeatureInfo{
-		{FeatureResourceBackend, OriginGatewayAPI, true, "XBackend as a backendRef: routing to it and its status"},
-		{FeatureExternalHostname, OriginGatewayAPI, true, "the ExternalHostname type: an FQDN outside the cluster"},
+		{FeatureResourceBackend, OriginGEP, true, "XBackend as a backendRef: routing, status, namespaces, the Core protocols (HTTP, HTTP11, HTTP2, H2C) and tls.mode None"},
+		{FeatureExternalHostname, OriginGEP, true, "the ExternalHostname type: an FQDN outside the cluster (Extended in GEP-4894; the XBACKEND profile certifies it, so it is required here)"},
 		{FeatureTLS, OriginXBcheck, false, "tls.mode ServerOnly: server certificate verification"},
 		{FeatureMutualTLS, OriginXBcheck, false, "tls.mode ClientAndServer: a client certificate presented"},
-		{FeatureProtocol, OriginXBcheck, false, "the protocol field: HTTP, HTTP11, HTTP2, H2C"},
 		{FeatureDNSRebindingProtection, OriginXBcheck, false, "refusing loopback, link-local and in-cluster addresses whatever DNS answers"},
+		{FeatureHTTPRouteHostRewrite, OriginGatewayAPI, false, "the HTTPRoute URLRewrite filter's hostname"},
 	}
 }
 
@@ -80,25 +86,35 @@ func (f Feature) Core() bool {
 	return info.Core
 }
 
-// FeatureSet says which features the implementation supports and where
-// that came from.
+// FeatureSet is what the implementation claims, and what the user
+// exempted from the run.
 type FeatureSet struct {
-	// Supported features; nil means every feature.
-	Supported map[Feature]bool
-	// Source says where the set came from, for skip reasons and reports.
+	// Claimed features; nil claims every feature (--all-features). Core
+	// features are claimed whatever this says.
+	Claimed map[Feature]bool
+	// Exempt features' specs are skipped, unless core or fail-closed.
+	Exempt map[Feature]bool
+	// Source says where the set came from, for reasons and reports.
 	Source string
 }
 
-// Supports reports whether f is in the set.
-func (fs FeatureSet) Supports(f Feature) bool {
-	return fs.Supported == nil || fs.Supported[f]
+// Claims reports whether the implementation claims f: every core feature,
+// and the extended features it lists.
+func (fs FeatureSet) Claims(f Feature) bool {
+	return f.Core() || fs.Claimed == nil || fs.Claimed[f]
 }
 
-// List returns the supported features in the order of Features.
+// Skips reports whether the spec of s is left out of the run: only an
+// extended feature the user exempted, and never a fail-closed requirement.
+func (fs FeatureSet) Skips(s Scenario) bool {
+	return !s.Feature.Core() && !s.FailClosed && fs.Exempt[s.Feature]
+}
+
+// List returns the claimed features in the order of Features.
 func (fs FeatureSet) List() []Feature {
 	var out []Feature
 	for _, f := range FeatureNames() {
-		if fs.Supports(f) {
+		if fs.Claims(f) {
 			out = append(out, f)
 		}
 	}

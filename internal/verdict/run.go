@@ -15,7 +15,20 @@ const (
 	Passed  Outcome = "passed"
 	Failed  Outcome = "failed"
 	Skipped Outcome = "skipped"
+	// NotSupported is a failure of an extended feature the implementation
+	// does not claim: reported, with the failure, but no verdict.
+	NotSupported Outcome = "not-supported"
 )
+
+// Judge applies the claims to a spec's raw outcome: a failure of an
+// extended feature the implementation does not claim is NotSupported,
+// unless the requirement is fail-closed.
+func Judge(r Result, claimed FeatureSet) Result {
+	if r.Outcome == Failed && !r.FailClosed && !claimed.Claims(r.Feature) && !r.HarnessError() {
+		r.Outcome = NotSupported
+	}
+	return r
+}
 
 // Result is one spec's outcome.
 type Result struct {
@@ -60,10 +73,29 @@ func (run *Run) AddResult(r Result) {
 	}
 }
 
-// OK is the rule: a run passes when no MUST spec failed and the harness
-// itself worked. SHOULD failures are warnings; OBSERVE specs measure.
+// OK is the rule: a run passes when a spec of the core features ran, no
+// MUST spec failed and the harness itself worked. SHOULD failures are
+// warnings; OBSERVE specs measure; NotSupported results have no verdict.
 func (run Run) OK() bool {
-	return len(run.HarnessErrors) == 0 && len(run.Failing(Must)) == 0
+	return len(run.HarnessErrors) == 0 && len(run.Failing(Must)) == 0 && run.Vacuous() == ""
+}
+
+// Vacuous says why the run certifies nothing, or "": no spec of a core
+// feature ran (passed or failed), whatever was skipped or filtered out.
+func (run Run) Vacuous() string {
+	for _, r := range run.Results {
+		if r.Feature.Core() && (r.Outcome == Passed || r.Outcome == Failed) {
+			return ""
+		}
+	}
+	var core []string
+	for _, f := range Features() {
+		if f.Core {
+			core = append(core, string(f.Name))
+		}
+	}
+	return fmt.Sprintf("no spec of the core features (%s) ran, so the run certifies nothing; select some (e.g. --label-filter %s) or see why they were skipped",
+		strings.Join(core, ", "), core[0])
 }
 
 // Failing lists the failed results of the given levels (every level when
@@ -92,9 +124,11 @@ func (run Run) Count(o Outcome) int {
 	return n
 }
 
-// ClosingLine is the last line `xbcheck run` prints; tools parse it.
+// ClosingLine is the last line `xbcheck run` prints; tools parse it. Specs
+// of unclaimed features that failed are counted as skipped there (they are
+// listed as not supported above it).
 func (run Run) ClosingLine() string {
-	return fmt.Sprintf("%d passed, %d failed, %d skipped", run.Count(Passed), run.Count(Failed), run.Count(Skipped))
+	return fmt.Sprintf("%d passed, %d failed, %d skipped", run.Count(Passed), run.Count(Failed), run.Count(Skipped)+run.Count(NotSupported))
 }
 
 // HarnessErrorPrefix starts the message of a spec whose positive control

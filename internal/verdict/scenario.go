@@ -11,11 +11,23 @@ type Scenario struct {
 	ShortName string  `json:"shortName"`
 	Level     Level   `json:"level"`
 	Feature   Feature `json:"feature"`
+	// FailClosed says the requirement holds for every implementation,
+	// whatever it claims: never plaintext or an unverified server when tls
+	// asks for TLS, never a forbidden address, refuse what is not supported
+	// instead of serving it wrong. Such a spec always runs and always counts.
+	FailClosed bool `json:"failClosed,omitempty"`
 }
+
+// FailClosedLabel marks fail-closed specs among the labels.
+const FailClosedLabel = "FailClosed"
 
 // Labels are the labels that carry the identity, for label filters.
 func (s Scenario) Labels() []string {
-	return []string{s.ShortName, string(s.Level), string(s.Feature)}
+	labels := []string{s.ShortName, string(s.Level), string(s.Feature)}
+	if s.FailClosed {
+		labels = append(labels, FailClosedLabel)
+	}
+	return labels
 }
 
 // ScenarioFromLabels recovers a scenario from its labels.
@@ -23,6 +35,8 @@ func ScenarioFromLabels(labels []string) (Scenario, error) {
 	var s Scenario
 	for _, l := range labels {
 		switch {
+		case l == FailClosedLabel:
+			s.FailClosed = true
 		case Level(l).Known():
 			s.Level = Level(l)
 		case slices.Contains(FeatureNames(), Feature(l)):

@@ -6,12 +6,12 @@ import (
 )
 
 func TestOKFailsOnlyOnMustOrHarness(t *testing.T) {
-	pass := Result{Scenario: Scenario{"A", Must, FeatureResourceBackend}, Outcome: Passed}
-	shouldFail := Result{Scenario: Scenario{"B", Should, FeatureTLS}, Outcome: Failed, Message: "no"}
-	mustFail := Result{Scenario: Scenario{"C", Must, FeatureTLS}, Outcome: Failed, Message: "no"}
-	control := Result{Scenario: Scenario{"D", Should, FeatureDNSRebindingProtection}, Outcome: Failed,
+	pass := Result{Scenario: Scenario{ShortName: "A", Level: Must, Feature: FeatureResourceBackend}, Outcome: Passed}
+	shouldFail := Result{Scenario: Scenario{ShortName: "B", Level: Should, Feature: FeatureTLS}, Outcome: Failed, Message: "no"}
+	mustFail := Result{Scenario: Scenario{ShortName: "C", Level: Must, Feature: FeatureTLS}, Outcome: Failed, Message: "no"}
+	control := Result{Scenario: Scenario{ShortName: "D", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed,
 		Message: "Timed out after 5.000s.\nharness error: canary is deaf"}
-	skipped := Result{Scenario: Scenario{"E", Must, FeatureMutualTLS}, Outcome: Skipped, Message: "not supported"}
+	skipped := Result{Scenario: Scenario{ShortName: "E", Level: Must, Feature: FeatureMutualTLS}, Outcome: Skipped, Message: "not supported"}
 	for _, tc := range []struct {
 		name    string
 		results []Result
@@ -37,7 +37,7 @@ func TestOKFailsOnlyOnMustOrHarness(t *testing.T) {
 
 func TestAddResultNamesTheSpecOfAHarnessError(t *testing.T) {
 	var run Run
-	run.AddResult(Result{Scenario: Scenario{"RebindLoopback", Should, FeatureDNSRebindingProtection}, Outcome: Failed,
+	run.AddResult(Result{Scenario: Scenario{ShortName: "RebindLoopback", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed,
 		Message: "Failed after 0.01s.\nharness error: canary is deaf\nmore"})
 	if len(run.HarnessErrors) != 1 || run.HarnessErrors[0] != "RebindLoopback: harness error: canary is deaf" {
 		t.Fatalf("harness errors %q", run.HarnessErrors)
@@ -58,7 +58,7 @@ func TestFailureReasonSkipsGomegaHeaders(t *testing.T) {
 }
 
 func TestScenarioLabelsRoundTrip(t *testing.T) {
-	s := Scenario{"TLSRejectsWrongSAN", Must, FeatureTLS}
+	s := Scenario{ShortName: "TLSRejectsWrongSAN", Level: Must, Feature: FeatureTLS}
 	got, err := ScenarioFromLabels(s.Labels())
 	if err != nil || got != s {
 		t.Fatalf("ScenarioFromLabels(%q) = %+v, %v", s.Labels(), got, err)
@@ -70,13 +70,73 @@ func TestScenarioLabelsRoundTrip(t *testing.T) {
 
 func TestFeaturesSayWhoNamedThem(t *testing.T) {
 	for _, f := range Features() {
-		if f.Origin != OriginGatewayAPI && f.Origin != OriginXBcheck {
-			t.Errorf("%s has origin %q", f.Name, f.Origin)
+		// GEP-4894 names ResourceBackend and ResourceBackendExternalHostname
+		// only; HTTPRouteHostRewrite is in Gateway API's pkg/features.
+		want := OriginXBcheck
+		switch f.Name {
+		case FeatureResourceBackend, FeatureExternalHostname:
+			want = OriginGEP
+		case FeatureHTTPRouteHostRewrite:
+			want = OriginGatewayAPI
 		}
-		// GEP-4894 names ResourceBackend and ResourceBackendExternalHostname only.
-		gep := f.Name == FeatureResourceBackend || f.Name == FeatureExternalHostname
-		if gep != (f.Origin == OriginGatewayAPI) {
-			t.Errorf("%s: origin %q, but GEP-4894 names only ResourceBackend and ResourceBackendExternalHostname", f.Name, f.Origin)
+		if f.Origin != want {
+			t.Errorf("%s: origin %q, want %q", f.Name, f.Origin, want)
+		}
+		if f.Core && f.Origin == OriginXBcheck {
+			t.Errorf("%s is core but named by xbcheck: no implementation would ever claim it", f.Name)
+		}
+	}
+}
+
+func TestJudgeReportsUnclaimedExtendedFailuresAsNotSupported(t *testing.T) {
+	claimsNothing := FeatureSet{Claimed: map[Feature]bool{}, Source: "GatewayClass x"}
+	failed := func(s Scenario) Result { return Result{Scenario: s, Outcome: Failed, Message: "boom"} }
+	for _, tc := range []struct {
+		name    string
+		r       Result
+		claimed FeatureSet
+		want    Outcome
+	}{
+		{"an unclaimed extended feature", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}), claimsNothing, NotSupported},
+		{"a claimed extended feature", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}), FeatureSet{Claimed: map[Feature]bool{FeatureTLS: true}}, Failed},
+		{"every feature claimed", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}), FeatureSet{}, Failed},
+		{"a core feature, never claimed", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureResourceBackend}), claimsNothing, Failed},
+		{"a fail-closed requirement", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS, FailClosed: true}), claimsNothing, Failed},
+		{"a harness error", Result{Scenario: Scenario{ShortName: "A", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed, Message: "harness error: deaf"}, claimsNothing, Failed},
+		{"a pass stays a pass", Result{Scenario: Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}, Outcome: Passed}, claimsNothing, Passed},
+	} {
+		if got := Judge(tc.r, tc.claimed).Outcome; got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestARunWithoutACoreSpecFails(t *testing.T) {
+	var run Run
+	run.AddResult(Result{Scenario: Scenario{ShortName: "TLSOnly", Level: Must, Feature: FeatureTLS}, Outcome: Passed})
+	run.AddResult(Result{Scenario: Scenario{ShortName: "CoreSkipped", Level: Must, Feature: FeatureResourceBackend}, Outcome: Skipped, Message: "needs the sandbox"})
+	if run.OK() || !strings.Contains(run.Vacuous(), "no spec of the core features") {
+		t.Fatalf("a run in which no core spec ran passed: OK %t, %q", run.OK(), run.Vacuous())
+	}
+	run.AddResult(Result{Scenario: Scenario{ShortName: "Core", Level: Must, Feature: FeatureExternalHostname}, Outcome: Passed})
+	if !run.OK() {
+		t.Fatalf("a core spec passed, nothing failed: the run must pass (%q)", run.Vacuous())
+	}
+}
+
+func TestSkipsOnlyExemptedExtendedFeatures(t *testing.T) {
+	fs := FeatureSet{Exempt: map[Feature]bool{FeatureTLS: true, FeatureResourceBackend: true}}
+	for _, tc := range []struct {
+		s    Scenario
+		skip bool
+	}{
+		{Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}, true},
+		{Scenario{ShortName: "B", Level: Must, Feature: FeatureTLS, FailClosed: true}, false},
+		{Scenario{ShortName: "C", Level: Must, Feature: FeatureResourceBackend}, false},
+		{Scenario{ShortName: "D", Level: Must, Feature: FeatureMutualTLS}, false},
+	} {
+		if got := fs.Skips(tc.s); got != tc.skip {
+			t.Errorf("%+v: skipped %t, want %t", tc.s, got, tc.skip)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -25,6 +26,7 @@ func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    verdict.Scenario{ShortName: "AdmissionValidExternalHostname", Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
 		Description: "admits a valid ExternalHostname XBackend",
+		Source:      apitext.CRDRules,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			xb := s.Render("valid.yaml", nil)[0]
 			By("creating the XBackend")
@@ -55,10 +57,10 @@ func Family() harness.Family {
 		{"AdmissionRejectsTypeWithoutExternalHostname", "type-without-hostname.yaml", "spec", "externalHostname must be set when type is ExternalHostname"},
 	}
 	for _, r := range hostnameRejections {
-		tests = append(tests, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, "hostname.yaml", map[string]string{"Hostname": r.input}))
+		tests = append(tests, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, apitext.CRDHostname, "hostname.yaml", map[string]string{"Hostname": r.input}))
 	}
 	for _, r := range specRejections {
-		tests = append(tests, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, r.input, nil))
+		tests = append(tests, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
 	}
 	tests = append(tests, targetTests()...)
 	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
@@ -72,10 +74,11 @@ type rejected struct {
 
 // rejects declares one MUST-level admission variant: the API server
 // refuses the XBackend of file at r.field with r.message.
-func rejects(description string, r rejected, file string, vars map[string]string) harness.Test {
+func rejects(description string, r rejected, source apitext.Sentence, file string, vars map[string]string) harness.Test {
 	return harness.Test{
 		Scenario:    verdict.Scenario{ShortName: r.shortName, Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
 		Description: description,
+		Source:      source,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			field := r.field
 			if field == "" {

@@ -12,7 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -23,46 +25,62 @@ const defaultClusterDomain = "cluster.local"
 var loopbackV4 = netip.MustParseAddr("127.0.0.1")
 
 // target is a hostname the CRD admits although it names no external host:
-// the implementation must refuse it and never route to it.
+// the implementation must never route to it. Whether it says so in status
+// (Accepted=False on the XBackend, ResolvedRefs=False on the route) is its
+// choice, recorded but not required.
 type target struct {
 	shortName string
 	level     verdict.Level
-	// host returns the hostname; it may skip the spec when the run has none.
-	host func(context.Context, *harness.Spec) string
-	// canaryAt is the loopback address the host names, where a canary
-	// listens; invalid when it names nothing the harness may bind outside
-	// the sandbox.
-	canaryAt netip.Addr
+	source    apitext.Sentence
+	// host returns the hostname and where a dial to it would land (a canary
+	// listens there, on the XBackend's port), or an invalid address when it
+	// names nothing the harness may bind; it may skip the spec.
+	host func(context.Context, *harness.Spec) (string, netip.Addr)
+	// public says the host is an address of the simulated internet, where
+	// an upstream listens instead of a canary: a literal the egress
+	// guardrail would let through, so only honouring the rule stops it.
+	public bool
 }
 
 // Catalog group A, items 4 and 4b.
 func targetTests() []harness.Test {
 	var tests []harness.Test
 	for _, t := range []target{
-		{"AdmissionIPLiteralPrivateNotRouted", verdict.Must, literal("10.0.0.1"), netip.Addr{}},
-		{"AdmissionIPLiteralShortFormNotRouted", verdict.Must, literal("127.1"), loopbackV4},
-		{"AdmissionIPLiteralIntegerNotRouted", verdict.Must, literal("2130706433"), loopbackV4},
-		{"AdmissionLocalhostNotRouted", verdict.Should, literal("localhost"), loopbackV4},
-		{"AdmissionShortServiceNameNotRouted", verdict.Should, literal("kubernetes.default.svc"), netip.Addr{}},
-		{"AdmissionCustomClusterDomainNotRouted", verdict.Should, underClusterDomain, netip.Addr{}},
+		{"AdmissionIPLiteralPublicNotRouted", verdict.Must, apitext.NoIPLiterals, nil, true},
+		{"AdmissionIPLiteralPrivateNotRouted", verdict.Must, apitext.NoIPLiterals, podLiteral, false},
+		{"AdmissionIPLiteralShortFormNotRouted", verdict.Must, apitext.NoIPLiterals, literal("127.1", loopbackV4), false},
+		{"AdmissionIPLiteralIntegerNotRouted", verdict.Must, apitext.NoIPLiterals, literal("2130706433", loopbackV4), false},
+		{"AdmissionLocalhostNotRouted", verdict.Should, apitext.NoIPLiterals, literal("localhost", loopbackV4), false},
+		{"AdmissionShortServiceNameNotRouted", verdict.Should, apitext.NoIPLiterals, literal("kubernetes.default.svc", netip.Addr{}), false},
+		{"AdmissionCustomClusterDomainNotRouted", verdict.Must, apitext.TrustDomains, underClusterDomain, false},
 	} {
 		tests = append(tests, harness.Test{
-			Scenario:    verdict.Scenario{ShortName: t.shortName, Level: t.level, Feature: verdict.FeatureExternalHostname},
-			Description: "does not route to a hostname the CRD admits but that names no external host",
+			Scenario:    verdict.Scenario{ShortName: t.shortName, Level: t.level, Feature: verdict.FeatureExternalHostname, FailClosed: true},
+			Description: "never routes to a hostname the CRD admits but that names no external host",
+			Source:      t.source,
 			Run:         func(ctx context.Context, s *harness.Spec) { notRouted(ctx, s, t) },
 		})
 	}
 	return tests
 }
 
-// literal is a target known in advance.
-func literal(host string) func(context.Context, *harness.Spec) string {
-	return func(context.Context, *harness.Spec) string { return host }
+// literal is a target known in advance, landing at canaryAt.
+func literal(host string, canaryAt netip.Addr) func(context.Context, *harness.Spec) (string, netip.Addr) {
+	return func(context.Context, *harness.Spec) (string, netip.Addr) { return host, canaryAt }
+}
+
+// podLiteral is the sandbox's in-cluster pod address written as a literal:
+// a private (RFC 1918) address with a canary, inside the sandbox only.
+func podLiteral(_ context.Context, s *harness.Spec) (string, netip.Addr) {
+	if pod := s.Env().Network.Pod; pod.IsValid() {
+		return pod.String(), pod
+	}
+	return "10.0.0.1", netip.Addr{}
 }
 
 // underClusterDomain is a Service name under the cluster's own DNS domain,
 // when that domain is not the cluster.local the CRD already rejects.
-func underClusterDomain(ctx context.Context, s *harness.Spec) string {
+func underClusterDomain(ctx context.Context, s *harness.Spec) (string, netip.Addr) {
 	domain := s.ClusterDomain(ctx)
 	switch domain {
 	case "":
@@ -70,19 +88,30 @@ func underClusterDomain(ctx context.Context, s *harness.Spec) string {
 	case defaultClusterDomain:
 		Skip("the cluster's DNS domain is cluster.local, which the CRD itself rejects (AdmissionRejectsClusterLocalHostname)")
 	}
-	return "kubernetes.default.svc." + domain
+	return "kubernetes.default.svc." + domain, netip.Addr{}
 }
 
-// notRouted creates an XBackend for the target and a route to it, then
-// checks the implementation refuses it (Accepted=False) and, where the
-// harness may watch the target, that no request is served and the
-// target's canary sees nothing.
+// notRouted creates an XBackend for the target and a route to it; once the
+// implementation has reacted (a response from the Gateway, or a refusal in
+// status), no request may be served for the Never window, and the target
+// (its canary, or the upstream at a public literal) sees nothing.
 func notRouted(ctx context.Context, s *harness.Spec, t target) {
-	host := t.host(ctx, s)
+	var host string
+	var canaryAt netip.Addr
+	var up *harness.Upstream
+	if t.public {
+		up = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "at-the-literal", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
+		host = up.Host()
+	} else {
+		host, canaryAt = t.host(ctx, s)
+	}
 	port := strconv.Itoa(harness.ListenerPort)
+	if up != nil {
+		port = up.Port()
+	}
 	var canaries []*harness.Canary
-	if t.canaryAt.IsValid() {
-		c := s.StartCanary(ctx, "target", t.canaryAt, 0)
+	if canaryAt.IsValid() {
+		c := s.StartCanary(ctx, "target", canaryAt, 0)
 		port = strconv.Itoa(int(c.Port()))
 		s.ProveReachable(ctx, c)
 		canaries = append(canaries, c)
@@ -100,14 +129,29 @@ func notRouted(ctx context.Context, s *harness.Spec, t target) {
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "route-to-target.yaml", map[string]string{"Port": port})
 
-	By("checking the implementation refuses the XBackend: Accepted=False for the Gateway")
-	s.EventuallyAccepted(ctx, "target", "gw", metav1.ConditionFalse)
 	By("checking the route is attached, so the Gateway would send requests to the XBackend if it served it")
 	s.EventuallyRouteCondition(ctx, "to-target", "gw", gatewayv1.RouteConditionAccepted, metav1.ConditionTrue, "")
-	if len(canaries) == 0 && !s.Env().Network.Sandboxed {
+	defer func() { s.Observe("status", statusSummary(ctx, s)) }()
+	if len(canaries) == 0 && up == nil && !s.Env().Network.Sandboxed {
 		s.Note("no request sent: %q names no loopback address, and outside the sandbox the implementation must not be made to dial it", host)
 		return
 	}
+	gw := s.GatewayAddress(ctx, "gw")
+	By("waiting until the implementation has reacted to the route: a response from the Gateway, or a refusal in status")
+	s.EventuallyReacted(ctx, gw, "/", "target", "to-target", "gw")
 	By("checking no request is served and nothing reaches the target")
-	s.ConsistentlyNotServed(ctx, s.GatewayAddress(ctx, "gw"), "/", canaries...)
+	s.ConsistentlyNotServed(ctx, gw, "/", canaries...)
+	if up != nil {
+		Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "the implementation sent requests to the IP literal %s", host)
+	}
+}
+
+// statusSummary records what the implementation said about the target in
+// status, which the API leaves to it.
+func statusSummary(ctx context.Context, s *harness.Spec) string {
+	resolved := "no ResolvedRefs condition"
+	if c := s.RouteCondition(ctx, "to-target", "gw", gatewayv1.RouteConditionResolvedRefs); c != nil {
+		resolved = fmt.Sprintf("ResolvedRefs=%s (%s)", c.Status, c.Reason)
+	}
+	return fmt.Sprintf("XBackend Accepted %s; route %s", s.AcceptedSummary(ctx, "target", "gw"), resolved)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -25,11 +26,18 @@ func scenario(name string, level verdict.Level, feature verdict.Feature) verdict
 	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
 }
 
+// failClosed is a requirement every implementation meets, whatever it
+// claims: one without this TLS support refuses instead of serving.
+func failClosed(name string, feature verdict.Feature) verdict.Scenario {
+	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: feature, FailClosed: true}
+}
+
 // Family is catalog group C.
 func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    scenario("TLSServerOnlyConfigMapCA", verdict.Must, verdict.FeatureTLS),
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
+		Source:      apitext.SNI,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 			s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -43,6 +51,7 @@ func Family() harness.Family {
 	}, {
 		Scenario:    scenario("TLSSNIFromValidationHostname", verdict.Must, verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when it differs from the externalHostname",
+		Source:      apitext.SNI,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			validation := "tls-name." + s.Hostname
 			By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
@@ -55,8 +64,9 @@ func Family() harness.Family {
 			Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
 		},
 	}, {
-		Scenario:    scenario("TLSRejectsWrongSAN", verdict.Must, verdict.FeatureTLS),
+		Scenario:    failClosed("TLSRejectsWrongSAN", verdict.FeatureTLS),
 		Description: "refuses a certificate for another name signed by the trusted CA",
+		Source:      apitext.HostnameAuthenticates,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
@@ -71,9 +81,14 @@ func Family() harness.Family {
 		{"TLSSANURIMatches", gatewayv1.URISubjectAltNameType, "uri-only", "upstream", "upstream", true},
 		{"TLSSANURIMismatch", gatewayv1.URISubjectAltNameType, "", "upstream", "other", false},
 	} {
+		sc := scenario(c.shortName, verdict.Must, verdict.FeatureTLS)
+		if !c.matches {
+			sc = failClosed(c.shortName, verdict.FeatureTLS)
+		}
 		tests = append(tests, harness.Test{
-			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureTLS),
+			Scenario:    sc,
 			Description: fmt.Sprintf("checks the certificate against a subjectAltNames %s entry instead of validation.hostname", c.sanType),
+			Source:      apitext.SubjectAltNames,
 			Run:         func(ctx context.Context, s *harness.Spec) { subjectAltNames(ctx, s, c) },
 		})
 	}
@@ -82,8 +97,9 @@ func Family() harness.Family {
 		mode      upstream.TLSMode
 	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
 		tests = append(tests, harness.Test{
-			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureTLS),
+			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
+			Source:      apitext.ServerOnly,
 			Run: func(ctx context.Context, s *harness.Spec) {
 				By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
 				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
@@ -94,8 +110,9 @@ func Family() harness.Family {
 		})
 	}
 	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSSystemRootsRejectPrivateCA", verdict.Must, verdict.FeatureTLS),
+		Scenario:    failClosed("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS),
 		Description: "refuses a private-CA certificate when trusting the system CAs",
+		Source:      apitext.WellKnownCAs,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			By("serving a certificate signed by the spec's private CA")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
@@ -103,8 +120,9 @@ func Family() harness.Family {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	}, harness.Test{
-		Scenario:    scenario("TLSNoValidationVerifiesServer", verdict.Must, verdict.FeatureTLS),
+		Scenario:    failClosed("TLSNoValidationVerifiesServer", verdict.FeatureTLS),
 		Description: "still verifies the server certificate when ServerOnly has no validation block",
+		Source:      apitext.ServerOnly,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			By("serving a certificate for the externalHostname signed by the spec's private CA")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
@@ -121,18 +139,27 @@ func Family() harness.Family {
 		empty     bool
 	}{{"TLSMissingCAConfigMap", false}, {"TLSEmptyCAConfigMap", true}} {
 		tests = append(tests, harness.Test{
-			Scenario:    scenario(c.shortName, verdict.Must, verdict.FeatureTLS),
-			Description: "fails closed while the CA ConfigMap is missing or empty, and serves once it holds the CA",
-			Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, c.empty) },
+			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+			Description: "fails closed while the CA ConfigMap is missing or empty",
+			Source:      apitext.InvalidCARef,
+			Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, c.empty, false) },
 		})
 	}
 	tests = append(tests, harness.Test{
+		Scenario:    scenario("TLSCAConfigMapCreatedServes", verdict.Must, verdict.FeatureTLS),
+		Description: "serves once the missing CA ConfigMap is created with the CA",
+		Source:      apitext.SingleCARef,
+		Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, false, true) },
+	})
+	tests = append(tests, harness.Test{
 		Scenario:    scenario("TLSCARotation", verdict.Should, verdict.FeatureTLS),
 		Description: "picks up a CA rotated in the ConfigMap",
+		Source:      apitext.SingleCARef,
 		Run:         caRotation,
 	}, harness.Test{
-		Scenario:    scenario("TLSSecondCARefSigns", verdict.Must, verdict.FeatureTLS),
-		Description: "trusts every caCertificateRefs entry, not only the first",
+		Scenario:    scenario("TLSSecondCARefSigns", verdict.Observe, verdict.FeatureTLS),
+		Description: "records whether a second caCertificateRefs entry is trusted",
+		Source:      apitext.MultipleCARefs,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
 			Expect(err).NotTo(HaveOccurred())
@@ -141,14 +168,26 @@ func Family() harness.Family {
 			s.CreateCAConfigMap(ctx, "first", other)
 			s.CreateCAConfigMap(ctx, "second", s.CA())
 			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-			By("sending a request through the Gateway")
-			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+			By("sending requests through the Gateway until the upstream answers or the Traffic timeout passes")
+			var r *harness.Response
+			var err2 error
+			served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
+				r, err2 = s.Get(ctx, gw, "/tls")
+				g.Expect(err2).NotTo(HaveOccurred())
+				harness.FromUpstream(up)(g, r)
+			})
+			outcome := "served: the CA of the second reference is trusted"
+			if !served {
+				outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + harness.Outcome(r, err2, up) + ")"
+			}
+			s.Observe("second CA reference", outcome)
 		},
 	})
 	tests = append(tests, mutualTLSTests()...)
 	tests = append(tests, harness.Test{
 		Scenario:    scenario("TLSNoneToHTTPSUpstream", verdict.Observe, verdict.FeatureTLS),
 		Description: "records what tls mode None does with an upstream that speaks only HTTPS",
+		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,
 	})
 	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
@@ -190,7 +229,10 @@ func subjectAltNames(ctx context.Context, s *harness.Spec, c sanCase) {
 	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "with subjectAltNames, tls.validation.hostname is still the SNI")
 }
 
-func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty bool) {
+// caConfigMapAbsent refers to a CA ConfigMap that is missing (or empty):
+// the implementation must fail closed; with heal, the ConfigMap is then
+// filled with the CA and traffic must flow.
+func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty, heal bool) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	if empty {
 		By("creating ConfigMap ca with no " + pki.ConfigMapCAKey)
@@ -198,9 +240,10 @@ func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty bool) {
 	}
 	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
 
-	By("checking the XBackend is not Accepted")
-	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionFalse)
 	failsClosed(ctx, s, gw, "/tls", up, "external")
+	if !heal {
+		return
+	}
 
 	By("putting the CA certificate in ConfigMap ca")
 	if empty {

@@ -25,8 +25,10 @@ type evidenceLog struct {
 	doc   evidence.Doc
 }
 
-func newEvidence(shortName string) *evidenceLog {
-	return &evidenceLog{start: time.Now(), doc: evidence.Doc{ShortName: shortName}}
+func newEvidence(t Test) *evidenceLog {
+	return &evidenceLog{start: time.Now(), doc: evidence.Doc{
+		ShortName: t.ShortName, Requirement: t.Description, Source: string(t.Source),
+	}}
 }
 
 func (e *evidenceLog) note(format string, args ...any) {

@@ -39,8 +39,9 @@ type Spec struct {
 
 // begin starts a spec: its namespace, hostname and evidence, written when
 // it ends.
-func (h *Harness) begin(ctx context.Context, f Family, sc verdict.Scenario) *Spec {
-	s := &Spec{Scenario: sc, h: h, manifests: f.Manifests, evidence: newEvidence(sc.ShortName)}
+func (h *Harness) begin(ctx context.Context, f Family, t Test) *Spec {
+	sc := t.Scenario
+	s := &Spec{Scenario: sc, h: h, manifests: f.Manifests, evidence: newEvidence(t)}
 	DeferCleanup(s.recordEvidence)
 	s.Namespace = s.NewNamespace(ctx, sc.ShortName)
 	s.Hostname = s.Namespace + "." + TestZone

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -282,4 +283,32 @@ func CorefileClusterDomain(corefile string) string {
 		}
 	}
 	return ""
+}
+
+// EventuallyReacted waits until the implementation has visibly acted on
+// the route to an XBackend it must not serve: a probe got a 5xx from the
+// Gateway, or the XBackend is reported not Accepted, or the route not
+// ResolvedRefs. A TCP accept somewhere is no reaction; a served request
+// fails at once. Only then does a "never" window prove something: before,
+// the data plane may simply not be programmed yet.
+func (s *Spec) EventuallyReacted(ctx context.Context, gateway, path, xbackend, route, gw string) {
+	GinkgoHelper()
+	var last *Response
+	var lastErr error
+	Eventually(func(g Gomega) {
+		r, err := s.Get(ctx, gateway, path)
+		last, lastErr = r, err
+		if err == nil && StatusOK(r.Status) {
+			StopTrying(fmt.Sprintf("a request was served (%v), but the implementation must not route to this XBackend", r)).Now()
+		}
+		if err == nil && r.Status >= http.StatusInternalServerError {
+			return
+		}
+		refused := s.Refused(ctx, g, xbackend, gw)
+		if c := s.RouteCondition(ctx, route, gw, gatewayv1.RouteConditionResolvedRefs); c != nil && c.Status == metav1.ConditionFalse {
+			refused = true
+		}
+		g.Expect(refused).To(BeTrue(), "no 5xx from the Gateway and no refusal in status yet")
+	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Traffic).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
+		func() string { return "last response: " + Outcome(last, lastErr) })
 }

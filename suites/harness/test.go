@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 )
 
 // Test declares one spec: its identity, the requirement it checks, and its
@@ -18,6 +19,8 @@ type Test struct {
 	verdict.Scenario
 	// Description is the requirement, as the spec's text.
 	Description string
+	// Source is the API sentence the level rests on (package apitext).
+	Source apitext.Sentence
 	// Sandbox, when set, says why the test needs the network sandbox: it is
 	// skipped with that reason outside it.
 	Sandbox string
@@ -69,8 +72,11 @@ func Select(families []Family, filter string) ([]verdict.Scenario, error) {
 // Register declares the families' tests as Ginkgo specs, one container per
 // family, capturing h. priority, when set, orders the specs: higher first.
 //
-// Gating happens here, in one place: a test whose feature the
-// implementation does not support is skipped with that reason.
+// Gating happens here, in one place: only a test of an extended feature
+// the user exempted is skipped (never a core or fail-closed one), and a
+// test that needs the network sandbox is skipped outside it, each with the
+// reason. Every other test runs; whether a failure counts is judged
+// afterwards (verdict.Judge), from what the implementation claims.
 func (h *Harness) Register(families []Family, priority func(verdict.Scenario) int) {
 	for _, f := range families {
 		Describe(f.Name, func() {
@@ -80,13 +86,13 @@ func (h *Harness) Register(families []Family, priority func(verdict.Scenario) in
 					args = append(args, SpecPriority(priority(t.Scenario)))
 				}
 				args = append(args, func(ctx SpecContext) {
-					if !h.Features.Supports(t.Feature) {
-						Skip(fmt.Sprintf("feature %s is not supported (%s)", t.Feature, h.Features.Source))
+					if h.Features.Skips(t.Scenario) {
+						Skip(fmt.Sprintf("feature %s is exempted (%s)", t.Feature, h.Features.Source))
 					}
 					if n := h.Env.Network; t.Sandbox != "" && !n.Sandboxed {
 						Skip(fmt.Sprintf("needs the network sandbox: %s (%s)", t.Sandbox, n.NoSandbox))
 					}
-					t.Run(ctx, h.begin(ctx, f, t.Scenario))
+					t.Run(ctx, h.begin(ctx, f, t))
 				})
 				It(t.Description, args...)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -24,6 +25,7 @@ var manifests embed.FS
 // have seen.
 type protocolCase struct {
 	shortName, description string
+	source                 apitext.Sentence
 	manifest               string
 	upstream               harness.UpstreamConfig
 	check                  func(o *upstream.Observation)
@@ -38,14 +40,16 @@ func Family() harness.Family {
 	var tests []harness.Test
 	for _, c := range cases() {
 		tests = append(tests, harness.Test{
-			Scenario:    verdict.Scenario{ShortName: c.shortName, Level: verdict.Must, Feature: verdict.FeatureProtocol},
+			Scenario:    verdict.Scenario{ShortName: c.shortName, Level: verdict.Must, Feature: verdict.FeatureResourceBackend},
 			Description: "speaks the protocol the XBackend names: " + c.description,
+			Source:      c.source,
 			Run:         func(ctx context.Context, s *harness.Spec) { speaks(ctx, s, c) },
 		})
 	}
 	tests = append(tests, harness.Test{
-		Scenario:    verdict.Scenario{ShortName: "ProtocolH2CWithTLS", Level: verdict.Observe, Feature: verdict.FeatureProtocol},
+		Scenario:    verdict.Scenario{ShortName: "ProtocolH2CWithTLS", Level: verdict.Observe, Feature: verdict.FeatureResourceBackend},
 		Description: "records whether H2C with tls ServerOnly is refused or handled",
+		Source:      apitext.H2CWithoutTLS,
 		Run:         h2cWithTLS,
 	})
 	return harness.Family{Name: "Protocol", Manifests: manifests, Tests: tests}
@@ -70,7 +74,7 @@ func speaks(ctx context.Context, s *harness.Spec, c protocolCase) {
 func cases() []protocolCase {
 	tlsBoth := harness.UpstreamConfig{TLS: upstream.TLSValid, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.HTTP2}}
 	return []protocolCase{{
-		shortName: "ProtocolHTTP2OverTLS", description: "HTTP2: h2 offered by ALPN, HTTP/2 spoken over TLS",
+		shortName: "ProtocolHTTP2OverTLS", description: "HTTP2: h2 offered by ALPN, HTTP/2 spoken over TLS", source: apitext.ProtocolNegotiation,
 		manifest: "http2-tls.yaml", upstream: tlsBoth,
 		check: func(o *upstream.Observation) {
 			By("checking the ClientHello offered h2, as GEP-4894 asks of the protocol set")
@@ -81,7 +85,7 @@ func cases() []protocolCase {
 			Expect(o.Protocol).To(Equal("HTTP/2.0"), "protocol HTTP2, but the upstream was spoken %s to", o.Protocol)
 		},
 	}, {
-		shortName: "ProtocolHTTP11OverTLS", description: "HTTP11: HTTP/1.1 spoken, h2 not offered",
+		shortName: "ProtocolHTTP11OverTLS", description: "HTTP11: HTTP/1.1 spoken, h2 not offered", source: apitext.ProtocolCore,
 		manifest: "http11-tls.yaml", upstream: tlsBoth,
 		check: func(o *upstream.Observation) {
 			By("checking the upstream, which prefers h2, was spoken HTTP/1.1 to")
@@ -92,7 +96,7 @@ func cases() []protocolCase {
 			Expect(o.TLSVersion).NotTo(BeEmpty(), "the upstream saw no TLS on a ServerOnly XBackend")
 		},
 	}, {
-		shortName: "ProtocolH2C", description: "H2C: the HTTP/2 prior-knowledge preface in cleartext",
+		shortName: "ProtocolH2C", description: "H2C: the HTTP/2 prior-knowledge preface in cleartext", source: apitext.ProtocolCore,
 		manifest: "h2c.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.H2C}},
 		check: func(o *upstream.Observation) {
 			By("checking the upstream saw cleartext HTTP/2 opened with the prior-knowledge preface")
@@ -101,7 +105,7 @@ func cases() []protocolCase {
 			Expect(o.H2C).To(BeTrue(), "HTTP/2 did not begin with the prior-knowledge preface")
 		},
 	}, {
-		shortName: "ProtocolHTTPNegotiatedOverTLS", description: "HTTP over TLS: a version negotiated and accepted",
+		shortName: "ProtocolHTTPNegotiatedOverTLS", description: "HTTP over TLS: a version negotiated and accepted", source: apitext.ProtocolCore,
 		manifest: "http-tls.yaml", upstream: tlsBoth,
 		check: func(o *upstream.Observation) {
 			By("checking the upstream was spoken HTTP/1.1 or HTTP/2 over TLS, as negotiated")
@@ -112,7 +116,7 @@ func cases() []protocolCase {
 			}
 		},
 	}, {
-		shortName: "ProtocolHTTPCleartext", description: "HTTP in cleartext: an HTTP/1.1-only upstream accepts it",
+		shortName: "ProtocolHTTPCleartext", description: "HTTP in cleartext: an HTTP/1.1-only upstream accepts it", source: apitext.ProtocolCore,
 		manifest: "http-cleartext.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}},
 		check: func(o *upstream.Observation) {
 			By("checking the HTTP/1.1-only upstream was spoken cleartext HTTP/1.1 to")
@@ -120,7 +124,7 @@ func cases() []protocolCase {
 			Expect(o.Protocol).To(Equal("HTTP/1.1"))
 		},
 	}, {
-		shortName: "ProtocolUnsetFollowsRoute", description: "no protocol: HTTP/1.1 as the HTTPRoute, in cleartext",
+		shortName: "ProtocolUnsetFollowsRoute", description: "no protocol: HTTP/1.1 as the HTTPRoute, in cleartext", source: apitext.ProtocolCore,
 		manifest: "unset.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.H2C}},
 		check: func(o *upstream.Observation) {
 			By("checking the upstream was spoken what the route carries: cleartext HTTP/1.1")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -28,14 +29,17 @@ func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    scenario("DNSResolvesExternalHostname", verdict.Must, verdict.FeatureExternalHostname),
 		Description: "resolves the external hostname through DNS",
+		Source:      apitext.NoIPLiterals,
 		Run:         resolves,
 	}, {
 		Scenario:    scenario("DNSFollowsRecordChange", verdict.Should, verdict.FeatureExternalHostname),
 		Description: "sends new connections to a changed DNS record within the Traffic timeout",
+		Source:      apitext.TTL,
 		Run:         followsRecordChange,
 	}, {
-		Scenario:    scenario("DNSTTLFollowDelay", verdict.Observe, verdict.FeatureDNSRebindingProtection),
+		Scenario:    scenario("DNSTTLFollowDelay", verdict.Observe, verdict.FeatureExternalHostname),
 		Description: "measures how long new connections take to follow a changed A record",
+		Source:      apitext.TTL,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			first, second := startUpstreamPair(ctx, s)
 			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+first.Host())))
@@ -46,8 +50,9 @@ func Family() harness.Family {
 			s.Observe("seconds until new connections follow a changed A record (TTL 3s)", timeToFollow(ctx, s, gw, second, first))
 		},
 	}, {
-		Scenario:    scenario("DNSTTLCNAMEShorterThanA", verdict.Observe, verdict.FeatureDNSRebindingProtection),
+		Scenario:    scenario("DNSTTLCNAMEShorterThanA", verdict.Observe, verdict.FeatureExternalHostname),
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
+		Source:      apitext.TTL,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			first, second := startUpstreamPair(ctx, s)
 			firstName, secondName := "first."+s.Hostname, "second."+s.Hostname
@@ -61,8 +66,9 @@ func Family() harness.Family {
 			s.Observe("seconds until new connections follow a changed CNAME (CNAME TTL 1s, A TTL 10s)", timeToFollow(ctx, s, gw, second, first))
 		},
 	}, {
-		Scenario:    scenario("DNSServFailAfterGoodAnswer", verdict.Observe, verdict.FeatureDNSRebindingProtection),
+		Scenario:    scenario("DNSServFailAfterGoodAnswer", verdict.Observe, verdict.FeatureExternalHostname),
 		Description: "records whether the last good answer is kept when DNS starts failing",
+		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
 	tests = append(tests, rebindTests()...)

@@ -13,6 +13,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -152,18 +153,22 @@ type rebind struct {
 
 func rebindTests() []harness.Test {
 	var tests []harness.Test
-	add := func(feature verdict.Feature, prefix string, withTLS bool, rs []rebind) {
+	add := func(feature verdict.Feature, source apitext.Sentence, prefix string, withTLS bool, rs []rebind) {
 		for _, r := range rs {
 			tests = append(tests, harness.Test{
-				Scenario:    scenario(r.shortName, r.level, feature),
+				Scenario:    verdict.Scenario{ShortName: r.shortName, Level: r.level, Feature: feature, FailClosed: true},
 				Description: prefix + r.description,
+				Source:      source,
 				Sandbox:     r.c.sandbox,
 				Run:         func(ctx context.Context, s *harness.Spec) { runRebind(ctx, s, r.c, withTLS) },
 			})
 		}
 	}
 	should := verdict.Should
-	add(verdict.FeatureDNSRebindingProtection, "never connects where a rebinding DNS answer points: ", false, []rebind{
+	// GEP-4894 trusts DNS ("Any meaningful egress functionality must trust
+	// DNS resolution") and recommends guardrails: refusing what a rebinding
+	// answer points at is a SHOULD, checked for every implementation.
+	add(verdict.FeatureDNSRebindingProtection, apitext.Guardrails, "never connects where a rebinding DNS answer points: ", false, []rebind{
 		{"RebindLoopback", should, "loopback after the upstream", rebindA(loopback, "")},
 		{"RebindLoopbackFlipFlop", should, "loopback and the upstream in turn (time of check, time of use)", rebindFlipFlop(loopback)},
 		{"RebindMetadataIPv4", should, "the IPv4 metadata address", rebindA(metadata(false), metadataOnlyInSandbox)},
@@ -187,7 +192,7 @@ func rebindTests() []harness.Test {
 	// implementations the TLS check is the last line for. A canary may be
 	// connected to; its answer must never reach the client.
 	must := verdict.Must
-	add(verdict.FeatureTLS, "never delivers a rebinding target's answer through ServerOnly TLS: ", true, []rebind{
+	add(verdict.FeatureTLS, apitext.LocalhostEndpoints, "never delivers a rebinding target's answer through ServerOnly TLS: ", true, []rebind{
 		{"RebindTLSLoopback", must, "loopback after the upstream", rebindA(loopback, "")},
 		{"RebindTLSLoopbackFlipFlop", must, "loopback and the upstream in turn", rebindFlipFlop(loopback)},
 		{"RebindTLSMixedLoopbackFirst", must, "one answer: loopback, then the upstream", rebindMixed(loopback, false)},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -22,10 +23,12 @@ const foreignController = gatewayv1.GatewayController("example.com/xbcheck-other
 func statusTests() []harness.Test {
 	return []harness.Test{{
 		Scenario:    scenario("StatusXBackendParentPerGateway", verdict.Must, verdict.FeatureResourceBackend),
+		Source:      apitext.StatusEntries,
 		Description: "reports one status entry per Gateway, from the GatewayClass's controller, Accepted at the current generation",
 		Run:         ancestorPerGateway,
 	}, {
 		Scenario:    scenario("StatusParentPerGatewayOfTwo", verdict.Must, verdict.FeatureResourceBackend),
+		Source:      apitext.StatusEntries,
 		Description: "reports one status entry for each of two Gateways using the XBackend",
 		Run: func(ctx context.Context, s *harness.Spec) {
 			twoGateways(ctx, s, nil)
@@ -34,6 +37,7 @@ func statusTests() []harness.Test {
 		},
 	}, {
 		Scenario:    scenario("StatusParentRemovedWithRoute", verdict.Must, verdict.FeatureResourceBackend),
+		Source:      apitext.ControllerEntries,
 		Description: "removes a Gateway's status entry when no route of that Gateway uses the XBackend any more",
 		Run: func(ctx context.Context, s *harness.Spec) {
 			twoGateways(ctx, s, nil)
@@ -45,6 +49,7 @@ func statusTests() []harness.Test {
 		},
 	}, {
 		Scenario:    scenario("StatusForeignParentsKept", verdict.Must, verdict.FeatureResourceBackend),
+		Source:      apitext.ControllerEntries,
 		Description: "leaves the status entries of other controllers alone",
 		Run:         foreignAncestorsKept,
 	}}

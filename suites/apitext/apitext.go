@@ -1,0 +1,76 @@
+package apitext
+
+// Sentence is a quotation from a Gateway API document, preceded by the
+// document and the release it comes from: "Where: text".
+type Sentence string
+
+// Places the sentences come from.
+const (
+	gep       = "GEP-4894 (Backend resource, Experimental)"
+	xbackend  = "XBackend API (apisx/v1alpha1) v1.6.3"
+	xbackend7 = "XBackend API (apisx/v1alpha1) v1.7.0"
+	crd       = "XBackend CRD v1.6.3, validation rules"
+	tlsVal    = "BackendTLSPolicyValidation (apis/v1) v1.6.3, reused as XBackend tls.validation"
+	httpRoute = "HTTPRoute API (apis/v1) v1.6.3"
+	rfc1035   = "RFC 1035 (Domain names), section 3.2.1"
+)
+
+// GEP-4894.
+const (
+	OnTheWire          = Sentence(gep + ": " + "the `Backend` resource describes what a specific gateway client connection **MUST** do on the wire when connecting to a destination.")
+	SameNamespace      = Sentence(gep + ": " + "Backends MUST live in the same namespace as any route (or other parent resource) that references them.")
+	LocalhostEndpoints = Sentence(gep + ": " + "implementations implementing `Backend` MUST add either TLS or JWT validation on sensitive localhost endpoints to prevent confused deputy attacks")
+	Guardrails         = Sentence(gep + ": " + "Implementations SHOULD provide control-plane guardrails (for example, an allow-list of permitted egress domains)")
+	RebindRisk         = Sentence(gep + ": " + "Risk: `api.external.com` resolves to `127.0.0.1`, `169.254.169.254` or other privileged, trusted addresses")
+	DNSTrust           = Sentence(gep + ": " + "Any meaningful egress functionality must trust DNS resolution")
+)
+
+// The XBackend API.
+const (
+	Port                 = Sentence(xbackend + ": " + "Port defines the port that the implementation should use when connecting to this backend.")
+	NoIPLiterals         = Sentence(xbackend + ": " + "Hostname specifies the FQDN used to reach this backend. IP addresses are not allowed in this field.")
+	TrustDomains         = Sentence(xbackend + ": " + "Implementations that are aware of custom trust domains being used for Service FQDNs MUST also enforce that hostnames ending with those trust domains (e.g. .cluster.local) are not allowed.")
+	ProtocolCore         = Sentence(xbackend + ": " + "When set, the implementation uses the specified protocol when connecting to this backend. When not set, the implementation will use the protocol determined by the route or listener configuration. Support: Core - HTTP, HTTP2, H2C, and HTTP11")
+	ProtocolNegotiation  = Sentence(xbackend + ": " + "In cases where the protocol is negotiated on the wire (e.g. HTTP/1.1 Upgrade or ALPN), implementations MUST include the protocol set here in the negotiation options presented to the backend.")
+	ServerOnly           = Sentence(xbackend + ": " + "BackendTLSModeServerOnly enables TLS with server certificate verification.")
+	ClientAndServer      = Sentence(xbackend + ": " + "BackendTLSModeClientAndServer enables mutual TLS (mTLS).")
+	ClientCertificateRef = Sentence(xbackend + ": " + "ClientCertificateRef is a reference to a Secret containing the client TLS certificate and private key for mutual TLS.")
+	StatusEntries        = Sentence(xbackend + ": " + "A controller that manages the Backend must add an entry for each parent it manages and remove the entry when the controller no longer considers the Backend to be associated with that parent.")
+	ControllerEntries    = Sentence(xbackend + ": " + "A controller MUST populate this field when writing status and ensure that entries to status populated with their controller name are removed when they are no longer necessary.")
+	TLSShould            = Sentence(xbackend + ": " + "ExternalHostname backends SHOULD have TLS configured; the lack of TLS for external hostnames should be considered insecure and a security risk.")
+	H2CWithoutTLS        = Sentence(xbackend7 + ": " + "tls must be disabled when protocol is H2C, use protocol HTTP2 for HTTP/2 with tls")
+)
+
+// The CRD's own validation: the API server enforces it.
+const (
+	CRDHostname = Sentence(crd + ": " + "hostname must not be an IP address or end with .cluster.local; a PreciseHostname is lower case, has no trailing dot and no wildcard")
+	CRDRules    = Sentence(crd + ": " + "the schema and x-kubernetes-validations of spec (enum values, required fields, clientCertificateRef iff ClientAndServer, exactly one CA source, port at least 1)")
+)
+
+// tls.validation, the type XBackend shares with BackendTLSPolicy.
+const (
+	SNI                   = Sentence(tlsVal + ": " + "Hostname MUST be used as the SNI to connect to the backend (RFC 6066).")
+	HostnameAuthenticates = Sentence(tlsVal + ": " + "Hostname MUST be used for authentication and MUST match the certificate served by the matching backend, unless SubjectAltNames is specified.")
+	SubjectAltNames       = Sentence(tlsVal + ": " + "When specified the certificate served from the backend MUST have at least one Subject Alternate Name matching one of the specified SubjectAltNames.")
+	InvalidCARef          = Sentence(tlsVal + ": " + "Connections using an invalid CACertificateRef MUST fail, and the client MUST receive an HTTP 5xx error response.")
+	MultipleCARefs        = Sentence(tlsVal + ": " + "Implementations MAY choose to support attaching multiple certificates to a backend, but this behavior is implementation-specific.")
+	SingleCARef           = Sentence(tlsVal + ": " + "Support: Core - An optional single reference to a Kubernetes ConfigMap, with the CA certificate in a key named `ca.crt`.")
+	WellKnownCAs          = Sentence(tlsVal + ": " + "\"System\" - indicates that well-known system CA certificates should be used.")
+)
+
+// HTTPRoute.
+const (
+	InvalidBackendRef = Sentence(httpRoute + ": " + "A BackendRef is invalid if: It refers to an unknown or unsupported kind of resource. In this case, the Reason must be set to `InvalidKind` ... It refers to a resource that does not exist. In this case, the Reason must be set to `BackendNotFound`")
+	RefNotPermitted   = Sentence(httpRoute + ": " + "It refers a resource in another namespace when the reference has not been explicitly allowed by a ReferenceGrant (or equivalent concept). In this case, the Reason must be set to `RefNotPermitted`")
+	InvalidGets500    = Sentence(httpRoute + ": " + "When a HTTPBackendRef is invalid, 500 status codes MUST be returned for requests that would have otherwise been routed to an invalid backend.")
+	Weight            = Sentence(httpRoute + ": " + "Weight specifies the proportion of requests forwarded to the referenced backend. ... Support for weight: Core")
+	RewriteHostname   = Sentence(httpRoute + ": " + "Hostname is the value to be used to replace the Host header value during forwarding. Support: Extended")
+	BackendPort       = Sentence(httpRoute + ": " + "Port specifies the destination port number to use for this resource. ... For other resources, destination port might be derived from the referent resource or this field.")
+)
+
+// DNS.
+const TTL = Sentence(rfc1035 + ": " + "TTL a 32 bit signed integer that specifies the time interval that the resource record may be cached before the source of the information should again be consulted.")
+
+// Measurements: where no sentence prescribes a behaviour, xbcheck records
+// what the implementation does.
+const Unspecified = Sentence("xbcheck" + ": " + "the API leaves this to the implementation; xbcheck records what it does")
