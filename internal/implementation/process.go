@@ -20,6 +20,10 @@ const (
 	EnvDNSServer        = "XBCHECK_DNS_SERVER"
 	EnvGuardrailAllow   = "XBCHECK_GUARDRAIL_ALLOW"
 	EnvControllerName   = "XBCHECK_CONTROLLER_NAME"
+	// EnvSystemRoots is Go's and OpenSSL's variable for the file of trusted
+	// root certificates: the run points it at a bundle holding its test CA,
+	// so that "the system CAs" is a trust store xbcheck knows.
+	EnvSystemRoots = "SSL_CERT_FILE"
 )
 
 // Options describe the process to run.

@@ -19,6 +19,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/implementation"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -108,8 +109,12 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 	}
 
 	e.ControllerName = controllerNameOf(opts)
+	roots, err := e.systemTrust()
+	if err != nil {
+		return nil, err
+	}
 	if opts.ImplementationCmd != "" {
-		p, err := startImplementation(c, opts, pool, e.DNSServer, policy)
+		p, err := startImplementation(c, opts, pool, e.DNSServer, policy, roots)
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +125,11 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		// A custom cluster domain, so that names under it (which the CRD
 		// admits, unlike cluster.local) can be tested.
 		e.ClusterDomain = ReferenceClusterDomain
+		// The in-process gateway reads its system roots from here: nothing
+		// in this process has loaded them before the gateway dials.
+		if err := os.Setenv(implementation.EnvSystemRoots, roots); err != nil {
+			return nil, err
+		}
 		gw, err := reference.Start(context.WithoutCancel(ctx), reference.Options{
 			Config:         c.Config,
 			ControllerName: e.ControllerName,
@@ -146,6 +156,11 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 	}
 	e.GatewayAddress = opts.GatewayAddress
 	e.GatewayClass = opts.GatewayClass
+	if opts.GatewayClass != "" && opts.ImplementationCmd == "" {
+		// The class's implementation was not started by the run: its trust
+		// store is its own.
+		e.SystemCA = nil
+	}
 	if e.GatewayClass == "" {
 		class := &gatewayv1.GatewayClass{
 			ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-" + runID, Labels: map[string]string{harness.RunLabel: runID}},
@@ -192,6 +207,26 @@ func (e *environment) startFakes(ctx context.Context, url, dnsAddr string) error
 	return nil
 }
 
+// systemTrust makes the run's system CA and writes it as the trust store
+// file an implementation started by the run uses for "the system CAs".
+func (e *environment) systemTrust() (string, error) {
+	ca, err := pki.NewAuthority("xbcheck system trust CA")
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "xbcheck-trust-")
+	if err != nil {
+		return "", err
+	}
+	e.stops = append(e.stops, func() error { return os.RemoveAll(dir) })
+	path := filepath.Join(dir, "system-roots.pem")
+	if err := os.WriteFile(path, ca.CertPEM, 0o644); err != nil {
+		return "", err
+	}
+	e.SystemCA = ca
+	return path, nil
+}
+
 // controllerNameOf is the controllerName of the GatewayClass xbcheck
 // creates: the reference gateway's unless the user names another.
 func controllerNameOf(opts Options) gatewayv1.GatewayController {
@@ -203,7 +238,7 @@ func controllerNameOf(opts Options) gatewayv1.GatewayController {
 
 // startImplementation starts --implementation-cmd with what it needs to
 // know in its environment, logging to the report folder.
-func startImplementation(c *cluster.Cluster, opts Options, pool []netip.Addr, dnsAddr string, policy guardrail.Policy) (*implementation.Process, error) {
+func startImplementation(c *cluster.Cluster, opts Options, pool []netip.Addr, dnsAddr string, policy guardrail.Policy, roots string) (*implementation.Process, error) {
 	var addrs, allow []string
 	for _, a := range pool {
 		addrs = append(addrs, a.String())
@@ -224,6 +259,7 @@ func startImplementation(c *cluster.Cluster, opts Options, pool []netip.Addr, dn
 			implementation.EnvDNSServer:        dnsAddr,
 			implementation.EnvGuardrailAllow:   strings.Join(allow, ","),
 			implementation.EnvControllerName:   string(controllerNameOf(opts)),
+			implementation.EnvSystemRoots:      roots,
 		},
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
@@ -71,6 +72,10 @@ type Environment struct {
 	GatewayAddress string
 	// ClusterDomain is the implementation's cluster DNS domain, when known.
 	ClusterDomain string
+	// SystemCA is a CA the implementation trusts as one of "the system
+	// CAs" (the run gave it a trust store holding it), or nil when the
+	// run cannot know the implementation's system trust store.
+	SystemCA *pki.Authority
 }
 
 // Network is the address plan of a run: where the forbidden destinations
