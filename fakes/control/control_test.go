@@ -194,7 +194,7 @@ var operations = []operation{
 				return f.SetProgram(ctx, "api.xbcheck.test.", mdns.TypeA, dns.Static(dns.Records(0, "A not-an-address")))
 			},
 			func(f Fakes) error {
-				return f.SetProgram(ctx, "api.example.com.", mdns.TypeA, dns.Static(dns.NXDomain()))
+				return f.SetProgram(ctx, "api..example.com.", mdns.TypeA, dns.Static(dns.NXDomain()))
 			},
 			func(f Fakes) error {
 				return f.SetProgram(ctx, "api.xbcheck.test.", mdns.TypeA, dns.Program{Kind: "sometimes"})

@@ -98,7 +98,7 @@
 //	GET    /v1/summary                       Summary: every fake's addresses and token
 //	GET    /v1/pki                           PKI: CA, client certificate and key, as PEM
 //	GET    /v1/pki/ca.crt                    the CA alone, as PEM
-//	PUT    /v1/dns/programs/{name}/{type}    install a dns.Program (type: A, AAAA, ... or a number); 204
+//	PUT    /v1/dns/programs/{name}/{type}    install a dns.Program (type: A, AAAA, ... or a number; a name outside the zone is answered as a recursive resolver would); 204
 //	DELETE /v1/dns/programs                  remove every program; 204
 //	GET    /v1/dns/queries                   the DNS query log, []dns.Query; ?name=N (repeatable) keeps N's only
 //	DELETE /v1/dns/queries                   empty it; 204

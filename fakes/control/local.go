@@ -158,9 +158,10 @@ func (l *Local) PKI(context.Context) (PKI, error) {
 }
 
 // SetProgram installs p on the DNS server; a program it refuses is an *InvalidError.
+// A name outside the zone is answered as a recursive resolver would (see dns.Server.Program).
 func (l *Local) SetProgram(_ context.Context, name string, qtype uint16, p dns.Program) error {
-	if !mdns.IsSubDomain(l.dns.Zone(), mdns.CanonicalName(name)) {
-		return &InvalidError{Field: "name", Reason: "name " + name + " is not in zone " + l.dns.Zone() + "; use a name under it"}
+	if _, ok := mdns.IsDomainName(name); !ok || mdns.CanonicalName(name) == "." {
+		return &InvalidError{Field: "name", Reason: "name " + name + " is not a domain name; use one such as www." + l.dns.Zone()}
 	}
 	if err := l.dns.Program(name, qtype, p); err != nil {
 		return &InvalidError{Reason: err.Error()}

@@ -46,10 +46,9 @@ func (s *Server) handle(raw []byte, peer, transport string) (reply []byte, delay
 	switch {
 	case req.Opcode != mdns.OpcodeQuery:
 		m.Rcode = mdns.RcodeNotImplemented
-	case question.Qclass != mdns.ClassINET || !mdns.IsSubDomain(s.zone, name):
+	case question.Qclass != mdns.ClassINET || !s.inZone(name) && !s.owns(name):
 		m.Rcode = mdns.RcodeRefused
 	default:
-		m.Authoritative = true
 		if !s.serveProgram(m, &q, name) {
 			return s.drop(q)
 		}
@@ -79,7 +78,8 @@ func (s *Server) handle(raw []byte, peer, transport string) (reply []byte, delay
 	return packed, delay
 }
 
-// serveProgram fills m for an in-zone name. It returns false when the step says drop.
+// serveProgram fills m for a name in the zone, or outside it with a program of its
+// own. It returns false when the step says drop.
 func (s *Server) serveProgram(m *mdns.Msg, q *Query, name string) bool {
 	question := m.Question[0]
 	in := s.programs[key{name, question.Qtype}]
@@ -87,6 +87,10 @@ func (s *Server) serveProgram(m *mdns.Msg, q *Query, name string) bool {
 		// A CNAME answers every type at its name.
 		in = s.programs[key{name, mdns.TypeCNAME}]
 	}
+	// In the zone the server is its authority; outside it, and for a chain that
+	// leaves it, it plays the recursive resolver that chased the names.
+	m.Authoritative = s.inZone(name)
+	m.RecursionAvailable = !m.Authoritative
 	if in == nil {
 		switch {
 		case name == s.zone && question.Qtype == mdns.TypeSOA:
@@ -109,12 +113,34 @@ func (s *Server) serveProgram(m *mdns.Msg, q *Query, name string) bool {
 		return true
 	}
 	m.Answer = in.answer(i, question.Name)
+	for _, rr := range m.Answer {
+		if !s.inZone(mdns.CanonicalName(rr.Header().Name)) {
+			m.Authoritative, m.RecursionAvailable = false, true
+		}
+	}
 	s.negative(m)
 	return true
 }
 
-// negative adds the zone's SOA to NXDOMAIN and NODATA replies (RFC 2308).
+// inZone reports whether the canonical name is in the server's zone.
+func (s *Server) inZone(name string) bool { return mdns.IsSubDomain(s.zone, name) }
+
+// owns reports whether a program answers the canonical name itself.
+func (s *Server) owns(name string) bool {
+	for k := range s.programs {
+		if k.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// negative adds the zone's SOA to NXDOMAIN and NODATA replies (RFC 2308) for
+// names in the zone; outside it the server has no SOA to give.
 func (s *Server) negative(m *mdns.Msg) {
+	if !s.inZone(mdns.CanonicalName(m.Question[0].Name)) {
+		return
+	}
 	if m.Rcode == mdns.RcodeNameError || m.Rcode == mdns.RcodeSuccess && len(m.Answer) == 0 {
 		m.Ns = []mdns.RR{s.soaFor(s.zone)}
 	}

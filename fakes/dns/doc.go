@@ -23,7 +23,15 @@
 // EDNS0 echoed (UDP size and DO bit), replies too large for the client's UDP size
 // truncated. A name in the zone without a program gets NXDOMAIN with the SOA, an
 // existing name asked for another type NODATA with the SOA, a name outside the zone
-// REFUSED. Malformed packets are logged (Query.Malformed) and answered FORMERR when
+// REFUSED.
+//
+// Where a rebinding leads out of the zone, the server also plays the recursive
+// resolver the implementation is pointed at, since a stub resolver never chases a
+// CNAME itself: a step may go on after a CNAME to an out-of-zone name with that name's
+// records ({"CNAME localhost.", "A 127.0.0.1"}), and a program may be installed for a
+// name outside the zone (localhost., x.svc.cluster.local.), which is then answered
+// from it. Such replies clear AA and set RA, as a recursive resolver's do, and their
+// negative answers carry no SOA. Malformed packets are logged (Query.Malformed) and answered FORMERR when
 // their header allows, never trusted. Close ends every goroutine the server started;
 // so does the end of the context given to Start.
 package dns

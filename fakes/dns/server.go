@@ -133,13 +133,16 @@ func (s *Server) Addr() string { return s.udp.LocalAddr().String() }
 func (s *Server) Zone() string { return s.zone }
 
 // Program installs p for queries of qtype (e.g. mdns.TypeA) at name, replacing any
-// program there and starting its counters afresh. name must be in the zone.
+// program there and starting its counters afresh. A name outside the zone is answered
+// from then on as the recursive resolver the implementation is pointed at would
+// answer it (AA clear, RA set), e.g. localhost. or a cluster-local Service name that a
+// rebinding CNAME leads to.
 func (s *Server) Program(name string, qtype uint16, p Program) error {
 	canonical := mdns.CanonicalName(name)
-	if _, ok := mdns.IsDomainName(canonical); !ok || !mdns.IsSubDomain(s.zone, canonical) {
-		return fmt.Errorf("dns program name %q is not in zone %s; use a name under it", name, s.zone)
+	if _, ok := mdns.IsDomainName(canonical); !ok || canonical == "." {
+		return fmt.Errorf("dns program name %q is not a domain name; use one such as www.%s", name, s.zone)
 	}
-	in, err := install(p, s.zone, s.clock())
+	in, err := install(p, s.clock())
 	if err != nil {
 		return fmt.Errorf("dns program for %s %s: %w", canonical, mdns.TypeToString[qtype], err)
 	}

@@ -206,6 +206,10 @@ func TestStepAnswers(t *testing.T) {
 			[]string{"a.xbcheck.test. 0 IN CNAME localhost."}},
 		{"in-zone CNAME then out-of-zone CNAME", mdns.TypeA, Records(0, "CNAME b.xbcheck.test.", "CNAME localhost."),
 			[]string{"a.xbcheck.test. 0 IN CNAME b.xbcheck.test.", "b.xbcheck.test. 0 IN CNAME localhost."}},
+		{"CNAME to localhost, chased as a recursive resolver would", mdns.TypeA, Records(0, "CNAME localhost.", "A 127.0.0.1"),
+			[]string{"a.xbcheck.test. 0 IN CNAME localhost.", "localhost. 0 IN A 127.0.0.1"}},
+		{"CNAME to a cluster service, chased to a pod", mdns.TypeA, Records(0, "CNAME api.ns.svc.cluster.local.", "30 A 10.244.0.10"),
+			[]string{"a.xbcheck.test. 0 IN CNAME api.ns.svc.cluster.local.", "api.ns.svc.cluster.local. 30 IN A 10.244.0.10"}},
 		{"IPv4-mapped loopback", mdns.TypeAAAA, Records(0, "AAAA "+IPv4Mapped(loop).String()),
 			[]string{"a.xbcheck.test. 0 IN AAAA ::ffff:127.0.0.1"}},
 		{"NAT64 metadata", mdns.TypeAAAA, Records(0, "AAAA "+NAT64(metadata).String()),
@@ -570,7 +574,8 @@ func TestProgramRejectsWhatItCannotServe(t *testing.T) {
 		program Program
 		hint    string // a piece of the error that tells the user what to do
 	}{
-		{"name outside the zone", "www.example.com.", Static(good), "not in zone"},
+		{"not a domain name", "a..xbcheck.test.", Static(good), "not a domain name"},
+		{"the root", ".", Static(good), "not a domain name"},
 		{"unknown kind", "a.xbcheck.test.", Program{Kind: "sometimes", Steps: []Step{good}}, "use static"},
 		{"static with two steps", "a.xbcheck.test.", Program{Kind: KindStatic, Steps: []Step{good, good}}, "takes 1 step"},
 		{"round robin without steps", "a.xbcheck.test.", RoundRobin(), "at least one step"},
@@ -578,7 +583,6 @@ func TestProgramRejectsWhatItCannotServe(t *testing.T) {
 		{"window without an end", "a.xbcheck.test.", Window(good, 0, good), "exactly one of"},
 		{"not a record", "a.xbcheck.test.", Static(Records(0, "A 999.0.0.1")), "[TTL] TYPE RDATA"},
 		{"type only", "a.xbcheck.test.", Static(Records(0, "A")), "[TTL] TYPE RDATA"},
-		{"glue after an out-of-zone CNAME", "a.xbcheck.test.", Static(Records(0, "CNAME localhost.", "A 127.0.0.1")), "no glue"},
 		{"rcode beyond 4 bits", "a.xbcheck.test.", Static(Step{Rcode: 16}), "4-bit"},
 		{"negative delay", "a.xbcheck.test.", Static(Step{Delay: -time.Second}), "negative"},
 		{"OPT as an answer", "a.xbcheck.test.", Static(Records(0, `TYPE41 \# 0`)), "pseudo-record"},
@@ -678,5 +682,51 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 	}
 	if _, err := tcp.Read(make([]byte, 1)); err == nil {
 		t.Fatal("the TCP connection stayed open after Close")
+	}
+}
+
+// The server plays the recursive resolver where a rebinding leads out of its zone:
+// it answers the chased names it has programs for, with AA clear and RA set, and
+// still refuses every other name outside the zone.
+func TestRecursiveAnswersOutsideTheZone(t *testing.T) {
+	s := start(t, Config{})
+	program(t, s, "localhost.", mdns.TypeA, Static(Records(0, "A 127.0.0.1")))
+	program(t, s, "Api.NS.svc.cluster.local", mdns.TypeA, Static(Records(5, "A 10.244.0.10")))
+	program(t, s, "chain.xbcheck.test.", mdns.TypeA, Static(Records(0, "CNAME localhost.", "A 127.0.0.1")))
+	program(t, s, "inside.xbcheck.test.", mdns.TypeA, Static(Records(0, "CNAME b.xbcheck.test.", "A 203.0.113.10")))
+	tests := []struct {
+		name        string
+		qname       string
+		qtype       uint16
+		rcode       int
+		aa, ra      bool
+		answers     []string
+		noAuthority bool
+	}{
+		{"a chased name with a program", "localhost.", mdns.TypeA, mdns.RcodeSuccess, false, true,
+			[]string{"localhost. 0 IN A 127.0.0.1"}, true},
+		{"a chased name in any case", "api.ns.SVC.cluster.local.", mdns.TypeA, mdns.RcodeSuccess, false, true,
+			[]string{"api.ns.SVC.cluster.local. 5 IN A 10.244.0.10"}, true},
+		{"a chased name asked another type: NODATA without SOA", "localhost.", mdns.TypeAAAA, mdns.RcodeSuccess, false, true, nil, true},
+		{"a parent of a chased name: REFUSED", "cluster.local.", mdns.TypeA, mdns.RcodeRefused, false, false, nil, true},
+		{"a chain leaving the zone with the chased records", "chain.xbcheck.test.", mdns.TypeA, mdns.RcodeSuccess, false, true,
+			[]string{"chain.xbcheck.test. 0 IN CNAME localhost.", "localhost. 0 IN A 127.0.0.1"}, true},
+		{"a chain inside the zone stays authoritative", "inside.xbcheck.test.", mdns.TypeA, mdns.RcodeSuccess, true, false,
+			[]string{"inside.xbcheck.test. 0 IN CNAME b.xbcheck.test.", "b.xbcheck.test. 0 IN A 203.0.113.10"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ask(t, s, tt.qname, tt.qtype)
+			if r.Rcode != tt.rcode || r.Authoritative != tt.aa || r.RecursionAvailable != tt.ra {
+				t.Fatalf("rcode %s AA %v RA %v; want %s AA %v RA %v", mdns.RcodeToString[r.Rcode], r.Authoritative, r.RecursionAvailable,
+					mdns.RcodeToString[tt.rcode], tt.aa, tt.ra)
+			}
+			if got := records(r.Answer); !slices.Equal(got, tt.answers) {
+				t.Fatalf("answers %q, want %q", got, tt.answers)
+			}
+			if tt.noAuthority && len(r.Ns) != 0 {
+				t.Fatalf("authority %v, want none", records(r.Ns))
+			}
+		})
 	}
 }
