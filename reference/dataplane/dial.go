@@ -28,13 +28,13 @@ func newDialer(r Resolver, o Options) *dialer {
 	d := &dialer{
 		resolver: newCache(r, o.Faults.Has(faults.CacheDNSForever)),
 		direct:   r,
-		policy:   o.Guardrail,
+		policy:   faultyPolicy(o.Guardrail, o.Faults),
 		faults:   o.Faults,
 		net:      net.Dialer{Timeout: o.DialTimeout},
 	}
 	// Second line: check the address the socket actually connects to.
-	// Both rebinding faults take it away, as the bugs they imitate have none.
-	if !o.Faults.Has(faults.FollowRebind) && !o.Faults.Has(faults.CheckAtResolveOnly) {
+	// The rebinding faults take it away, as the bugs they imitate have none.
+	if !o.Faults.Has(faults.FollowRebind) && !o.Faults.Has(faults.CheckAtResolveOnly) && !o.Faults.Has(faults.TrustCNAMEChain) {
 		d.net.Control = d.control
 	}
 	return d
@@ -52,11 +52,11 @@ func (d *dialer) control(_, address string, _ syscall.RawConn) error {
 }
 
 // check is the first line, on each resolved address before dialling it.
-func (d *dialer) check(a netip.Addr) error {
-	if d.faults.Has(faults.FollowRebind) {
+func (d *dialer) check(a Answer) error {
+	if d.faults.Has(faults.FollowRebind) || d.faults.Has(faults.TrustCNAMEChain) && a.Via != "" {
 		return nil
 	}
-	return d.policy.Check(a)
+	return d.policy.Check(a.Addr)
 }
 
 // DialContext dials addr (host:port): it tries the allowed addresses of host
@@ -77,7 +77,7 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	var denied, failed []string
 	var allowed []netip.Addr
 	for _, a := range answers {
-		if err := d.check(a.Addr); err != nil {
+		if err := d.check(a); err != nil {
 			denied = append(denied, err.Error())
 			continue
 		}

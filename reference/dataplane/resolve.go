@@ -16,6 +16,11 @@ type Answer struct {
 	Addr netip.Addr
 	// TTL is the smallest TTL along the answer's CNAME chain and its A/AAAA record.
 	TTL time.Duration
+	// Via is the name a CNAME chain led to, which owns the address; empty
+	// when the name asked owns it. It changes nothing for the guardrail,
+	// which vets every address whatever name it came through (only the
+	// trust-cname-chain fault reads it).
+	Via string
 }
 
 // Resolver turns an XBackend hostname into addresses. [DNS] is the real one;
@@ -86,6 +91,7 @@ func (d DNS) query(ctx context.Context, host string, qtype uint16) ([]Answer, er
 // addresses follows the CNAME chain from name through the records and
 // returns the A/AAAA records of its end, each with the chain's smallest TTL.
 func addresses(records []dns.RR, name string) []Answer {
+	asked := name
 	chainTTL := ^uint32(0)
 	for range maxCNAMEHops {
 		next := ""
@@ -116,7 +122,11 @@ func addresses(records []dns.RR, name string) []Answer {
 		}
 		if addr, ok := netip.AddrFromSlice(ip); ok {
 			ttl := min(chainTTL, rr.Header().Ttl)
-			answers = append(answers, Answer{Addr: addr, TTL: time.Duration(ttl) * time.Second})
+			a := Answer{Addr: addr, TTL: time.Duration(ttl) * time.Second}
+			if !strings.EqualFold(name, asked) {
+				a.Via = name
+			}
+			answers = append(answers, a)
 		}
 	}
 	return answers

@@ -115,6 +115,31 @@ func TestDNSResolve(t *testing.T) {
 	}
 }
 
+// An address a CNAME chain led to says which name owns it; one the asked
+// name owns says nothing.
+func TestDNSResolveSaysWhereAChainLed(t *testing.T) {
+	server := startDNS(t, map[string][]string{
+		"direct.xbcheck.test.": {"direct.xbcheck.test. 0 IN A 127.0.0.1"},
+		"chain.xbcheck.test.": {
+			"chain.xbcheck.test. 0 IN CNAME localhost.",
+			"localhost. 0 IN A 127.0.0.1",
+			"localhost. 0 IN AAAA ::1",
+		},
+	}, nil)
+	r := DNS{Server: server}
+	for host, want := range map[string]string{"direct.xbcheck.test": "", "chain.xbcheck.test": "localhost."} {
+		got, err := r.Resolve(context.Background(), host)
+		if err != nil || len(got) == 0 {
+			t.Fatalf("%s: %v, %v", host, got, err)
+		}
+		for _, a := range got {
+			if a.Via != want {
+				t.Errorf("%s: %s came via %q, want %q", host, a.Addr, a.Via, want)
+			}
+		}
+	}
+}
+
 func TestDNSResolverThroughTransport(t *testing.T) {
 	u := mustStartUpstream(t, nil, h1)
 	server := startDNS(t, map[string][]string{"app.xbcheck.test.": {"app.xbcheck.test. 0 IN A 127.0.0.1"}}, nil)

@@ -26,6 +26,13 @@ const (
 	CacheDNSForever    Fault = "cache-dns-forever"
 )
 
+// Data-plane faults of the egress guardrail and the resolver; [All] describes each one.
+const (
+	TrustCNAMEChain     Fault = "trust-cname-chain"
+	StdlibIPClasses     Fault = "stdlib-ip-classes"
+	TextPrefixBlocklist Fault = "text-prefix-blocklist"
+)
+
 // Controller faults; [All] describes each one.
 const (
 	AcceptIPLiteral             Fault = "accept-ip-literal"
@@ -57,6 +64,9 @@ var all = []Info{
 	{NoH2C, "speaks HTTP/1.1 over cleartext when the protocol is H2C: implementations that ignore the prior-knowledge protocol"},
 	{PassClientHost, "forwards the client's Host header unchanged, ignoring the externalHostname and the URLRewrite hostname: proxies that pass Host through"},
 	{CacheDNSForever, "keeps the first DNS answer for the life of the process, ignoring the TTL: resolvers cached at start-up"},
+	{TrustCNAMEChain, "vets only the addresses the asked name owns, trusting those a CNAME chain leads to (localhost., a cluster-local Service): egress filters that vet the first hop of a chain"},
+	{StdlibIPClasses, "denies only what net/netip calls loopback, private, link-local or multicast, so 0.0.0.0 (which reaches loopback), 0/8, carrier-grade NAT and the NAT64 and 6to4 forms pass: SSRF filters built on IsPrivate and IsLoopback"},
+	{TextPrefixBlocklist, "matches the address's text against the prefixes examples show (127.0.0., 10., 172.16., 192.168., 169.254.169.254, ::1, fd00:ec2::254), missing the rest of each range: string blocklists in SSRF filters"},
 	{AcceptIPLiteral, "accepts an IP literal as externalHostname although the API forbids it: trusting admission that lets 10.0.0.1 through"},
 	{IgnoreClusterDomain, "accepts hostnames under the cluster domain and short in-cluster names: treating external names like Services"},
 	{StaleObservedGeneration, "writes status with the generation first seen, not the current one: status computed from a cached object"},

@@ -147,15 +147,22 @@ type Policy struct {
 	// e.g. 127.0.1.0/24 for the simulated internet in loopback-only mode.
 	// Matching is exact: an IPv4-mapped address does not match an IPv4 prefix.
 	Allow []netip.Prefix
+	// Deny decides the addresses outside Allow; nil is [Check]. Only
+	// mutation testing replaces it, with the classifiers real gateways got
+	// wrong.
+	Deny func(netip.Addr) error
 }
 
-// Check returns nil when a is in an allowed prefix, else [Check](a).
+// Check returns nil when a is in an allowed prefix, else Deny(a).
 func (p Policy) Check(a netip.Addr) error {
 	a = a.WithZone("")
 	for _, allowed := range p.Allow {
 		if allowed.Contains(a) {
 			return nil
 		}
+	}
+	if p.Deny != nil {
+		return p.Deny(a)
 	}
 	return Check(a)
 }

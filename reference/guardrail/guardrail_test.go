@@ -271,6 +271,24 @@ func TestZeroPolicyIsCheck(t *testing.T) {
 	}
 }
 
+func TestPolicyDenyReplacesCheckOutsideAllow(t *testing.T) {
+	denyAll := errors.New("denied by the replacement")
+	p := Policy{
+		Allow: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")},
+		Deny:  func(netip.Addr) error { return denyAll },
+	}
+	if err := p.Check(netip.MustParseAddr("203.0.113.7")); err != nil {
+		t.Errorf("an allowed address: %v, want allowed before Deny is asked", err)
+	}
+	if err := p.Check(netip.MustParseAddr("198.51.100.7")); !errors.Is(err, denyAll) {
+		t.Errorf("an address outside Allow: %v, want Deny's answer", err)
+	}
+	lenient := Policy{Deny: func(netip.Addr) error { return nil }}
+	if err := lenient.Check(netip.MustParseAddr("127.0.0.1")); err != nil {
+		t.Errorf("a Deny that allows everything: %v, want it to replace Check", err)
+	}
+}
+
 func FuzzIPv6FormsOfDeniedIPv4AreDenied(f *testing.F) {
 	f.Add([]byte{127, 0, 0, 1})
 	f.Add([]byte{169, 254, 169, 254})
