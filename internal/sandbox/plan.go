@@ -1,6 +1,9 @@
 package sandbox
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // The address plan of the sandbox. Inside it every one of these is on the
 // sandbox's own `lo`; outside it none of them may be used (see [Guard]).
@@ -21,6 +24,19 @@ var (
 	MetadataV6 = netip.MustParseAddr("fd00:ec2::254")
 	// PodCanary plays an in-cluster pod (the CVE-2021-25740 shape).
 	PodCanary = netip.MustParseAddr("10.244.0.10")
+	// RangeEdges are canaries at the first and last usable address of each
+	// range a gateway must never dial (loopback's edges are on lo anyway),
+	// so that a guardrail covering only the addresses examples show (a
+	// /24 of 127, 169.254.169.254, 172.16/16) is seen: private (RFC 1918),
+	// carrier-grade NAT, link-local and IPv6 unique local.
+	RangeEdges = []netip.Addr{
+		netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.255.255.254"),
+		netip.MustParseAddr("172.16.0.1"), netip.MustParseAddr("172.31.255.254"),
+		netip.MustParseAddr("192.168.0.1"), netip.MustParseAddr("192.168.255.254"),
+		netip.MustParseAddr("100.64.0.1"), netip.MustParseAddr("100.127.255.254"),
+		netip.MustParseAddr("169.254.0.1"), netip.MustParseAddr("169.254.255.254"),
+		netip.MustParseAddr("fc00::1"), netip.MustParseAddr("fdff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"),
+	}
 	// Embedded are IPv6 forms that embed a forbidden IPv4 address (NAT64
 	// 64:ff9b::/96 and 6to4 2002::/16 of 127.0.0.1 and 169.254.169.254),
 	// so a canary can listen where a gateway that dials such an AAAA answer
@@ -59,8 +75,8 @@ func loopbackPrefixes() []netip.Prefix {
 		netip.PrefixFrom(MetadataV6, 128),
 		netip.PrefixFrom(PodCanary, 32),
 	)
-	for _, a := range Embedded {
-		ps = append(ps, netip.PrefixFrom(a, 128))
+	for _, a := range append(slices.Clone(Embedded), RangeEdges...) {
+		ps = append(ps, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return ps
 }

@@ -24,7 +24,9 @@ func TestLoopbackPrefixesCoverThePlan(t *testing.T) {
 		}
 		return false
 	}
-	for _, a := range append([]netip.Addr{DNS, MetadataV4, MetadataV6, PodCanary, Internet.Addr(), netip.MustParseAddr("203.0.113.255")}, GatewayPool.Addrs()...) {
+	plan := append([]netip.Addr{DNS, MetadataV4, MetadataV6, PodCanary, Internet.Addr(), netip.MustParseAddr("203.0.113.255")}, GatewayPool.Addrs()...)
+	plan = append(append(plan, Embedded...), RangeEdges...)
+	for _, a := range plan {
 		if !covered(a) {
 			t.Errorf("%s is in the plan but not on the sandbox's lo", a)
 		}
