@@ -126,6 +126,12 @@ type Timeouts struct {
 	Traffic time.Duration
 	// Never: how long "never happens" is watched for (default 5s).
 	Never time.Duration
+	// DNSRefresh: how long an implementation may go on using a DNS answer
+	// after its TTL, through a minimum TTL of its resolver or a refresh on
+	// a timer (Envoy's default is every 5s), before it asks again (default
+	// 30s). Rebinding specs wait up to this long for the rebinding answer
+	// to be asked for, and watch the canaries after it up to this long.
+	DNSRefresh time.Duration
 	// Request: one HTTP request through a Gateway (default 10s).
 	Request time.Duration
 	// Poll: the pause between two probes (default 250ms).
@@ -141,6 +147,7 @@ func DefaultTimeouts() Timeouts {
 		Status:       30 * time.Second,
 		Traffic:      30 * time.Second,
 		Never:        5 * time.Second,
+		DNSRefresh:   30 * time.Second,
 		Request:      10 * time.Second,
 		Poll:         250 * time.Millisecond,
 		Cleanup:      60 * time.Second,
