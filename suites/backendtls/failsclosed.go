@@ -3,11 +3,9 @@ package backendtls
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -49,47 +47,48 @@ func tlsAttempts(ctx context.Context, up *harness.Upstream) []upstream.Event {
 // fail and nothing of up reaches the client: the TLS scenarios where the
 // upstream's certificate or the XBackend's references must be refused.
 //
-// It first waits until the implementation has visibly acted on the
-// XBackend, so that the "never" that follows is not just a data plane
-// still being programmed: a probe gets a 5xx, and either up logged a
-// connection from the implementation or the XBackend reports
-// Accepted=False. An answer of up at any point fails at once. Then, for
-// the Never window, every probe must get a 5xx without up's token, and
-// up must have answered no request and seen no plaintext.
+// It first waits until the implementation has visibly refused (an HTTP 5xx
+// from the Gateway, or the refusal reported in status; harness.AwaitRefusal),
+// so that the "never" that follows is not just a data plane still being
+// programmed. A TCP accept at up is no reaction. Then, for the Never
+// window, every probe must get a 5xx without up's token. Throughout, up
+// must answer no request and see no plaintext: either fails at once.
 func failsClosed(ctx context.Context, s *harness.Spec, gateway, path string, up *harness.Upstream, xbackend string) {
 	GinkgoHelper()
-	By("waiting until the implementation has acted on the XBackend: a 5xx, and the upstream saw a connection or the XBackend is not Accepted")
-	var last *harness.Response
-	var lastErr error
-	Eventually(func(g Gomega) {
-		r, err := s.Get(ctx, gateway, path)
-		last, lastErr = r, err
-		g.Expect(err).NotTo(HaveOccurred())
-		if harness.ServedBy(r, up.Token) {
-			StopTrying(fmt.Sprintf("the answer of upstream %s reached the client (%v), but the implementation must refuse this upstream; "+
-				"the upstream log in the evidence shows the handshake the implementation completed", up.Name(), r)).Now()
-		}
-		g.Expect(r.Status).To(BeNumerically(">=", http.StatusInternalServerError), "want a 5xx while the upstream is refused")
-		g.Expect(len(up.Log(ctx)) > 0 || s.Refused(ctx, g, xbackend, "gw")).To(BeTrue(),
-			"the upstream saw no connection and XBackend %s is not reported Accepted=False: the implementation has not acted on it yet", xbackend)
-	}).WithContext(ctx).WithTimeout(s.Timeouts().Traffic).WithPolling(s.Timeouts().Poll).Should(Succeed(), func() string {
-		return fmt.Sprintf("last response: %s; the upstream saw: %s", harness.Outcome(last, lastErr, up), summarizeLog(ctx, up))
-	})
+	refusal := upstreamRefusal(ctx, gateway, path, up, xbackend)
+	By("waiting until the implementation has refused: a 5xx from the Gateway, or the refusal reported in status")
+	s.AwaitRefusal(ctx, refusal)
+	By("checking that every request keeps failing with a 5xx, never carrying the upstream's answer, and that the upstream sees no request and no plaintext")
+	s.ConsistentlyRefused(ctx, refusal)
+	s.Note("refused: the upstream saw %s, none of it a request", summarizeLog(ctx, up))
+}
 
-	By("checking that every request keeps failing with a 5xx and never carries the upstream's answer")
-	Consistently(func(g Gomega) {
-		r, err := s.Get(ctx, gateway, path)
-		g.Expect(err).NotTo(HaveOccurred(), "want a 5xx response from the Gateway")
-		g.Expect(harness.ServedBy(r, up.Token)).To(BeFalse(), "the answer of upstream %s reached the client: %v", up.Name(), r)
-		g.Expect(r.Status).To(SatisfyAll(BeNumerically(">=", 500), BeNumerically("<", 600)), "want a 5xx, got %v", r)
-	}).WithContext(ctx).WithTimeout(s.Timeouts().Never).WithPolling(s.Timeouts().Poll).Should(Succeed())
-
-	By("checking that the upstream answered no request and saw no plaintext")
-	Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(),
-		"upstream %s answered requests from the implementation, which must have refused it", up.Name())
-	Expect(cleartextSent(ctx, up)).To(BeEmpty(),
-		"the implementation sent plaintext to the TLS upstream %s: it must fail closed, never fall back to cleartext", up.Name())
-	s.Note("refused: %d connection events at upstream %s, none a request", len(up.Log(ctx)), up.Name())
+// upstreamRefusal is the refusal of the route to-external on the spec's
+// Gateway: up's token must never reach the client, and up must, from now
+// on, answer no request and see no plaintext. What up logged before (a
+// transition spec serves first) does not count.
+func upstreamRefusal(ctx context.Context, gateway, path string, up *harness.Upstream, xbackend string) harness.Refusal {
+	GinkgoHelper()
+	before := len(up.Log(ctx))
+	return harness.Refusal{
+		Gateway: gateway, Path: path, XBackend: xbackend, Route: "to-external",
+		Served: func(r *harness.Response) bool { return harness.ServedBy(r, up.Token) },
+		Violation: func(ctx context.Context) string {
+			events, err := up.ReadLog(ctx)
+			if err != nil || len(events) < before {
+				return ""
+			}
+			for _, e := range events[before:] {
+				switch {
+				case e.Kind == upstream.KindRequest:
+					return fmt.Sprintf("upstream %s answered a request from %s, but the implementation must refuse it; the upstream log in the evidence shows the handshake it completed", up.Name(), e.Remote)
+				case e.Kind == upstream.KindHandshakeFailed && strings.Contains(e.Reason, cleartextToTLS):
+					return fmt.Sprintf("the implementation sent plaintext to the TLS upstream %s (from %s): it must fail closed, never fall back to cleartext", up.Name(), e.Remote)
+				}
+			}
+			return ""
+		},
+	}
 }
 
 // summarizeLog says what up saw, one item per distinct outcome with how
