@@ -237,6 +237,14 @@ func serverTLS(cfg Config) (*tls.Config, *x509.Certificate, error) {
 		// Ask every client for a certificate so one sent unasked is observed too.
 		ClientAuth: tls.RequestClientCert,
 	}
+	// One ticket key for every connection (each gets a clone of conf), so a
+	// client can resume a session as it could with a real server, and a
+	// client that trusts a resumed session it should re-verify is caught.
+	var ticketKey [32]byte
+	if _, err := rand.Read(ticketKey[:]); err != nil {
+		return nil, nil, fmt.Errorf("upstream %q: session ticket key: %w", cfg.Role, err)
+	}
+	conf.SetSessionTicketKeys([][32]byte{ticketKey})
 	if cfg.TLS == TLSClientCertRequired {
 		conf.ClientAuth = tls.RequireAndVerifyClientCert
 		conf.ClientCAs = cfg.ClientCA.Pool()

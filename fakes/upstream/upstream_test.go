@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -685,4 +686,32 @@ type closeSignal struct {
 func (c *closeSignal) Close() error {
 	c.once.Do(func() { c.closed <- struct{}{} })
 	return c.Conn.Close()
+}
+
+func TestTLSSessionsResumeAcrossConnections(t *testing.T) {
+	ca, err := pki.NewAuthority("resumption")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Start(t.Context(), Config{Hostname: "api.xbcheck.test", TLS: TLSValid, Authority: ca, Protocols: []Protocol{HTTP1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cache := tls.NewLRUClientSessionCache(4)
+	conf := &tls.Config{RootCAs: ca.Pool(), ServerName: "api.xbcheck.test", ClientSessionCache: cache}
+	var resumed []bool
+	for range 2 {
+		tr := &http.Transport{TLSClientConfig: conf, DisableKeepAlives: true}
+		resp, err := (&http.Client{Transport: tr}).Get("https://" + srv.Addr().String() + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		resumed = append(resumed, resp.TLS.DidResume)
+	}
+	if resumed[0] || !resumed[1] {
+		t.Errorf("resumed = %v, want the second connection to resume the first one's session", resumed)
+	}
 }
