@@ -81,9 +81,11 @@ func New(o Options) *Controllers {
 	if o.Logger.GetSink() != nil {
 		errorLog = log.New(logWriter{o.Logger.WithName("dataplane")}, "", 0)
 	}
+	backends := NewBackends(o.DataPlane)
+	backends.keepOnRefusal = o.Faults.Has(faults.KeepTransportOnRefusal)
 	return &Controllers{
 		opts:      o,
-		backends:  NewBackends(o.DataPlane),
+		backends:  backends,
 		addresses: NewAddresses(o.Addresses),
 		listeners: NewListeners(errorLog),
 		firstGen:  newFirstGenerations(),

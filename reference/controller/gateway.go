@@ -112,7 +112,9 @@ func (c *Controllers) gatewayTables(w *World, gw *gatewayv1.Gateway, addr netip.
 	attached := map[int]int32{}
 	for _, l := range gw.Spec.Listeners {
 		if httpProtocol(l.Protocol) {
-			tables[netip.AddrPortFrom(addr, uint16(l.Port))] = &Table{backends: c.backends, firstBackendOnly: c.opts.Faults.Has(faults.IgnoreWeights)}
+			tables[netip.AddrPortFrom(addr, uint16(l.Port))] = &Table{backends: c.backends,
+				firstBackendOnly: c.opts.Faults.Has(faults.IgnoreWeights), flatWeights: c.opts.Faults.Has(faults.FlattenWeights),
+				portFromRoute: c.opts.Faults.Has(faults.PortFromRoute)}
 		}
 	}
 	gk := client.ObjectKeyFromObject(gw)

@@ -20,8 +20,9 @@ import (
 type Table struct {
 	rules    []tableRule
 	backends *Backends
-	// firstBackendOnly is the ignore-weights fault.
-	firstBackendOnly bool
+	// firstBackendOnly is the ignore-weights fault, flatWeights the
+	// flatten-weights one, portFromRoute the port-from-route one.
+	firstBackendOnly, flatWeights, portFromRoute bool
 }
 
 type tableRule struct {
@@ -43,6 +44,9 @@ type target struct {
 	weight   int
 	xbackend types.NamespacedName
 	invalid  string
+	// refPort is the backendRef's port (0 when absent): the reference
+	// gateway dials the XBackend's, unless the port-from-route fault is on.
+	refPort int
 }
 
 type compiledMatch struct {
@@ -73,7 +77,7 @@ func (v valueMatch) matches(values []string) bool {
 func (t *Table) addRoute(w *World, route *gatewayv1.HTTPRoute, lh *gatewayv1.Hostname) {
 	hosts := routeHostnames(lh, route.Spec.Hostnames)
 	for ri, rule := range route.Spec.Rules {
-		targets, total := ruleTargets(w, route, rule)
+		targets, total := ruleTargets(w, route, rule, t.flatWeights)
 		matches := rule.Matches
 		if len(matches) == 0 {
 			matches = []gatewayv1.HTTPRouteMatch{{}}
@@ -91,7 +95,9 @@ func (t *Table) addRoute(w *World, route *gatewayv1.HTTPRoute, lh *gatewayv1.Hos
 	}
 }
 
-func ruleTargets(w *World, route *gatewayv1.HTTPRoute, rule gatewayv1.HTTPRouteRule) ([]target, int) {
+// ruleTargets lists the backendRefs of rule with a positive weight;
+// flatWeights (the flatten-weights fault) gives each of them weight 1.
+func ruleTargets(w *World, route *gatewayv1.HTTPRoute, rule gatewayv1.HTTPRouteRule, flatWeights bool) ([]target, int) {
 	var targets []target
 	total := 0
 	for _, br := range rule.BackendRefs {
@@ -102,8 +108,14 @@ func ruleTargets(w *World, route *gatewayv1.HTTPRoute, rule gatewayv1.HTTPRouteR
 		if weight <= 0 {
 			continue
 		}
+		if flatWeights {
+			weight = 1
+		}
 		r := w.Resolve(route, br.BackendObjectReference)
 		tg := target{weight: weight, xbackend: r.XBackend}
+		if br.Port != nil {
+			tg.refPort = int(*br.Port)
+		}
 		if r.Reason != "" && r.Reason != gatewayv1.RouteReasonBackendNotFound {
 			tg.invalid = r.Message
 		}
@@ -294,6 +306,15 @@ func (r tableRule) pick(firstBackendOnly bool) (target, bool) {
 	return target{}, false
 }
 
+// fallbackPort is the port-from-route fault's port: the backendRef's, else
+// the default port of HTTP, whatever the XBackend says.
+func (tg target) fallbackPort() int {
+	if tg.refPort != 0 {
+		return tg.refPort
+	}
+	return 80
+}
+
 // ServeHTTP routes r: 404 when no rule matches; 500 when the chosen
 // backendRef is invalid, missing or not Accepted (never a fallback).
 func (t *Table) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -311,7 +332,11 @@ func (t *Table) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, tg.invalid, http.StatusInternalServerError)
 		return
 	}
-	p, err := t.backends.proxy(tg.xbackend, rule.rewrite)
+	port := 0
+	if t.portFromRoute {
+		port = tg.fallbackPort()
+	}
+	p, err := t.backends.proxy(tg.xbackend, rule.rewrite, port)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

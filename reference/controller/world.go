@@ -265,6 +265,28 @@ func (w *World) XBackendGateways(key types.NamespacedName) []types.NamespacedNam
 	return out
 }
 
+// XBackendParentRefs is the status-for-foreign-gateways fault's view of
+// XBackendGateways: every existing Gateway a route using the XBackend names
+// as a parent, whoever's class it is and whether or not the route attaches.
+func (w *World) XBackendParentRefs(key types.NamespacedName) []types.NamespacedName {
+	seen := map[types.NamespacedName]bool{}
+	var out []types.NamespacedName
+	for _, route := range w.Routes {
+		if !w.refersTo(route, key) {
+			continue
+		}
+		for _, ref := range route.Spec.ParentRefs {
+			gk, ok := refGateway(ref, route.Namespace)
+			if _, exists := w.Gateways[gk]; ok && exists && !seen[gk] {
+				seen[gk] = true
+				out = append(out, gk)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) })
+	return out
+}
+
 func (w *World) refersTo(route *gatewayv1.HTTPRoute, key types.NamespacedName) bool {
 	for _, rule := range route.Spec.Rules {
 		for _, br := range rule.BackendRefs {

@@ -112,8 +112,12 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 	if refusal != nil {
 		accepted = condition(ConditionAccepted, false, refusal.Reason, refusal.Message, generation)
 	}
+	gateways := w.XBackendGateways(key)
+	if c.opts.Faults.Has(faults.StatusForForeignGateways) {
+		gateways = w.XBackendParentRefs(key)
+	}
 	parents := XBackendParents(xb.Status.Ancestors, c.opts.ControllerName, xb.Namespace,
-		w.XBackendGateways(key), accepted, c.opts.Faults.Has(faults.KeepStaleParents))
+		gateways, accepted, c.opts.Faults.Has(faults.KeepStaleParents))
 	if len(parents) == 0 && len(xb.Status.Ancestors) == 0 || equality.Semantic.DeepEqual(parents, xb.Status.Ancestors) {
 		return ctrl.Result{}, nil
 	}
@@ -151,6 +155,10 @@ func (c *Controllers) readReferences(ctx context.Context, xb *xv1alpha1.XBackend
 		}
 		if version != "" {
 			refs.ConfigMaps[name] = &cm
+		}
+		if c.opts.Faults.Has(faults.IgnoreConfigMapUpdates) {
+			// The fault: a ConfigMap counts by name, not by content.
+			version = "any"
 		}
 		fmt.Fprintf(&fp, "|cm:%s@%s", name, version)
 	}

@@ -47,9 +47,11 @@ func newCA(t testing.TB, name string) *testCA {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
+		SerialNumber: nextSerial(),
+		Subject:      pkix.Name{CommonName: name},
+		// Valid long before any leaf's window, expired ones included, so an
+		// expired leaf fails for its own expiry only.
+		NotBefore:             time.Now().Add(-24 * time.Hour),
 		NotAfter:              time.Now().Add(time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,

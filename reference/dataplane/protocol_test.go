@@ -32,6 +32,9 @@ func TestProtocolOverTLS(t *testing.T) {
 		{name: "HTTP11 works when the server ignores ALPN", server: noALPN, protocol: ProtocolHTTP11, wantProto: "HTTP/1.1"},
 		{name: "HTTP negotiates h2", server: both, protocol: ProtocolHTTP, wantProto: "HTTP/2.0", wantALPN: "h2"},
 		{name: "HTTP falls back to HTTP/1.1", server: h1only, protocol: ProtocolHTTP, wantProto: "HTTP/1.1", wantALPN: "http/1.1"},
+		{name: "HTTP fails against an HTTP/1.1 server with alpn-h2-only", server: h1only, protocol: ProtocolHTTP, faults: "alpn-h2-only",
+			wantErr: "no application protocol"},
+		{name: "HTTP2 fails with no-h2-alpn", server: both, protocol: ProtocolHTTP2, faults: "no-h2-alpn", wantErr: `negotiated ALPN "http/1.1", not h2`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := serverOnly(tc.server, ca)
@@ -57,6 +60,7 @@ func TestProtocolInCleartext(t *testing.T) {
 		{ProtocolHTTP11, "", "HTTP/1.1"},
 		{ProtocolH2C, "", "HTTP/2.0"},
 		{ProtocolH2C, "no-h2c", "HTTP/1.1"},
+		{ProtocolUnset, "h2c-when-protocol-unset", "HTTP/2.0"},
 	} {
 		b := Backend{Name: "ns/app", Hostname: appHost, Port: int(u.addr.Port()), Protocol: tc.protocol}
 		s, err := get(t, b, loopback(tc.faults, t))

@@ -43,6 +43,7 @@ func TestSNI(t *testing.T) {
 		"":          apiHost,
 		"no-sni":    "",
 		"wrong-sni": appHost,
+		"ip-as-sni": "", // Go sends no SNI for an IP literal (RFC 6066)
 	} {
 		s, err := get(t, serverOnly(u, ca), loopback(faultList, t))
 		if err != nil {
@@ -91,6 +92,12 @@ func TestServerName(t *testing.T) {
 			sans: []SAN{{Type: SANURI, URI: spiffe}}, wantErr: "matches none of subjectAltNames [URI " + spiffe + "]"},
 		{name: "URI SAN mismatch passes with skip-san-check", leaf: leafSpec{uris: []string{spiffe + "-other"}},
 			sans: []SAN{{Type: SANURI, URI: spiffe}}, faults: "skip-san-check"},
+		{name: "the hostname passes with hostname-authenticates-with-sans", leaf: leafSpec{dnsNames: []string{apiHost}},
+			sans: []SAN{{Type: SANHostname, Hostname: "other.test"}}, faults: "hostname-authenticates-with-sans"},
+		{name: "a wildcard stands for one label only", leaf: leafSpec{dnsNames: []string{"*.test"}},
+			wantErr: "not valid for " + apiHost},
+		{name: "a wildcard stands for any labels with wildcard-any-depth", leaf: leafSpec{dnsNames: []string{"*.test"}},
+			faults: "wildcard-any-depth"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u := mustStartUpstream(t, serverTLS(ca.leaf(t, tc.leaf)), h1h2)
@@ -103,12 +110,14 @@ func TestServerName(t *testing.T) {
 }
 
 func TestChain(t *testing.T) {
-	trusted, untrusted := newCA(t, "trusted"), newCA(t, "untrusted")
+	trusted, untrusted, other := newCA(t, "trusted"), newCA(t, "untrusted"), newCA(t, "other")
+	impostor := newCA(t, "trusted") // same subject as trusted, another key
 	for _, tc := range []struct {
 		name    string
 		signer  *testCA
 		leaf    leafSpec
 		refs    []*testCA
+		sans    []SAN
 		faults  string
 		wantErr string
 	}{
@@ -120,16 +129,32 @@ func TestChain(t *testing.T) {
 			leaf: leafSpec{dnsNames: []string{"other.test"}}, faults: "skip-chain-check", wantErr: "not valid for"},
 		{name: "expired certificate fails", signer: trusted, refs: []*testCA{trusted},
 			leaf: leafSpec{expired: true}, wantErr: "expired"},
+		{name: "expired certificate passes with skip-validity-period", signer: trusted, refs: []*testCA{trusted},
+			leaf: leafSpec{expired: true}, faults: "skip-validity-period"},
 		{name: "second of two CA refs signs", signer: trusted, refs: []*testCA{untrusted, trusted}},
-		{name: "second CA ref ignored with first-ca-only", signer: trusted, refs: []*testCA{untrusted, trusted},
-			faults: "first-ca-only", wantErr: "server certificate not trusted"},
+		{name: "a CA neither ref names fails", signer: other, refs: []*testCA{untrusted, trusted},
+			wantErr: "server certificate not trusted"},
+		{name: "a CA neither ref names passes with unsupported-ca-refs-unverified", signer: other, refs: []*testCA{untrusted, trusted},
+			faults: "unsupported-ca-refs-unverified"},
+		{name: "one ref is checked with unsupported-ca-refs-unverified", signer: other, refs: []*testCA{trusted},
+			faults: "unsupported-ca-refs-unverified", wantErr: "server certificate not trusted"},
+		{name: "a CA named like the trusted one fails", signer: impostor, refs: []*testCA{trusted},
+			wantErr: "server certificate not trusted"},
+		{name: "a CA named like the trusted one passes with issuer-name-only", signer: impostor, refs: []*testCA{trusted},
+			faults: "issuer-name-only"},
+		{name: "untrusted CA with subjectAltNames fails", signer: untrusted, refs: []*testCA{trusted},
+			sans: []SAN{{Type: SANHostname, Hostname: apiHost}}, wantErr: "server certificate not trusted"},
+		{name: "untrusted CA with subjectAltNames passes with san-skips-chain", signer: untrusted, refs: []*testCA{trusted},
+			sans: []SAN{{Type: SANHostname, Hostname: apiHost}}, faults: "san-skips-chain"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.leaf.dnsNames == nil {
 				tc.leaf.dnsNames = []string{apiHost}
 			}
 			u := mustStartUpstream(t, serverTLS(tc.signer.leaf(t, tc.leaf)), h1h2)
-			_, err := get(t, serverOnly(u, tc.refs...), loopback(tc.faults, t))
+			b := serverOnly(u, tc.refs...)
+			b.TLS.SubjectAltNames = tc.sans
+			_, err := get(t, b, loopback(tc.faults, t))
 			checkErr(t, err, tc.wantErr)
 		})
 	}
@@ -173,6 +198,24 @@ func TestClientCertificate(t *testing.T) {
 	}
 }
 
+func TestClientAndServerVerifiesTheServer(t *testing.T) {
+	serverCA, trusted, clientCA := newCA(t, "server-ca"), newCA(t, "trusted"), newCA(t, "client-ca")
+	pool := x509.NewCertPool()
+	pool.AddCert(clientCA.cert)
+	cfg := serverTLS(serverCA.leaf(t, leafSpec{dnsNames: []string{apiHost}}))
+	cfg.ClientAuth, cfg.ClientCAs = tls.RequireAndVerifyClientCert, pool
+	u := mustStartUpstream(t, cfg, h1h2)
+	clientCert := clientCA.leaf(t, leafSpec{cn: "reference-gateway", client: true})
+	b := serverOnly(u, trusted)
+	b.TLS.Mode, b.TLS.ClientCertificate = TLSModeClientAndServer, &clientCert
+
+	_, err := get(t, b, loopback("", t))
+	checkErr(t, err, "server certificate not trusted")
+	if _, err := get(t, b, loopback("mtls-skips-server-verify", t)); err != nil {
+		t.Errorf("mtls-skips-server-verify: %v, want the untrusted server accepted", err)
+	}
+}
+
 func TestClientAndServerNeverSendsPlaintext(t *testing.T) {
 	ca := newCA(t, "ca")
 	plain := mustStartUpstream(t, nil, h1h2)
@@ -192,7 +235,7 @@ func TestClientAndServerNeverSendsPlaintext(t *testing.T) {
 func TestClientTLSConfigVerifiesWithoutTheBuiltInCheck(t *testing.T) {
 	// InsecureSkipVerify is set, so VerifyConnection must be there to do the work.
 	ca := newCA(t, "ca")
-	cfg, err := clientTLSConfig(Backend{Hostname: appHost, TLS: &TLS{Mode: TLSModeServerOnly, CACertificates: [][]byte{ca.pem}}}, nil)
+	cfg, err := clientTLSConfig(Backend{Hostname: appHost, TLS: &TLS{Mode: TLSModeServerOnly, CACertificates: [][]byte{ca.pem}}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

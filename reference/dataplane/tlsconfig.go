@@ -1,12 +1,15 @@
 package dataplane
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
@@ -15,12 +18,19 @@ import (
 // Verification is done by hand in VerifyConnection (InsecureSkipVerify only
 // turns off the built-in check, which cannot check a name other than the SNI
 // nor URI SANs): the chain is always verified against roots, then the name.
-func clientTLSConfig(b Backend, fs faults.Set) (*tls.Config, error) {
+func clientTLSConfig(b Backend, o Options) (*tls.Config, error) {
+	fs := o.Faults
 	roots, err := rootPool(b.TLS, fs)
 	if err != nil {
 		return nil, err
 	}
-	v := verifier{roots: roots, name: b.sni(), sans: b.TLS.SubjectAltNames, faults: fs}
+	v := verifier{roots: roots, name: b.sni(), sans: b.TLS.SubjectAltNames, systemRoots: b.TLS.SystemRoots, faults: fs}
+	switch {
+	case fs.Has(faults.UnverifiedCARefs) && len(b.TLS.CACertificates) > 1:
+		v.unverified = "more than one caCertificateRefs entry"
+	case fs.Has(faults.MTLSSkipsServerVerify) && b.TLS.Mode == TLSModeClientAndServer:
+		v.unverified = "ClientAndServer"
+	}
 	cfg := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		ServerName:         b.sni(),
@@ -34,6 +44,9 @@ func clientTLSConfig(b Backend, fs faults.Set) (*tls.Config, error) {
 	case fs.Has(faults.WrongSNI):
 		cfg.ServerName = b.Hostname
 	}
+	if fs.Has(faults.ResumeSkipsVerify) {
+		cfg.ClientSessionCache = o.SessionCache
+	}
 	if b.TLS.Mode == TLSModeClientAndServer && !fs.Has(faults.NoClientCert) {
 		cert := b.TLS.ClientCertificate
 		// Present it whatever CAs the server names as acceptable.
@@ -45,7 +58,11 @@ func clientTLSConfig(b Backend, fs faults.Set) (*tls.Config, error) {
 // alpn lists the protocols offered in the ClientHello.
 func alpn(p Protocol, fs faults.Set) []string {
 	switch {
+	case p == ProtocolHTTP2 && fs.Has(faults.NoH2ALPN):
+		return []string{"http/1.1"}
 	case p == ProtocolHTTP2:
+		return []string{"h2"}
+	case p == ProtocolHTTP && fs.Has(faults.ALPNH2Only):
 		return []string{"h2"}
 	case p == ProtocolHTTP, fs.Has(faults.H2WhenHTTP11):
 		return []string{"h2", "http/1.1"}
@@ -56,18 +73,16 @@ func alpn(p Protocol, fs faults.Set) []string {
 // rootPool is the union of every CA ref, or the system roots.
 func rootPool(t *TLS, fs faults.Set) (*x509.CertPool, error) {
 	if t.SystemRoots {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			return nil, fmt.Errorf("system CA roots unavailable: %w", err)
-		}
-		return pool, nil
-	}
-	bundles := t.CACertificates
-	if fs.Has(faults.FirstCAOnly) {
-		bundles = bundles[:1]
+		return systemPool()
 	}
 	pool := x509.NewCertPool()
-	for i, pem := range bundles {
+	if fs.Has(faults.CARefsPlusSystemRoots) {
+		var err error
+		if pool, err = systemPool(); err != nil {
+			return nil, err
+		}
+	}
+	for i, pem := range t.CACertificates {
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("caCertificateRefs[%d] holds no PEM certificate", i)
 		}
@@ -75,11 +90,24 @@ func rootPool(t *TLS, fs faults.Set) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// systemPool is a copy of the system roots (SSL_CERT_FILE and friends).
+func systemPool() (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		return nil, fmt.Errorf("system CA roots unavailable: %w", err)
+	}
+	return pool, nil
+}
+
 type verifier struct {
-	roots  *x509.CertPool
-	name   string // checked when sans is empty
-	sans   []SAN
-	faults faults.Set
+	roots       *x509.CertPool
+	name        string // checked when sans is empty
+	sans        []SAN
+	systemRoots bool
+	// unverified, when set, says why the unsupported-ca-refs-unverified or
+	// mtls-skips-server-verify fault verifies nothing.
+	unverified string
+	faults     faults.Set
 }
 
 // verifyConnection runs on every handshake, resumed ones included.
@@ -87,39 +115,72 @@ func (v verifier) verifyConnection(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("server sent no certificate")
 	}
-	leaf := cs.PeerCertificates[0]
-	if !v.faults.Has(faults.SkipChainCheck) {
-		intermediates := x509.NewCertPool()
-		for _, c := range cs.PeerCertificates[1:] {
-			intermediates.AddCert(c)
-		}
-		_, err := leaf.Verify(x509.VerifyOptions{
-			Roots:         v.roots,
-			Intermediates: intermediates,
-			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		})
-		if err != nil {
-			return fmt.Errorf("server certificate not trusted: %w", err)
-		}
+	if v.unverified != "" || cs.DidResume && v.faults.Has(faults.ResumeSkipsVerify) {
+		return nil
 	}
-	if v.faults.Has(faults.SkipSANCheck) {
+	leaf := cs.PeerCertificates[0]
+	if err := v.verifyChain(leaf, cs.PeerCertificates[1:]); err != nil {
+		return err
+	}
+	if v.faults.Has(faults.SkipSANCheck) || v.systemRoots && v.faults.Has(faults.SystemRootsSkipName) {
 		return nil
 	}
 	return v.verifyName(leaf)
 }
 
+// verifyChain checks that leaf chains up to one of the roots and is valid now.
+func (v verifier) verifyChain(leaf *x509.Certificate, chain []*x509.Certificate) error {
+	switch {
+	case v.faults.Has(faults.SkipChainCheck), len(v.sans) > 0 && v.faults.Has(faults.SANSkipsChain):
+		return nil
+	case v.faults.Has(faults.IssuerNameOnly):
+		return v.issuerNamed(leaf)
+	}
+	intermediates := x509.NewCertPool()
+	for _, c := range chain {
+		intermediates.AddCert(c)
+	}
+	opts := x509.VerifyOptions{
+		Roots:         v.roots,
+		Intermediates: intermediates,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if v.faults.Has(faults.SkipValidityPeriod) {
+		opts.CurrentTime = leaf.NotBefore.Add(time.Second)
+	}
+	if _, err := leaf.Verify(opts); err != nil {
+		return fmt.Errorf("server certificate not trusted: %w", err)
+	}
+	return nil
+}
+
+// issuerNamed is the issuer-name-only fault: the leaf's issuer name is
+// looked up among the roots' subjects, and the signature never checked.
+func (v verifier) issuerNamed(leaf *x509.Certificate) error {
+	now := time.Now()
+	// Subjects is deprecated for system pools only; this one is built from PEM.
+	if slices.ContainsFunc(v.roots.Subjects(), func(s []byte) bool { return bytes.Equal(s, leaf.RawIssuer) }) &&
+		now.After(leaf.NotBefore) && now.Before(leaf.NotAfter) {
+		return nil
+	}
+	return fmt.Errorf("server certificate not trusted: no root is named %s", leaf.Issuer)
+}
+
 // verifyName checks subjectAltNames when given (any one must match), else the hostname.
 func (v verifier) verifyName(leaf *x509.Certificate) error {
 	if len(v.sans) == 0 {
-		if err := leaf.VerifyHostname(v.name); err != nil {
+		if !v.hostnameMatches(leaf, v.name) {
 			return fmt.Errorf("server certificate is not valid for %s: it names %v", v.name, leaf.DNSNames)
 		}
+		return nil
+	}
+	if v.faults.Has(faults.HostnameWithSANs) && v.hostnameMatches(leaf, v.name) {
 		return nil
 	}
 	for _, san := range v.sans {
 		switch san.Type {
 		case SANHostname:
-			if leaf.VerifyHostname(san.Hostname) == nil {
+			if v.hostnameMatches(leaf, san.Hostname) {
 				return nil
 			}
 		case SANURI:
@@ -133,4 +194,21 @@ func (v verifier) verifyName(leaf *x509.Certificate) error {
 		uris[i] = u.String()
 	}
 	return fmt.Errorf("server certificate matches none of subjectAltNames %v: it has DNS names %v and URIs %v", v.sans, leaf.DNSNames, uris)
+}
+
+// hostnameMatches is RFC 6125 matching of name against the leaf's DNS SANs,
+// a wildcard standing for exactly one label; the wildcard-any-depth fault
+// lets it stand for any number.
+func (v verifier) hostnameMatches(leaf *x509.Certificate, name string) bool {
+	if leaf.VerifyHostname(name) == nil {
+		return true
+	}
+	if !v.faults.Has(faults.WildcardAnyDepth) {
+		return false
+	}
+	name = strings.ToLower(name)
+	return slices.ContainsFunc(leaf.DNSNames, func(dns string) bool {
+		suffix, ok := strings.CutPrefix(strings.ToLower(dns), "*")
+		return ok && strings.HasSuffix(name, suffix) && len(name) > len(suffix)
+	})
 }

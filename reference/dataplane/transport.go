@@ -25,6 +25,10 @@ type Options struct {
 	Faults faults.Set
 	// DialTimeout bounds the TCP connect and the TLS handshake; zero means 5s.
 	DialTimeout time.Duration
+	// SessionCache is the TLS session cache shared by every transport, for
+	// the resume-skips-verify fault only: without it, no session is resumed
+	// across a change of the XBackend, so a removed CA cannot linger.
+	SessionCache tls.ClientSessionCache
 }
 
 func (o Options) withDefaults() Options {
@@ -38,6 +42,7 @@ func (o Options) withDefaults() Options {
 // host itself, so nothing a caller does can send cleartext to a TLS backend.
 type Transport struct {
 	backend Backend
+	options Options
 	faults  faults.Set
 	scheme  string
 	http    *http.Transport
@@ -60,16 +65,16 @@ func NewTransport(b Backend, o Options) (*Transport, error) {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	var protocols http.Protocols
-	t := &Transport{backend: b, faults: o.Faults, scheme: "http", http: ht}
+	t := &Transport{backend: b, options: o, faults: o.Faults, scheme: "http", http: ht}
 	useTLS := b.usesTLS() && !(b.TLS.Mode == TLSModeClientAndServer && o.Faults.Has(faults.PlaintextWhenMTLS))
 	if useTLS {
-		cfg, err := clientTLSConfig(b, o.Faults)
+		cfg, err := clientTLSConfig(b, o)
 		if err != nil {
 			return nil, fmt.Errorf("xbackend %s: %w", b.Name, err)
 		}
 		t.scheme = "https"
 		ht.DialTLSContext = tlsDialer{dial: d.DialContext, cfg: cfg, timeout: o.DialTimeout,
-			requireH2: b.Protocol == ProtocolHTTP2}.DialTLSContext
+			requireH2: b.Protocol == ProtocolHTTP2, ipAsSNI: o.Faults.Has(faults.IPAsSNI)}.DialTLSContext
 		for _, p := range cfg.NextProtos {
 			switch p {
 			case "h2":
@@ -78,7 +83,7 @@ func NewTransport(b Backend, o Options) (*Transport, error) {
 				protocols.SetHTTP1(true)
 			}
 		}
-	} else if b.Protocol == ProtocolH2C && !o.Faults.Has(faults.NoH2C) {
+	} else if b.Protocol == ProtocolH2C && !o.Faults.Has(faults.NoH2C) || b.Protocol == ProtocolUnset && o.Faults.Has(faults.H2CWhenProtocolUnset) {
 		protocols.SetUnencryptedHTTP2(true)
 	} else {
 		protocols.SetHTTP1(true)
@@ -98,6 +103,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.http.RoundTrip(out)
 }
 
+// OnPort is a transport to the same XBackend on another port: the
+// port-from-route fault's, which dials where the backendRef says.
+func (t *Transport) OnPort(port int) (*Transport, error) {
+	b := t.backend
+	b.Port = port
+	return NewTransport(b, t.options)
+}
+
 // CloseIdleConnections closes idle connections, so the next request dials
 // (and resolves) again.
 func (t *Transport) CloseIdleConnections() { t.http.CloseIdleConnections() }
@@ -109,6 +122,8 @@ type tlsDialer struct {
 	cfg       *tls.Config
 	timeout   time.Duration
 	requireH2 bool
+	// ipAsSNI is the ip-as-sni fault: the server name is the dialled IP.
+	ipAsSNI bool
 }
 
 func (d tlsDialer) DialTLSContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -118,7 +133,12 @@ func (d tlsDialer) DialTLSContext(ctx context.Context, network, addr string) (ne
 	if err != nil {
 		return nil, err
 	}
-	conn := tls.Client(raw, d.cfg)
+	cfg := d.cfg
+	if d.ipAsSNI {
+		cfg = cfg.Clone()
+		cfg.ServerName, _, _ = net.SplitHostPort(raw.RemoteAddr().String())
+	}
+	conn := tls.Client(raw, cfg)
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("TLS handshake with %s (%s): %w", addr, raw.RemoteAddr(), err)

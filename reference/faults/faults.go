@@ -15,7 +15,7 @@ const (
 	SkipChainCheck     Fault = "skip-chain-check"
 	NoSNI              Fault = "no-sni"
 	WrongSNI           Fault = "wrong-sni"
-	FirstCAOnly        Fault = "first-ca-only"
+	UnverifiedCARefs   Fault = "unsupported-ca-refs-unverified"
 	PlaintextWhenMTLS  Fault = "plaintext-when-mtls"
 	NoClientCert       Fault = "no-client-cert"
 	FollowRebind       Fault = "follow-rebind"
@@ -24,6 +24,23 @@ const (
 	NoH2C              Fault = "no-h2c"
 	PassClientHost     Fault = "pass-client-host"
 	CacheDNSForever    Fault = "cache-dns-forever"
+)
+
+// Data-plane faults of TLS validation, SNI and ALPN; [All] describes each one.
+const (
+	CARefsPlusSystemRoots Fault = "ca-refs-plus-system-roots"
+	SystemRootsSkipName   Fault = "system-roots-skip-name"
+	SkipValidityPeriod    Fault = "skip-validity-period"
+	SANSkipsChain         Fault = "san-skips-chain"
+	HostnameWithSANs      Fault = "hostname-authenticates-with-sans"
+	WildcardAnyDepth      Fault = "wildcard-any-depth"
+	IssuerNameOnly        Fault = "issuer-name-only"
+	ResumeSkipsVerify     Fault = "resume-skips-verify"
+	MTLSSkipsServerVerify Fault = "mtls-skips-server-verify"
+	IPAsSNI               Fault = "ip-as-sni"
+	ALPNH2Only            Fault = "alpn-h2-only"
+	NoH2ALPN              Fault = "no-h2-alpn"
+	H2CWhenProtocolUnset  Fault = "h2c-when-protocol-unset"
 )
 
 // Data-plane faults of the egress guardrail and the resolver; [All] describes each one.
@@ -42,6 +59,11 @@ const (
 	KeepStaleParents            Fault = "keep-stale-parents"
 	WrongReasonOnMissingBackend Fault = "wrong-reason-on-missing-backend"
 	IgnoreWeights               Fault = "ignore-weights"
+	FlattenWeights              Fault = "flatten-weights"
+	PortFromRoute               Fault = "port-from-route"
+	StatusForForeignGateways    Fault = "status-for-foreign-gateways"
+	IgnoreConfigMapUpdates      Fault = "ignore-configmap-updates"
+	KeepTransportOnRefusal      Fault = "keep-transport-on-refusal"
 )
 
 // Info describes a fault in one line: what breaks, and the real bug it imitates.
@@ -55,7 +77,7 @@ var all = []Info{
 	{SkipChainCheck, "accepts any server certificate chain (InsecureSkipVerify): the classic disabled-verification bug"},
 	{NoSNI, "sends no SNI in the ClientHello: proxies that dial the resolved IP and forget the server name"},
 	{WrongSNI, "sends the externalHostname as SNI instead of tls.validation.hostname: the Host-versus-SNI mix-up"},
-	{FirstCAOnly, "trusts only the first caCertificateRefs entry: implementations that read refs[0] and drop the rest"},
+	{UnverifiedCARefs, "with more than one caCertificateRefs entry, drops them all and verifies nothing: one ref hard-coded as supported (agentgateway/agentgateway#1898) meeting the no-CA-means-no-verification default of Istio's DestinationRule (istio/istio#42790)"},
 	{PlaintextWhenMTLS, "sends plaintext HTTP when tls.mode is ClientAndServer: implementations without mTLS support failing open"},
 	{NoClientCert, "does not present the client certificate in ClientAndServer mode: the Secret is read but never wired into the handshake"},
 	{FollowRebind, "turns the egress guardrail off, so DNS answers of loopback, link-local or pod addresses are dialled: DNS rebinding (CVE-2021-25740 shape)"},
@@ -64,6 +86,19 @@ var all = []Info{
 	{NoH2C, "speaks HTTP/1.1 over cleartext when the protocol is H2C: implementations that ignore the prior-knowledge protocol"},
 	{PassClientHost, "forwards the client's Host header unchanged, ignoring the externalHostname and the URLRewrite hostname: proxies that pass Host through"},
 	{CacheDNSForever, "keeps the first DNS answer for the life of the process, ignoring the TTL: resolvers cached at start-up"},
+	{CARefsPlusSystemRoots, "starts the caCertificateRefs pool from the system roots, so any public CA is trusted too: x509.SystemCertPool plus AppendCertsFromPEM, the pattern of vbauerster/getparty#26 and oauth2-proxy/oauth2-proxy#2236, applied where only the referenced CA may be trusted"},
+	{SystemRootsSkipName, "under wellKnownCACertificates System checks the chain but not the name: Envoy trusting any certificate of a trusted CA when no SAN matcher is set (envoyproxy/envoy#6763, envoyproxy/envoy#7312)"},
+	{SkipValidityPeriod, "verifies the chain as of the certificate's own NotBefore, never against the clock, so an expired certificate passes: a custom verifier that skips the validity period (google/nomulus#391)"},
+	{SANSkipsChain, "when subjectAltNames is set, matches the SAN but skips the chain: SAN-only verification without a trusted CA (envoyproxy/envoy#3550)"},
+	{HostnameWithSANs, "accepts a certificate for validation.hostname even when subjectAltNames is set and none matches: the precedence gateway-api fixed in kubernetes-sigs/gateway-api#4039 (hostname MUST NOT authenticate then)"},
+	{WildcardAnyDepth, "lets a wildcard certificate name match any number of labels (*.example.com for a.b.example.com): the RFC 6125 violation of testssl/testssl.sh#94 and eclipse-ee4j/angus-mail#208"},
+	{IssuerNameOnly, "accepts a chain whose issuer name matches a trusted CA's subject without checking the signature: a CA spoofed by name (CVE-2020-0601 shape)"},
+	{ResumeSkipsVerify, "keeps one TLS session cache across CA changes and skips verification on resumed sessions, so a CA removed from the ConfigMap is still trusted: CVE-2025-68121 in Go's crypto/tls"},
+	{MTLSSkipsServerVerify, "in ClientAndServer mode presents the client certificate but does not verify the server: the MUTUAL-without-caCertificates behaviour of istio/istio#42790"},
+	{IPAsSNI, "sets the server name to the dialled IP address, so no valid SNI is sent: Kong/kong#2225, mitmproxy/mitmproxy#4480"},
+	{ALPNH2Only, "offers only h2 by ALPN for protocol HTTP, so an HTTP/1.1-only TLS server refuses the handshake: an ALPN list the backend cannot accept (istio/istio#24619)"},
+	{NoH2ALPN, "omits h2 from the ALPN list for protocol HTTP2, so the backend falls back to HTTP/1.1 and the connection is refused: istio/istio#25089"},
+	{H2CWhenProtocolUnset, "opens cleartext connections with the HTTP/2 prior-knowledge preface when no protocol is set, instead of following the HTTP/1.1 route: an h2 upgrade policy applied to every backend (istio/istio#5769)"},
 	{TrustCNAMEChain, "vets only the addresses the asked name owns, trusting those a CNAME chain leads to (localhost., a cluster-local Service): egress filters that vet the first hop of a chain"},
 	{StdlibIPClasses, "denies only what net/netip calls loopback, private, link-local or multicast, so 0.0.0.0 (which reaches loopback), 0/8, carrier-grade NAT and the NAT64 and 6to4 forms pass: SSRF filters built on IsPrivate and IsLoopback"},
 	{TextPrefixBlocklist, "matches the address's text against the prefixes examples show (127.0.0., 10., 172.16., 192.168., 169.254.169.254, ::1, fd00:ec2::254), missing the rest of each range: string blocklists in SSRF filters"},
@@ -74,6 +109,11 @@ var all = []Info{
 	{KeepStaleParents, "leaves a Gateway's status.parents entry after no route of it refers to the XBackend: no cleanup on unreference"},
 	{WrongReasonOnMissingBackend, "reports a missing XBackend with reason InvalidKind instead of BackendNotFound: reason strings mixed up"},
 	{IgnoreWeights, "sends every request to the first backendRef of a rule, ignoring weights: implementations without weighted backendRefs"},
+	{FlattenWeights, "gives every backendRef of a rule weight 1, so 3:1 becomes 1:1: Backend weights lost in translation (envoyproxy/gateway#4602)"},
+	{PortFromRoute, "dials the backendRef's port, and 80 or 443 when it has none, instead of the XBackend's port: the port confusion of kgateway-dev/kgateway.dev#311"},
+	{StatusForForeignGateways, "writes XBackend status entries for every Gateway a route names, other controllers' Gateways included: kgateway-dev/kgateway#10967"},
+	{IgnoreConfigMapUpdates, "rebuilds an XBackend's TLS only when the XBackend changes, not when its CA ConfigMap does, so a replaced or deleted CA is still trusted: kubernetes-sigs/gateway-api#4338"},
+	{KeepTransportOnRefusal, "keeps serving an XBackend with its last good configuration after it becomes refused (CA deleted, hostname an IP literal), while status says not Accepted: linkerd/linkerd2#1349, cilium/cilium#44743"},
 }
 
 // All returns every fault with its one-line description, in a stable order.
