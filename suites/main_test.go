@@ -16,6 +16,10 @@ import (
 // too), else on loopback with those specs skipped. What needs the network
 // (building the control plane, the CRD module) happens first, outside.
 func TestMain(m *testing.M) {
+	// A parallel run's workers are this test binary again.
+	if handled, code := runner.RunWorker(context.Background()); handled {
+		os.Exit(code)
+	}
 	if err := runner.Prepare(context.Background(), runner.Options{Out: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, "prepare the embedded control plane:", err)
 		os.Exit(1)

@@ -11,12 +11,13 @@ import (
 )
 
 // TestXBackendConformance runs every spec against the reference setup, on
-// the embedded control plane, exactly as `xbcheck run` does. Against the
-// reference, nothing may fail: not even a SHOULD.
+// the embedded control plane, exactly as `xbcheck run` does, in worker
+// processes (this test binary again). Against the reference, nothing may
+// fail: not even a SHOULD.
 func TestXBackendConformance(t *testing.T) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	run, err := runner.Run(ctx, t, runner.Options{})
+	run, err := runner.Run(ctx, t, runner.Options{Parallel: runner.DefaultParallel()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 // TestInterruptStopsEverything sends SIGINT to a run once its specs are
 // running and checks that it exits 130 leaving no process it started (API
-// server, etcd, sandbox child) and no control-plane folder behind.
+// server, etcd, sandbox child, workers) and no control-plane folder behind.
 func TestInterruptStopsEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane: skipped with -short")
@@ -37,7 +37,9 @@ func TestInterruptStopsEverything(t *testing.T) {
 	}
 	var out bytes.Buffer
 	lines := bufio.NewScanner(stdout)
-	for lines.Scan() && !strings.HasPrefix(lines.Text(), "Will run") {
+	// The first progress line: the control plane, the fakes, the gateway
+	// and the workers all run.
+	for lines.Scan() && !progressLine.MatchString(lines.Text()) {
 		out.WriteString(lines.Text() + "\n")
 	}
 	started := descendants(cmd.Process.Pid)
@@ -102,6 +104,8 @@ func descendants(pid int) []int {
 	walk(pid)
 	return out
 }
+
+var progressLine = regexp.MustCompile(`^(PASS|FAIL|SKIP|N/S) `)
 
 var controlPlaneFolder = regexp.MustCompile(`/[^ ]*k8s_test_framework_[0-9]+`)
 

@@ -24,6 +24,10 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if handled, code := runner.RunWorker(ctx); handled {
+		stop()
+		os.Exit(code)
+	}
 	err := newRootCommand().ExecuteContext(ctx)
 	interrupted := ctx.Err() != nil
 	stop()

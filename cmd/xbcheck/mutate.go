@@ -22,17 +22,20 @@ const maxParallel = 8
 func newMutateCommand() *cobra.Command {
 	var faultList, kubeconfig, crdDir, workDir, markdown string
 	parallel := min(max(runtime.NumCPU(), 1), maxParallel)
+	workers := 4
 	sandboxMode := sandbox.ModeAuto
 	c := &cobra.Command{
 		Use:   "mutate",
 		Short: "Mutation testing: prove the suite catches every fault of the reference gateway",
 		Long: `mutate runs the suite (MUST and SHOULD specs) against the unmutated reference
 gateway, which must pass, then once per fault: a mutant is killed when at least
-one MUST or SHOULD spec fails against it, and its run stops there. Every run is
+one MUST or SHOULD spec fails against it; its run stops at the first failed
+MUST spec, since that proves a vendor's run would fail on the bug, and a
+mutant only SHOULD specs catch is listed as such. Every run is
 an "xbcheck run" child process on one shared control plane; --parallel of them
 run at once, each with its own controllerName and share of the sandbox's
 addresses. It prints the kill matrix and ends with the line
-"mutants: K killed, S survived"; it exits 1 when a mutant survived.`,
+"mutants: K killed (M by a MUST spec, S only by a SHOULD spec), N survived"; it exits 1 when a mutant survived.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, out := c.Context(), c.OutOrStdout()
@@ -42,6 +45,9 @@ addresses. It prints the kill matrix and ends with the line
 			}
 			if parallel < 1 || parallel > maxParallel {
 				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 to %d", parallel, maxParallel)}
+			}
+			if workers < 1 {
+				return runner.UsageError{Err: fmt.Errorf("--workers %d: give 1 or more", workers)}
 			}
 			opts := runner.Options{Kubeconfig: kubeconfig, CRDDir: crdDir, Out: out}
 			if err := enterSandbox(ctx, opts, sandboxMode); err != nil {
@@ -68,6 +74,7 @@ addresses. It prints the kill matrix and ends with the line
 				Kubeconfig: cp.Kubeconfig,
 				Faults:     infos,
 				Parallel:   parallel,
+				Workers:    workers,
 				Launch:     mutate.Exec(self),
 				WorkDir:    workDir,
 				Progress:   out,
@@ -88,7 +95,7 @@ addresses. It prints the kill matrix and ends with the line
 				}
 			}
 			report.WriteTable(out)
-			if _, survived := report.Counts(); survived > 0 {
+			if _, _, survived := report.Counts(); survived > 0 {
 				return exitError{code: exitFailed}
 			}
 			return nil
@@ -97,6 +104,7 @@ addresses. It prints the kill matrix and ends with the line
 	f := c.Flags()
 	f.StringVar(&faultList, "faults", "", "run only these comma-separated faults (default: every fault)")
 	f.IntVar(&parallel, "parallel", parallel, fmt.Sprintf("mutants run at once, 1 to %d; the default is the number of CPUs", maxParallel))
+	f.IntVar(&workers, "workers", workers, "worker processes each mutant's run uses (xbcheck run --parallel)")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "share the cluster of this kubeconfig instead of the embedded control plane")
 	f.StringVar(&crdDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of the pinned gateway-api module)")
 	f.StringVar(&workDir, "report-output", "_out/mutate", "folder for each run's log, summary.json and evidence, in <fault>/")

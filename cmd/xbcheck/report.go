@@ -52,7 +52,6 @@ func (r *reportFlags) register(f *pflag.FlagSet) {
 
 // check runs before anything starts: a report asked for needs the
 // implementation's identity, except for xbcheck's own reference gateway;
-// Ginkgo's JUnit goes into the report folder unless placed elsewhere.
 func (r *reportFlags) check(opts *runner.Options) error {
 	if opts.ReportDir == "" {
 		return nil
@@ -63,21 +62,25 @@ func (r *reportFlags) check(opts *runner.Options) error {
 		return runner.UsageError{Err: err}
 	}
 	r.impl = impl
-	if opts.JUnitReport == "" {
-		opts.JUnitReport = filepath.Join(opts.ReportDir, "junit.xml")
-	}
 	return nil
 }
 
-// write writes the reports of a finished run and says where they are.
+// write writes the reports of a finished run and says, once each, where
+// they are and what they are.
 func (r *reportFlags) write(opts runner.Options, run *report.Run) error {
-	if opts.ReportDir == "" {
-		return nil
-	}
 	run.Implementation, run.Date = r.impl, time.Now().UTC()
-	files, err := report.Write(opts.ReportDir, *run)
+	var files []report.File
+	var err error
+	if opts.ReportDir != "" {
+		files, err = report.Write(opts.ReportDir, *run)
+	}
+	if opts.JUnitReport != "" && err == nil {
+		if err = report.WriteJUnit(opts.JUnitReport, *run); err == nil {
+			files = append(files, report.File{Path: opts.JUnitReport, What: "JUnit XML, one test case per spec"})
+		}
+	}
 	for _, f := range files {
-		fmt.Fprintf(opts.Out, "report: %s\n", f)
+		fmt.Fprintf(opts.Out, "report: %-40s %s\n", f.Path, f.What)
 	}
 	return err
 }

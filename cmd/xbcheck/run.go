@@ -22,7 +22,8 @@ func newRunCommand() *cobra.Command {
 	var faultList string
 	var timeouts []string
 	var reports reportFlags
-	var failFast, debug bool
+	var debug bool
+	var failFast string
 	var configPath, runTest string
 	var skipTests []string
 	cleanup := true
@@ -49,7 +50,15 @@ func newRunCommand() *cobra.Command {
 			// Filtered-out specs would print an "S" each; skips with a
 			// reason get xbcheck's own progress line.
 			rc.SilenceSkips = true
-			sc.FailFast = failFast
+			switch runner.FailFast(failFast) {
+			case "", runner.FailFastAny, runner.FailFastMust:
+				opts.FailFast = runner.FailFast(failFast)
+			default:
+				return runner.UsageError{Err: fmt.Errorf("--fail-fast=%s: give --fail-fast (the first failure) or --fail-fast=MUST (the first failed MUST spec)", failFast)}
+			}
+			if opts.Parallel < 1 {
+				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 (one spec at a time, in this process) or more worker processes", opts.Parallel)}
+			}
 			opts.SuiteConfig, opts.ReporterConfig = &sc, &rc
 			if dryRun {
 				return printDryRun(c, opts)
@@ -73,7 +82,7 @@ func newRunCommand() *cobra.Command {
 			if err := enterSandbox(c.Context(), opts, sandboxMode); err != nil {
 				return err
 			}
-			run, err := runner.Run(c.Context(), ginkgoT{}, opts)
+			run, err := runner.Run(c.Context(), nil, opts)
 			if err != nil {
 				return err
 			}
@@ -81,7 +90,6 @@ func newRunCommand() *cobra.Command {
 				run.HarnessErrors = append(run.HarnessErrors, err.Error())
 			}
 			report.WriteText(opts.Out, run)
-			fmt.Fprintf(opts.Out, "suite time: %s\n", run.Duration.Round(10e6))
 			fmt.Fprintln(opts.Out, run.ClosingLine())
 			if c.Context().Err() != nil {
 				return exitError{code: exitInterrupted}
@@ -111,7 +119,9 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.FakesURL, "fakes-url", "", "use the fakes (upstreams, canaries, rogue DNS) of this control API, printed by `xbcheck fakes`, instead of starting them; the implementation resolves with their DNS")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
-	f.BoolVar(&failFast, "fail-fast", false, "stop at the first failing spec (xbcheck mutate uses it)")
+	f.StringVar(&failFast, "fail-fast", "", "stop handing out specs after the first failure; --fail-fast=MUST: after the first failed MUST spec (xbcheck mutate uses it)")
+	f.Lookup("fail-fast").NoOptDefVal = string(runner.FailFastAny)
+	f.IntVar(&opts.Parallel, "parallel", runner.DefaultParallel(), "worker processes running specs at once, sharing the control plane, fakes and implementation; 1 runs the specs one after the other in this process")
 	f.Var(&opts.Slot, "slot", "use share INDEX of COUNT of the sandbox's Gateway and DNS addresses, so COUNT runs can share one sandbox (xbcheck mutate uses it)")
 	reports.register(f)
 	f.StringVar(&configPath, "config", "", "YAML file of flag: value settings (for CI); flags given on the command line win")
@@ -133,9 +143,3 @@ func printDryRun(c *cobra.Command, opts runner.Options) error {
 	}
 	return nil
 }
-
-// ginkgoT lets RunSpecs run outside `go test`: the verdict comes from the
-// report, not from this.
-type ginkgoT struct{}
-
-func (ginkgoT) Fail() {}

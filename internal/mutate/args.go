@@ -1,7 +1,10 @@
 package mutate
 
 import (
+	"strconv"
+
 	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
@@ -19,6 +22,8 @@ type Child struct {
 	// ReportDir receives the child's reports (--report-output), among
 	// them the summary.json its verdicts are read from.
 	ReportDir string
+	// Workers is how many worker processes the child runs specs in.
+	Workers int
 }
 
 // Name is the mutant's fault, or "baseline".
@@ -37,13 +42,15 @@ func (c Child) ControllerName() string {
 
 // Args are the arguments of the child's `xbcheck run`: the shared
 // control plane, its own controller and addresses, only the specs with a
-// verdict, and a stop at the first failure (one is enough to kill).
+// verdict, and a stop at the first failed MUST spec (it proves a vendor's
+// run would fail; SHOULD failures before it are kept).
 func (c Child) Args() []string {
 	args := []string{"run",
 		"--kubeconfig", c.Kubeconfig,
 		"--controller-name", c.ControllerName(),
 		"--label-filter", VerdictFilter,
-		"--fail-fast",
+		"--fail-fast=" + string(verdict.Must),
+		"--parallel", strconv.Itoa(max(c.Workers, 1)),
 		"--report-output", c.ReportDir,
 	}
 	if s := c.Slot.String(); s != "" {

@@ -43,6 +43,8 @@ type Options struct {
 	Faults []faults.Info
 	// Parallel is how many mutants run at once; default 1.
 	Parallel int
+	// Workers is how many worker processes each mutant's run uses.
+	Workers int
 	// Launch starts a child; see [Exec].
 	Launch Launch
 	// WorkDir receives each child's log and reports in <name>/.
@@ -159,7 +161,7 @@ func slot(worker, workers int) sandbox.Slot {
 func baselineError(o Outcome) error {
 	var why []string
 	if len(o.Killers) > 0 {
-		why = append(why, "failed "+strings.Join(o.Killers, ", "))
+		why = append(why, "failed "+strings.Join(names(o.Killers), ", "))
 	}
 	why = append(why, o.HarnessErrors...)
 	if o.Err != nil {
@@ -174,7 +176,7 @@ func baselineError(o Outcome) error {
 // runChild runs one child and reads its verdicts back.
 func runChild(ctx context.Context, opts Options, c Child, s sandbox.Slot) Outcome {
 	dir := filepath.Join(opts.WorkDir, c.Name())
-	c.Kubeconfig, c.Slot = opts.Kubeconfig, s
+	c.Kubeconfig, c.Slot, c.Workers = opts.Kubeconfig, s, opts.Workers
 	c.ReportDir = dir
 	o := Outcome{Log: filepath.Join(dir, "log")}
 	started := time.Now()

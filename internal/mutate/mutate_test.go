@@ -37,7 +37,7 @@ func TestKillersAreFailedMustAndShouldSpecs(t *testing.T) {
 		result("SkippedShould", verdict.Should, verdict.Skipped),
 		result("FailsShould", verdict.Should, verdict.Failed),
 	)
-	got := killers(run)
+	got := names(killers(run))
 	want := []string{"FailsMust", "FailsShould"}
 	if !slices.Equal(got, want) {
 		t.Errorf("killers = %v, want %v", got, want)
@@ -50,7 +50,7 @@ func TestKillersAreFailedMustAndShouldSpecs(t *testing.T) {
 func TestChildArgs(t *testing.T) {
 	base := Child{Kubeconfig: "/k/config", ReportDir: "/w/baseline"}
 	want := []string{"run", "--kubeconfig", "/k/config", "--controller-name", "xbcheck.dev/mutant-baseline",
-		"--label-filter", "MUST || SHOULD", "--fail-fast", "--report-output", "/w/baseline"}
+		"--label-filter", "MUST || SHOULD", "--fail-fast=MUST", "--parallel", "1", "--report-output", "/w/baseline"}
 	if got := base.Args(); !slices.Equal(got, want) {
 		t.Errorf("baseline args\n got %q\nwant %q", got, want)
 	}
@@ -89,9 +89,11 @@ func TestSelect(t *testing.T) {
 func sampleReport() Report {
 	all := faults.All()
 	return Report{Mutants: []Outcome{
-		{Fault: all[0], Killers: []string{"TLSSANHostnameMismatch", "TLSSANURIMismatch"}},
+		{Fault: all[0], Killers: []verdict.Scenario{
+			{ShortName: "TLSSANHostnameMismatch", Level: verdict.Should}, {ShortName: "TLSSANURIMismatch", Level: verdict.Must}}},
 		{Fault: all[1], HarnessErrors: []string{"BeforeSuite: boom"}},
 		{Fault: all[2]},
+		{Fault: all[3], Killers: []verdict.Scenario{{ShortName: "RebindLoopback", Level: verdict.Should}}},
 	}}
 }
 
@@ -99,13 +101,13 @@ func TestTableEndsWithTheCounts(t *testing.T) {
 	var b bytes.Buffer
 	sampleReport().WriteTable(&b)
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if last := lines[len(lines)-1]; last != "mutants: 1 killed, 2 survived" {
+	if last := lines[len(lines)-1]; last != "mutants: 2 killed (1 by a MUST spec, 1 only by a SHOULD spec), 2 survived" {
 		t.Errorf("last line %q, want the counts alone", last)
 	}
 	out := b.String()
 	all := faults.All()
 	for _, want := range []string{
-		string(all[0].Name), all[0].Description, "TLSSANHostnameMismatch, TLSSANURIMismatch",
+		string(all[0].Name), all[0].Description, "MUST: TLSSANHostnameMismatch, TLSSANURIMismatch", "SHOULD: RebindLoopback",
 		"SURVIVED (harness error: BeforeSuite: boom)", "slowest mutant",
 	} {
 		if !strings.Contains(out, want) {
@@ -123,10 +125,11 @@ func TestMarkdownMatrix(t *testing.T) {
 	out := b.String()
 	all := faults.All()
 	for _, want := range []string{
-		"| fault | bug it imitates | killed by |",
-		fmt.Sprintf("| `%s` | %s | `TLSSANHostnameMismatch`, `TLSSANURIMismatch` |", all[0].Name, all[0].Description),
-		fmt.Sprintf("| `%s` | %s | **SURVIVED** |", all[2].Name, all[2].Description),
-		"mutants: 1 killed, 2 survived",
+		"| fault | bug it imitates | killed at | killed by |",
+		fmt.Sprintf("| `%s` | %s | MUST | `TLSSANHostnameMismatch`, `TLSSANURIMismatch` |", all[0].Name, all[0].Description),
+		fmt.Sprintf("| `%s` | %s | **SURVIVED** |  |", all[2].Name, all[2].Description),
+		fmt.Sprintf("| `%s` | %s | SHOULD only | `RebindLoopback` |", all[3].Name, all[3].Description),
+		"mutants: 2 killed (1 by a MUST spec, 1 only by a SHOULD spec), 2 survived",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
@@ -253,11 +256,11 @@ func (f *fakeChildren) launch(ctx context.Context, args []string, log io.Writer)
 func TestRunKillsAndSurvives(t *testing.T) {
 	f := &fakeChildren{
 		fail:      map[string][]string{"no-sni": {"TLSSendsSNI"}, "wrong-sni": {"TLSSendsSNI", "TLSSNIFromValidation"}},
-		noSummary: map[string]bool{"first-ca-only": true},
+		noSummary: map[string]bool{"follow-rebind": true},
 		running:   map[string]string{},
 		together:  make(chan struct{}),
 	}
-	infos, _ := Select("no-sni,wrong-sni,first-ca-only,skip-chain-check")
+	infos, _ := Select("no-sni,wrong-sni,follow-rebind,skip-chain-check")
 	var progress bytes.Buffer
 	r, err := Run(context.Background(), Options{
 		Kubeconfig: "/k", Faults: infos, Parallel: 2, Launch: f.launch, WorkDir: t.TempDir(), Progress: &progress,
@@ -275,12 +278,12 @@ func TestRunKillsAndSurvives(t *testing.T) {
 	for _, m := range r.Mutants {
 		got[m.Fault.Name] = m.verdict()
 	}
-	if got[faults.NoSNI] != "TLSSendsSNI" || got[faults.WrongSNI] != "TLSSendsSNI, TLSSNIFromValidation" ||
-		got[faults.SkipChainCheck] != "SURVIVED" || !strings.HasPrefix(got[faults.FirstCAOnly], "SURVIVED (run broke: exit status 2") {
+	if got[faults.NoSNI] != "SHOULD: TLSSendsSNI" || got[faults.WrongSNI] != "SHOULD: TLSSendsSNI, TLSSNIFromValidation" ||
+		got[faults.SkipChainCheck] != "SURVIVED" || !strings.HasPrefix(got[faults.FollowRebind], "SURVIVED (run broke: exit status 2") {
 		t.Errorf("verdicts %v", got)
 	}
-	if k, s := r.Counts(); k != 2 || s != 2 {
-		t.Errorf("Counts = %d killed, %d survived; want 2, 2", k, s)
+	if must, should, survived := r.Counts(); must != 0 || should != 2 || survived != 2 {
+		t.Errorf("Counts = %d by MUST, %d by SHOULD only, %d survived; want 0, 2, 2", must, should, survived)
 	}
 	if r.Mutants[0].Fault.Name != faults.SkipChainCheck {
 		t.Errorf("mutants out of the order given: first is %s", r.Mutants[0].Fault.Name)

@@ -6,13 +6,15 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // verdict is the table's last column: the killing specs, or why not.
 func (o Outcome) verdict() string {
 	switch {
 	case o.Killed():
-		return strings.Join(o.Killers, ", ")
+		return string(o.KillLevel()) + ": " + strings.Join(names(o.Killers), ", ")
 	case o.Err != nil:
 		return "SURVIVED (run broke: " + o.Err.Error() + ")"
 	case len(o.HarnessErrors) > 0:
@@ -23,8 +25,8 @@ func (o Outcome) verdict() string {
 }
 
 // WriteTable prints one row per mutant (fault, the bug it imitates, the
-// specs that killed it or SURVIVED), the timings, and last, alone on its
-// line, "mutants: K killed, S survived".
+// specs that killed it, led by the strongest level, or SURVIVED), the
+// timings, and last, alone on its line, the counts.
 func (r Report) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FAULT\tTIME\tKILLED BY\tBUG IT IMITATES")
@@ -37,24 +39,27 @@ func (r Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "; slowest mutant: %s (%s)", slow.Fault.Name, slow.Duration.Round(time.Second))
 	}
 	fmt.Fprintln(w)
-	killed, survived := r.Counts()
-	fmt.Fprintf(w, "mutants: %d killed, %d survived\n", killed, survived)
+	fmt.Fprintln(w, r.CountsLine())
 }
 
 // WriteMarkdown writes the kill matrix as a Markdown table: fault, the bug
-// it imitates, the specs that killed it.
+// it imitates, the level that killed it (MUST: a vendor's run fails; SHOULD:
+// only a warning), the specs that killed it.
 func (r Report) WriteMarkdown(w io.Writer) {
-	fmt.Fprintln(w, "| fault | bug it imitates | killed by |")
-	fmt.Fprintln(w, "|---|---|---|")
+	fmt.Fprintln(w, "| fault | bug it imitates | killed at | killed by |")
+	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, m := range r.Mutants {
-		v := "**SURVIVED**"
+		level, v := "**SURVIVED**", ""
 		if m.Killed() {
-			v = "`" + strings.Join(m.Killers, "`, `") + "`"
+			level = string(m.KillLevel())
+			if m.KillLevel() == verdict.Should {
+				level = "SHOULD only"
+			}
+			v = "`" + strings.Join(names(m.Killers), "`, `") + "`"
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s |\n", m.Fault.Name, escapeCell(m.Fault.Description), v)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", m.Fault.Name, escapeCell(m.Fault.Description), level, v)
 	}
-	killed, survived := r.Counts()
-	fmt.Fprintf(w, "\nmutants: %d killed, %d survived\n", killed, survived)
+	fmt.Fprintf(w, "\n%s\n", r.CountsLine())
 }
 
 func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"slices"
@@ -295,5 +296,26 @@ func TestAVacuousRunFailsItsReports(t *testing.T) {
 	WriteText(&text, r)
 	if !strings.Contains(text.String(), "FAIL: no spec of the core features") {
 		t.Errorf("the closing table does not say why the run fails:\n%s", text.String())
+	}
+}
+
+func TestJUnitHasOneCasePerSpec(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, JUnitFile)
+	if err := WriteJUnit(path, fixture(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal([]byte(readFile(t, path)), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	s := doc.Suites[0]
+	if s.Tests != 10 || s.Failures != 2 || s.Skipped != 2 || s.Errors != 0 {
+		t.Fatalf("tests %d failures %d skipped %d errors %d, want 10, 2 (a MUST and a SHOULD), 2 (one skipped, one not supported), 0", s.Tests, s.Failures, s.Skipped, s.Errors)
+	}
+	for _, c := range s.Cases {
+		if c.Name == "MutualTLSClientCert" && (c.Skipped == nil || !strings.Contains(c.Skipped.Message, "not supported")) {
+			t.Errorf("a failure of an unclaimed feature must be a skip saying not supported: %+v", c)
+		}
 	}
 }

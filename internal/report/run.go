@@ -40,7 +40,9 @@ type Run struct {
 
 // supports reports whether the implementation claims f: every core
 // feature, and the ones listed.
-func (r Run) supports(f verdict.Feature) bool { return f.Core() || slices.Contains(r.SupportedFeatures, f) }
+func (r Run) supports(f verdict.Feature) bool {
+	return f.Core() || slices.Contains(r.SupportedFeatures, f)
+}
 
 // ReadRun reads dir's summary.json.
 func ReadRun(dir string) (Run, error) {

@@ -3,15 +3,18 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
-// WriteText prints a run's verdicts by feature and level, the OBSERVE
-// measurements, and any harness error: what `xbcheck run` shows before its
-// closing line.
+// WriteText prints what `xbcheck run` shows before its closing line: the
+// message of every failed spec, the verdicts by feature and level, the
+// OBSERVE measurements, any harness error, and where the time went.
 func WriteText(w io.Writer, r Run) {
+	writeFailures(w, r)
 	type key struct {
 		f verdict.Feature
 		l verdict.Level
@@ -54,4 +57,46 @@ func WriteText(w io.Writer, r Run) {
 	if why := r.Vacuous(); why != "" {
 		fmt.Fprintln(w, "FAIL: "+why)
 	}
+	var specs, harness time.Duration
+	for _, res := range r.Results {
+		specs += res.RunTime
+		harness += res.Harness
+	}
+	ratio := 0.0
+	if r.Duration > 0 {
+		ratio = specs.Seconds() / r.Duration.Seconds()
+	}
+	fmt.Fprintf(w, "\nsuite time %s; the specs took %s in all (%.1f× the suite time): %s waiting for the implementation, %s in the harness's own work\n",
+		r.Duration.Round(10*time.Millisecond), specs.Round(10*time.Millisecond), ratio,
+		(specs - harness).Round(10*time.Millisecond), harness.Round(10*time.Millisecond))
 }
+
+// writeFailures prints the message of each failed spec (and of each
+// failure of an unclaimed feature), indented under its name.
+func writeFailures(w io.Writer, r Run) {
+	first := true
+	for _, res := range r.Results {
+		if res.Outcome != verdict.Failed && res.Outcome != verdict.NotSupported {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nFailures (the evidence of each is in the report folder):")
+			first = false
+		}
+		what := string(res.Level)
+		if res.Outcome == verdict.NotSupported {
+			what = "not supported, " + what
+		}
+		fmt.Fprintf(w, "\n%s (%s, %s)\n", res.ShortName, what, res.Feature)
+		lines := strings.Split(strings.TrimSpace(res.Message), "\n")
+		if len(lines) > maxFailureLines {
+			lines = append(lines[:maxFailureLines], fmt.Sprintf("... (%d more lines in summary.json)", len(lines)-maxFailureLines))
+		}
+		for _, l := range lines {
+			fmt.Fprintln(w, "    "+l)
+		}
+	}
+}
+
+// maxFailureLines bounds a failure's message on the terminal.
+const maxFailureLines = 20

@@ -10,9 +10,14 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Write writes summary.json, conformance-report.yaml and report.html into
-// dir, next to the run's evidence folder, and returns their paths.
-func Write(dir string, r Run) ([]string, error) {
+// File is a report written, and what it is for.
+type File struct {
+	Path, What string
+}
+
+// Write writes summary.json, conformance-report.yaml, report.html and
+// junit.xml into dir, next to the run's evidence folder, and returns them.
+func Write(dir string, r Run) ([]File, error) {
 	summary, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return nil, err
@@ -25,18 +30,26 @@ func Write(dir string, r Run) ([]string, error) {
 	if err := Render(&page, r, dir); err != nil {
 		return nil, err
 	}
-	var written []string
+	var written []File
 	for _, f := range []struct {
-		name string
-		data []byte
-	}{{SummaryFile, summary}, {ConformanceFile, conformance}, {HTMLFile, page.Bytes()}} {
+		name, what string
+		data       []byte
+	}{
+		{ConformanceFile, "Gateway API ConformanceReport", conformance},
+		{HTMLFile, "the run with each spec's evidence, one self-contained page", page.Bytes()},
+		{SummaryFile, "verdicts and what was tested, for tools", summary},
+	} {
 		path := filepath.Join(dir, f.name)
 		if err := os.WriteFile(path, f.data, 0o644); err != nil {
 			return written, fmt.Errorf("write the report: %w; give --report-output a folder xbcheck can write", err)
 		}
-		written = append(written, path)
+		written = append(written, File{path, f.what})
 	}
-	return written, nil
+	junit := filepath.Join(dir, JUnitFile)
+	if err := WriteJUnit(junit, r); err != nil {
+		return written, fmt.Errorf("write the report: %w; give --report-output a folder xbcheck can write", err)
+	}
+	return append(written, File{junit, "JUnit XML, one test case per spec"}), nil
 }
 
 // RenderFile re-renders the HTML page of the run whose report folder is

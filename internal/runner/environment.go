@@ -138,6 +138,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 			Guardrail:      policy,
 			Faults:         opts.Faults,
 			ClusterDomain:  ReferenceClusterDomain,
+			Logger:         opts.gatewayLog,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start the reference gateway: %w", err)

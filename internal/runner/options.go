@@ -3,7 +3,9 @@ package runner
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"runtime"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -23,8 +25,13 @@ type Options struct {
 	// LabelFilter and Focus are Ginkgo's filters.
 	LabelFilter string
 	Focus       []string
-	// JUnitReport, when set, is where Ginkgo writes JUnit XML.
+	// JUnitReport, when set, is where the JUnit XML report goes.
 	JUnitReport string
+	// Parallel is how many worker processes run specs at once; 0 or 1 runs
+	// them in this process, one after the other.
+	Parallel int
+	// FailFast stops handing out specs after the first failure it names.
+	FailFast FailFast
 	// Faults break the reference gateway on purpose (mutation testing).
 	Faults faults.Set
 	// FakesURL, when set, is the control API of fakes already running
@@ -61,7 +68,14 @@ type Options struct {
 	// ginkgo.GinkgoConfiguration() (so `go test -ginkgo.*` flags apply).
 	SuiteConfig    *types.SuiteConfig
 	ReporterConfig *types.ReporterConfig
+
+	// gatewayLog receives the in-process reference gateway's logs.
+	gatewayLog *slog.Logger
 }
+
+// DefaultParallel is how many worker processes a run uses unless told:
+// the specs mostly wait on the implementation, so several per core.
+func DefaultParallel() int { return min(4*runtime.NumCPU(), 8) }
 
 // UsageError is bad input from the user: the CLI exits 2 on it.
 type UsageError struct{ Err error }
@@ -94,9 +108,6 @@ func (o *Options) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 	}
 	if len(o.Focus) > 0 {
 		sc.FocusStrings = append(sc.FocusStrings, o.Focus...)
-	}
-	if o.JUnitReport != "" {
-		rc.JUnitReport = o.JUnitReport
 	}
 	return sc, rc
 }

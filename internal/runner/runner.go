@@ -8,30 +8,29 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/formatter"
-	"github.com/onsi/ginkgo/v2/types"
-	"github.com/onsi/gomega"
+	"golang.org/x/term"
 
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/internal/evidence"
 	"github.com/xbcheck/xbcheck/internal/report"
-	"github.com/xbcheck/xbcheck/internal/verdict"
-	"github.com/xbcheck/xbcheck/suites"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
 // Run validates the options, starts the control plane, the fakes and the
 // implementation, runs the selected specs and stops everything it started,
 // also when ctx is cancelled. The Run it returns has the verdicts and what
-// reports need, but for the implementation's identity and the date.
+// reports need, but for the implementation's identity and the date. t
+// receives Ginkgo's own verdict (nil outside `go test`).
 func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run, error) {
 	opts.defaults()
+	if t == nil {
+		t = verdictsElsewhere{}
+	}
 	sc, rc := opts.ginkgoConfig()
 	if err := Validate(opts); err != nil {
 		return report.Run{}, err
@@ -40,6 +39,12 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	if err != nil {
 		return report.Run{}, err
 	}
+	logs, closeLogs, err := openLogs(opts.ReportDir, rc.Verbose, opts.Out)
+	if err != nil {
+		return report.Run{}, err
+	}
+	defer closeLogs()
+	opts.gatewayLog = componentLogs(logs)
 	c, bundle, err := startCluster(ctx, opts)
 	if err != nil {
 		return report.Run{}, err
@@ -94,13 +99,39 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 		SupportedFeatures: features.List(),
 		FeatureSource:     features.Source,
 	}
+	selected, _ := Preview(opts)
+	times := loadSpecTimes()
+	p := newProgress(opts.Out, isTerminal(opts.Out), len(selected))
+	sched := newScheduler(selected, features, opts.FailFast, p)
+	ginkgoOut := io.Discard
+	if rc.Verbose {
+		ginkgoOut = opts.Out
+	}
 	start := time.Now()
-	run.Run = runSpecs(t, h, sc, rc, opts.Out)
-
+	if opts.Parallel <= 1 {
+		fmt.Fprintf(opts.Out, "running %d specs, one at a time\n", len(selected))
+		runSpecs(t, h, sc, rc, 0, sched, times.priority, ginkgoOut)
+	} else {
+		fmt.Fprintf(opts.Out, "running %d specs in %d worker processes\n", len(selected), opts.Parallel)
+		w, err := newWorkers(opts, c, runID, bundle, env, features, sc, rc, evidenceDir, times, selected)
+		if err != nil {
+			return report.Run{}, err
+		}
+		defer os.RemoveAll(w.dir)
+		if err := runParallel(ctx, opts.Parallel, w, env.fakes, sched); err != nil {
+			return report.Run{}, err
+		}
+	}
+	p.done()
+	run.Run = sched.verdicts()
+	if at := sched.stoppedAt(); at != "" {
+		fmt.Fprintf(opts.Out, "stopped after %s failed (--fail-fast=%s)\n", at, opts.FailFast)
+	}
 	if err := env.implementationExited(); err != nil {
 		run.HarnessErrors = append(run.HarnessErrors, err.Error())
 	}
 	run.Duration = time.Since(start)
+	times.record(run.Results)
 	return run, nil
 }
 
@@ -112,23 +143,6 @@ func Validate(opts Options) error {
 	}
 	_, err := Preview(opts)
 	return err
-}
-
-// runSpecs registers the suite's families on h and runs them with Ginkgo,
-// printing a progress line per spec.
-func runSpecs(t ginkgo.GinkgoTestingT, h *harness.Harness, sc types.SuiteConfig, rc types.ReporterConfig, out io.Writer) verdict.Run {
-	var run verdict.Run
-	h.Register(suites.Families(), nil)
-	ginkgo.ReportAfterEach(func(sr types.SpecReport) {
-		if r, ok := resultOf(sr); ok {
-			fmt.Fprintln(out, ProgressLine(verdict.Judge(r, h.Features)))
-		}
-	})
-	ginkgo.ReportAfterSuite("xbcheck verdicts", func(r ginkgo.Report) { run = verdicts(r, h.Features) })
-	gomega.RegisterFailHandler(ginkgo.Fail)
-	formatter.ColorableStdOut = quietDenoter{out}
-	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
-	return run
 }
 
 // Prepare builds or locates everything a run fetches from the network (the
@@ -191,6 +205,24 @@ func loadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
 	return crds.Load(dir)
 }
 
+// openLogs opens where the in-process components log: the report folder's
+// LogFile, and the terminal too when debugging.
+func openLogs(dir string, debug bool, out io.Writer) (io.Writer, func(), error) {
+	var w io.Writer = io.Discard
+	closeLogs := func() {}
+	if dir != "" {
+		f, err := os.Create(filepath.Join(dir, LogFile))
+		if err != nil {
+			return nil, nil, usagef("--report-output %s: %v; give a folder xbcheck can write", dir, err)
+		}
+		w, closeLogs = f, func() { f.Close() }
+	}
+	if debug {
+		w = io.MultiWriter(w, out)
+	}
+	return w, closeLogs, nil
+}
+
 // makeEvidenceDir creates <dir>/evidence, or returns "" when dir is empty.
 func makeEvidenceDir(dir string) (string, error) {
 	if dir == "" {
@@ -215,17 +247,9 @@ func newRunID() string {
 	return string(b)
 }
 
-// quietDenoter drops the "•" Ginkgo's default reporter prints for each
-// passed spec: xbcheck prints a full progress line per spec instead, and
-// the dots would only break those lines apart. Everything else Ginkgo
-// prints (failures, the suite summary) passes through.
-type quietDenoter struct{ w io.Writer }
-
-func (q quietDenoter) Write(p []byte) (int, error) {
-	if ansi.ReplaceAllString(string(p), "") == "•" {
-		return len(p), nil
-	}
-	return q.w.Write(p)
+// isTerminal reports whether out is a terminal, where a live line counts
+// running and finished specs.
+func isTerminal(out io.Writer) bool {
+	f, ok := out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
-
-var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")

@@ -2,57 +2,121 @@ package runner
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
 func specReport(state types.SpecState, message string, labels ...string) types.SpecReport {
 	return types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeLabels: labels, State: state, Failure: types.Failure{Message: message}}
 }
 
+// finishAll feeds Ginkgo spec reports through the one mapping to verdicts
+// into a scheduler, as a worker would.
+func finishAll(sched *scheduler, reports ...types.SpecReport) verdict.Run {
+	for _, sr := range reports {
+		if r, ok := resultOf(sr); ok {
+			sched.finish(0, r)
+		}
+	}
+	return sched.verdicts()
+}
+
+func quietScheduler(claimed verdict.FeatureSet, failFast FailFast) *scheduler {
+	return newScheduler(nil, claimed, failFast, newProgress(io.Discard, false, 0))
+}
+
 func TestVerdictsCountOutcomesByLevel(t *testing.T) {
-	r := ginkgo.Report{SpecReports: []types.SpecReport{
+	reports := []types.SpecReport{
 		specReport(types.SpecStatePassed, "", "A", "MUST", "ResourceBackend"),
 		specReport(types.SpecStateFailed, "boom", "B", "SHOULD", "ResourceBackend"),
 		specReport(types.SpecStateSkipped, "needs the sandbox", "C", "MUST", "ResourceBackend"),
-		specReport(types.SpecStateSkipped, "", "D", "MUST", "ResourceBackend"), // filtered out
+		specReport(types.SpecStateSkipped, "", "D", "MUST", "ResourceBackend"),              // filtered out
+		specReport(types.SpecStateSkipped, harness.NotMine, "G", "MUST", "ResourceBackend"), // another worker's
 		specReport(types.SpecStateTimedout, "slow", "E", "OBSERVE", "ResourceBackend"),
-	}}
-	run := verdicts(r, verdict.FeatureSet{})
+	}
+	run := finishAll(quietScheduler(verdict.FeatureSet{}, ""), reports...)
 	if got := run.ClosingLine(); got != "1 passed, 2 failed, 1 skipped" {
 		t.Fatalf("closing line %q", got)
 	}
 	if !run.OK() {
 		t.Fatal("failed SHOULD and OBSERVE specs are no verdict: the run must still pass")
 	}
-	r.SpecReports = append(r.SpecReports, specReport(types.SpecStateFailed, "boom", "F", "MUST", "ResourceBackend"))
-	if run := verdicts(r, verdict.FeatureSet{}); run.OK() || len(run.Failing(verdict.Must)) != 1 {
+	reports = append(reports, specReport(types.SpecStateFailed, "boom", "F", "MUST", "ResourceBackend"))
+	if run := finishAll(quietScheduler(verdict.FeatureSet{}, ""), reports...); run.OK() || len(run.Failing(verdict.Must)) != 1 {
 		t.Fatalf("a failed MUST spec must fail the run: %+v", run)
 	}
 }
 
+func TestUnclaimedFeatureFailuresAreNotSupported(t *testing.T) {
+	claimsNothing := verdict.FeatureSet{Claimed: map[verdict.Feature]bool{}}
+	run := finishAll(quietScheduler(claimsNothing, ""),
+		specReport(types.SpecStatePassed, "", "Core", "MUST", "ResourceBackend"),
+		specReport(types.SpecStateFailed, "no SNI", "TLSPositive", "MUST", "ResourceBackendTLS"),
+		specReport(types.SpecStateFailed, "plaintext", "TLSNegative", "MUST", "ResourceBackendTLS", verdict.FailClosedLabel),
+	)
+	if run.Count(verdict.NotSupported) != 1 || len(run.Failing(verdict.Must)) != 1 || run.Failing(verdict.Must)[0].ShortName != "TLSNegative" {
+		t.Fatalf("want TLSPositive not supported and the fail-closed TLSNegative failed: %+v", run.Results)
+	}
+}
+
 func TestHarnessErrorInsideASpecFailsTheRun(t *testing.T) {
-	run := verdicts(ginkgo.Report{SpecReports: []types.SpecReport{
-		specReport(types.SpecStateFailed, "Failed after 0.1s.\nharness error: canary not reachable", "A", "SHOULD", "ResourceBackend"),
-	}}, verdict.FeatureSet{})
+	run := finishAll(quietScheduler(verdict.FeatureSet{}, ""),
+		specReport(types.SpecStateFailed, "Failed after 0.1s.\nharness error: canary not reachable", "A", "SHOULD", "ResourceBackend"))
 	if run.OK() || len(run.HarnessErrors) != 1 || !strings.Contains(run.HarnessErrors[0], "A: harness error: canary not reachable") {
 		t.Fatalf("a SHOULD spec whose positive control failed must fail the run as a harness error: %+v", run)
 	}
 }
 
-func TestVerdictsReportSuiteFailures(t *testing.T) {
-	run := verdicts(ginkgo.Report{SpecReports: []types.SpecReport{
-		{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no cluster\nmore"}},
-	}}, verdict.FeatureSet{})
-	if run.OK() || len(run.HarnessErrors) != 1 || !strings.Contains(run.HarnessErrors[0], "no cluster") {
-		t.Fatalf("a failed BeforeSuite must fail the run with its reason: %+v", run)
+func TestSuiteFailuresAndLostWorkersAreHarnessErrors(t *testing.T) {
+	sched := quietScheduler(verdict.FeatureSet{}, "")
+	sched.harnessError(1, "BeforeSuite: no cluster")
+	if !sched.claim(2, verdict.Scenario{ShortName: "Orphan"}) {
+		t.Fatal("an unclaimed spec was refused")
+	}
+	sched.lost(2, errors.New("exit status 2"))
+	run := sched.verdicts()
+	if run.OK() || len(run.HarnessErrors) != 2 || !strings.Contains(run.HarnessErrors[1], "Orphan") {
+		t.Fatalf("want the suite failure and the lost spec as harness errors: %q", run.HarnessErrors)
+	}
+}
+
+func TestEachSpecIsClaimedOnce(t *testing.T) {
+	sched := quietScheduler(verdict.FeatureSet{}, "")
+	s := verdict.Scenario{ShortName: "A", Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
+	if !sched.claim(0, s) || sched.claim(1, s) || sched.claim(0, s) {
+		t.Fatal("a spec must be run by the first worker that claims it, and by no other")
+	}
+}
+
+func TestFailFastStopsHandingOutSpecs(t *testing.T) {
+	must := func(name string) verdict.Scenario {
+		return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
+	}
+	for _, tc := range []struct {
+		failFast FailFast
+		failed   verdict.Level
+		stops    bool
+	}{
+		{"", verdict.Must, false},
+		{FailFastAny, verdict.Should, true},
+		{FailFastMust, verdict.Should, false},
+		{FailFastMust, verdict.Must, true},
+	} {
+		sched := quietScheduler(verdict.FeatureSet{}, tc.failFast)
+		first := verdict.Scenario{ShortName: "First", Level: tc.failed, Feature: verdict.FeatureResourceBackend}
+		sched.claim(0, first)
+		sched.finish(0, verdict.Result{Scenario: first, Outcome: verdict.Failed, Message: "boom"})
+		if got := !sched.claim(0, must("Next")); got != tc.stops {
+			t.Errorf("--fail-fast=%q after a %s failure: stopped %t, want %t", tc.failFast, tc.failed, got, tc.stops)
+		}
 	}
 }
 

@@ -3,8 +3,8 @@ package runner
 import (
 	"fmt"
 	"strings"
+	"time"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/xbcheck/xbcheck/internal/verdict"
@@ -18,7 +18,7 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 	if sr.LeafNodeType != types.NodeTypeIt {
 		return verdict.Result{}, false
 	}
-	if sr.State == types.SpecStateSkipped && sr.Failure.Message == "" {
+	if sr.State == types.SpecStateSkipped && (sr.Failure.Message == "" || sr.Failure.Message == harness.NotMine) {
 		return verdict.Result{}, false
 	}
 	sc, err := verdict.ScenarioFromLabels(sr.Labels())
@@ -37,30 +37,16 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 		r.Outcome = verdict.Skipped
 	}
 	for _, e := range sr.ReportEntries {
-		if e.Name == harness.MeasurementEntry {
+		switch e.Name {
+		case harness.MeasurementEntry:
 			r.Measurements = append(r.Measurements, e.StringRepresentation())
+		case harness.TimingEntry:
+			if ns, ok := e.GetRawValue().(int64); ok {
+				r.Harness = time.Duration(ns)
+			}
 		}
 	}
 	return r, true
-}
-
-// verdicts turns a Ginkgo report into the verdicts of a run, judged by
-// what the implementation claims; failures outside any spec (suite nodes)
-// are harness errors.
-func verdicts(report ginkgo.Report, claimed verdict.FeatureSet) verdict.Run {
-	var run verdict.Run
-	for _, sr := range report.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			if sr.State.Is(types.SpecStateFailureStates) {
-				run.HarnessErrors = append(run.HarnessErrors, fmt.Sprintf("%s: %s", sr.LeafNodeType, firstLine(sr.Failure.Message)))
-			}
-			continue
-		}
-		if r, ok := resultOf(sr); ok {
-			run.AddResult(verdict.Judge(r, claimed))
-		}
-	}
-	return run
 }
 
 // ProgressLine formats one spec's outcome: verdict, level, ShortName,

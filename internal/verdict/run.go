@@ -38,6 +38,10 @@ type Result struct {
 	// "timedout" for a failure by timeout.
 	State   string        `json:"state"`
 	RunTime time.Duration `json:"runTimeNanoseconds"`
+	// Harness is the part of RunTime spent in the harness's own work
+	// (objects written, fakes started and read); the rest was spent
+	// waiting for the implementation.
+	Harness time.Duration `json:"harnessNanoseconds,omitempty"`
 	// Message is the failure or skip reason.
 	Message string `json:"message,omitempty"`
 	// Measurements are the OBSERVE values the spec reported.

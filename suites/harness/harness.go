@@ -53,8 +53,9 @@ type Harness struct {
 	// EvidenceDir, when set, receives evidence/<ShortName>.json per spec.
 	EvidenceDir string
 
-	http *http.Client
-	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	http  *http.Client
+	dial  func(ctx context.Context, network, addr string) (net.Conn, error)
+	clock *workClock
 }
 
 // Environment is what the runner set up around the implementation.
@@ -74,8 +75,9 @@ type Environment struct {
 	ClusterDomain string
 	// SystemCA is a CA the implementation trusts as one of "the system
 	// CAs" (the run gave it a trust store holding it), or nil when the
-	// run cannot know the implementation's system trust store.
-	SystemCA *pki.Authority
+	// run cannot know the implementation's system trust store. It travels
+	// to worker processes as PEM, apart from the rest.
+	SystemCA *pki.Authority `json:"-"`
 }
 
 // Network is the address plan of a run: where the forbidden destinations
@@ -93,9 +95,17 @@ type Network struct {
 	Pod netip.Addr
 }
 
-// New fills the harness's defaults and its guarded HTTP client.
+// New fills the harness's defaults, its guarded HTTP client, and the clock
+// that times the harness's own work in each spec.
 func New(h Harness) *Harness {
 	h.Timeouts = h.Timeouts.withDefaults()
+	h.clock = &workClock{}
+	if h.Client != nil {
+		h.Client = timedClient{Client: h.Client, clock: h.clock}
+	}
+	if h.Fakes != nil {
+		h.Fakes = timedFakes{Fakes: h.Fakes, clock: h.clock}
+	}
 	d := &net.Dialer{Control: guardDial}
 	h.dial = d.DialContext
 	// One request per connection: every probe makes the implementation

@@ -42,6 +42,11 @@ type Spec struct {
 func (h *Harness) begin(ctx context.Context, f Family, t Test) *Spec {
 	sc := t.Scenario
 	s := &Spec{Scenario: sc, h: h, manifests: f.Manifests, evidence: newEvidence(t)}
+	h.clock.reset()
+	// Registered first, so it runs last: after every cleanup.
+	DeferCleanup(func() {
+		AddReportEntry(TimingEntry, ReportEntryVisibilityNever, int64(h.clock.reset()))
+	})
 	DeferCleanup(s.recordEvidence)
 	s.Namespace = s.NewNamespace(ctx, sc.ShortName)
 	s.Hostname = s.Namespace + "." + TestZone

@@ -69,23 +69,41 @@ func Select(families []Family, filter string) ([]verdict.Scenario, error) {
 	return out, nil
 }
 
+// Schedule says which specs this process runs, and in what order: all of
+// them (a serial run) or its share (one worker of a parallel run).
+type Schedule struct {
+	// Priority orders the specs, higher first; nil keeps the declaration
+	// order. Ginkgo honours it when its suite config randomizes all specs.
+	Priority func(verdict.Scenario) int
+	// Claim is asked as a spec starts; false leaves the spec to another
+	// process: it is skipped with NotMine, which is no outcome of the run.
+	// Nil runs every spec here.
+	Claim func(verdict.Scenario) bool
+}
+
+// NotMine is the skip reason of a spec another process runs.
+const NotMine = "xbcheck: run by another worker"
+
 // Register declares the families' tests as Ginkgo specs, one container per
-// family, capturing h. priority, when set, orders the specs: higher first.
+// family, capturing h, in the order and share sched gives this process.
 //
 // Gating happens here, in one place: only a test of an extended feature
 // the user exempted is skipped (never a core or fail-closed one), and a
 // test that needs the network sandbox is skipped outside it, each with the
 // reason. Every other test runs; whether a failure counts is judged
 // afterwards (verdict.Judge), from what the implementation claims.
-func (h *Harness) Register(families []Family, priority func(verdict.Scenario) int) {
+func (h *Harness) Register(families []Family, sched Schedule) {
 	for _, f := range families {
 		Describe(f.Name, func() {
 			for _, t := range f.Tests {
 				args := []any{Label(t.Labels()...)}
-				if priority != nil {
-					args = append(args, SpecPriority(priority(t.Scenario)))
+				if sched.Priority != nil {
+					args = append(args, SpecPriority(sched.Priority(t.Scenario)))
 				}
 				args = append(args, func(ctx SpecContext) {
+					if sched.Claim != nil && !sched.Claim(t.Scenario) {
+						Skip(NotMine)
+					}
 					if h.Features.Skips(t.Scenario) {
 						Skip(fmt.Sprintf("feature %s is exempted (%s)", t.Feature, h.Features.Source))
 					}
