@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -13,28 +15,72 @@ import (
 	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
+// Formats of `xbcheck report`.
+const (
+	formatHTML     = "html"
+	formatMarkdown = "markdown"
+)
+
 func newReportCommand() *cobra.Command {
-	var from, output string
+	var from, output, format string
 	c := &cobra.Command{
 		Use:   "report --from DIR",
-		Short: "Re-render report.html from the report folder of a past run, without a cluster",
-		Args:  noArgs,
+		Short: "Re-render a past run's report, as HTML or as Markdown for CI, without a cluster",
+		Long: `Re-render the report of a past run from its report folder (summary.json and
+evidence/), without a cluster.
+
+--format html (the default) writes report.html, the self-contained page,
+into DIR unless --output says where. --format markdown writes a summary for
+CI step summaries and pull-request comments to stdout unless --output says
+where: the verdict and why, the implementation and Gateway API version, the
+failing specs one line each, the failures of unclaimed features apart, and
+features × levels. --output - is stdout for either.`,
+		Example: `  xbcheck report --from _out
+  xbcheck report --from out/v1.6.3 --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if from == "" {
 				return runner.UsageError{Err: fmt.Errorf("--from is required: the --report-output folder of a past `xbcheck run`")}
 			}
-			if output == "" {
-				output = filepath.Join(from, report.HTMLFile)
+			switch format {
+			case formatHTML:
+				if output == "" {
+					output = filepath.Join(from, report.HTMLFile)
+				}
+			case formatMarkdown:
+				if output == "" {
+					output = "-"
+				}
+			default:
+				return runner.UsageError{Err: fmt.Errorf("--format %q: give html (the page) or markdown (for CI summaries)", format)}
 			}
-			if err := report.RenderFile(from, output); err != nil {
+			run, err := report.ReadRun(from)
+			if err != nil {
 				return runner.UsageError{Err: err}
+			}
+			var out bytes.Buffer
+			if format == formatHTML {
+				err = report.Render(&out, run, from)
+			} else {
+				err = report.WriteMarkdown(&out, run)
+			}
+			if err != nil {
+				return err
+			}
+			if output == "-" {
+				_, err = c.OutOrStdout().Write(out.Bytes())
+				return err
+			}
+			if err := os.WriteFile(output, out.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("write the report: %w; give --output a file xbcheck can write, or - for stdout", err)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "report: %s\n", output)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", "report folder of a past run (its summary.json and evidence/)")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the page here (default DIR/report.html)")
+	c.Flags().StringVar(&format, "format", formatHTML, "html: the self-contained page; markdown: a summary for CI step summaries and pull-request comments")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the report here, - for stdout (default: DIR/report.html for html, stdout for markdown)")
 	return c
 }
 

@@ -56,3 +56,51 @@ func TestReportNeedsWhatItRendersFrom(t *testing.T) {
 		})
 	}
 }
+
+func TestReportMarkdownGoesToStdoutOrOutput(t *testing.T) {
+	dir := t.TempDir()
+	run := report.Run{
+		Implementation: confv1.Implementation{Organization: "Example Corp", Project: "example-gateway", Version: "v2.1.0"},
+		Date:           time.Now(), GatewayAPIVersion: "v1.6.3",
+		Run: verdict.Run{Results: []verdict.Result{{
+			Scenario: verdict.Scenario{ShortName: "RoutingPlainHTTP", Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+			Outcome:  verdict.Failed, State: "failed", Message: "no response | from the `upstream`",
+		}}},
+	}
+	if _, err := report.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute("report", "--from", dir, "--format", "markdown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"### XBackend conformance of example-gateway v2.1.0 on Gateway API v1.6.3\n\n**FAIL**: 1 MUST spec failed",
+		"| MUST | `RoutingPlainHTTP` | `ResourceBackendExternalHostname` | no response \\| from the \\`upstream\\` |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "summary.md")
+	said, err := execute("report", "--from", dir, "--format", "markdown", "--output", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := os.ReadFile(file)
+	if err != nil || string(written) != out || said != "report: "+file+"\n" {
+		t.Errorf("--output wrote %q (%v) and said %q; want what stdout had, and where it went", written, err, said)
+	}
+	page, err := execute("report", "--from", dir, "--format", "html", "--output", "-")
+	if err != nil || !strings.HasPrefix(page, "<!DOCTYPE html>") {
+		t.Errorf("--format html --output - wrote %.60q, %v; want the page on stdout", page, err)
+	}
+}
+
+func TestReportRefusesAnUnknownFormat(t *testing.T) {
+	_, err := execute("report", "--from", t.TempDir(), "--format", "pdf")
+	var usage runner.UsageError
+	if err == nil || !strings.Contains(err.Error(), "give html (the page) or markdown") || !errors.As(err, &usage) {
+		t.Fatalf("want a usage error naming the formats, got %v", err)
+	}
+}

@@ -12,6 +12,8 @@
 // After a run, call Write with the runner's Run, its Implementation set
 // (CheckImplementation fills and checks it before the run starts) and its
 // Date. Render re-renders report.html from a past run's folder, without a
-// cluster; WriteText prints the closing table of `xbcheck run`. The package
-// reads verdicts and evidence only: it links no spec.
+// cluster; WriteMarkdown renders a run's summary.json as Markdown for CI
+// step summaries and pull-request comments (`xbcheck report --format
+// markdown`); WriteText prints the closing table of `xbcheck run`. The
+// package reads verdicts and evidence only: it links no spec.
 package report
