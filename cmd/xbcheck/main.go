@@ -34,13 +34,14 @@ func main() {
 	if err == nil {
 		return
 	}
-	if interrupted {
-		fmt.Fprintln(os.Stderr, "xbcheck: interrupted; what this run started has been stopped")
-		os.Exit(exitInterrupted)
-	}
+	// The command, or the sandbox's child that ran it, already said why.
 	var exit exitError
 	if errors.As(err, &exit) {
 		os.Exit(exit.code)
+	}
+	if interrupted {
+		fmt.Fprintln(os.Stderr, "xbcheck: interrupted; what this run started has been stopped")
+		os.Exit(exitInterrupted)
 	}
 	fmt.Fprintln(os.Stderr, "xbcheck: "+err.Error())
 	var usage runner.UsageError

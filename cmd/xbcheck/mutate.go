@@ -83,8 +83,8 @@ addresses. It prints the kill matrix and ends with the line
 					return err
 				},
 			})
-			if ctx.Err() != nil {
-				return exitError{code: exitInterrupted}
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 			if err != nil {
 				return err

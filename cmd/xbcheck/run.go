@@ -82,17 +82,19 @@ func newRunCommand() *cobra.Command {
 			if err := enterSandbox(c.Context(), opts, sandboxMode); err != nil {
 				return err
 			}
+			opts.Finished = func(run *report.Run) {
+				if err := reports.write(opts, run); err != nil {
+					run.HarnessErrors = append(run.HarnessErrors, err.Error())
+				}
+				report.WriteText(opts.Out, *run)
+				fmt.Fprintln(opts.Out, run.ClosingLine())
+			}
 			run, err := runner.Run(c.Context(), nil, opts)
 			if err != nil {
 				return err
 			}
-			if err := reports.write(opts, &run); err != nil {
-				run.HarnessErrors = append(run.HarnessErrors, err.Error())
-			}
-			report.WriteText(opts.Out, run)
-			fmt.Fprintln(opts.Out, run.ClosingLine())
-			if c.Context().Err() != nil {
-				return exitError{code: exitInterrupted}
+			if err := c.Context().Err(); err != nil {
+				return err
 			}
 			if !run.OK() {
 				return exitError{code: exitFailed}
@@ -101,7 +103,9 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "use the cluster of this kubeconfig instead of the embedded control plane")
+	f.StringVar(&opts.Provider, "provider", "", "the cluster to start: envtest (the default: an embedded API server; the implementation runs beside xbcheck) or node (a real single-node cluster xbcheck builds and starts in its sandbox; Linux, as root)")
+	f.BoolVar(&opts.KeepCluster, "keep-cluster", false, "with --provider node, keep the cluster running after the run for inspection, until Ctrl-C")
+	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "use the cluster of this kubeconfig instead of starting one")
 	f.StringVar(&opts.CRDDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of the pinned gateway-api module)")
 	f.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter over levels, features and ShortNames, e.g. 'MUST && !AdmissionRejectsPortZero'")
 	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")

@@ -9,20 +9,23 @@ import (
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
-// enterSandbox moves a command that runs the embedded control plane into
-// the network sandbox. The sandbox has no network, so what the run fetches
-// (the control plane binaries, the CRD module) is fetched first. In the
-// parent it returns the child's exit as an exitError; in the child, or
-// where namespaces are refused in auto mode (said on opts.Out), nil: the
-// command goes on. A run against --kubeconfig stays where it is.
+// enterSandbox moves a command that starts a cluster (the embedded control
+// plane, or a node) into the sandbox its provider needs. The sandbox has
+// no network, so what the run fetches (binaries, images, the CRD module)
+// is fetched first. In the parent it returns the child's exit as an
+// exitError; in the child, or where namespaces are refused in auto mode
+// (said on opts.Out), nil: the command goes on. A run against
+// --kubeconfig stays where it is.
 func enterSandbox(ctx context.Context, opts runner.Options, mode sandbox.Mode) error {
-	if opts.Kubeconfig != "" {
-		return nil
-	}
-	if err := runner.Prepare(ctx, opts); err != nil {
+	p, err := runner.Prepare(ctx, opts)
+	if err != nil {
 		return err
 	}
-	handled, code, err := sandbox.Run(sandbox.Options{Mode: mode})
+	o := p.Sandbox(ctx, mode)
+	if o == nil {
+		return nil
+	}
+	handled, code, err := sandbox.Run(*o)
 	switch {
 	case handled && err != nil:
 		return runner.UsageError{Err: err}

@@ -18,8 +18,10 @@ import (
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/node"
 )
 
 // Cluster is a reachable control plane with the XBackend CRD installed.
@@ -31,6 +33,12 @@ type Cluster struct {
 	Kubeconfig string
 	// ServerVersion is what the API server reports, e.g. "v1.37.2".
 	ServerVersion string
+	// Bundle describes the Gateway API CRDs the cluster serves: their
+	// release, channel and XBackend schema (no CRD files for an existing
+	// cluster: they were installed by someone else).
+	Bundle *crds.Bundle
+	// Node is the node xbcheck started (provider node), else nil.
+	Node *node.Cluster
 
 	stop func() error
 }
@@ -95,7 +103,7 @@ func StartEnvtest(ctx context.Context, opts EnvtestOptions) (*Cluster, error) {
 	if err := os.WriteFile(path, env.KubeConfig, 0o600); err != nil {
 		return nil, errors.Join(err, stop())
 	}
-	c := &Cluster{Provider: "envtest", Config: cfg, Kubeconfig: path, stop: stop}
+	c := &Cluster{Provider: "envtest", Config: cfg, Kubeconfig: path, Bundle: opts.CRDs, stop: stop}
 	if c.ServerVersion, err = serverVersion(cfg); err != nil {
 		return nil, errors.Join(err, stop())
 	}
@@ -121,10 +129,11 @@ func Connect(ctx context.Context, kubeconfig string) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkXBackendCRD(ctx, cfg); err != nil {
+	bundle, err := installedBundle(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
-	return &Cluster{Provider: "existing", Config: cfg, Kubeconfig: kubeconfig, ServerVersion: version}, nil
+	return &Cluster{Provider: "existing", Config: cfg, Kubeconfig: kubeconfig, ServerVersion: version, Bundle: bundle}, nil
 }
 
 func serverVersion(cfg *rest.Config) (string, error) {
@@ -141,22 +150,34 @@ func serverVersion(cfg *rest.Config) (string, error) {
 	return v.GitVersion, nil
 }
 
-func checkXBackendCRD(ctx context.Context, cfg *rest.Config) error {
+// installedBundle checks the cluster serves an established XBackend CRD
+// and describes it: release, channel and schema.
+func installedBundle(ctx context.Context, cfg *rest.Config) (*crds.Bundle, error) {
 	cs, err := apiextensionsclient.NewForConfig(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	crd, err := cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crds.XBackendCRD, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return fmt.Errorf("the cluster at %s has no XBackend CRD (%s); install Gateway API's experimental CRDs first", cfg.Host, crds.XBackendCRD)
+		return nil, fmt.Errorf("the cluster at %s has no XBackend CRD (%s); install Gateway API's experimental CRDs first", cfg.Host, crds.XBackendCRD)
 	}
 	if err != nil {
-		return fmt.Errorf("read the XBackend CRD from %s: %v", cfg.Host, err)
+		return nil, fmt.Errorf("read the XBackend CRD from %s: %v", cfg.Host, err)
 	}
+	established := false
 	for _, c := range crd.Status.Conditions {
-		if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
-			return nil
-		}
+		established = established || c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
 	}
-	return fmt.Errorf("the XBackend CRD in %s is not established yet; wait for it or reinstall it", cfg.Host)
+	if !established {
+		return nil, fmt.Errorf("the XBackend CRD in %s is not established yet; wait for it or reinstall it", cfg.Host)
+	}
+	schema, err := manifest.SchemaOf(crd)
+	if err != nil {
+		return nil, err
+	}
+	return &crds.Bundle{
+		BundleVersion: crd.Annotations[manifest.BundleVersionAnnotation],
+		Channel:       crd.Annotations[crds.ChannelAnnotation],
+		Schema:        schema,
+	}, nil
 }

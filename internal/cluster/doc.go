@@ -1,9 +1,14 @@
-// Package cluster provides the Kubernetes control plane xbcheck runs
-// against: an embedded one (envtest: kube-apiserver and etcd started as child
-// processes, Gateway API CRDs installed) or an existing cluster named by a
-// kubeconfig. Either way the caller gets a rest.Config and a kubeconfig file
-// that child processes (an implementation under test) can use.
+// Package cluster provides the Kubernetes cluster xbcheck runs against,
+// behind one interface, Provider: an embedded control plane (envtest:
+// kube-apiserver and etcd as child processes), a real single node xbcheck
+// builds and starts (node: internal/node), or an existing cluster named by
+// a kubeconfig. Each gets the Gateway API CRDs installed (or checks they
+// are) and gives the caller a rest.Config, a kubeconfig file child
+// processes can use, and the schema of the XBackend it serves.
 //
-//	c, err := cluster.StartEnvtest(ctx, cluster.EnvtestOptions{Binaries: set, CRDs: bundle})
+//	p, err := cluster.NewProvider(cluster.ProviderOptions{Name: "node"})
+//	err = p.Prepare(ctx, os.Stderr)             // with the network
+//	handled, code, err := sandbox.Run(*p.Sandbox(ctx, sandbox.ModeAuto))
+//	c, err := p.Start(ctx, os.Stderr)           // inside the sandbox
 //	defer c.Stop()
 package cluster

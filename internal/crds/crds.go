@@ -29,8 +29,9 @@ const (
 	XBackendCRD = "xbackends." + xv1alpha1.GroupName
 
 	bundleVersionAnnotation = manifest.BundleVersionAnnotation
-	channelAnnotation       = "gateway.networking.k8s.io/channel"
-	experimentalPath        = "config/crd/experimental"
+	// ChannelAnnotation names the release channel of Gateway API CRDs.
+	ChannelAnnotation = "gateway.networking.k8s.io/channel"
+	experimentalPath  = "config/crd/experimental"
 )
 
 // Bundle is a loaded set of CRDs.
@@ -111,7 +112,7 @@ func Load(dir string) (*Bundle, error) {
 	for _, crd := range b.CRDs {
 		if crd.Name == XBackendCRD {
 			b.BundleVersion = crd.Annotations[bundleVersionAnnotation]
-			b.Channel = crd.Annotations[channelAnnotation]
+			b.Channel = crd.Annotations[ChannelAnnotation]
 			if b.Schema, err = manifest.SchemaOf(crd); err != nil {
 				return nil, fmt.Errorf("%s: %w", dir, err)
 			}

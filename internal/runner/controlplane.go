@@ -12,6 +12,5 @@ import (
 // The caller stops it.
 func StartControlPlane(ctx context.Context, opts Options) (*cluster.Cluster, error) {
 	opts.defaults()
-	c, _, err := startCluster(ctx, opts)
-	return c, err
+	return startCluster(ctx, opts)
 }

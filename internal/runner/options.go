@@ -10,6 +10,8 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -18,8 +20,16 @@ import (
 // Options is everything a run needs. The zero value runs the whole suite on
 // the embedded control plane.
 type Options struct {
-	// Kubeconfig selects an existing cluster; empty starts envtest.
+	// Provider names the cluster to start: "envtest" (default) or "node".
+	Provider string
+	// Kubeconfig selects an existing cluster instead.
 	Kubeconfig string
+	// KeepCluster leaves a node the run started running until interrupted,
+	// for inspection, after the reports are written.
+	KeepCluster bool
+	// Finished, when set, is called with the run's verdicts once the specs
+	// have run, before anything is stopped: it writes the reports.
+	Finished func(*report.Run)
 	// CRDDir overrides the CRD folder of the pinned gateway-api module.
 	CRDDir string
 	// LabelFilter and Focus are Ginkgo's filters.
@@ -84,6 +94,15 @@ func (e UsageError) Error() string { return e.Err.Error() }
 func (e UsageError) Unwrap() error { return e.Err }
 
 func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+// provider is the cluster provider the options name.
+func (o *Options) provider() (cluster.Provider, error) {
+	p, err := cluster.NewProvider(cluster.ProviderOptions{Name: o.Provider, Kubeconfig: o.Kubeconfig, CRDDir: o.CRDDir, LogDir: o.ReportDir})
+	if err != nil {
+		return nil, UsageError{err}
+	}
+	return p, nil
+}
 
 func (o *Options) defaults() {
 	if o.Out == nil {

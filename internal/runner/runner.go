@@ -13,11 +13,10 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"golang.org/x/term"
 
-	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
-	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/internal/evidence"
 	"github.com/xbcheck/xbcheck/internal/report"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -45,10 +44,11 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	}
 	defer closeLogs()
 	opts.gatewayLog = componentLogs(logs)
-	c, bundle, err := startCluster(ctx, opts)
+	c, err := startCluster(ctx, opts)
 	if err != nil {
 		return report.Run{}, err
 	}
+	bundle := c.Bundle
 	defer func() {
 		if err := c.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "xbcheck: stopping the control plane: %v\n", err)
@@ -132,6 +132,14 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	}
 	run.Duration = time.Since(start)
 	times.record(run.Results)
+	if opts.Finished != nil {
+		opts.Finished(&run)
+	}
+	if opts.KeepCluster {
+		if err := keep(ctx, c, opts.Out); err != nil {
+			return run, err
+		}
+	}
 	return run, nil
 }
 
@@ -141,68 +149,67 @@ func Validate(opts Options) error {
 	if err := opts.Features.validate(); err != nil {
 		return err
 	}
+	if opts.KeepCluster && opts.Provider != "node" {
+		return usagef("--keep-cluster keeps a node xbcheck starts: give --provider node too")
+	}
+	if _, err := opts.provider(); err != nil {
+		return err
+	}
 	_, err := Preview(opts)
 	return err
 }
 
-// Prepare builds or locates everything a run fetches from the network (the
-// control plane binaries, the CRD module), so that a run inside the network
-// sandbox, which has no way out, finds them cached.
-func Prepare(ctx context.Context, opts Options) error {
+// Prepare builds or locates everything a run fetches from the network
+// (the provider's binaries and images, the CRD module), so that a run
+// inside the network sandbox, which has no way out, finds them cached.
+func Prepare(ctx context.Context, opts Options) (cluster.Provider, error) {
 	opts.defaults()
-	if opts.Kubeconfig != "" {
-		return nil
-	}
-	if _, err := loadCRDs(ctx, opts.CRDDir); err != nil {
-		return err
-	}
-	_, err := binaries.Ensure(ctx, binaries.Options{Progress: opts.Out})
-	return err
-}
-
-// startCluster brings up the control plane the options ask for.
-func startCluster(ctx context.Context, opts Options) (*cluster.Cluster, *crds.Bundle, error) {
-	if opts.Kubeconfig != "" {
-		c, err := cluster.Connect(ctx, opts.Kubeconfig)
-		if err != nil {
-			return nil, nil, UsageError{err}
-		}
-		bundle, err := installedBundle(ctx, c)
-		if err != nil {
-			return nil, nil, errors.Join(UsageError{err}, c.Stop())
-		}
-		return c, bundle, nil
-	}
-	bundle, err := loadCRDs(ctx, opts.CRDDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	set, err := binaries.Ensure(ctx, binaries.Options{Progress: opts.Out})
-	if err != nil {
-		return nil, nil, err
-	}
-	started := time.Now()
-	c, err := cluster.StartEnvtest(ctx, cluster.EnvtestOptions{Binaries: set, CRDs: bundle})
-	if err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintf(opts.Out, "embedded control plane up in %s\n", time.Since(started).Round(10*time.Millisecond))
-	return c, bundle, nil
-}
-
-func loadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
-	if dir != "" {
-		b, err := crds.Load(dir)
-		if err != nil {
-			return nil, UsageError{err}
-		}
-		return b, nil
-	}
-	dir, err := crds.ModuleDir(ctx)
+	p, err := opts.provider()
 	if err != nil {
 		return nil, err
 	}
-	return crds.Load(dir)
+	if err := p.Prepare(ctx, opts.Out); err != nil {
+		return nil, providerError(err)
+	}
+	return p, nil
+}
+
+// startCluster brings up, or reaches, the cluster the options ask for.
+func startCluster(ctx context.Context, opts Options) (*cluster.Cluster, error) {
+	p, err := opts.provider()
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.Start(ctx, opts.Out)
+	if err != nil {
+		return nil, providerError(err)
+	}
+	return c, nil
+}
+
+// providerError makes a provider's complaint about the user's input (an
+// unreadable kubeconfig, a CRD folder without XBackend, a host that cannot
+// run a node) a usage error.
+func providerError(err error) error {
+	var bad cluster.BadInput
+	if errors.As(err, &bad) {
+		return UsageError{err}
+	}
+	return err
+}
+
+// keep holds a node the run started until ctx ends, saying how to reach it.
+func keep(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
+	pid, err := sandbox.HostPID()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, `the cluster stays up for inspection (--keep-cluster); from another shell, as root:
+  nsenter --target %d --net kubectl --kubeconfig %s get namespaces
+objects the specs made are kept only with --cleanup-base-resources=false; press Ctrl-C to stop the cluster
+`, pid, c.Kubeconfig)
+	<-ctx.Done()
+	return nil
 }
 
 // openLogs opens where the in-process components log: the report folder's

@@ -1,0 +1,73 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xbcheck/xbcheck/internal/binaries"
+	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+)
+
+// envtestProvider is the embedded control plane: kube-apiserver and etcd
+// only, no node; the implementation under test runs beside xbcheck.
+type envtestProvider struct {
+	crdDir string
+	set    binaries.Set
+	bundle *crds.Bundle
+}
+
+func (p *envtestProvider) Name() string { return "envtest" }
+
+func (p *envtestProvider) Prepare(ctx context.Context, progress io.Writer) error {
+	bundle, err := LoadCRDs(ctx, p.crdDir)
+	if err != nil {
+		return err
+	}
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: progress})
+	if err != nil {
+		return err
+	}
+	p.bundle, p.set = bundle, set
+	return nil
+}
+
+func (p *envtestProvider) Sandbox(_ context.Context, mode sandbox.Mode) *sandbox.Options {
+	return &sandbox.Options{Mode: mode}
+}
+
+func (p *envtestProvider) Start(ctx context.Context, progress io.Writer) (*Cluster, error) {
+	if p.bundle == nil {
+		if err := p.Prepare(ctx, progress); err != nil {
+			return nil, err
+		}
+	}
+	started := time.Now()
+	c, err := StartEnvtest(ctx, EnvtestOptions{Binaries: p.set, CRDs: p.bundle})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "embedded control plane up in %s\n", time.Since(started).Round(10*time.Millisecond))
+	return c, nil
+}
+
+// existing is a cluster someone else runs, named by a kubeconfig.
+type existing struct{ kubeconfig string }
+
+func (existing) Name() string { return "existing" }
+
+func (existing) Prepare(context.Context, io.Writer) error { return nil }
+
+func (existing) Sandbox(context.Context, sandbox.Mode) *sandbox.Options { return nil }
+
+// Start reaches the cluster; anything wrong there (an unreadable
+// kubeconfig, an unreachable server, no XBackend CRD) is the user's to fix.
+func (e existing) Start(ctx context.Context, _ io.Writer) (*Cluster, error) {
+	c, err := Connect(ctx, e.kubeconfig)
+	if err != nil {
+		return nil, BadInput{err}
+	}
+	return c, nil
+}

@@ -1,0 +1,78 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
+)
+
+// Provider brings up, or reaches, the cluster a run tests against. A run
+// calls Prepare first, with the network (it may build for minutes, once),
+// then enters the sandbox Sandbox names, then calls Start inside it.
+type Provider interface {
+	// Name is what --provider calls it: envtest, node or existing.
+	Name() string
+	// Prepare fetches or builds what Start needs: the sandbox has no way
+	// out. Progress receives a line per long step.
+	Prepare(ctx context.Context, progress io.Writer) error
+	// Sandbox is the sandbox Start must run in, with mode applied, or nil
+	// when the cluster is reached where xbcheck runs.
+	Sandbox(ctx context.Context, mode sandbox.Mode) *sandbox.Options
+	// Start brings the cluster up with the Gateway API CRDs installed, or
+	// connects to it and checks they are.
+	Start(ctx context.Context, progress io.Writer) (*Cluster, error)
+}
+
+// Names lists the providers --provider accepts.
+func Names() []string { return []string{"envtest", "node"} }
+
+// ProviderOptions choose and configure a provider.
+type ProviderOptions struct {
+	// Name is --provider: "envtest" (default) or "node".
+	Name string
+	// Kubeconfig reaches an existing cluster instead (provider "existing").
+	Kubeconfig string
+	// CRDDir overrides the CRD folder of the pinned gateway-api module.
+	CRDDir string
+	// LogDir, when set, receives the node's daemons' logs.
+	LogDir string
+}
+
+// NewProvider returns the provider the options name. The error is bad
+// input, one line saying what to give.
+func NewProvider(o ProviderOptions) (Provider, error) {
+	if o.Kubeconfig != "" {
+		if o.Name != "" && o.Name != "existing" {
+			return nil, fmt.Errorf("--provider %s and --kubeconfig both name a cluster: give one of them", o.Name)
+		}
+		return existing{kubeconfig: o.Kubeconfig}, nil
+	}
+	switch o.Name {
+	case "", "envtest":
+		return &envtestProvider{crdDir: o.CRDDir}, nil
+	case "node":
+		return &nodeProvider{crdDir: o.CRDDir, logDir: o.LogDir}, nil
+	}
+	return nil, fmt.Errorf("--provider %q: use one of %s, or --kubeconfig for an existing cluster", o.Name, strings.Join(Names(), ", "))
+}
+
+// LoadCRDs loads the CRDs of dir (the user's --crds: its errors are bad
+// input), or of the pinned gateway-api module.
+func LoadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
+	if dir != "" {
+		b, err := crds.Load(dir)
+		if err != nil {
+			return nil, BadInput{err}
+		}
+		return b, nil
+	}
+	dir, err := crds.ModuleDir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return crds.Load(dir)
+}
