@@ -36,9 +36,17 @@ func execute(args ...string) (string, error) {
 	return out.String(), err
 }
 
-// Bad input must end as a UsageError (exit 2) whose one line says what to do.
+// Bad input must end as a UsageError (exit 2) whose one line says what to
+// do, and leave nothing behind: not even the default report folder.
 func TestBadInputIsAUsageError(t *testing.T) {
 	t.Setenv(asMainEnv, "1")
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	defer func() {
+		if left, _ := os.ReadDir(cwd); len(left) > 0 {
+			t.Errorf("bad input left %v in the working folder", left)
+		}
+	}()
 	noCRD := t.TempDir()
 	if err := os.WriteFile(filepath.Join(noCRD, "x.yaml"), []byte("kind: ConfigMap\napiVersion: v1\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -34,16 +34,8 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	if err := Validate(opts); err != nil {
 		return report.Run{}, err
 	}
-	evidenceDir, err := makeEvidenceDir(opts.ReportDir)
-	if err != nil {
-		return report.Run{}, err
-	}
-	logs, closeLogs, err := openLogs(opts.ReportDir, rc.Verbose, opts.Out)
-	if err != nil {
-		return report.Run{}, err
-	}
-	defer closeLogs()
-	opts.gatewayLog = componentLogs(logs)
+	// The report folder is made once the cluster is up: bad input, such as
+	// an unreadable kubeconfig, leaves nothing behind.
 	c, err := startCluster(ctx, opts)
 	if err != nil {
 		return report.Run{}, err
@@ -54,6 +46,16 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 			fmt.Fprintf(os.Stderr, "xbcheck: stopping the control plane: %v\n", err)
 		}
 	}()
+	evidenceDir, err := makeEvidenceDir(opts.ReportDir)
+	if err != nil {
+		return report.Run{}, err
+	}
+	logs, closeLogs, err := openLogs(opts.ReportDir, rc.Verbose, opts.Out)
+	if err != nil {
+		return report.Run{}, err
+	}
+	defer closeLogs()
+	opts.gatewayLog = componentLogs(logs)
 	if ctx.Err() != nil {
 		return report.Run{}, ctx.Err()
 	}
