@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -40,6 +41,22 @@ func mutualTLSTests() []harness.Test {
 		Source:      apitext.ClientAndServer,
 		Run:         servedOrRefused,
 	}}
+	tests = append(tests, harness.Test{
+		Scenario:    failClosed("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS),
+		Description: "verifies the server in ClientAndServer mode: refuses an upstream whose certificate no referenced CA signed",
+		Source:      apitext.ServerOnly,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			clientCA, leaf := s.ClientCertificate()
+			s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
+			rogue, err := pki.NewAuthority("xbcheck " + s.ShortName + " untrusted server CA")
+			Expect(err).NotTo(HaveOccurred())
+			By("serving, to clients with the Secret's certificate, a server certificate for the hostname from a CA the XBackend does not name")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA, Authority: rogue})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
+			failsClosed(ctx, s, gw, "/mtls", up, "external")
+		},
+	})
 	for _, c := range []struct {
 		shortName string
 		elsewhere bool

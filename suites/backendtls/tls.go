@@ -85,10 +85,16 @@ func Family() harness.Family {
 		if !c.matches {
 			sc = failClosed(c.shortName, verdict.FeatureTLS)
 		}
+		source := apitext.SubjectAltNames
+		if c.shortName == "TLSSANHostnameMismatch" {
+			// The certificate is for validation.hostname: only the rule
+			// that the hostname does not authenticate refuses it.
+			source = apitext.HostnameNotWithSANs
+		}
 		tests = append(tests, harness.Test{
 			Scenario:    sc,
 			Description: fmt.Sprintf("checks the certificate against a subjectAltNames %s entry instead of validation.hostname", c.sanType),
-			Source:      apitext.SubjectAltNames,
+			Source:      source,
 			Run:         func(ctx context.Context, s *harness.Spec) { subjectAltNames(ctx, s, c) },
 		})
 	}
@@ -183,6 +189,8 @@ func Family() harness.Family {
 			s.Observe("second CA reference", outcome)
 		},
 	})
+	tests = append(tests, trustTests()...)
+	tests = append(tests, transitionTests()...)
 	tests = append(tests, mutualTLSTests()...)
 	tests = append(tests, harness.Test{
 		Scenario:    scenario("TLSNoneToHTTPSUpstream", verdict.Observe, verdict.FeatureTLS),

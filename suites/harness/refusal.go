@@ -27,6 +27,11 @@ type Refusal struct {
 	// must never happen (plaintext sent, a request answered); a non-empty
 	// answer fails the spec at once.
 	Violation func(ctx context.Context) string
+	// Converging says the XBackend was served until a change the spec just
+	// made: until the implementation reacts, a served probe or a violation
+	// is the old configuration still in place, not yet a failure.
+	// AwaitRefusal then fails only when no reaction comes in time.
+	Converging bool
 }
 
 func (r Refusal) gateway() string {
@@ -60,9 +65,12 @@ func (s *Spec) AwaitRefusal(ctx context.Context, r Refusal) string {
 		resp, err := s.Get(ctx, r.Gateway, r.Path)
 		last, lastErr = resp, err
 		if err == nil && r.served(resp) {
+			if r.Converging {
+				g.Expect(r.served(resp)).To(BeFalse(), "still served after the change: %v", resp)
+			}
 			StopTrying(fmt.Sprintf("a request was served (%v), but the implementation must refuse this XBackend", resp)).Now()
 		}
-		if r.Violation != nil {
+		if r.Violation != nil && !r.Converging {
 			if v := r.Violation(ctx); v != "" {
 				StopTrying(v).Now()
 			}

@@ -116,6 +116,15 @@ func cases() []protocolCase {
 			}
 		},
 	}, {
+		shortName: "ProtocolHTTPOverTLSToHTTP11Server", description: "HTTP over TLS: an HTTP/1.1-only server, which refuses an ALPN list without http/1.1, is spoken HTTP/1.1 to",
+		source:   apitext.ProtocolCore,
+		manifest: "http-tls.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSValid, Protocols: []upstream.Protocol{upstream.HTTP1}},
+		check: func(o *upstream.Observation) {
+			By("checking the HTTP/1.1-only upstream was spoken HTTP/1.1 over TLS")
+			Expect(o.TLSVersion).NotTo(BeEmpty(), "the upstream saw no TLS on a ServerOnly XBackend")
+			Expect(o.Protocol).To(Equal("HTTP/1.1"), "the upstream speaks HTTP/1.1 only, but was spoken %s to (ALPN offered %q)", o.Protocol, o.ALPNOffered)
+		},
+	}, {
 		shortName: "ProtocolHTTPCleartext", description: "HTTP in cleartext: an HTTP/1.1-only upstream accepts it", source: apitext.ProtocolCore,
 		manifest: "http-cleartext.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}},
 		check: func(o *upstream.Observation) {

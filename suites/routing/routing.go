@@ -101,9 +101,14 @@ func Family() harness.Family {
 		Source:      apitext.OnTheWire,
 		Run:         followsHostnameChange,
 	}, {
+		Scenario:    verdict.Scenario{ShortName: "RoutingHostnameToIPLiteralRefused", Level: verdict.Must, Feature: verdict.FeatureExternalHostname, FailClosed: true},
+		Description: "stops routing once the XBackend's hostname is changed to an IP literal, and routes again when it is changed back",
+		Source:      apitext.NoIPLiterals,
+		Run:         hostnameToIPLiteral,
+	}, {
 		Scenario:    scenario("RoutingBackendRefPortAbsent", verdict.Must, verdict.FeatureResourceBackend),
 		Description: "serves a backendRef without a port on the XBackend's port",
-		Source:      apitext.Port,
+		Source:      apitext.OnTheWire,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
 			s.ApplyGateway(ctx)
@@ -212,6 +217,47 @@ func followsHostnameChange(ctx context.Context, s *harness.Spec) {
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 	By("checking requests now reach the new host")
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
+}
+
+func hostnameToIPLiteral(ctx context.Context, s *harness.Spec) {
+	up := plainRoute(ctx, s)
+	gw := s.GatewayAddress(ctx, "gw")
+	By("waiting until the XBackend is served by name")
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(up))
+	By("changing the XBackend's hostname to " + up.Host() + ", the upstream's own address, which the CRD admits")
+	s.PatchXBackend(ctx, "external", map[string]any{"externalHostname": map[string]any{"hostname": up.Host()}})
+	By("waiting until the implementation refuses it (until then it may still serve the old hostname)")
+	converging := upstreamRefusal(ctx, gw, up)
+	converging.Converging = true
+	s.AwaitRefusal(ctx, converging)
+	By("checking that every request keeps failing with a 5xx and the upstream sees no request")
+	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, up))
+	By("changing the hostname back to " + s.Hostname)
+	s.PatchXBackend(ctx, "external", map[string]any{"externalHostname": map[string]any{"hostname": s.Hostname}})
+	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(up))
+}
+
+// upstreamRefusal is the refusal of route to-external: up's answers must
+// not reach the client, and up must see no request from now on.
+func upstreamRefusal(ctx context.Context, gw string, up *harness.Upstream) harness.Refusal {
+	GinkgoHelper()
+	before := len(up.Log(ctx))
+	return harness.Refusal{
+		Gateway: gw, Path: "/", XBackend: "external", Route: "to-external",
+		Served: func(r *harness.Response) bool { return harness.ServedBy(r, up.Token) },
+		Violation: func(ctx context.Context) string {
+			events, err := up.ReadLog(ctx)
+			if err != nil || len(events) < before {
+				return ""
+			}
+			for _, e := range events[before:] {
+				if e.Kind == upstream.KindRequest {
+					return fmt.Sprintf("upstream %s at %s answered a request from %s after the XBackend became refused", up.Name(), up.Addr, e.Remote)
+				}
+			}
+			return ""
+		},
+	}
 }
 
 func hostHeaderSeen(ctx context.Context, s *harness.Spec) {

@@ -48,6 +48,11 @@ func statusTests() []harness.Test {
 			s.EventuallyAncestors(ctx, "external", "gw")
 		},
 	}, {
+		Scenario:    scenario("StatusNoEntryForOtherControllersGateway", verdict.Must, verdict.FeatureResourceBackend),
+		Source:      apitext.ControllerEntries,
+		Description: "writes no status entry for a Gateway of another controller that a route using the XBackend also names",
+		Run:         noEntryForForeignGateway,
+	}, {
 		Scenario:    scenario("StatusForeignParentsKept", verdict.Must, verdict.FeatureResourceBackend),
 		Source:      apitext.ControllerEntries,
 		Description: "leaves the status entries of other controllers alone",
@@ -101,6 +106,27 @@ func foreignAncestorsKept(ctx context.Context, s *harness.Spec) {
 	s.DeleteRoute(ctx, "via-gw2")
 	s.EventuallyAncestors(ctx, "external", "gw")
 	expectForeign(ctx, s, foreign)
+}
+
+func noEntryForForeignGateway(ctx context.Context, s *harness.Spec) {
+	up := plainUpstream(ctx, s, "upstream", s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+	By("creating Gateway gw-foreign of a GatewayClass of " + string(foreignController) + ", then one route naming gw and gw-foreign")
+	s.Apply(ctx, "foreign-gateway.yaml", map[string]string{"ForeignController": string(foreignController)})
+	s.Apply(ctx, "via-both.yaml", map[string]string{"Port": up.Port()})
+	By("checking the controller's entries are exactly one, for gw")
+	s.EventuallyAncestors(ctx, "external", "gw")
+	By("checking, for the Never window, that no entry of the controller names gw-foreign")
+	controller := s.Env().ControllerName
+	var seen []manifest.Ancestor
+	Consistently(func(g Gomega) {
+		entries, _ := s.Ancestors(ctx, g, "external")
+		seen = entries
+		g.Expect(harness.GatewayNames(harness.OfController(entries, controller))).To(Equal([]string{"gw"}),
+			"%s manages gw only; gw-foreign belongs to %s", controller, foreignController)
+	}).WithContext(ctx).WithTimeout(s.Timeouts().Never).WithPolling(s.Timeouts().Poll).
+		Should(Succeed(), func() string { return s.Harness().Schema.StatusField() + " seen last: " + harness.DescribeAncestors(seen) })
 }
 
 // twoGateways starts an upstream for the spec's host, creates Gateways gw

@@ -1,0 +1,164 @@
+package backendtls
+
+import (
+	"context"
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/verdict"
+	"github.com/xbcheck/xbcheck/suites/apitext"
+	"github.com/xbcheck/xbcheck/suites/harness"
+)
+
+// trustTests check which CAs are trusted, in more than one configuration:
+// with subjectAltNames as without, with several caCertificateRefs as with
+// one, under the system roots (the run's system CA) as under a ConfigMap.
+// Each negative serves a certificate that is right in every respect but
+// the one it names, so the implementation can only pass by checking that.
+func trustTests() []harness.Test {
+	var tests []harness.Test
+	for _, c := range []struct {
+		shortName, what string
+		mode            upstream.TLSMode
+	}{
+		{"TLSSANRejectsUntrustedCA", "signed by a CA no reference names", upstream.TLSUntrustedCA},
+		{"TLSSANRejectsExpiredCertificate", "expired, signed by the trusted CA while it was valid", upstream.TLSExpired},
+	} {
+		tests = append(tests, harness.Test{
+			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+			Description: "refuses a certificate matching subjectAltNames but " + c.what,
+			Source:      apitext.ServerOnly,
+			Run: func(ctx context.Context, s *harness.Spec) {
+				By(fmt.Sprintf("serving a %s certificate for %s, the one subjectAltNames entry", c.mode, s.Hostname))
+				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
+				s.CreateCAConfigMap(ctx, "ca", s.CA())
+				gw := serveXBackend(ctx, s, up, "san.yaml", map[string]string{"SANType": "Hostname", "SANField": "hostname", "SANValue": s.Hostname})
+				failsClosed(ctx, s, gw, "/tls", up, "external")
+			},
+		})
+	}
+	tests = append(tests, harness.Test{
+		Scenario:    failClosed("TLSRejectsCANamedLikeTrustedCA", verdict.FeatureTLS),
+		Description: "refuses a certificate whose issuer is named like the trusted CA but signed with another key",
+		Source:      apitext.CACertificateRefs,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			impostor, err := pki.NewAuthority(s.CA().Cert.Subject.CommonName)
+			Expect(err).NotTo(HaveOccurred())
+			By("serving a certificate for the hostname signed by a CA with the trusted CA's subject " + s.CA().Cert.Subject.String() + " and its own key")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: impostor})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}, harness.Test{
+		Scenario:    failClosed("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS),
+		Description: "refuses a wildcard certificate for a name two labels below the wildcard",
+		Source:      apitext.HostnameAuthenticates,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			wildcard, name := "*."+s.Hostname, "deep.tls."+s.Hostname
+			By(fmt.Sprintf("serving a certificate for %s from the trusted CA, checked against validation.hostname %s", wildcard, name))
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": name})
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}, harness.Test{
+		Scenario:    failClosed("TLSTwoCARefsRejectUnrelatedCA", verdict.FeatureTLS),
+		Description: "refuses, with two caCertificateRefs, a certificate signed by neither CA",
+		Source:      apitext.CACertificateRefs,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			// Whether several refs are supported is the implementation's
+			// choice (MultipleCARefs); trusting a CA none of them names is not.
+			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
+			Expect(err).NotTo(HaveOccurred())
+			By("referring to two CA ConfigMaps and serving a certificate from a third CA")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSUntrustedCA})
+			s.CreateCAConfigMap(ctx, "first", s.CA())
+			s.CreateCAConfigMap(ctx, "second", other)
+			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	})
+	tests = append(tests, systemCATests()...)
+	return tests
+}
+
+// systemCATests use the run's system CA (harness Environment.SystemCA): a
+// CA the implementation trusts as one of "the system CAs". They skip, with
+// the reason, when the run cannot know the implementation's trust store.
+func systemCATests() []harness.Test {
+	return []harness.Test{{
+		Scenario:    scenario("TLSSystemRootsServedOrRefused", verdict.Must, verdict.FeatureTLS),
+		Description: "serves, under wellKnownCACertificates System, a certificate of a system CA for the hostname, or reports the XBackend not Accepted",
+		Source:      apitext.WellKnownUnsupported,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
+			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+			refusal := upstreamRefusal(ctx, gw, "/tls", up, "external")
+			refusal.Violation = func(ctx context.Context) string {
+				if sent := cleartextSent(ctx, up); len(sent) > 0 {
+					return fmt.Sprintf("the implementation sent plaintext to the TLS upstream %s", up.Name())
+				}
+				return ""
+			}
+			By("waiting until the upstream, whose certificate a system CA signed, answers, or the XBackend is reported not Accepted")
+			if s.ServedOrRefused(ctx, refusal, func(g Gomega, r *harness.Response) {
+				g.Expect(r.Upstream).NotTo(BeNil(), "the answer carries the upstream's token but no observation: %v", r)
+				g.Expect(r.Upstream.SNI).To(Equal(s.Hostname), "validation.hostname must be the SNI")
+			}) {
+				return
+			}
+			Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
+		},
+	}, {
+		Scenario:    failClosed("TLSSystemRootsRejectWrongName", verdict.FeatureTLS),
+		Description: "refuses, under wellKnownCACertificates System, a certificate of a system CA for another name",
+		Source:      apitext.HostnameAuthenticates,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			By("serving a certificate for " + upstream.WrongSANName + " signed by a system CA")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN, Authority: systemCA(s)})
+			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}, {
+		Scenario:    failClosed("TLSConfigMapCARejectsSystemCA", verdict.FeatureTLS),
+		Description: "refuses, when caCertificateRefs names a ConfigMap CA, a certificate a system CA signed",
+		Source:      apitext.CACertificateRefs,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			By("serving a certificate for the hostname signed by a system CA, while the XBackend trusts only the CA of ConfigMap ca")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
+			s.CreateCAConfigMap(ctx, "ca", s.CA())
+			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}, {
+		Scenario:    failClosed("TLSTwoCARefsRejectSystemCA", verdict.FeatureTLS),
+		Description: "refuses, with two caCertificateRefs, a certificate a system CA signed",
+		Source:      apitext.CACertificateRefs,
+		Run: func(ctx context.Context, s *harness.Spec) {
+			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
+			Expect(err).NotTo(HaveOccurred())
+			By("referring to two CA ConfigMaps and serving a certificate for the hostname signed by a system CA")
+			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
+			s.CreateCAConfigMap(ctx, "first", s.CA())
+			s.CreateCAConfigMap(ctx, "second", other)
+			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+			failsClosed(ctx, s, gw, "/tls", up, "external")
+		},
+	}}
+}
+
+// systemCA is the run's system CA, or skips the spec with the reason.
+func systemCA(s *harness.Spec) *pki.Authority {
+	GinkgoHelper()
+	ca := s.Env().SystemCA
+	if ca == nil {
+		Skip("the run did not start the implementation, so it cannot give it a system CA to trust; " +
+			"run it with --implementation-cmd to test the system roots")
+	}
+	return ca
+}
