@@ -126,7 +126,9 @@ func noEntryForForeignGateway(ctx context.Context, s *harness.Spec) {
 		g.Expect(harness.GatewayNames(harness.OfController(entries, controller))).To(Equal([]string{"gw"}),
 			"%s manages gw only; gw-foreign belongs to %s", controller, foreignController)
 	}).WithContext(ctx).WithTimeout(s.Timeouts().Never).WithPolling(s.Timeouts().Poll).
-		Should(Succeed(), func() string { return s.Harness().Schema.StatusField() + " seen last: " + harness.DescribeAncestors(seen) })
+		Should(Succeed(), func() string {
+			return s.Harness().Schema.StatusField() + " seen last: " + harness.DescribeAncestors(seen)
+		})
 }
 
 // twoGateways starts an upstream for the spec's host, creates Gateways gw
