@@ -1,7 +1,8 @@
 // Package upstream is the fake external server an XBackend points at. Every response
 // is JSON describing what the server saw, so a scenario can assert on what the
 // gateway under test actually sent: SNI, offered and negotiated ALPN, TLS version,
-// client certificate, HTTP protocol (HTTP/1.1, HTTP/2 by ALPN, h2c by prior
+// whether a TLS session was resumed (every server keeps one session ticket key, so
+// clients can resume as with a real server), client certificate, HTTP protocol (HTTP/1.1, HTTP/2 by ALPN, h2c by prior
 // knowledge), Host, method, path and headers.
 //
 // Start one server per role:

@@ -23,6 +23,9 @@ type Handshake struct {
 	TLSVersion            string   `json:"tlsVersion,omitempty"` // "TLS1.2", "TLS1.3"
 	ClientCertFingerprint string   `json:"clientCertFingerprint,omitempty"`
 	ClientCertSubject     string   `json:"clientCertSubject,omitempty"`
+	// Resumed is true when the client resumed an earlier session instead
+	// of a full handshake: it saw no certificate this time.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // Observation is the JSON body of every response: what the upstream saw of the
@@ -66,6 +69,7 @@ func handshakeOf(state tls.ConnectionState, offered []string, sni string) Handsh
 		ALPNOffered:    offered,
 		ALPNNegotiated: state.NegotiatedProtocol,
 		TLSVersion:     strings.ReplaceAll(tls.VersionName(state.Version), " ", ""),
+		Resumed:        state.DidResume,
 	}
 	if len(state.PeerCertificates) > 0 {
 		h.ClientCertFingerprint = pki.Fingerprint(state.PeerCertificates[0])

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -700,18 +699,21 @@ func TestTLSSessionsResumeAcrossConnections(t *testing.T) {
 	defer srv.Close()
 	cache := tls.NewLRUClientSessionCache(4)
 	conf := &tls.Config{RootCAs: ca.Pool(), ServerName: "api.xbcheck.test", ClientSessionCache: cache}
-	var resumed []bool
+	var resumed, observed []bool
 	for range 2 {
 		tr := &http.Transport{TLSClientConfig: conf, DisableKeepAlives: true}
 		resp, err := (&http.Client{Transport: tr}).Get("https://" + srv.Addr().String() + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		var o Observation
+		if err := json.NewDecoder(resp.Body).Decode(&o); err != nil {
+			t.Fatal(err)
+		}
 		resp.Body.Close()
-		resumed = append(resumed, resp.TLS.DidResume)
+		resumed, observed = append(resumed, resp.TLS.DidResume), append(observed, o.Resumed)
 	}
-	if resumed[0] || !resumed[1] {
-		t.Errorf("resumed = %v, want the second connection to resume the first one's session", resumed)
+	if resumed[0] || !resumed[1] || !slices.Equal(observed, resumed) {
+		t.Errorf("client resumed %v, upstream observed %v; want the second connection, and only it, resumed and observed so", resumed, observed)
 	}
 }
