@@ -33,6 +33,9 @@
 //
 // The controller faults of reference/faults act here: accept-ip-literal
 // and ignore-cluster-domain in [Translator], wrong-reason-on-missing-backend
-// in [RouteStatus], stale-observed-generation, no-xbackend-status and
-// keep-stale-parents in the XBackend reconciler.
+// in [RouteStatus], stale-observed-generation, no-xbackend-status,
+// keep-stale-parents, status-for-foreign-gateways and
+// ignore-configmap-updates in the XBackend reconciler,
+// keep-transport-on-refusal in [Backends], ignore-weights, flatten-weights
+// and port-from-route in [Table].
 package controller

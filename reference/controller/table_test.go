@@ -119,6 +119,47 @@ func TestTableWeights(t *testing.T) {
 			t.Fatalf("ignore-weights picked %s, want always the first backendRef", tg.xbackend.Name)
 		}
 	}
+	// The flatten-weights fault gives every positive weight 1: 1:1.
+	flat := &Table{flatWeights: true}
+	flat.addRoute(testWorld(route), route, nil)
+	if r := flat.rules[0]; r.total != 2 || r.targets[0].weight != 1 || r.targets[1].weight != 1 {
+		t.Errorf("flatten-weights: total %d, weights %d and %d; want 2, 1 and 1", r.total, r.targets[0].weight, r.targets[1].weight)
+	}
+}
+
+func TestTablePortFromRoute(t *testing.T) {
+	withPort, without := xbRef("", "api"), xbRef("", "api")
+	withPort.Port = ptrTo(gatewayv1.PortNumber(8443))
+	route := httpRoute("app", "r", nil, withPort, without)
+	table := &Table{}
+	table.addRoute(testWorld(route), route, nil)
+	targets := table.rules[0].targets
+	if targets[0].refPort != 8443 || targets[1].refPort != 0 {
+		t.Fatalf("backendRef ports %d and %d, want 8443 and 0 (absent)", targets[0].refPort, targets[1].refPort)
+	}
+	if targets[0].fallbackPort() != 8443 || targets[1].fallbackPort() != 80 {
+		t.Errorf("port-from-route dials %d and %d, want the backendRef's 8443, else 80", targets[0].fallbackPort(), targets[1].fallbackPort())
+	}
+}
+
+func TestBackendsKeepTransportOnRefusal(t *testing.T) {
+	key := types.NamespacedName{Namespace: "app", Name: "api"}
+	good := dataplane.Backend{Name: "app/api", Hostname: "api.example.test", Port: 443}
+	refused := &Refusal{Reason: ReasonInvalid, Message: "hostname is an IP literal"}
+	for _, keep := range []bool{false, true} {
+		backends := NewBackends(dataplane.Options{Resolver: dataplane.DNS{Server: "127.0.0.1:53"}})
+		backends.keepOnRefusal = keep
+		if err := backends.update(key, "v1", good, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := backends.update(key, "v2", good, refused); err == nil {
+			t.Errorf("keep-transport-on-refusal=%v: the refusal was not reported", keep)
+		}
+		_, err := backends.proxy(key, "", 0)
+		if served := err == nil; served != keep {
+			t.Errorf("keep-transport-on-refusal=%v: a proxy after the refusal: %v", keep, err)
+		}
+	}
 }
 
 func TestTableAnswers500ForRefsItCannotServe(t *testing.T) {

@@ -136,6 +136,10 @@ func TestXBackendGateways(t *testing.T) {
 	if got := w.XBackendGateways(types.NamespacedName{Namespace: "other", Name: "x"}); len(got) != 0 {
 		t.Errorf("a ref to another namespace made %v parents of other/x", got)
 	}
+	// The status-for-foreign-gateways fault counts the other controller's Gateway too.
+	if got := w.XBackendParentRefs(types.NamespacedName{Namespace: "app", Name: "api"}); len(got) != 2 {
+		t.Errorf("status-for-foreign-gateways: app/api has parents %v, want infra/gw and infra/theirs", got)
+	}
 }
 
 func TestRouteStatus(t *testing.T) {

@@ -23,6 +23,9 @@
 // cleartext retry.
 //
 // Options.Faults switches on the data-plane faults of reference/faults,
-// each wired at the one place it breaks. [AdminHandler] is the secret the
+// each wired at the one place it breaks: the root pool, the chain and the
+// name checks of VerifyConnection, SNI and ALPN in the TLS config, the
+// protocol in NewTransport, the dial in the dialer. Without the
+// resume-skips-verify fault no TLS session is kept across transports. [AdminHandler] is the secret the
 // rebinding scenarios try to steal.
 package dataplane
