@@ -30,6 +30,14 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 
+.PHONY: bench
+
+## bench: the figures of speed and memory, in one go (whole runs once each, the fakes' and the
+## reference's own benchmarks as usual), for comparing a change run to run
+bench: setup
+	$(GO) test -run '^$$' -bench 'BenchmarkRun|BenchmarkMutate' -benchtime 1x -timeout 60m ./cmd/xbcheck
+	$(GO) test -run '^$$' -bench . ./fakes/... ./reference/... ./internal/report ./internal/cluster
+
 .PHONY: mutation kill-matrix
 
 ## mutation: the suite against the reference gateway once per fault, 4 mutants at a time (they
