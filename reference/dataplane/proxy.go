@@ -22,6 +22,11 @@ func NewProxy(t *Transport, rewriteHost string) *Proxy {
 	if rewriteHost != "" {
 		host = rewriteHost
 	}
+	if t.faults.Has(faults.SNIFromHost) && t.backend.usesTLS() && host != t.backend.sni() {
+		if sniFromHost, err := newTransport(t.backend, t.options, host); err == nil {
+			t = sniFromHost
+		}
+	}
 	passClientHost := t.faults.Has(faults.PassClientHost)
 	rp := &httputil.ReverseProxy{
 		Transport: t,

@@ -44,6 +44,28 @@ func TestProxyHostHeader(t *testing.T) {
 	}
 }
 
+func TestProxySNIIsTheValidationHostnameWhateverTheHost(t *testing.T) {
+	ca := newCA(t, "ca")
+	u := mustStartUpstream(t, serverTLS(ca.leaf(t, leafSpec{dnsNames: []string{apiHost}})), h1h2)
+	for _, tc := range []struct {
+		rewrite, faults, want string
+	}{
+		{want: apiHost},
+		{rewrite: "rewritten.example", want: apiHost},
+		{faults: "sni-from-host", want: appHost},
+		{rewrite: "rewritten.example", faults: "sni-from-host", want: "rewritten.example"},
+	} {
+		rec := serveProxy(t, serverOnly(u, ca), loopback(tc.faults, t), tc.rewrite)
+		var s seen
+		if err := json.NewDecoder(rec.Body).Decode(&s); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("rewrite %q faults %q: status %d, decoding: %v", tc.rewrite, tc.faults, rec.Code, err)
+		}
+		if s.SNI != tc.want {
+			t.Errorf("rewrite %q faults %q: upstream saw SNI %q, want %q", tc.rewrite, tc.faults, s.SNI, tc.want)
+		}
+	}
+}
+
 func TestProxyFailsClosedWithTheReason(t *testing.T) {
 	ca := newCA(t, "ca")
 	plain := mustStartUpstream(t, nil, h1)

@@ -51,6 +51,12 @@ type Transport struct {
 // NewTransport validates b and builds its transport: guarded dialling, the
 // TLS mode and validation, and the protocol.
 func NewTransport(b Backend, o Options) (*Transport, error) {
+	return newTransport(b, o, "")
+}
+
+// newTransport is NewTransport sending serverName as SNI instead of the
+// validation hostname, when set: the sni-from-host fault's transport.
+func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,6 +77,9 @@ func NewTransport(b Backend, o Options) (*Transport, error) {
 		cfg, err := clientTLSConfig(b, o)
 		if err != nil {
 			return nil, fmt.Errorf("xbackend %s: %w", b.Name, err)
+		}
+		if serverName != "" {
+			cfg.ServerName = serverName
 		}
 		t.scheme = "https"
 		ht.DialTLSContext = tlsDialer{dial: d.DialContext, cfg: cfg, timeout: o.DialTimeout,

@@ -38,6 +38,7 @@ const (
 	ResumeSkipsVerify     Fault = "resume-skips-verify"
 	MTLSSkipsServerVerify Fault = "mtls-skips-server-verify"
 	IPAsSNI               Fault = "ip-as-sni"
+	SNIFromHost           Fault = "sni-from-host"
 	ALPNH2Only            Fault = "alpn-h2-only"
 	NoH2ALPN              Fault = "no-h2-alpn"
 	H2CWhenProtocolUnset  Fault = "h2c-when-protocol-unset"
@@ -96,6 +97,7 @@ var all = []Info{
 	{ResumeSkipsVerify, "keeps one TLS session cache across CA changes and skips verification on resumed sessions, so a CA removed from the ConfigMap is still trusted: CVE-2025-68121 in Go's crypto/tls"},
 	{MTLSSkipsServerVerify, "in ClientAndServer mode presents the client certificate but does not verify the server: the MUTUAL-without-caCertificates behaviour of istio/istio#42790"},
 	{IPAsSNI, "sets the server name to the dialled IP address, so no valid SNI is sent: Kong/kong#2225, mitmproxy/mitmproxy#4480"},
+	{SNIFromHost, "sends the Host header sent upstream (a URLRewrite hostname, else the externalHostname) as SNI instead of tls.validation.hostname, still verifying the certificate against the latter: Envoy's auto_sni (envoyproxy/gateway#6901, emissary-ingress/emissary#449)"},
 	{ALPNH2Only, "offers only h2 by ALPN for protocol HTTP, so an HTTP/1.1-only TLS server refuses the handshake: an ALPN list the backend cannot accept (istio/istio#24619)"},
 	{NoH2ALPN, "omits h2 from the ALPN list for protocol HTTP2, so the backend falls back to HTTP/1.1 and the connection is refused: istio/istio#25089"},
 	{H2CWhenProtocolUnset, "opens cleartext connections with the HTTP/2 prior-knowledge preface when no protocol is set, instead of following the HTTP/1.1 route: an h2 upgrade policy applied to every backend (istio/istio#5769)"},

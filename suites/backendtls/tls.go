@@ -191,6 +191,7 @@ func Family() harness.Family {
 	})
 	tests = append(tests, trustTests()...)
 	tests = append(tests, transitionTests()...)
+	tests = append(tests, rewriteTests()...)
 	tests = append(tests, mutualTLSTests()...)
 	tests = append(tests, harness.Test{
 		Scenario:    scenario("TLSNoneToHTTPSUpstream", verdict.Observe, verdict.FeatureTLS),
