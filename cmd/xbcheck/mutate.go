@@ -28,14 +28,17 @@ func newMutateCommand() *cobra.Command {
 		Use:   "mutate",
 		Short: "Mutation testing: prove the suite catches every fault of the reference gateway",
 		Long: `mutate runs the suite (MUST and SHOULD specs) against the unmutated reference
-gateway, which must pass, then once per fault: a mutant is killed when at least
-one MUST or SHOULD spec fails against it; its run stops at the first failed
-MUST spec, since that proves a vendor's run would fail on the bug, and a
-mutant only SHOULD specs catch is listed as such. Every run is
-an "xbcheck run" child process on one shared control plane; --parallel of them
-run at once, each with its own controllerName and share of the sandbox's
-addresses. It prints the kill matrix and ends with the line
-"mutants: K killed (M by a MUST spec, S only by a SHOULD spec), N survived"; it exits 1 when a mutant survived.`,
+gateway, which must pass, then once per fault. A mutant is killed when a MUST
+or SHOULD spec fails against it. Its run stops at the first failed MUST spec,
+which proves a vendor's run would fail on the bug; a mutant that only SHOULD
+specs catch is listed as such.
+
+Every run is an "xbcheck run" child process on one shared control plane;
+--parallel of them run at once, each with its own controllerName and share of
+the sandbox's addresses, and --workers worker processes of its own. It prints
+the kill matrix and ends with the line
+"mutants: K killed (M by a MUST spec, S only by a SHOULD spec), N survived";
+it exits 1 when a mutant survived.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, out := c.Context(), c.OutOrStdout()

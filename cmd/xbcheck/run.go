@@ -120,7 +120,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.GatewayClass, "gateway-class", "", "test this existing GatewayClass (default: create one for the run)")
 	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
 	f.StringVar(&opts.ClusterDomain, "cluster-domain", "", "the implementation's cluster DNS domain (default: read from CoreDNS; the in-process reference gateway uses "+runner.ReferenceClusterDomain+")")
-	f.StringVar(&opts.FakesURL, "fakes-url", "", "use the fakes (upstreams, canaries, rogue DNS) of this control API, printed by `xbcheck fakes`, instead of starting them; the implementation resolves with their DNS")
+	f.StringVar(&opts.FakesURL, "fakes-url", "", "use the fakes (upstreams, canaries, rogue DNS) of this control API (the control-api line xbcheck fakes prints) instead of starting them; the implementation resolves with their DNS")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	f.StringVar(&failFast, "fail-fast", "", "stop handing out specs after the first failure; --fail-fast=MUST: after the first failed MUST spec (xbcheck mutate uses it)")
@@ -131,7 +131,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&configPath, "config", "", "YAML file of flag: value settings (for CI); flags given on the command line win")
 	f.StringVar(&runTest, "run-test", "", "run only the spec with this ShortName")
 	f.StringSliceVar(&skipTests, "skip-tests", nil, "skip the specs with these ShortNames")
-	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each spec created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (`xbcheck clean` removes it)")
+	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each spec created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (xbcheck clean removes it)")
 	f.BoolVar(&debug, "debug", false, "print each spec's steps and output as it runs (Ginkgo -v)")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	return c
