@@ -6,12 +6,14 @@ import (
 	"net/netip"
 	"strconv"
 
+	mdns "github.com/miekg/dns"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
@@ -40,19 +42,22 @@ type target struct {
 	// an upstream listens instead of a canary: a literal the egress
 	// guardrail would let through, so only honouring the rule stops it.
 	public bool
+	// inCluster says the host is an in-cluster Service name, which the
+	// rogue DNS answers as the cluster's resolver would (clusterAnswer).
+	inCluster bool
 }
 
 // Catalog group A, items 4 and 4b.
 func targetTests() []harness.Test {
 	var tests []harness.Test
 	for _, t := range []target{
-		{"AdmissionIPLiteralPublicNotRouted", verdict.Must, apitext.NoIPLiterals, nil, true},
-		{"AdmissionIPLiteralPrivateNotRouted", verdict.Must, apitext.NoIPLiterals, podLiteral, false},
-		{"AdmissionIPLiteralShortFormNotRouted", verdict.Must, apitext.NoIPLiterals, literal("127.1", loopbackV4), false},
-		{"AdmissionIPLiteralIntegerNotRouted", verdict.Must, apitext.NoIPLiterals, literal("2130706433", loopbackV4), false},
-		{"AdmissionLocalhostNotRouted", verdict.Should, apitext.NoIPLiterals, literal("localhost", loopbackV4), false},
-		{"AdmissionShortServiceNameNotRouted", verdict.Should, apitext.NoIPLiterals, literal("kubernetes.default.svc", netip.Addr{}), false},
-		{"AdmissionCustomClusterDomainNotRouted", verdict.Must, apitext.TrustDomains, underClusterDomain, false},
+		{"AdmissionIPLiteralPublicNotRouted", verdict.Must, apitext.NoIPLiterals, nil, true, false},
+		{"AdmissionIPLiteralPrivateNotRouted", verdict.Must, apitext.NoIPLiterals, podLiteral, false, false},
+		{"AdmissionIPLiteralShortFormNotRouted", verdict.Must, apitext.NoIPLiterals, literal("127.1", loopbackV4), false, false},
+		{"AdmissionIPLiteralIntegerNotRouted", verdict.Must, apitext.NoIPLiterals, literal("2130706433", loopbackV4), false, false},
+		{"AdmissionLocalhostNotRouted", verdict.Should, apitext.NoIPLiterals, literal("localhost", loopbackV4), false, false},
+		{"AdmissionShortServiceNameNotRouted", verdict.Should, apitext.NoIPLiterals, shortServiceName, false, true},
+		{"AdmissionCustomClusterDomainNotRouted", verdict.Must, apitext.TrustDomains, underClusterDomain, false, true},
 	} {
 		tests = append(tests, harness.Test{
 			Scenario:    verdict.Scenario{ShortName: t.shortName, Level: t.level, Feature: verdict.FeatureExternalHostname, FailClosed: true},
@@ -78,6 +83,16 @@ func podLiteral(_ context.Context, s *harness.Spec) (string, netip.Addr) {
 	return "10.0.0.1", netip.Addr{}
 }
 
+// shortServiceName is a short in-cluster name of a Service in the spec's
+// own namespace (as kubernetes.default.svc is of the API server's): its
+// own, so the rogue DNS's answer for it is the spec's alone.
+func shortServiceName(_ context.Context, s *harness.Spec) (string, netip.Addr) {
+	return serviceName(s) + ".svc", netip.Addr{}
+}
+
+// serviceName is the spec's in-cluster Service, as service.namespace.
+func serviceName(s *harness.Spec) string { return "api." + s.Namespace }
+
 // underClusterDomain is a Service name under the cluster's own DNS domain,
 // when that domain is not the cluster.local the CRD already rejects.
 func underClusterDomain(ctx context.Context, s *harness.Spec) (string, netip.Addr) {
@@ -88,7 +103,26 @@ func underClusterDomain(ctx context.Context, s *harness.Spec) (string, netip.Add
 	case defaultClusterDomain:
 		Skip("the cluster's DNS domain is cluster.local, which the CRD itself rejects (AdmissionRejectsClusterLocalHostname)")
 	}
-	return "kubernetes.default.svc." + domain, netip.Addr{}
+	return serviceName(s) + ".svc." + domain, netip.Addr{}
+}
+
+// clusterAnswer makes the rogue DNS answer host as the cluster's resolver
+// would: with the address of an in-cluster Service, where up listens, after
+// the pod canary's where the sandbox has one. Clusters may give Pods and
+// Services addresses that are not private (GKE's privately used public
+// ranges), so up sits on the simulated internet, which the egress
+// guardrail lets through: only honouring the name rule keeps the
+// implementation from routing there. (In a cluster provider the cluster's
+// own DNS answers these names; the canary then sees only what it does.)
+func clusterAnswer(ctx context.Context, s *harness.Spec, host string, up *harness.Upstream) {
+	GinkgoHelper()
+	answers := []string{"A " + up.Host()}
+	if pod := s.Env().Network.Pod; pod.IsValid() {
+		answers = append([]string{"A " + pod.String()}, answers...)
+	}
+	By(fmt.Sprintf("answering %s as the cluster's resolver would: %v", host, answers))
+	s.Answer(ctx, host, dns.Static(dns.Records(0, answers...)))
+	s.AnswerType(ctx, host, mdns.TypeAAAA, dns.Static(dns.Records(0)))
 }
 
 // notRouted creates an XBackend for the target and a route to it; once the
@@ -99,10 +133,15 @@ func notRouted(ctx context.Context, s *harness.Spec, t target) {
 	var host string
 	var canaryAt netip.Addr
 	var up *harness.Upstream
-	if t.public {
+	switch {
+	case t.public:
 		up = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "at-the-literal", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
 		host = up.Host()
-	} else {
+	case t.inCluster:
+		host, _ = t.host(ctx, s)
+		up = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "in-cluster-service", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
+		canaryAt = s.Env().Network.Pod
+	default:
 		host, canaryAt = t.host(ctx, s)
 	}
 	port := strconv.Itoa(harness.ListenerPort)
@@ -111,10 +150,17 @@ func notRouted(ctx context.Context, s *harness.Spec, t target) {
 	}
 	var canaries []*harness.Canary
 	if canaryAt.IsValid() {
-		c := s.StartCanary(ctx, "target", canaryAt, 0)
+		p := uint16(0)
+		if up != nil {
+			p = up.Addr.Port()
+		}
+		c := s.StartCanary(ctx, "target", canaryAt, p)
 		port = strconv.Itoa(int(c.Port()))
 		s.ProveReachable(ctx, c)
 		canaries = append(canaries, c)
+	}
+	if t.inCluster {
+		clusterAnswer(ctx, s, host, up)
 	}
 
 	By(fmt.Sprintf("creating an XBackend for %q, which the CRD admits", host))
@@ -142,7 +188,7 @@ func notRouted(ctx context.Context, s *harness.Spec, t target) {
 	By("checking no request is served and nothing reaches the target")
 	s.ConsistentlyNotServed(ctx, gw, "/", canaries...)
 	if up != nil {
-		Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "the implementation sent requests to the IP literal %s", host)
+		Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "the implementation sent requests to %s at %s", host, up.Addr)
 	}
 }
 
