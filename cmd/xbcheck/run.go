@@ -125,6 +125,7 @@ func newRunCommand() *cobra.Command {
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	f.StringVar(&failFast, "fail-fast", "", "stop handing out specs after the first failure; --fail-fast=MUST: after the first failed MUST spec (xbcheck mutate uses it)")
 	f.Lookup("fail-fast").NoOptDefVal = string(runner.FailFastAny)
+	f.StringSliceVar(&opts.First, "first", nil, "start these specs (ShortNames) before all others (xbcheck mutate uses it)")
 	f.IntVar(&opts.Parallel, "parallel", runner.DefaultParallel(), "worker processes running specs at once, sharing the control plane, fakes and implementation; 1 runs the specs one after the other in this process")
 	f.Var(&opts.Slot, "slot", "use share INDEX of COUNT of the sandbox's Gateway and DNS addresses, so COUNT runs can share one sandbox (xbcheck mutate uses it)")
 	reports.register(f)

@@ -42,6 +42,8 @@ type Options struct {
 	Parallel int
 	// FailFast stops handing out specs after the first failure it names.
 	FailFast FailFast
+	// First are ShortNames to start before every other spec, in order.
+	First []string
 	// Faults break the reference gateway on purpose (mutation testing).
 	Faults faults.Set
 	// FakesURL, when set, is the control API of fakes already running

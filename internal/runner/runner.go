@@ -103,6 +103,7 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	}
 	selected, _ := Preview(opts)
 	times := loadSpecTimes()
+	times.first = opts.First
 	p := newProgress(opts.Out, isTerminal(opts.Out), len(selected))
 	sched := newScheduler(selected, features, opts.FailFast, p)
 	ginkgoOut := io.Discard
