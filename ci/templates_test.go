@@ -83,6 +83,43 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 	}
 }
 
+// The call the README shows must be one the reusable workflow accepts.
+func TestREADMECallPassesActionlint(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Certify in CI\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, block, ok2 := strings.Cut(section, "```yaml\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no yaml block under ## Certify in CI")
+	}
+	// Every input and variable is documented there.
+	w, _ := actionlint.Parse([]byte(template(t, "github/xbcheck.yml")))
+	for _, in := range w.On[0].(*actionlint.WorkflowCallEvent).Inputs {
+		if !strings.Contains(section, "`"+in.Name.Value+"`") {
+			t.Errorf("README.md's Certify in CI does not list the input %s", in.Name.Value)
+		}
+	}
+	for _, name := range regexp.MustCompile(`(?m)^  (XBCHECK_[A-Z_]+):$`).FindAllStringSubmatch(template(t, "gitlab/xbcheck.gitlab-ci.yml"), -1) {
+		if !strings.Contains(section, "`"+name[1]+"`") {
+			t.Errorf("README.md's Certify in CI does not list the variable %s", name[1])
+		}
+	}
+	root := githubLayout(t, nil)
+	workflow := "name: README example\non: [push]\npermissions:\n  contents: read\n" + block
+	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "readme.yml"), []byte(workflow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range lint(t, root) {
+		if filepath.Base(e.Filepath) == "readme.yml" {
+			t.Errorf("README.md's call, line %d: %s [%s]", e.Line-4, e.Message, e.Kind)
+		}
+	}
+}
+
 // The lint must see through the call: a wrong input name, a missing
 // required input and an undefined input reference are each caught.
 func TestActionlintCatchesBrokenTemplates(t *testing.T) {
