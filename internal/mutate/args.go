@@ -2,6 +2,7 @@ package mutate
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/internal/verdict"
@@ -24,6 +25,8 @@ type Child struct {
 	ReportDir string
 	// Workers is how many worker processes the child runs specs in.
 	Workers int
+	// First are the specs the child starts with (run --first).
+	First []string
 }
 
 // Name is the mutant's fault, or "baseline".
@@ -55,6 +58,9 @@ func (c Child) Args() []string {
 	}
 	if s := c.Slot.String(); s != "" {
 		args = append(args, "--slot", s)
+	}
+	if len(c.First) > 0 {
+		args = append(args, "--first", strings.Join(c.First, ","))
 	}
 	if c.Fault != "" {
 		args = append(args, "--faults", string(c.Fault))

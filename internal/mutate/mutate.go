@@ -45,6 +45,9 @@ type Options struct {
 	Parallel int
 	// Workers is how many worker processes each mutant's run uses.
 	Workers int
+	// History orders each mutant's specs: those that killed its fault
+	// last time first; nil keeps the usual order. Run records into it.
+	History *History
 	// Launch starts a child; see [Exec].
 	Launch Launch
 	// WorkDir receives each child's log and reports in <name>/.
@@ -108,7 +111,11 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		wg.Go(func() {
 			for i := range next {
 				info := opts.Faults[i]
-				o := runChild(lost, opts, Child{Fault: info.Name}, slot(worker, opts.Parallel))
+				child := Child{Fault: info.Name}
+				if opts.History != nil {
+					child.First = opts.History.first(info)
+				}
+				o := runChild(lost, opts, child, slot(worker, opts.Parallel))
 				o.Fault = info
 				report.Mutants[i] = o
 				if err := alive(ctx, opts, "mutant "+string(info.Name)); err != nil {
@@ -133,6 +140,9 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	report.Duration = time.Since(started)
 	if ctx.Err() != nil {
 		return report, ctx.Err()
+	}
+	if opts.History != nil {
+		opts.History.record(report)
 	}
 	return report, context.Cause(lost)
 }

@@ -325,3 +325,22 @@ func TestRunStopsWhenTheControlPlaneIsLost(t *testing.T) {
 		t.Errorf("%d runs started after the loss was found at the third check; want 3 (baseline and two mutants)", len(f.started))
 	}
 }
+
+func TestHistoryStartsAMutantWithItsLastKillers(t *testing.T) {
+	h := &History{path: filepath.Join(t.TempDir(), "kills.json"), Killed: map[faults.Fault][]string{}}
+	all := faults.All()
+	h.record(Report{Mutants: []Outcome{
+		{Fault: all[0], Killers: []verdict.Scenario{{ShortName: "A", Level: verdict.Should}, {ShortName: "B", Level: verdict.Must}}},
+		{Fault: all[1]},
+	}})
+	if got := h.first(all[0]); !slices.Equal(got, []string{"A", "B"}) {
+		t.Errorf("first specs of %s: %v, want its killers A, B", all[0].Name, got)
+	}
+	if got := h.first(all[1]); len(got) != 0 {
+		t.Errorf("a surviving fault has first specs %v", got)
+	}
+	args := Child{Fault: all[0].Name, First: h.first(all[0])}.Args()
+	if i := slices.Index(args, "--first"); i < 0 || args[i+1] != "A,B" {
+		t.Errorf("child args %q do not start with the killers", args)
+	}
+}
