@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -353,5 +354,55 @@ func TestGitLabScriptsPassShellcheck(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s: shellcheck: %v\n%s\n%s", part, err, out, script)
 		}
+	}
+}
+
+// The step that turns gateway-api-versions into the matrix, run as the
+// runner runs it (bash -e -o pipefail).
+func TestVersionsStepBuildsTheMatrix(t *testing.T) {
+	w, errs := actionlint.Parse([]byte(template(t, "github/xbcheck.yml")))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	script := w.Jobs["versions"].Steps[0].Exec.(*actionlint.ExecRun).Run.Value
+	for in, want := range map[string]string{
+		"v1.6.3,v1.7.0":         `list=["v1.6.3","v1.7.0"]`,
+		" v1.6.3 , , v1.7.0 \n": `list=["v1.6.3","v1.7.0"]`,
+		"v1.7.0":                `list=["v1.7.0"]`,
+		"":                      "::error::gateway-api-versions is empty",
+		"v1.6,main":             `::error::gateway-api-versions: "v1.6" is not a Gateway API release`,
+	} {
+		output := filepath.Join(t.TempDir(), "output")
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+		cmd.Env = append(os.Environ(), "VERSIONS="+in, "GITHUB_OUTPUT="+output)
+		out, err := cmd.CombinedOutput()
+		written, _ := os.ReadFile(output)
+		got := strings.TrimSpace(string(out) + string(written))
+		if !strings.HasPrefix(got, want) || (err == nil) != strings.HasPrefix(want, "list=") {
+			t.Errorf("gateway-api-versions %q: %v, %q; want %q", in, err, got, want)
+		}
+	}
+}
+
+// GitLab variables have no "required": the job says which one is empty.
+func TestGitLabJobNamesAnEmptyVariable(t *testing.T) {
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(template(t, "gitlab/xbcheck.gitlab-ci.yml")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	check := stringsOf(doc[".xbcheck"].(map[string]any)["before_script"])[0]
+	env := append(os.Environ(), "XBCHECK_INSTALL_CMD=make deploy", "XBCHECK_GATEWAY_CLASS=example", "XBCHECK_ORGANIZATION=Example Corp",
+		"XBCHECK_PROJECT=example-gateway", "XBCHECK_URL=https://example.com", "XBCHECK_IMPLEMENTATION_VERSION=v1", "XBCHECK_CONTACT=@example")
+	cmd := exec.Command("bash", "-e", "-c", check)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("every variable set: %v\n%s", err, out)
+	}
+	cmd = exec.Command("bash", "-e", "-c", check)
+	cmd.Env = append(env, "XBCHECK_URL=")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "the CI/CD variable XBCHECK_URL is empty") {
+		t.Errorf("XBCHECK_URL empty: %v, %q; want exit 2 naming it", err, out)
 	}
 }
