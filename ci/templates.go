@@ -4,7 +4,6 @@ import (
 	"embed"
 	"io/fs"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -52,8 +51,14 @@ type Flag struct {
 	Value string
 }
 
-// subcommands are the words that follow xbcheck on a command line.
-var subcommands = []string{"run", "report", "setup", "version", "cluster", "clean", "gateway", "fakes", "mutate"}
+// isSubcommand reports whether w is a command of xbcheck.
+func isSubcommand(w string) bool {
+	switch w {
+	case "run", "report", "setup", "version", "cluster", "clean", "gateway", "fakes", "mutate":
+		return true
+	}
+	return false
+}
 
 // xbcheckWord is a command word naming xbcheck: xbcheck itself, a path to
 // it, or the package `go run` and `go install` build.
@@ -69,7 +74,7 @@ func Invocations() []Invocation {
 			words := strings.Fields(l.text)
 			for i := 0; i+1 < len(words); i++ {
 				w := strings.Trim(words[i], `"'`)
-				if !xbcheckWord.MatchString(w) || !slices.Contains(subcommands, words[i+1]) {
+				if !xbcheckWord.MatchString(w) || !isSubcommand(words[i+1]) {
 					continue
 				}
 				inv := Invocation{Template: t.Path, Line: l.line, Subcommand: words[i+1]}
