@@ -25,8 +25,12 @@ type dialer struct {
 }
 
 func newDialer(r Resolver, o Options) *dialer {
+	var cached Resolver = newCache(r, o.Faults.Has(faults.CacheDNSForever))
+	if o.Faults.Has(faults.UncheckedDNSRefresh) {
+		cached = newRefresher(r, refreshEvery)
+	}
 	d := &dialer{
-		resolver: newCache(r, o.Faults.Has(faults.CacheDNSForever)),
+		resolver: cached,
 		direct:   r,
 		policy:   faultyPolicy(o.Guardrail, o.Faults),
 		faults:   o.Faults,
@@ -34,7 +38,7 @@ func newDialer(r Resolver, o Options) *dialer {
 	}
 	// Second line: check the address the socket actually connects to.
 	// The rebinding faults take it away, as the bugs they imitate have none.
-	if !o.Faults.Has(faults.FollowRebind) && !o.Faults.Has(faults.CheckAtResolveOnly) && !o.Faults.Has(faults.TrustCNAMEChain) {
+	if !o.Faults.Has(faults.FollowRebind) && !o.Faults.Has(faults.CheckAtResolveOnly) && !o.Faults.Has(faults.TrustCNAMEChain) && !o.Faults.Has(faults.UncheckedDNSRefresh) {
 		d.net.Control = d.control
 	}
 	return d
@@ -53,7 +57,8 @@ func (d *dialer) control(_, address string, _ syscall.RawConn) error {
 
 // check is the first line, on each resolved address before dialling it.
 func (d *dialer) check(a Answer) error {
-	if d.faults.Has(faults.FollowRebind) || d.faults.Has(faults.TrustCNAMEChain) && a.Via != "" {
+	if d.faults.Has(faults.FollowRebind) || d.faults.Has(faults.TrustCNAMEChain) && a.Via != "" ||
+		d.faults.Has(faults.UncheckedDNSRefresh) && a.Refreshed {
 		return nil
 	}
 	return d.policy.Check(a.Addr)

@@ -21,6 +21,9 @@ type Answer struct {
 	// which vets every address whatever name it came through (only the
 	// trust-cname-chain fault reads it).
 	Via string
+	// Refreshed says the answer came from a background refresh after the
+	// first resolution (only the unchecked-dns-refresh fault does those).
+	Refreshed bool
 }
 
 // Resolver turns an XBackend hostname into addresses. [DNS] is the real one;

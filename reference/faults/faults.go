@@ -49,6 +49,7 @@ const (
 	TrustCNAMEChain     Fault = "trust-cname-chain"
 	StdlibIPClasses     Fault = "stdlib-ip-classes"
 	TextPrefixBlocklist Fault = "text-prefix-blocklist"
+	UncheckedDNSRefresh Fault = "unchecked-dns-refresh"
 )
 
 // Controller faults; [All] describes each one.
@@ -104,6 +105,7 @@ var all = []Info{
 	{TrustCNAMEChain, "vets only the addresses the asked name owns, trusting those a CNAME chain leads to (localhost., a cluster-local Service): egress filters that vet the first hop of a chain"},
 	{StdlibIPClasses, "denies only what net/netip calls loopback, private, link-local or multicast, so 0.0.0.0 (which reaches loopback), 0/8, carrier-grade NAT and the NAT64 and 6to4 forms pass: SSRF filters built on IsPrivate and IsLoopback"},
 	{TextPrefixBlocklist, "matches the address's text against the prefixes examples show (127.0.0., 10., 172.16., 192.168., 169.254.169.254, ::1, fd00:ec2::254), missing the rest of each range: string blocklists in SSRF filters"},
+	{UncheckedDNSRefresh, "vets the addresses of the first resolution only, then re-resolves every 10s in the background, whatever the TTL, and dials what the refresh brings unchecked: a guardrail applied when the configuration is accepted while the data plane refreshes DNS on its own timer (Envoy's dns_refresh_rate, NGINX's resolver valid=)"},
 	{AcceptIPLiteral, "accepts an IP literal as externalHostname although the API forbids it: trusting admission that lets 10.0.0.1 through"},
 	{IgnoreClusterDomain, "accepts hostnames under the cluster domain and short in-cluster names: treating external names like Services"},
 	{StaleObservedGeneration, "writes status with the generation first seen, not the current one: status computed from a cached object"},
