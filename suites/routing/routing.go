@@ -44,7 +44,7 @@ func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    scenario("RoutingPlainHTTP", verdict.Must, verdict.FeatureExternalHostname),
 		Description: "routes plain HTTP to an external host on the XBackend's port",
-		Source:      apitext.Port,
+		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
 		Run:         plainHTTP,
 	}}
 	for _, u := range []struct {
@@ -93,7 +93,7 @@ func Family() harness.Family {
 	}, {
 		Scenario:    scenario("RoutingFollowsPortChange", verdict.Must, verdict.FeatureResourceBackend),
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
-		Source:      apitext.Port,
+		Source:      apitext.OnTheWire,
 		Run:         followsPortChange,
 	}, {
 		Scenario:    scenario("RoutingFollowsHostnameChange", verdict.Must, verdict.FeatureExternalHostname),
