@@ -21,6 +21,7 @@ import (
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/kind"
 	"github.com/xbcheck/xbcheck/internal/node"
 )
 
@@ -39,6 +40,19 @@ type Cluster struct {
 	Bundle *crds.Bundle
 	// Node is the node xbcheck started (provider node), else nil.
 	Node *node.Cluster
+	// Created is true when xbcheck created the cluster for the run
+	// (envtest, node, or a kind cluster it created), false when it uses
+	// one that was there before (--kubeconfig, a reused kind cluster).
+	Created bool
+	// ClusterWide is true when xbcheck may change the cluster as a whole
+	// (its CoreDNS configuration, Services with externalIPs, the Gateway
+	// API CRDs): it created it, or --allow-cluster-changes says so.
+	ClusterWide bool
+	// Image is xbcheck's own image, loaded into the nodes for pods
+	// (imagePullPolicy Never), or "" when the provider loaded none.
+	Image string
+	// Kind is the kind cluster (provider kind), else nil.
+	Kind *kind.Cluster
 
 	stop func() error
 }
@@ -103,7 +117,7 @@ func StartEnvtest(ctx context.Context, opts EnvtestOptions) (*Cluster, error) {
 	if err := os.WriteFile(path, env.KubeConfig, 0o600); err != nil {
 		return nil, errors.Join(err, stop())
 	}
-	c := &Cluster{Provider: "envtest", Config: cfg, Kubeconfig: path, Bundle: opts.CRDs, stop: stop}
+	c := &Cluster{Provider: "envtest", Config: cfg, Kubeconfig: path, Bundle: opts.CRDs, Created: true, ClusterWide: true, stop: stop}
 	if c.ServerVersion, err = serverVersion(cfg); err != nil {
 		return nil, errors.Join(err, stop())
 	}

@@ -59,7 +59,7 @@ func (p *nodeProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Provider: "node", Config: n.Config, Kubeconfig: n.Kubeconfig, Bundle: p.bundle, Node: n, stop: n.Stop}
+	c := &Cluster{Provider: "node", Config: n.Config, Kubeconfig: n.Kubeconfig, Bundle: p.bundle, Node: n, Created: true, ClusterWide: true, stop: n.Stop}
 	if _, err := envtest.InstallCRDs(n.Config, envtest.CRDInstallOptions{CRDs: p.bundle.CRDs}); err != nil {
 		return nil, errors.Join(fmt.Errorf("install the Gateway API CRDs on the node: %w", err), c.Stop())
 	}

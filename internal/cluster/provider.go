@@ -14,7 +14,7 @@ import (
 // calls Prepare first, with the network (it may build for minutes, once),
 // then enters the sandbox Sandbox names, then calls Start inside it.
 type Provider interface {
-	// Name is what --provider calls it: envtest, node or existing.
+	// Name is what --provider calls it: envtest, node, kind or existing.
 	Name() string
 	// Prepare fetches or builds what Start needs: the sandbox has no way
 	// out. Progress receives a line per long step.
@@ -28,11 +28,11 @@ type Provider interface {
 }
 
 // Names lists the providers --provider accepts.
-func Names() []string { return []string{"envtest", "node"} }
+func Names() []string { return []string{"envtest", "node", "kind"} }
 
 // ProviderOptions choose and configure a provider.
 type ProviderOptions struct {
-	// Name is --provider: "envtest" (default) or "node".
+	// Name is --provider: "envtest" (default), "node" or "kind".
 	Name string
 	// Kubeconfig reaches an existing cluster instead (provider "existing").
 	Kubeconfig string
@@ -56,13 +56,19 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 		return &envtestProvider{crdDir: o.CRDDir}, nil
 	case "node":
 		return &nodeProvider{crdDir: o.CRDDir, logDir: o.LogDir}, nil
+	case "kind":
+		return &kindProvider{crdDir: o.CRDDir, logDir: o.LogDir}, nil
 	}
 	return nil, fmt.Errorf("--provider %q: use one of %s, or --kubeconfig for an existing cluster", o.Name, strings.Join(Names(), ", "))
 }
 
 // LoadCRDs loads the CRDs of dir (the user's --crds: its errors are bad
-// input), or of the pinned gateway-api module.
+// input), or of the release ctx names (WithGatewayAPIVersion), or of the
+// pinned gateway-api module.
 func LoadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
+	if v := gatewayAPIVersion(ctx); v != "" && dir == "" {
+		return loadRelease(ctx, v)
+	}
 	if dir != "" {
 		b, err := crds.Load(dir)
 		if err != nil {

@@ -1,0 +1,257 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/binaries"
+	"github.com/xbcheck/xbcheck/internal/crds"
+)
+
+// apiServerRuntime is kind as far as the kind provider can tell: every
+// "cluster" is the one API server of an envtest control plane, whose
+// kubeconfig Create writes and Kubeconfig returns.
+type apiServerRuntime struct {
+	kubeconfig string
+	mu         sync.Mutex
+	clusters   map[string][]string // name -> images loaded
+	deleted    []string
+}
+
+func (r *apiServerRuntime) Name() string { return "fake" }
+
+func (r *apiServerRuntime) List() ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var names []string
+	for n := range r.clusters {
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+func (r *apiServerRuntime) Create(name string, _ []byte, _, kubeconfig string, _ time.Duration) error {
+	b, err := os.ReadFile(r.kubeconfig)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.clusters[name] = nil
+	r.mu.Unlock()
+	return os.WriteFile(kubeconfig, b, 0o600)
+}
+
+func (r *apiServerRuntime) Kubeconfig(string) (string, error) {
+	b, err := os.ReadFile(r.kubeconfig)
+	return string(b), err
+}
+
+func (r *apiServerRuntime) LoadImage(name, tarball string) error {
+	if _, err := os.Stat(tarball); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clusters[name] = append(r.clusters[name], filepath.Base(tarball))
+	return nil
+}
+
+func (r *apiServerRuntime) Delete(name, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.clusters, name)
+	r.deleted = append(r.deleted, name)
+	return nil
+}
+
+// TestKindProviderOnAFakeRuntime runs the kind provider as --provider kind
+// does, with kind replaced by an envtest API server: the CRDs installed on
+// a cluster it created, xbcheck's image loaded, the install command run
+// with KUBECONFIG, the cluster deleted; then a reused cluster whose CRDs
+// are used as they are, and refused when another release is asked for.
+func TestKindProviderOnAFakeRuntime(t *testing.T) {
+	ctx := context.Background()
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := crds.ModuleDir(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The API server starts with no Gateway API CRDs, as kind does.
+	api, err := StartEnvtest(ctx, EnvtestOptions{Binaries: set, CRDs: &crds.Bundle{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Stop()
+	rt := &apiServerRuntime{kubeconfig: api.Kubeconfig, clusters: map[string][]string{}}
+	cs, err := apiextensionsclient.NewForConfig(api.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logDir := t.TempDir()
+	seen := filepath.Join(t.TempDir(), "seen")
+	newProvider := func() *kindProvider {
+		p, err := NewProvider(ProviderOptions{Name: "kind", LogDir: logDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kp := p.(*kindProvider)
+		kp.runtime, kp.executable = rt, "/bin/true"
+		return kp
+	}
+
+	t.Run("created", func(t *testing.T) {
+		p := newProvider()
+		ctx := WithKindOptions(ctx, KindOptions{InstallCmd: `kubeconfig="$KUBECONFIG"; test -s "$kubeconfig" && echo installed > ` + seen})
+		if sb := p.Sandbox(ctx, "auto"); sb != nil {
+			t.Errorf("kind wants no sandbox, got %+v", sb)
+		}
+		var progress strings.Builder
+		c, err := p.Start(ctx, &progress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Provider != "kind" || !c.Created || !c.ClusterWide || c.Kind == nil || c.Kind.Kept {
+			t.Fatalf("cluster %+v: want kind, created, cluster-wide", c)
+		}
+		if c.ServerVersion != binaries.KubernetesVersion || c.Bundle.Channel != "experimental" {
+			t.Errorf("server %s, CRDs %s %s", c.ServerVersion, c.Bundle.BundleVersion, c.Bundle.Channel)
+		}
+		if !strings.HasPrefix(c.Image, "xbcheck.local/xbcheck:") || !slices.ContainsFunc(rt.clusters[c.Kind.Name], func(s string) bool { return strings.HasPrefix(s, "xbcheck-") }) {
+			t.Errorf("image %q, loaded %v: want xbcheck's image in the nodes", c.Image, rt.clusters)
+		}
+		if b, err := os.ReadFile(seen); err != nil || string(b) != "installed\n" {
+			t.Errorf("the install command did not see the kubeconfig: %q %v", b, err)
+		}
+		if _, err := os.Stat(filepath.Join(logDir, "install.log")); err != nil {
+			t.Errorf("install.log is not in the report folder: %v", err)
+		}
+		if _, err := cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crds.XBackendCRD, metav1.GetOptions{}); err != nil {
+			t.Errorf("the XBackend CRD was not installed: %v", err)
+		}
+		name := c.Kind.Name
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rt.clusters[name]; ok || !slices.Contains(rt.deleted, name) {
+			t.Errorf("the created cluster %s was not deleted", name)
+		}
+	})
+
+	rt.clusters["ci"] = nil
+	t.Run("reused with its CRDs", func(t *testing.T) {
+		c, err := newProvider().Start(WithKindOptions(ctx, KindOptions{Cluster: "ci", Keep: true}), os.Stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Created || c.ClusterWide || c.Kind.Kept {
+			t.Errorf("a reused cluster: Created %v ClusterWide %v Kept %v, want none", c.Created, c.ClusterWide, c.Kind.Kept)
+		}
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rt.clusters["ci"]; !ok {
+			t.Error("the reused cluster was deleted")
+		}
+	})
+
+	t.Run("reused with another release", func(t *testing.T) {
+		crd, err := cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crds.XBackendCRD, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		crd.Annotations[manifest.BundleVersionAnnotation] = "v1.0.0"
+		if _, err := cs.ApiextensionsV1().CustomResourceDefinitions().Update(ctx, crd, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		p := newProvider()
+		p.crdDir = dir // asked for explicitly, as --crds does
+		_, err = p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		var bad BadInput
+		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--allow-cluster-changes") {
+			t.Fatalf("want bad input naming --allow-cluster-changes, got %v", err)
+		}
+		p = newProvider()
+		p.crdDir = dir
+		c, err := p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci", AllowClusterChanges: true}), os.Stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Stop()
+		if !c.ClusterWide || c.Created {
+			t.Errorf("--allow-cluster-changes: ClusterWide %v Created %v, want true, false", c.ClusterWide, c.Created)
+		}
+		crd, err = cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crds.XBackendCRD, metav1.GetOptions{})
+		if err != nil || crd.Annotations[manifest.BundleVersionAnnotation] != c.Bundle.BundleVersion {
+			t.Errorf("the CRDs were not replaced: %v %v", crd.Annotations, err)
+		}
+	})
+	if _, ok := rt.clusters["ci"]; !ok {
+		t.Error("the reused cluster was deleted")
+	}
+}
+
+func TestKindProviderBadInput(t *testing.T) {
+	p, err := NewProvider(ProviderOptions{Name: "kind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Prepare(WithKindOptions(context.Background(), KindOptions{ConfigFile: filepath.Join(t.TempDir(), "missing.yaml")}), nil)
+	var bad BadInput
+	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--kind-config") {
+		t.Errorf("a missing --kind-config: %v, want bad input naming it", err)
+	}
+	if !slices.Contains(Names(), "kind") {
+		t.Errorf("Names %v lacks kind", Names())
+	}
+}
+
+func TestLoadRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: fetches Gateway API releases through the Go module proxy")
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	path := os.Getenv("PATH")
+	// v1.7.0 needs a newer Go than 1.26 to build, not to read its CRDs.
+	for _, v := range []string{"v1.6.3", "v1.7.0"} {
+		b, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), "")
+		if err != nil && strings.Contains(err.Error(), "serves a schema xbcheck does not speak") {
+			// Fetched and read; the fixtures do not know this release's
+			// XBackend yet (fixtures/manifest).
+			t.Logf("%s: %v", v, err)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		if b.BundleVersion != v || b.Channel != "experimental" {
+			t.Errorf("%s: bundle %s %s", v, b.BundleVersion, b.Channel)
+		}
+		// The second time it comes from the cache, with no go command.
+		t.Setenv("PATH", t.TempDir())
+		if _, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), ""); err != nil {
+			t.Errorf("%s from the cache: %v", v, err)
+		}
+		t.Setenv("PATH", path)
+	}
+	for _, v := range []string{"1.6.3", "main", "v1.6"} {
+		var bad BadInput
+		if _, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), ""); !errors.As(err, &bad) {
+			t.Errorf("%q: %v, want bad input", v, err)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package cluster
+
+import (
+	"archive/zip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/xbcheck/xbcheck/internal/crds"
+)
+
+// gatewayAPIVersionKey carries --gateway-api-version in a context.
+type gatewayAPIVersionKey struct{}
+
+// WithGatewayAPIVersion returns ctx carrying --gateway-api-version: the
+// Gateway API release whose experimental CRDs a provider installs instead
+// of the pinned module's (LoadCRDs reads it).
+func WithGatewayAPIVersion(ctx context.Context, version string) context.Context {
+	return context.WithValue(ctx, gatewayAPIVersionKey{}, version)
+}
+
+func gatewayAPIVersion(ctx context.Context) string {
+	v, _ := ctx.Value(gatewayAPIVersionKey{}).(string)
+	return v
+}
+
+var releaseVersion = regexp.MustCompile(`^v\d+\.\d+\.\d+(-rc\.\d+)?$`)
+
+// CheckGatewayAPIVersion says, in one line, what is wrong with a
+// --gateway-api-version, or nil.
+func CheckGatewayAPIVersion(v string) error {
+	if !releaseVersion.MatchString(v) {
+		return fmt.Errorf("--gateway-api-version %q is not a Gateway API release; give one such as v1.6.3", v)
+	}
+	return nil
+}
+
+// loadRelease loads the experimental CRDs of a Gateway API release: the
+// module sigs.k8s.io/gateway-api at that version, fetched through the Go
+// module proxy once and its CRD folder kept in xbcheck's cache, so a run
+// in the network sandbox finds it there. The module zip is read directly:
+// a release may need a newer Go than this one to build, never to read its
+// YAML.
+func loadRelease(ctx context.Context, version string) (*crds.Bundle, error) {
+	if err := CheckGatewayAPIVersion(version); err != nil {
+		return nil, BadInput{err}
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return nil, fmt.Errorf("find the cache folder for Gateway API %s: %w; set XDG_CACHE_HOME", version, err)
+	}
+	dir := filepath.Join(cache, "xbcheck", "gateway-api", version, "experimental")
+	if _, err := os.Stat(dir); err != nil {
+		if err := fetchRelease(ctx, version, dir); err != nil {
+			return nil, err
+		}
+	}
+	b, err := crds.Load(dir)
+	if err != nil {
+		return nil, BadInput{fmt.Errorf("Gateway API %s: %w", version, err)}
+	}
+	return b, nil
+}
+
+// fetchRelease writes the experimental CRD files of release version into
+// dir, which appears whole or not at all.
+func fetchRelease(ctx context.Context, version, dir string) error {
+	mod := crds.GatewayAPIModule + "@" + version
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
+	cmd.Dir = os.TempDir() // outside any module
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, _ := cmd.Output()
+	var info struct{ Zip, Error string }
+	if err := json.Unmarshal(out, &info); err != nil || info.Zip == "" {
+		why := info.Error
+		if why == "" {
+			why = fmt.Sprintf("go mod download: %v", err)
+		}
+		return BadInput{fmt.Errorf("fetch Gateway API %s: %s; check the release exists, or pass --crds DIR", version, why)}
+	}
+	// info.Error may only say the release needs a newer Go to build.
+	zr, err := zip.OpenReader(info.Zip)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", info.Zip, err)
+	}
+	defer zr.Close()
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".experimental-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	prefix := mod + "/config/crd/experimental/"
+	n := 0
+	for _, f := range zr.File {
+		name, ok := strings.CutPrefix(f.Name, prefix)
+		if !ok || strings.Contains(name, "/") || path.Ext(name) != ".yaml" {
+			continue
+		}
+		if err := extract(f, filepath.Join(tmp, name)); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return BadInput{fmt.Errorf("Gateway API %s has no experimental CRDs in its module; pass --crds DIR", version)}
+	}
+	return os.Rename(tmp, dir)
+}
+
+func extract(f *zip.File, dest string) error {
+	r, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w, err := os.Create(dest)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
