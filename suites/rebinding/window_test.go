@@ -96,7 +96,7 @@ func TestRangeEdges(t *testing.T) {
 func TestCanariesAreInTheNetworkPlan(t *testing.T) {
 	inSandbox := harness.Network{Sandboxed: true, Loopback: sandbox.Harness, Metadata: []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6}, Pod: sandbox.PodCanary}
 	outside := harness.Network{Loopback: netip.MustParseAddr("127.0.0.1")}
-	plan := append([]netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6, sandbox.PodCanary}, append(sandbox.Embedded, sandbox.RangeEdges...)...)
+	plan := slices.Concat([]netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6, sandbox.PodCanary}, sandbox.Embedded, sandbox.RangeEdges)
 	for _, test := range rebindTests() {
 		c := byName(t, test.ShortName)
 		for _, a := range c.targets(attackEnv{n: inSandbox, namespace: "ns"}) {
