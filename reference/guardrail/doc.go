@@ -23,4 +23,6 @@
 // [Policy] adds an explicit allow list consulted first; the harness uses it in
 // loopback-only mode, where the simulated internet lives on 127.0.1.0/24 and
 // only that exact prefix, never the rest of 127.0.0.0/8, may be dialled.
+// Its Deny replaces Check for mutation testing only, with the classifiers
+// real gateways got wrong (reference/faults).
 package guardrail
