@@ -15,6 +15,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 )
@@ -184,20 +185,21 @@ func (c *Canary) Hits(ctx context.Context) []canary.Hit {
 }
 
 // ProveReachable is the positive control of every "never reached"
-// assertion: the harness itself connects to the canary and sees its hit,
-// so a later empty hit list means the implementation did not connect, not
-// that the canary was deaf. The control's hits are then cleared.
+// assertion: the harness itself, from where the implementation's clients
+// are (its prober), connects to the canary and sees its hit, so a later
+// empty hit list means the implementation did not connect, not that the
+// canary was deaf or out of reach. The control's hits are then cleared.
 func (s *Spec) ProveReachable(ctx context.Context, c *Canary) {
 	GinkgoHelper()
 	for _, a := range c.Addrs {
-		conn, err := s.h.dial(ctx, "tcp", a.String())
-		Expect(err).NotTo(HaveOccurred(), "harness error: canary %s at %s is not reachable from the harness, so 'never reached' would prove nothing", c.name, a)
-		conn.Close()
+		res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + a.String() + "/", Timeout: s.h.Timeouts.Request})
+		Expect(err).NotTo(HaveOccurred(), "harness error: probe canary %s at %s", c.name, a)
+		Expect(res.Error).To(BeEmpty(), "harness error: canary %s at %s is not reachable, so 'never reached' would prove nothing", c.name, a)
 	}
 	Eventually(func() int { return len(c.Hits(ctx)) }).WithContext(ctx).WithTimeout(s.h.Timeouts.Request).WithPolling(s.h.Timeouts.Poll).
 		Should(BeNumerically(">=", len(c.Addrs)), "harness error: canary %s did not record the harness's own connection", c.name)
 	Expect(s.h.Fakes.ClearCanary(ctx, c.Name)).To(Succeed(), "harness error: clear canary %s", c.name)
-	s.Note("positive control: canary %s at %v reachable from the harness", c.name, c.Addrs)
+	s.Note("positive control: canary %s at %v reachable", c.name, c.Addrs)
 }
 
 // Answer installs the DNS program that answers A queries for name.

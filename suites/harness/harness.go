@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -15,6 +16,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fakes/control"
+	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -53,9 +55,19 @@ type Harness struct {
 	// EvidenceDir, when set, receives evidence/<ShortName>.json per spec.
 	EvidenceDir string
 
-	http  *http.Client
-	dial  func(ctx context.Context, network, addr string) (net.Conn, error)
-	clock *workClock
+	// Prober sends the requests through Gateways; default one in this
+	// process, on a dialer that passes the sandbox's safety check.
+	Prober Prober
+
+	prober Prober
+	clock  *workClock
+}
+
+// Prober sends one request through a Gateway, on a fresh connection, from
+// where the implementation's clients are: this process (localProber), or a
+// pod of the cluster (a probe.Client through the API server).
+type Prober interface {
+	Get(ctx context.Context, req probe.Request) (probe.Result, error)
 }
 
 // Environment is what the runner set up around the implementation.
@@ -106,12 +118,36 @@ func New(h Harness) *Harness {
 	if h.Fakes != nil {
 		h.Fakes = timedFakes{Fakes: h.Fakes, clock: h.clock}
 	}
-	d := &net.Dialer{Control: guardDial}
-	h.dial = d.DialContext
-	// One request per connection: every probe makes the implementation
-	// route anew.
-	h.http = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil, DialContext: h.dial}}
+	h.prober = h.Prober
+	if h.prober == nil {
+		// One request per connection: every probe makes the implementation
+		// route anew.
+		d := &net.Dialer{Control: guardDial}
+		h.prober = localProber{&http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil, DialContext: d.DialContext}}}
+	}
 	return &h
+}
+
+// localProber probes from this process.
+type localProber struct{ client *http.Client }
+
+func (p localProber) Get(ctx context.Context, req probe.Request) (probe.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return probe.Result{}, err
+	}
+	resp, err := p.client.Do(hr)
+	if err != nil {
+		return probe.Result{Error: err.Error()}, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, probe.MaxBody))
+	if err != nil {
+		return probe.Result{Error: err.Error()}, nil
+	}
+	return probe.Result{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
 // guardDial enforces the safety rule on every connection the harness

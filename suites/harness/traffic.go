@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 )
 
@@ -65,27 +66,20 @@ func (r *Response) String() string {
 }
 
 // Get sends one request through the Gateway on a fresh connection, so every
-// probe makes the implementation route anew.
+// probe makes the implementation route anew: from this process, or from
+// the cluster when the harness has a remote prober.
 func (s *Spec) Get(ctx context.Context, gateway, path string) (*Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+gateway+path, nil)
+	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("harness error: %w", err)
 	}
-	resp, err := s.h.http.Do(req)
-	if err != nil {
-		return nil, err
+	if res.Error != "" {
+		return nil, errors.New(res.Error)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	r := &Response{Status: resp.StatusCode, Body: body}
-	if resp.Header.Get(upstream.TokenHeader) != "" {
+	r := &Response{Status: res.Status, Body: res.Body}
+	if res.Header.Get(upstream.TokenHeader) != "" {
 		var o upstream.Observation
-		if json.Unmarshal(body, &o) == nil {
+		if json.Unmarshal(res.Body, &o) == nil {
 			r.Upstream = &o
 		}
 	}
