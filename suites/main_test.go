@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 	if handled, code := runner.RunWorker(context.Background()); handled {
 		os.Exit(code)
 	}
-	if err := runner.Prepare(context.Background(), runner.Options{Out: os.Stderr}); err != nil {
+	if _, err := runner.Prepare(context.Background(), runner.Options{Out: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, "prepare the embedded control plane:", err)
 		os.Exit(1)
 	}
