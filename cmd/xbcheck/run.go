@@ -14,6 +14,7 @@ import (
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
 func newRunCommand() *cobra.Command {
@@ -114,7 +115,7 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&opts.Features.All, "all-features", false, "claim every feature for the implementation: every failure counts")
 	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "the extended features the implementation claims (default: the GatewayClass's status.supportedFeatures); every spec runs anyway, and a failure of an unclaimed feature is reported as not supported. Names: "+runner.FeatureNames())
 	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these extended features (core and fail-closed specs always run)")
-	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION (GatewayReady, Status, Traffic, Never, Request, Poll, Cleanup); repeatable")
+	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION ("+strings.Join(harness.TimeoutNames(), ", ")+"); repeatable")
 	f.StringVar(&opts.ReportDir, "report-output", "_out", "folder for reports and evidence/<ShortName>.json; empty writes none")
 	f.StringVar(&opts.ImplementationCmd, "implementation-cmd", "", "run this command (via /bin/sh -c, inside the sandbox, with KUBECONFIG set) as the implementation under test instead of the in-process reference gateway")
 	f.StringVar(&opts.GatewayClass, "gateway-class", "", "test this existing GatewayClass (default: create one for the run)")

@@ -221,14 +221,21 @@ func (t *Timeouts) SetTimeout(spec string) error {
 		return fmt.Errorf("--timeout %q: want NAME=DURATION, e.g. Traffic=2m", spec)
 	}
 	v := reflect.ValueOf(t).Elem()
-	var names []string
 	for i := range v.NumField() {
-		field := v.Type().Field(i).Name
-		if strings.EqualFold(field, name) {
+		if strings.EqualFold(v.Type().Field(i).Name, name) {
 			v.Field(i).Set(reflect.ValueOf(d))
 			return nil
 		}
-		names = append(names, field)
 	}
-	return fmt.Errorf("--timeout %q: unknown timeout %q; use one of %s", spec, name, strings.Join(names, ", "))
+	return fmt.Errorf("--timeout %q: unknown timeout %q; use one of %s", spec, name, strings.Join(TimeoutNames(), ", "))
+}
+
+// TimeoutNames lists the names SetTimeout accepts, in field order.
+func TimeoutNames() []string {
+	t := reflect.TypeFor[Timeouts]()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = t.Field(i).Name
+	}
+	return names
 }
