@@ -21,6 +21,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/canary"
 	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 )
 
@@ -449,3 +450,27 @@ func rawToken(t *testing.T, ctx context.Context, addr string) string {
 
 // readDNSLog reads the whole DNS log, for get.
 func readDNSLog(f Fakes, ctx context.Context) ([]dns.Query, error) { return f.DNSLog(ctx) }
+
+// TestStandaloneServesTheProbe sends a probe through the process to one of
+// its own canaries: what a harness outside a cluster does through a fakes
+// pod.
+func TestStandaloneServesTheProbe(t *testing.T) {
+	s, err := Start(t.Context(), testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sum, err := s.Local().Summary(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sum.Canaries[0]
+	res, err := (&probe.Client{URL: s.URL() + "/v1/probe"}).Get(t.Context(), probe.Request{URL: "http://" + c.Addrs[0].String() + "/through-the-probe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := s.Local().CanaryHits(t.Context(), c.Name)
+	if err != nil || len(hits) != 1 || !strings.Contains(string(res.Body), c.Token) {
+		t.Errorf("probe of canary %s: answer %d %q (error %q), %d hits (%v); want its token %s and one hit", c.Name, res.Status, res.Body, res.Error, len(hits), err, c.Token)
+	}
+}

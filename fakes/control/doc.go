@@ -57,6 +57,10 @@
 // anyone reprogram the DNS and start listeners, so keep it on loopback or a private
 // network.
 //
+// Beside the control API the process serves a probe (package probe) at POST /v1/probe:
+// it sends a GET on the harness's behalf from where the process runs, so a harness
+// outside a cluster probes a Gateway at a ClusterIP through a fakes pod.
+//
 // The fakes of the config start with the process and listen where they say. More are
 // started through the API, on loopback, in internet, in an allow prefix, or on an
 // address of a fake of the config; any other address is refused.

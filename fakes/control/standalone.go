@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 )
 
@@ -46,7 +47,10 @@ func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 		return nil, errors.Join(fmt.Errorf("control API: cannot listen on %s (%v); set control.addr to a free host:port", cfg.Control.Addr, unwrapOp(err)), s.closeFakes())
 	}
 	s.listener = l
-	s.server = &http.Server{Handler: NewHandler(s.local), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", NewHandler(s.local))
+	mux.Handle("POST /v1/probe", probe.Handler())
+	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 			s.served <- err
