@@ -31,6 +31,7 @@ func TestKindFlagsBadInput(t *testing.T) {
 		"not a release":                 {args: []string{"run", "--gateway-api-version", "1.6"}, want: `--gateway-api-version "1.6" is not a Gateway API release`},
 		"crds and gateway-api-version":  {args: []string{"run", "--crds", "x", "--gateway-api-version", "v1.6.3"}, want: "give one of them"},
 		"no docker nor podman":          {args: []string{"run", "--provider", "kind"}, path: noRuntime, want: "--provider kind needs Docker or Podman"},
+		"keep-cluster is kind's own":    {args: []string{"run", "--provider", "kind", "--keep-cluster"}, path: noRuntime, want: "--provider kind needs Docker or Podman"},
 		"unreadable kind configuration": {args: []string{"run", "--provider", "kind", "--kind-config", filepath.Join(noRuntime, "kind.yaml")}, want: "--kind-config"},
 	} {
 		t.Run(name, func(t *testing.T) {

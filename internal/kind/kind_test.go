@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	kinderrors "sigs.k8s.io/kind/pkg/errors"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
 )
 
 // fakeKubeconfig is a kubeconfig client-go parses; nothing dials it.
@@ -476,5 +479,20 @@ func TestDetectHonoursKindExperimentalProvider(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	if _, err := detect(); err == nil || !strings.Contains(err.Error(), "install one") {
 		t.Errorf("no runtime on PATH: %v", err)
+	}
+}
+
+func TestCreateErrorsSayWhatTheCommandSaid(t *testing.T) {
+	run := &kindexec.RunError{
+		Command: []string{"docker", "exec", "node", "kubeadm", "init"},
+		Output:  []byte("[init] Using Kubernetes version: v1.37.2\nerror execution phase wait-control-plane: the kubelet is not healthy\nk8s.io/kubernetes/cmd/kubeadm/app.Run\n\truntime/asm_amd64.s:1771\n"),
+		Inner:   errors.New("exit status 1"),
+	}
+	err := withOutput(kinderrors.Wrap(run, "failed to init node with kubeadm"))
+	if want := "its output says: error execution phase wait-control-plane: the kubelet is not healthy"; !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("got %q, want one line with %q", err, want)
+	}
+	if err := withOutput(errors.New("plain")); err.Error() != "plain" {
+		t.Errorf("an error of no command: %q", err)
 	}
 }

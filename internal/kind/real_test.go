@@ -36,6 +36,8 @@ func TestRealKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// kind's network is xbcheck's to remove when its create made it.
+	network := exec.Command(rt.Name(), "network", "inspect", "kind").Run() == nil
 	img, err := node.ExecutableImage("/bin/true", "probe", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +75,9 @@ func TestRealKind(t *testing.T) {
 	t.Logf("kind %s on %s, Kubernetes %s: create %s, image load %s, install %s, delete %s",
 		c.Name, c.Runtime, v.GitVersion, c.CreateTime, c.LoadTime, c.InstallTime, c.DeleteTime)
 	noContainers(t, rt.Name(), c.Name)
+	if !network && exec.Command(rt.Name(), "network", "inspect", "kind").Run() == nil {
+		t.Error("the kind network xbcheck's create made is left")
+	}
 
 	// Ctrl-C while kind creates the cluster.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -84,6 +89,9 @@ func TestRealKind(t *testing.T) {
 	}
 	t.Logf("interrupted after 8s, Start returned after %s", time.Since(begin).Round(time.Millisecond))
 	noContainers(t, rt.Name(), opts.Name)
+	if !network && exec.Command(rt.Name(), "network", "inspect", "kind").Run() == nil {
+		t.Error("the kind network of the interrupted create is left")
+	}
 	if m, _ := filepath.Glob(filepath.Join(os.TempDir(), "xbcheck-kind-*")); len(m) > 0 {
 		t.Errorf("files left: %v", m)
 	}

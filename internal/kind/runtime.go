@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
 	"sigs.k8s.io/kind/pkg/log"
 )
 
@@ -57,7 +59,7 @@ func NewRuntime(progress io.Writer) (Runtime, error) {
 	if name == "podman" {
 		opt = kindcluster.ProviderWithPodman()
 	}
-	return &kindRuntime{name: name, p: kindcluster.NewProvider(opt, kindcluster.ProviderWithLogger(logger{progress}))}, nil
+	return &kindRuntime{name: name, p: kindcluster.NewProvider(opt, kindcluster.ProviderWithLogger(logger{progress})), made: map[string]bool{}}, nil
 }
 
 // detect names the container runtime kind would use, as the kind command
@@ -83,6 +85,10 @@ func detect() (string, error) {
 type kindRuntime struct {
 	name string
 	p    *kindcluster.Provider
+	// made holds the clusters whose create made kind's network: deleting
+	// the last of them removes it again (kind itself never does).
+	mu   sync.Mutex
+	made map[string]bool
 }
 
 func (r *kindRuntime) Name() string { return r.name }
@@ -102,7 +108,47 @@ func (r *kindRuntime) Create(name string, config []byte, nodeImage, kubeconfig s
 	if nodeImage != "" {
 		opts = append(opts, kindcluster.CreateWithNodeImage(nodeImage))
 	}
-	return r.p.Create(name, opts...)
+	if !r.networkExists() {
+		r.mu.Lock()
+		r.made[name] = true
+		r.mu.Unlock()
+	}
+	return withOutput(r.p.Create(name, opts...))
+}
+
+// network is the container network kind puts its nodes on.
+func (r *kindRuntime) network() string {
+	env := "KIND_EXPERIMENTAL_DOCKER_NETWORK"
+	if r.name == "podman" {
+		env = "KIND_EXPERIMENTAL_PODMAN_NETWORK"
+	}
+	if n := os.Getenv(env); n != "" {
+		return n
+	}
+	return "kind"
+}
+
+func (r *kindRuntime) networkExists() bool {
+	return exec.Command(r.name, "network", "inspect", r.network()).Run() == nil
+}
+
+// withOutput adds to an error of a command kind ran (kubeadm in a node,
+// docker run) the line of its output that says why, which kind's own
+// message leaves out.
+func withOutput(err error) error {
+	re := kindexec.RunErrorForError(err)
+	if re == nil || len(re.Output) == 0 {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(string(re.Output)), "\n")
+	why := lines[len(lines)-1]
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(strings.ToLower(lines[i]), "error") {
+			why = lines[i]
+			break
+		}
+	}
+	return fmt.Errorf("%w; its output says: %s", err, lastLine(why))
 }
 
 func (r *kindRuntime) Kubeconfig(name string) (string, error) { return r.p.KubeConfig(name, false) }
@@ -129,7 +175,20 @@ func (r *kindRuntime) LoadImage(name, tarball string) error {
 	return nil
 }
 
-func (r *kindRuntime) Delete(name, kubeconfig string) error { return r.p.Delete(name, kubeconfig) }
+func (r *kindRuntime) Delete(name, kubeconfig string) error {
+	if err := r.p.Delete(name, kubeconfig); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	made := r.made[name]
+	delete(r.made, name)
+	r.mu.Unlock()
+	if made {
+		// Refused while another cluster's nodes use it: then it stays.
+		_ = exec.Command(r.name, "network", "rm", r.network()).Run()
+	}
+	return nil
+}
 
 // logger passes kind's user-facing lines (verbosity 0, warnings, errors)
 // to a writer, each prefixed with "kind: ".
