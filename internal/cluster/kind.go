@@ -120,11 +120,25 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(imageDir)
-	img, err := node.ExecutableImage(exe, "xbcheck", imageDir)
-	if err != nil {
-		return nil, fmt.Errorf("write xbcheck's image: %w", err)
+	// xbcheck's image is written while kind creates the cluster; its
+	// folder goes once the writing is over, however the start ends.
+	type written struct {
+		img node.Image
+		err error
 	}
+	image := make(chan written, 1)
+	go func() {
+		img, err := node.ExecutableImage(exe, "xbcheck", imageDir)
+		image <- written{img, err}
+	}()
+	received := false
+	defer func() {
+		if !received {
+			<-image
+		}
+		os.RemoveAll(imageDir)
+	}()
+	var img node.Image
 	bundle := p.bundle
 	kc, err := kind.Start(ctx, kind.Options{
 		Runtime:    p.runtime,
@@ -132,7 +146,6 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 		Config:     p.config,
 		NodeImage:  o.NodeImage,
 		Keep:       o.Keep,
-		Images:     []string{img.Path},
 		InstallCmd: o.InstallCmd,
 		LogDir:     p.logDir,
 		Progress:   progress,
@@ -143,7 +156,13 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 				return fmt.Errorf("kind cluster %s: %w", kc.Name, err)
 			}
 			bundle = b
-			return nil
+			w := <-image
+			received = true
+			if w.err != nil {
+				return fmt.Errorf("write xbcheck's image: %w", w.err)
+			}
+			img = w.img
+			return kc.LoadImages(ctx, img.Path)
 		},
 	})
 	if err != nil {

@@ -32,9 +32,10 @@ type Options struct {
 	// Keep leaves a cluster Start created behind after Stop, with its
 	// kubeconfig file.
 	Keep bool
-	// Setup runs once the cluster answers, before the images are loaded
-	// and the install command runs (xbcheck installs the Gateway API CRDs
-	// there). An error stops the start.
+	// Setup runs once the cluster answers, before Images are loaded and
+	// the install command runs (xbcheck installs the Gateway API CRDs
+	// there, and loads an image it wrote while kind created the cluster,
+	// with LoadImages). An error stops the start.
 	Setup func(ctx context.Context, c *Cluster) error
 	// Images are image tarballs (`docker save` form) loaded into every
 	// node.
@@ -139,7 +140,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 			return nil, err
 		}
 	}
-	if err := c.load(ctx, opts.Images); err != nil {
+	if err := c.LoadImages(ctx, opts.Images...); err != nil {
 		return nil, err
 	}
 	if opts.InstallCmd != "" {
@@ -189,10 +190,11 @@ func (c *Cluster) create(ctx context.Context, opts Options) error {
 	return ctx.Err()
 }
 
-// load loads the images into every node.
-func (c *Cluster) load(ctx context.Context, images []string) error {
+// LoadImages loads image tarballs (`docker save` form) into every node,
+// for pods to run with imagePullPolicy Never or IfNotPresent.
+func (c *Cluster) LoadImages(ctx context.Context, tarballs ...string) error {
 	begin := time.Now()
-	for _, img := range images {
+	for _, img := range tarballs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -201,9 +203,10 @@ func (c *Cluster) load(ctx context.Context, images []string) error {
 		}
 		c.Images = append(c.Images, img)
 	}
-	if len(images) > 0 {
-		c.LoadTime = time.Since(begin)
-		fmt.Fprintf(c.progress, "kind: %d image(s) loaded into cluster %s in %s\n", len(images), c.Name, round(c.LoadTime))
+	if len(tarballs) > 0 {
+		took := time.Since(begin)
+		c.LoadTime += took
+		fmt.Fprintf(c.progress, "kind: %d image(s) loaded into cluster %s in %s\n", len(tarballs), c.Name, round(took))
 	}
 	return nil
 }
