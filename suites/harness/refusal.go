@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -51,7 +52,8 @@ func (r Refusal) served(resp *Response) bool {
 // AwaitRefusal waits, up to the Traffic timeout, until the implementation
 // has visibly refused: a probe was answered by the Gateway with an HTTP
 // 5xx, or the implementation reports the XBackend not Accepted or the
-// route not ResolvedRefs (each at the object's current generation). A TCP
+// route not ResolvedRefs (each at the object's current generation) while
+// the Gateway answers for the route (not a 404: no rule yet). A TCP
 // accept at an upstream is no reaction: a data plane still being
 // programmed, or one that connects and then gives up, has not refused
 // anything. A served probe or a violation fails at once. It returns what
@@ -79,6 +81,10 @@ func (s *Spec) AwaitRefusal(ctx context.Context, r Refusal) string {
 			how = fmt.Sprintf("the Gateway answered %v", resp)
 			return
 		}
+		// A refusal in status counts once the data plane answers for the
+		// route: a 404 says it has no rule for the path yet, and a status
+		// written before the data plane is programmed proves nothing about it.
+		g.Expect(err == nil && resp.Status == http.StatusNotFound).To(BeFalse(), "the Gateway has no route for %s yet: %v", r.Path, resp)
 		if r.XBackend != "" && s.Refused(ctx, g, r.XBackend, r.gateway()) {
 			how = "XBackend " + r.XBackend + " reported not Accepted: " + s.AcceptedSummary(ctx, r.XBackend, r.gateway())
 			return
@@ -91,7 +97,7 @@ func (s *Spec) AwaitRefusal(ctx context.Context, r Refusal) string {
 		}
 		g.Expect(false).To(BeTrue(), "no 5xx from the Gateway and no refusal in status yet")
 	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Traffic).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		func() string { return "the implementation did not refuse; last response: " + Outcome(last, lastErr) })
+		func() string { return "the implementation did not refuse; last response: " + fully(last, lastErr) })
 	s.Note("refused: %s", how)
 	return how
 }
@@ -144,7 +150,7 @@ func (s *Spec) ServedOrRefused(ctx context.Context, r Refusal, ok func(Gomega, *
 		g.Expect(s.Refused(ctx, g, r.XBackend, r.gateway())).To(BeTrue(),
 			"the implementation neither served the request nor reported XBackend %s Accepted=False", r.XBackend)
 	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Traffic).WithPolling(s.h.Timeouts.Poll).Should(Succeed(), func() string {
-		return fmt.Sprintf("last response: %s; XBackend Accepted: %s", Outcome(last, lastErr), s.AcceptedSummary(ctx, r.XBackend, r.gateway()))
+		return fmt.Sprintf("last response: %s; XBackend Accepted: %s", fully(last, lastErr), s.AcceptedSummary(ctx, r.XBackend, r.gateway()))
 	})
 	if served {
 		s.Note("served: %v", last)
@@ -163,4 +169,17 @@ func (s *Spec) ServedOrRefused(ctx context.Context, r Refusal, ok func(Gomega, *
 	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Never).WithPolling(s.h.Timeouts.Poll).
 		Should(Succeed(), func() string { return fmt.Sprintf("last response: %v", last) })
 	return false
+}
+
+// fully is a probe's outcome with the whole first line of the body (the
+// Gateway's reason for a 5xx), up to 600 characters: Outcome cuts at 160.
+func fully(r *Response, err error) string {
+	if err != nil || r == nil || r.Upstream != nil {
+		return Outcome(r, err)
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(r.Body)), "\n")
+	if len(line) > 600 {
+		line = line[:600] + "..."
+	}
+	return fmt.Sprintf("HTTP %d: %s", r.Status, line)
 }
