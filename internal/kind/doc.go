@@ -17,4 +17,8 @@
 // A cluster kind.Start created is deleted by Stop, and also when ctx ends
 // during the start (Ctrl-C while kind creates it leaves no container); a
 // cluster it reused is never deleted.
+//
+// testdata/offline-node builds a kind node image with no registry and runs
+// Docker in namespaces of its own, which is how the real-cluster tests
+// (XBCHECK_KIND_REAL=1) ran on a machine that reaches no registry.
 package kind

@@ -25,6 +25,7 @@ func TestRealKind(t *testing.T) {
 	if os.Getenv("XBCHECK_KIND_REAL") != "1" {
 		t.Skip("set XBCHECK_KIND_REAL=1 to create a real kind cluster (needs Docker or Podman able to run kind's node image)")
 	}
+	isolate(t)
 	var config []byte
 	if f := os.Getenv("XBCHECK_KIND_CONFIG"); f != "" {
 		var err error
