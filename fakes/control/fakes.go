@@ -132,6 +132,10 @@ type UpstreamSummary struct {
 	Role  string         `json:"role"`
 	Addr  netip.AddrPort `json:"addr"`
 	Token string         `json:"token"`
+	// Listen is where the upstream listens when clients reach it at Addr
+	// through a translation (fakes in a cluster: a Service with Addr in
+	// its externalIPs); invalid when it listens at Addr.
+	Listen netip.AddrPort `json:"listen,omitzero"`
 }
 
 // CanarySummary describes one canary.

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
@@ -97,6 +98,16 @@ func (u *Upstream) Host() string { return u.Addr.Addr().String() }
 // Port is the upstream's port, as a manifest placeholder.
 func (u *Upstream) Port() string { return strconv.Itoa(int(u.Addr.Port())) }
 
+// ListenPort is the port connections arrive on at the upstream: Port,
+// unless the fakes advertise it elsewhere (in a cluster, through a
+// Service).
+func (u *Upstream) ListenPort() string {
+	if u.Listen.IsValid() {
+		return strconv.Itoa(int(u.Listen.Port()))
+	}
+	return u.Port()
+}
+
 // Log is the upstream's connection log so far.
 func (u *Upstream) Log(ctx context.Context) []upstream.Event {
 	GinkgoHelper()
@@ -152,9 +163,17 @@ type Canary struct {
 }
 
 // StartCanary listens at addr:port for the spec (port 0 picks one) and
-// stops it when the spec ends, keeping its hits as evidence.
+// stops it when the spec ends, keeping its hits as evidence. A target the
+// network plan says cannot be watched (the loopback of an implementation
+// in pods, IPv6 where it has none) skips the spec with the plan's reason.
 func (s *Spec) StartCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *Canary {
 	GinkgoHelper()
+	switch n := s.h.Env.Network; {
+	case addr.IsLoopback() && n.NoLoopback != "":
+		Skip(fmt.Sprintf("the target %s is the implementation's own loopback, where no canary can listen: %s", addr, n.NoLoopback))
+	case addr.Is6() && !addr.Is4In6() && n.NoIPv6 != "":
+		Skip(fmt.Sprintf("the target %s is an IPv6 address, which the implementation cannot reach: %s", addr, n.NoIPv6))
+	}
 	info, err := s.h.Fakes.StartCanary(ctx, control.CanarySpec{
 		Name:  s.Namespace + "/" + name,
 		Addrs: []string{net.JoinHostPort(addr.String(), strconv.Itoa(int(port)))},

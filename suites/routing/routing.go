@@ -117,7 +117,7 @@ func Family() harness.Family {
 			By("sending a request through the Gateway")
 			r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/", harness.FromUpstream(up))
 			By("checking the connection arrived on the XBackend's port, the only port the reference names")
-			Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.Port()), "the connection arrived on another port")
+			Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
 		},
 	}, {
 		Scenario:    scenario("RoutingBackendRefPortMismatch", verdict.Observe, verdict.FeatureResourceBackend),
@@ -177,7 +177,7 @@ func plainHTTP(ctx context.Context, s *harness.Spec) {
 	By("checking the upstream saw cleartext HTTP on the XBackend's port")
 	Expect(r.Upstream.TLSVersion).To(BeEmpty(), "the upstream saw TLS %s on a cleartext XBackend", r.Upstream.TLSVersion)
 	Expect(r.Upstream.Protocol).To(Equal("HTTP/1.1"))
-	Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.Port()), "the connection arrived on another port")
+	Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
 	Expect(r.Upstream.Path).To(Equal("/plain?probe=1"))
 	Expect(r.Status).To(Equal(http.StatusOK))
 }
