@@ -105,6 +105,16 @@ type Network struct {
 	Metadata []netip.Addr
 	// Pod is an in-cluster pod address; invalid outside the sandbox.
 	Pod netip.Addr
+	// Service is a ClusterIP of the cluster; invalid without fakes in a
+	// cluster.
+	Service netip.Addr
+	// NoLoopback, when set, says why no canary can watch the
+	// implementation's loopback (it runs in pods: their loopback is their
+	// own); specs whose target lands there skip with it.
+	NoLoopback string
+	// NoIPv6, when set, says why the implementation cannot reach an IPv6
+	// canary; specs whose target is one skip with it.
+	NoIPv6 string
 }
 
 // New fills the harness's defaults, its guarded HTTP client, and the clock

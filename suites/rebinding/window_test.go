@@ -108,7 +108,7 @@ func TestCanariesAreInTheNetworkPlan(t *testing.T) {
 			continue
 		}
 		for _, a := range c.targets(attackEnv{n: outside, namespace: "ns"}) {
-			if !a.IsLoopback() {
+			if a.IsValid() && !a.IsLoopback() { // an invalid target skips the spec
 				t.Errorf("%s runs outside the sandbox with a canary at %s, which is not loopback", test.ShortName, a)
 			}
 		}
