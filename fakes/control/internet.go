@@ -41,40 +41,57 @@ func nextAddr(a, first, last netip.Addr) netip.Addr {
 	return a.Next()
 }
 
-// allocate hands out the address of the simulated internet after the last one handed
-// out, in order and wrapping around, skipping the addresses running fakes hold while
-// there is a free one: specs running side by side get addresses of their own. When
-// every address is held, the next one is shared (the fakes then differ by port). The
-// caller holds l.mu.
-func (l *Local) allocate() netip.Addr {
-	used := map[netip.Addr]bool{}
-	for _, e := range l.upstreams.entries {
-		for _, h := range e.hosts {
-			used[h] = true
-		}
-	}
-	for _, e := range l.canaries.entries {
-		for _, h := range e.hosts {
-			used[h] = true
-		}
-	}
-	first, last := hostRange(l.internet)
-	candidate := nextAddr(l.lastAllocated, first, last)
+// Internet hands out the addresses of a simulated internet, in order and wrapping
+// around, skipping the addresses running fakes hold while there is a free one: specs
+// running side by side get addresses of their own. When every address is held, the
+// next one is shared (the fakes then differ by port). The zero value of last starts
+// at the first address. It is not safe for concurrent use: its owner locks.
+type Internet struct {
+	Prefix netip.Prefix
+	last   netip.Addr
+}
+
+// Next returns the address after the last one handed out that held does not hold.
+func (in *Internet) Next(held map[netip.Addr]bool) netip.Addr {
+	first, last := hostRange(in.Prefix)
+	candidate := nextAddr(in.last, first, last)
 	chosen := candidate
-	for range len(used) + 1 { // one of any len(used)+1 addresses is free, unless the range is smaller
-		if !used[candidate] {
+	for range len(held) + 1 { // one of any len(held)+1 addresses is free, unless the range is smaller
+		if !held[candidate] {
 			chosen = candidate
 			break
 		}
 		candidate = nextAddr(candidate, first, last)
 	}
-	l.lastAllocated = chosen
+	in.last = chosen
 	return chosen
 }
 
-// parseUpstreamAddr reads UpstreamSpec.Addr: an IP address or none (invalid: take
+// Last is the last address of the prefix a fake may take.
+func (in *Internet) Last() netip.Addr {
+	_, last := hostRange(in.Prefix)
+	return last
+}
+
+// allocate is the next address of the simulated internet. The caller holds l.mu.
+func (l *Local) allocate() netip.Addr {
+	held := map[netip.Addr]bool{}
+	for _, e := range l.upstreams.entries {
+		for _, h := range e.hosts {
+			held[h] = true
+		}
+	}
+	for _, e := range l.canaries.entries {
+		for _, h := range e.hosts {
+			held[h] = true
+		}
+	}
+	return l.internet.Next(held)
+}
+
+// ParseUpstreamAddr reads UpstreamSpec.Addr: an IP address or none (invalid: take
 // the next address of the simulated internet), and a port.
-func parseUpstreamAddr(addr string) (netip.Addr, uint16, error) {
+func ParseUpstreamAddr(addr string) (netip.Addr, uint16, error) {
 	if addr == "" {
 		return netip.Addr{}, 0, nil
 	}

@@ -47,16 +47,15 @@ type LocalOptions struct {
 // concurrent use.
 type Local struct {
 	dns       *dns.Server
-	internet  netip.Prefix
+	internet  Internet
 	guard     func(netip.Addr) error
 	authority *pki.Authority
 	client    *pki.Leaf
 
-	mu            sync.Mutex
-	upstreams     registry[*upstream.Server]
-	canaries      registry[*canary.Canary]
-	lastAllocated netip.Addr // of internet; the next upstream without a host takes the one after
-	closed        bool
+	mu        sync.Mutex
+	upstreams registry[*upstream.Server]
+	canaries  registry[*canary.Canary]
+	closed    bool
 }
 
 var _ Fakes = (*Local)(nil)
@@ -71,19 +70,19 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 	}
 	l := &Local{
 		dns:       opts.DNS,
-		internet:  opts.Internet,
+		internet:  Internet{Prefix: opts.Internet},
 		guard:     opts.Guard,
 		authority: opts.Authority,
 		client:    opts.Client,
 		upstreams: registry[*upstream.Server]{fake: "upstream", field: "role"},
 		canaries:  registry[*canary.Canary]{fake: "canary", field: "name"},
 	}
-	if !l.internet.IsValid() {
-		l.internet = netip.MustParsePrefix(DefaultInternet)
+	if !l.internet.Prefix.IsValid() {
+		l.internet.Prefix = netip.MustParsePrefix(DefaultInternet)
 	}
-	l.internet = l.internet.Masked()
-	if first, _ := hostRange(l.internet); l.bindRefusal(first) != "" {
-		return nil, fmt.Errorf("control: LocalOptions.Internet %s: %s; use a loopback prefix such as %s, or a Guard that allows it", l.internet, l.bindRefusal(first), DefaultInternet)
+	l.internet.Prefix = l.internet.Prefix.Masked()
+	if first, _ := hostRange(l.internet.Prefix); l.bindRefusal(first) != "" {
+		return nil, fmt.Errorf("control: LocalOptions.Internet %s: %s; use a loopback prefix such as %s, or a Guard that allows it", l.internet.Prefix, l.bindRefusal(first), DefaultInternet)
 	}
 	if l.authority == nil {
 		ca, err := pki.NewAuthority(DefaultCACommonName)
@@ -131,7 +130,7 @@ func (l *Local) Summary(context.Context) (Summary, error) {
 	l.mu.Unlock()
 	s := Summary{
 		DNS:       DNSSummary{Zone: l.dns.Zone(), Addr: l.dns.Addr()},
-		Internet:  l.internet,
+		Internet:  l.internet.Prefix,
 		Upstreams: make([]UpstreamSummary, 0, len(ups)),
 		Canaries:  make([]CanarySummary, 0, len(cans)),
 	}
@@ -211,7 +210,7 @@ func (l *Local) StartUpstream(ctx context.Context, spec UpstreamSpec) (UpstreamI
 	if err := ctx.Err(); err != nil {
 		return UpstreamInfo{}, err
 	}
-	host, port, err := parseUpstreamAddr(spec.Addr)
+	host, port, err := ParseUpstreamAddr(spec.Addr)
 	if err != nil {
 		return UpstreamInfo{}, err
 	}

@@ -96,16 +96,19 @@ disabled_plugins = [
 
 // CNI renders the pod network: a bridge with the node's address as the
 // pods' gateway, addresses from PodCIDR (host-local, state under the
-// node's state), and no masquerading (nothing leaves the node).
+// node's state), no masquerading (nothing leaves the node), and hairpin
+// mode, so a pod reaches itself through a Service, as Kubernetes
+// conformance requires (xbcheck's fakes pod checks its own Services so).
 func CNI(n Node) string {
 	conf := map[string]any{
 		"cniVersion": "1.0.0",
 		"name":       "xbcheck",
 		"plugins": []any{map[string]any{
-			"type":      "bridge",
-			"bridge":    n.Bridge,
-			"isGateway": true,
-			"ipMasq":    false,
+			"type":        "bridge",
+			"bridge":      n.Bridge,
+			"isGateway":   true,
+			"ipMasq":      false,
+			"hairpinMode": true,
 			"ipam": map[string]any{
 				"type":    "host-local",
 				"ranges":  [][]map[string]string{{{"subnet": n.PodCIDR.String(), "gateway": n.IP.String(), "rangeStart": n.PodCIDR.Addr().Next().Next().String()}}},

@@ -50,6 +50,7 @@ func TestCNIIsABridgeWithTheNodeAsGateway(t *testing.T) {
 			Type, Bridge string
 			IsGateway    bool
 			IPMasq       bool
+			HairpinMode  bool
 			IPAM         struct {
 				Ranges  [][]map[string]string
 				DataDir string
@@ -61,7 +62,7 @@ func TestCNIIsABridgeWithTheNodeAsGateway(t *testing.T) {
 	}
 	p := conf.Plugins[0]
 	r := p.IPAM.Ranges[0][0]
-	if p.Type != "bridge" || p.Bridge != "xbnode0" || !p.IsGateway || p.IPMasq || r["gateway"] != "10.88.0.1" || r["subnet"] != "10.88.0.0/24" || r["rangeStart"] != "10.88.0.2" || p.IPAM.DataDir != "/state/cni-ipam" {
+	if p.Type != "bridge" || p.Bridge != "xbnode0" || !p.IsGateway || p.IPMasq || !p.HairpinMode || r["gateway"] != "10.88.0.1" || r["subnet"] != "10.88.0.0/24" || r["rangeStart"] != "10.88.0.2" || p.IPAM.DataDir != "/state/cni-ipam" {
 		t.Fatalf("CNI plugin %+v", p)
 	}
 }
