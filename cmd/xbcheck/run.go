@@ -121,6 +121,7 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.GatewayClass, "gateway-class", "", "test this existing GatewayClass (default: create one for the run)")
 	f.StringVar(&opts.ControllerName, "controller-name", "", "controllerName of the GatewayClass xbcheck creates (default the reference gateway's)")
 	f.StringVar(&opts.ClusterDomain, "cluster-domain", "", "the implementation's cluster DNS domain (default: read from CoreDNS; the in-process reference gateway uses "+runner.ReferenceClusterDomain+")")
+	f.StringVar(&opts.Fakes, "fakes", runner.FakesLocal, "where the fakes (upstreams, canaries, rogue DNS, probe) run: "+runner.FakesLocal+" (in xbcheck's process and sandbox) or "+runner.FakesCluster+" (a pod of the cluster, for implementations whose data plane runs in pods; needs --provider node or kind)")
 	f.StringVar(&opts.FakesURL, "fakes-url", "", "use the fakes (upstreams, canaries, rogue DNS) of this control API (the control-api line xbcheck fakes prints) instead of starting them; the implementation resolves with their DNS")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")

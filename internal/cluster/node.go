@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -55,11 +56,20 @@ func (p *nodeProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 			return nil, err
 		}
 	}
-	n, err := node.Start(ctx, node.Options{Assets: p.assets, LogDir: p.logDir, Progress: progress})
+	imageDir, err := os.MkdirTemp("", "xbcheck-image-")
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Provider: "node", Config: n.Config, Kubeconfig: n.Kubeconfig, Bundle: p.bundle, Node: n, Created: true, ClusterWide: true, stop: n.Stop}
+	defer os.RemoveAll(imageDir)
+	img, err := xbcheckImage(imageDir)
+	if err != nil {
+		return nil, err
+	}
+	n, err := node.Start(ctx, node.Options{Assets: p.assets, Images: []node.Image{img}, LogDir: p.logDir, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Provider: "node", Config: n.Config, Kubeconfig: n.Kubeconfig, Bundle: p.bundle, Node: n, Created: true, ClusterWide: true, Image: img.Ref, stop: n.Stop}
 	if _, err := envtest.InstallCRDs(n.Config, envtest.CRDInstallOptions{CRDs: p.bundle.CRDs}); err != nil {
 		return nil, errors.Join(fmt.Errorf("install the Gateway API CRDs on the node: %w", err), c.Stop())
 	}
@@ -75,3 +85,17 @@ type BadInput struct{ Err error }
 
 func (e BadInput) Error() string { return e.Err.Error() }
 func (e BadInput) Unwrap() error { return e.Err }
+
+// xbcheckImage writes the image of the running executable into dir, for
+// the pods xbcheck runs in the cluster: its fakes, the reference gateway.
+func xbcheckImage(dir string) (node.Image, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return node.Image{}, fmt.Errorf("find xbcheck's executable for its image: %w", err)
+	}
+	img, err := node.ExecutableImage(exe, "xbcheck", dir)
+	if err != nil {
+		return node.Image{}, fmt.Errorf("write xbcheck's image: %w", err)
+	}
+	return img, nil
+}

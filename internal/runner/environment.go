@@ -22,6 +22,7 @@ import (
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/implementation"
+	"github.com/xbcheck/xbcheck/internal/incluster"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference"
 	"github.com/xbcheck/xbcheck/reference/controller"
@@ -34,6 +35,11 @@ type environment struct {
 	harness.Environment
 	client client.Client
 	fakes  control.Fakes
+	// prober sends the specs' requests to Gateways; nil probes from this
+	// process.
+	prober harness.Prober
+	// inCluster is the fakes deployed into the cluster, if they are.
+	inCluster *incluster.Deployment
 	// internet is where the fakes put upstreams: the simulated internet.
 	internet netip.Prefix
 	// implementationName says what is tested, for the report.
@@ -101,7 +107,12 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.Network = harness.Network{Loopback: netip.MustParseAddr("127.0.0.1"), NoSandbox: inside.Error()}
 	}
 	pool, e.internet = opts.Slot.Pool(pool), opts.Slot.Internet(e.internet)
-	if err := e.startFakes(ctx, opts.FakesURL, dnsAddr); err != nil {
+	if opts.fakesInCluster() {
+		err = e.deployFakes(ctx, c, runID, opts)
+	} else {
+		err = e.startFakes(ctx, opts.FakesURL, dnsAddr)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if !e.Network.Sandboxed {

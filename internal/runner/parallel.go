@@ -151,7 +151,7 @@ func newWorkers(opts Options, c *cluster.Cluster, runID string, bundle *crds.Bun
 		priorities[s.ShortName] = times.priority(s)
 	}
 	return workers{command: self, dir: dir, logDir: logDir, spec: workerSpec{
-		Kubeconfig: c.Kubeconfig, FakesURL: opts.FakesURL, Schema: bundle.Schema.Version, RunID: runID,
+		Kubeconfig: c.Kubeconfig, FakesURL: opts.FakesURL, ProbeURL: env.probeURL(), Schema: bundle.Schema.Version, RunID: runID,
 		Timeouts: opts.Timeouts, Env: env.Environment, SystemCA: ca, Features: features,
 		KeepResources: opts.KeepResources, EvidenceDir: evidenceDir,
 		LabelFilter: sc.LabelFilter, Focus: sc.FocusStrings, Seed: sc.RandomSeed,

@@ -86,6 +86,7 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 		Client:        env.client,
 		Schema:        bundle.Schema,
 		Fakes:         env.fakes,
+		Prober:        env.prober,
 		RunID:         runID,
 		Timeouts:      opts.Timeouts,
 		Env:           env.Environment,
@@ -150,6 +151,9 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 // the spec selection. Call it before anything starts.
 func Validate(opts Options) error {
 	if err := opts.Features.validate(); err != nil {
+		return err
+	}
+	if err := opts.validateFakes(); err != nil {
 		return err
 	}
 	if opts.KeepCluster && opts.Provider != "node" {

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/xbcheck/xbcheck/fakes/control"
+	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/verdict"
@@ -28,10 +30,13 @@ const WorkerEnv = "XBCHECK_WORKER"
 // workerSpec is everything a worker process needs to run its share of a
 // parallel run; the parent writes it as a JSON file.
 type workerSpec struct {
-	Index         int                 `json:"index"`
-	Coordinator   string              `json:"coordinator"`
-	Kubeconfig    string              `json:"kubeconfig"`
-	FakesURL      string              `json:"fakesURL"`
+	Index       int    `json:"index"`
+	Coordinator string `json:"coordinator"`
+	Kubeconfig  string `json:"kubeconfig"`
+	FakesURL    string `json:"fakesURL"`
+	// ProbeURL is the probe of the fakes in the cluster, through the API
+	// server; empty probes from the worker itself.
+	ProbeURL      string              `json:"probeURL,omitempty"`
 	Schema        string              `json:"schema"`
 	RunID         string              `json:"runID"`
 	Timeouts      harness.Timeouts    `json:"timeouts"`
@@ -89,8 +94,16 @@ func work(ctx context.Context, path string) error {
 			return err
 		}
 	}
+	var prober harness.Prober
+	if spec.ProbeURL != "" {
+		hc, err := rest.HTTPClientFor(restConfig)
+		if err != nil {
+			return err
+		}
+		prober = &probe.Client{URL: spec.ProbeURL, HTTP: hc}
+	}
 	h := harness.New(harness.Harness{
-		Client: k, Schema: schema, Fakes: &control.Remote{URL: spec.FakesURL}, RunID: spec.RunID,
+		Client: k, Schema: schema, Fakes: &control.Remote{URL: spec.FakesURL}, Prober: prober, RunID: spec.RunID,
 		Timeouts: spec.Timeouts, Env: spec.Env, Features: spec.Features,
 		KeepResources: spec.KeepResources, EvidenceDir: spec.EvidenceDir,
 	})
