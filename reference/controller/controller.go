@@ -47,8 +47,12 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 type Options struct {
 	ControllerName gatewayv1.GatewayController // default DefaultControllerName
 	ClusterDomain  string                      // default DefaultClusterDomain
-	// Addresses is the pool of data-plane IPs, one per Gateway.
+	// Addresses is the pool of data-plane IPs, one per Gateway, used
+	// unless Frontend is set.
 	Addresses []netip.Addr
+	// Frontend, when set, exposes the Gateways instead (ServiceFrontends,
+	// for a data plane in a pod).
+	Frontend Frontend
 	// DataPlane builds XBackend transports: resolver, guardrail and the
 	// data-plane faults.
 	DataPlane dataplane.Options
@@ -64,7 +68,7 @@ type Controllers struct {
 	client    client.Client
 	reader    client.Reader
 	backends  *Backends
-	addresses *Addresses
+	frontend  Frontend
 	listeners *Listeners
 	firstGen  *firstGenerations
 }
@@ -83,10 +87,14 @@ func New(o Options) *Controllers {
 	}
 	backends := NewBackends(o.DataPlane)
 	backends.keepOnRefusal = o.Faults.Has(faults.KeepTransportOnRefusal)
+	frontend := o.Frontend
+	if frontend == nil {
+		frontend = NewAddresses(o.Addresses)
+	}
 	return &Controllers{
 		opts:      o,
 		backends:  backends,
-		addresses: NewAddresses(o.Addresses),
+		frontend:  frontend,
 		listeners: NewListeners(errorLog),
 		firstGen:  newFirstGenerations(),
 	}
@@ -99,9 +107,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Address returns the data-plane IP given to a Gateway, if any.
+// Address returns the address given to a Gateway, if any.
 func (c *Controllers) Address(gw types.NamespacedName) (netip.Addr, bool) {
-	return c.addresses.Lookup(gw)
+	return c.frontend.Lookup(gw)
 }
 
 // Close closes every data-plane listener; call it after the manager stopped.

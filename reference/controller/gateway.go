@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -42,11 +43,14 @@ func (c *Controllers) reconcileGateway(ctx context.Context, req ctrl.Request) (c
 	gw, ok := w.Gateways[key]
 	if !ok || !w.Ours(gw) {
 		c.listeners.Remove(key)
-		c.addresses.Release(key)
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, c.frontend.Close(ctx, c.client, key)
 	}
-	addr, assigned := c.addresses.Assign(key, statusAddress(gw))
-	tables, attached := c.gatewayTables(w, gw, addr)
+	exposed, err := c.frontend.Open(ctx, c.client, gw)
+	if err != nil && !errors.Is(err, ErrNoAddress) {
+		return ctrl.Result{}, err
+	}
+	assigned, addr := err == nil, exposed.Addr
+	tables, attached := c.gatewayTables(w, gw, exposed.Bind)
 	failed := map[netip.AddrPort]error{}
 	if assigned {
 		failed = c.listeners.Program(key, tables)
@@ -58,7 +62,7 @@ func (c *Controllers) reconcileGateway(ctx context.Context, req ctrl.Request) (c
 	want.Status.Listeners = nil
 	valid, programmed := 0, 0
 	for i, l := range gw.Spec.Listeners {
-		st := listenerStatus(gw, i, attached[i], assigned, failed[netip.AddrPortFrom(addr, uint16(l.Port))])
+		st := listenerStatus(gw, i, attached[i], assigned, failed[exposed.Bind[l.Port]])
 		want.Status.Listeners = append(want.Status.Listeners, st)
 		if isTrue(st.Conditions, gatewayv1.ListenerConditionAccepted) {
 			valid++
@@ -75,8 +79,7 @@ func (c *Controllers) reconcileGateway(ctx context.Context, req ctrl.Request) (c
 	var prog metav1.Condition
 	switch {
 	case !assigned:
-		prog = condition(gatewayv1.GatewayConditionProgrammed, false, gatewayv1.GatewayReasonAddressNotAssigned,
-			"every data-plane address of the pool is taken by another Gateway: give the gateway more addresses", gw.Generation)
+		prog = condition(gatewayv1.GatewayConditionProgrammed, false, gatewayv1.GatewayReasonAddressNotAssigned, ErrNoAddress.Error(), gw.Generation)
 	case programmed == 0 || programmed < valid:
 		prog = condition(gatewayv1.GatewayConditionProgrammed, false, gatewayv1.GatewayReasonInvalid,
 			"not every valid listener could be bound: see status.listeners", gw.Generation)
@@ -105,14 +108,15 @@ func statusAddress(gw *gatewayv1.Gateway) netip.Addr {
 	return netip.Addr{}
 }
 
-// gatewayTables builds one routing table per listener port and counts the
-// routes attached to each listener.
-func (c *Controllers) gatewayTables(w *World, gw *gatewayv1.Gateway, addr netip.Addr) (map[netip.AddrPort]*Table, map[int]int32) {
+// gatewayTables builds one routing table per listener port, keyed by
+// where the data plane listens for it (bind), and counts the routes
+// attached to each listener.
+func (c *Controllers) gatewayTables(w *World, gw *gatewayv1.Gateway, bind map[gatewayv1.PortNumber]netip.AddrPort) (map[netip.AddrPort]*Table, map[int]int32) {
 	tables := map[netip.AddrPort]*Table{}
 	attached := map[int]int32{}
 	for _, l := range gw.Spec.Listeners {
 		if httpProtocol(l.Protocol) {
-			tables[netip.AddrPortFrom(addr, uint16(l.Port))] = &Table{backends: c.backends,
+			tables[bind[l.Port]] = &Table{backends: c.backends,
 				firstBackendOnly: c.opts.Faults.Has(faults.IgnoreWeights), flatWeights: c.opts.Faults.Has(faults.FlattenWeights),
 				portFromRoute: c.opts.Faults.Has(faults.PortFromRoute)}
 		}
@@ -131,7 +135,7 @@ func (c *Controllers) gatewayTables(w *World, gw *gatewayv1.Gateway, addr netip.
 		for i := range bound {
 			l := gw.Spec.Listeners[i]
 			attached[i]++
-			tables[netip.AddrPortFrom(addr, uint16(l.Port))].addRoute(w, route, l.Hostname)
+			tables[bind[l.Port]].addRoute(w, route, l.Hostname)
 		}
 	}
 	return tables, attached
