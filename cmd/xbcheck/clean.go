@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/coredns"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
@@ -16,9 +20,11 @@ func newCleanCommand() *cobra.Command {
 	var kubeconfig, runID string
 	c := &cobra.Command{
 		Use:   "clean",
-		Short: "Delete everything earlier runs left in a cluster, found by the xbcheck.dev/run label",
-		Long: `clean deletes the namespaces (and so every object in them) that xbcheck runs
-created in the cluster of --kubeconfig, found by the label xbcheck.dev/run.
+		Short: "Undo everything earlier runs left in a cluster, found by the xbcheck.dev/run label",
+		Long: `clean undoes what xbcheck runs left in the cluster of --kubeconfig, found by the
+label xbcheck.dev/run: it puts back CoreDNS's Corefile as it was before a run
+forwarded its test zone (restarting CoreDNS's pods), and deletes the namespaces
+(and so every object in them) the runs created.
 The embedded control plane keeps nothing between runs, so it needs no cleaning.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -30,31 +36,39 @@ The embedded control plane keeps nothing between runs, so it needs no cleaning.`
 			if err != nil {
 				return runner.UsageError{Err: err}
 			}
-			k, err := client.New(cl.Config, client.Options{})
+			cs, err := kubernetes.NewForConfig(cl.Config)
 			if err != nil {
 				return err
 			}
-			selector := client.HasLabels{harness.RunLabel}
-			var list corev1.NamespaceList
-			opts := []client.ListOption{selector}
-			if runID != "" {
-				opts = []client.ListOption{client.MatchingLabels{harness.RunLabel: runID}}
-			}
-			if err := k.List(ctx, &list, opts...); err != nil {
-				return fmt.Errorf("list namespaces labelled %s: %w", harness.RunLabel, err)
-			}
-			for i := range list.Items {
-				ns := &list.Items[i]
-				if err := client.IgnoreNotFound(k.Delete(ctx, ns)); err != nil {
-					return fmt.Errorf("delete namespace %s: %w", ns.Name, err)
-				}
-				fmt.Fprintf(c.OutOrStdout(), "deleted namespace %s (run %s)\n", ns.Name, ns.Labels[harness.RunLabel])
-			}
-			fmt.Fprintf(c.OutOrStdout(), "%d namespaces deleted\n", len(list.Items))
-			return nil
+			return clean(ctx, cs, runID, c.OutOrStdout())
 		},
 	}
 	c.Flags().StringVar(&kubeconfig, "kubeconfig", "", "the cluster to clean")
-	c.Flags().StringVar(&runID, "run-id", "", "delete only what this run created (default: every run)")
+	c.Flags().StringVar(&runID, "run-id", "", "undo only what this run did (default: every run)")
 	return c
+}
+
+// clean puts back the Corefiles runs changed, first, so that CoreDNS never
+// forwards to a rogue DNS whose namespace is gone; then it deletes the
+// runs' namespaces. A line per thing undone goes to out.
+func clean(ctx context.Context, cs kubernetes.Interface, runID string, out io.Writer) error {
+	if _, err := coredns.Clean(ctx, cs, runID, out); err != nil {
+		return err
+	}
+	selector := harness.RunLabel
+	if runID != "" {
+		selector += "=" + runID
+	}
+	list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return fmt.Errorf("list namespaces labelled %s: %w", harness.RunLabel, err)
+	}
+	for _, ns := range list.Items {
+		if err := cs.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete namespace %s: %w", ns.Name, err)
+		}
+		fmt.Fprintf(out, "deleted namespace %s (run %s)\n", ns.Name, ns.Labels[harness.RunLabel])
+	}
+	fmt.Fprintf(out, "%d namespaces deleted\n", len(list.Items))
+	return nil
 }
