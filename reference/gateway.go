@@ -38,8 +38,12 @@ type Options struct {
 	// controller.DefaultControllerName (xbcheck.dev/reference-gateway).
 	ControllerName gatewayv1.GatewayController
 	// Addresses is the pool of data-plane IPs: each Gateway gets its own and
-	// binds its listener ports there. Default 127.0.2.1.
+	// binds its listener ports there. Default 127.0.2.1. Unused with
+	// Frontend.
 	Addresses []netip.Addr
+	// Frontend, when set, exposes the Gateways instead: a
+	// controller.ServiceFrontends when the gateway runs in a pod.
+	Frontend controller.Frontend
 	// DNSServer is host:port of the resolver XBackend hostnames are resolved with.
 	DNSServer string
 	// Guardrail is the egress policy; the zero Policy denies every internal range.
@@ -62,7 +66,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.DNSServer == "" {
 		return o, errors.New("gateway: Options.DNSServer is empty: give host:port of the DNS server that resolves XBackend hostnames")
 	}
-	if len(o.Addresses) == 0 {
+	if len(o.Addresses) == 0 && o.Frontend == nil {
 		o.Addresses = []netip.Addr{netip.MustParseAddr("127.0.2.1")}
 	}
 	if o.AdminAddr == "" {
@@ -116,6 +120,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 		ControllerName: o.ControllerName,
 		ClusterDomain:  o.ClusterDomain,
 		Addresses:      o.Addresses,
+		Frontend:       o.Frontend,
 		DataPlane: dataplane.Options{
 			Resolver:  dataplane.DNS{Server: o.DNSServer},
 			Guardrail: o.Guardrail,

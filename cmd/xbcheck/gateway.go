@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -20,7 +22,8 @@ import (
 )
 
 func newGatewayCommand() *cobra.Command {
-	var kubeconfig, addresses, dnsServer, allow, faultList, controllerName, adminAddr string
+	var kubeconfig, addresses, dnsServer, allow, faultList, controllerName, adminAddr, clusterDomain string
+	var inCluster bool
 	c := &cobra.Command{
 		Use:   "gateway",
 		Short: "Run the reference Gateway implementation as a process of its own",
@@ -29,16 +32,17 @@ data plane) until interrupted, so it can be tested as any implementation is:
 xbcheck run --implementation-cmd "xbcheck gateway --faults no-sni".
 Flags left unset take their value from the environment xbcheck gives an
 implementation (KUBECONFIG, XBCHECK_GATEWAY_ADDRESSES, XBCHECK_DNS_SERVER,
-XBCHECK_GUARDRAIL_ALLOW, XBCHECK_CONTROLLER_NAME), else from /etc/resolv.conf.`,
+XBCHECK_GUARDRAIL_ALLOW, XBCHECK_CONTROLLER_NAME), else from /etc/resolv.conf.
+With --in-cluster it runs in a pod, as xbcheck deploys it into a cluster:
+it reaches the API server with the pod's service account and exposes each
+Gateway through a Service of the Gateway's namespace leading to the pod
+($POD_IP), whose ClusterIP becomes the Gateway's address.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			kubeconfig = orEnv(kubeconfig, implementation.EnvKubeconfig)
-			if kubeconfig == "" {
-				return runner.UsageError{Err: fmt.Errorf("gateway needs --kubeconfig (or KUBECONFIG)")}
-			}
-			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+			cfg, frontend, err := gatewayCluster(kubeconfig, inCluster)
 			if err != nil {
-				return runner.UsageError{Err: fmt.Errorf("--kubeconfig %s: %v", kubeconfig, err)}
+				return err
 			}
 			pool, err := parseAddrs("--address", orEnv(addresses, implementation.EnvGatewayAddresses))
 			if err != nil {
@@ -64,20 +68,24 @@ XBCHECK_GUARDRAIL_ALLOW, XBCHECK_CONTROLLER_NAME), else from /etc/resolv.conf.`,
 			if err != nil {
 				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
 			}
-			name := gatewayv1.GatewayController(orEnv(controllerName, implementation.EnvControllerName))
-			if name == "" {
-				name = controller.DefaultControllerName
-			}
-			fmt.Fprintf(c.OutOrStdout(), "reference gateway: controller %s, addresses %s, DNS %s, faults [%s]\n", name, orDefault(pool), dnsServer, fs)
-			return reference.Run(c.Context(), reference.Options{
+			name := servedController(controllerName)
+			exposed := orDefault(pool)
+			opts := reference.Options{
 				Config:         cfg,
 				ControllerName: name,
 				Addresses:      pool,
+				ClusterDomain:  clusterDomain,
 				DNSServer:      dnsServer,
 				Guardrail:      policy,
 				Faults:         fs,
 				AdminAddr:      adminAddr,
-			})
+				Logger:         slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil)),
+			}
+			if frontend != nil {
+				exposed, opts.Frontend = "a Service per Gateway, leading to "+frontend.Pod.String(), frontend
+			}
+			fmt.Fprintf(c.OutOrStdout(), "reference gateway: controller %s, addresses %s, DNS %s, faults [%s]\n", name, exposed, dnsServer, fs)
+			return reference.Run(c.Context(), opts)
 		},
 	}
 	f := c.Flags()
@@ -88,7 +96,42 @@ XBCHECK_GUARDRAIL_ALLOW, XBCHECK_CONTROLLER_NAME), else from /etc/resolv.conf.`,
 	f.StringVar(&faultList, "faults", "", "comma-separated faults that break the gateway on purpose (mutation testing)")
 	f.StringVar(&controllerName, "controller-name", "", "GatewayClass controllerName to serve (default "+string(controller.DefaultControllerName)+")")
 	f.StringVar(&adminAddr, "admin-address", "127.0.0.1:0", "where the admin endpoint (a rebinding target) listens")
+	f.BoolVar(&inCluster, "in-cluster", false, "run as a pod: the API server of the pod's service account, a Service per Gateway leading to $POD_IP")
+	f.StringVar(&clusterDomain, "cluster-domain", controller.DefaultClusterDomain, "the cluster's DNS domain, under which XBackend hostnames are refused")
 	return c
+}
+
+// servedController is the controllerName the gateway serves: the flag,
+// the variable xbcheck sets, or the default.
+func servedController(flag string) gatewayv1.GatewayController {
+	if n := orEnv(flag, implementation.EnvControllerName); n != "" {
+		return gatewayv1.GatewayController(n)
+	}
+	return controller.DefaultControllerName
+}
+
+// gatewayCluster is where the gateway finds the API server, and, in a
+// pod, how it exposes Gateways.
+func gatewayCluster(kubeconfig string, inCluster bool) (*rest.Config, *controller.ServiceFrontends, error) {
+	if !inCluster {
+		if kubeconfig == "" {
+			return nil, nil, runner.UsageError{Err: fmt.Errorf("gateway needs --kubeconfig (or KUBECONFIG), or --in-cluster in a pod")}
+		}
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return nil, nil, runner.UsageError{Err: fmt.Errorf("--kubeconfig %s: %v", kubeconfig, err)}
+		}
+		return cfg, nil, nil
+	}
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		return nil, nil, runner.UsageError{Err: fmt.Errorf("--in-cluster: %v; run it in a pod with a service account", err)}
+	}
+	pod, err := netip.ParseAddr(os.Getenv("POD_IP"))
+	if err != nil {
+		return nil, nil, runner.UsageError{Err: fmt.Errorf("--in-cluster needs POD_IP, the pod's address (the downward API's status.podIP): %q", os.Getenv("POD_IP"))}
+	}
+	return cfg, &controller.ServiceFrontends{Pod: pod}, nil
 }
 
 func orEnv(v, env string) string {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -249,26 +251,44 @@ func (d *Deployment) create(ctx context.Context, o Options) error {
 	return nil
 }
 
-// waitReady waits for the pod to be Ready and learns its address; a pod
-// that cannot start is reported with the reason the kubelet gives.
+// waitReady waits for the fakes pod to be Ready and learns its addresses.
 func (d *Deployment) waitReady(ctx context.Context) error {
-	pods := d.cs.CoreV1().Pods(d.Namespace)
+	pod, err := waitPod(ctx, d.cs, d.Namespace, appLabel+"="+appName, "the fakes pod", d.timeout)
+	if err != nil {
+		return err
+	}
+	if d.Pod, err = netip.ParseAddr(pod.Status.PodIP); err != nil {
+		return fmt.Errorf("the fakes pod is Ready without an address (%q)", pod.Status.PodIP)
+	}
+	for _, ip := range pod.Status.PodIPs {
+		if a, err := netip.ParseAddr(ip.IP); err == nil && a.Is6() && !a.Is4In6() {
+			d.IPv6 = true
+		}
+	}
+	return nil
+}
+
+// waitPod waits for the pod the selector finds to be Ready; a pod that
+// cannot start is reported at once with the reason the kubelet gives.
+func waitPod(ctx context.Context, cs kubernetes.Interface, namespace, selector, what string, timeout time.Duration) (*corev1.Pod, error) {
+	pods := cs.CoreV1().Pods(namespace)
 	var last *corev1.Pod
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, d.timeout, true, func(ctx context.Context) (bool, error) {
-		pod, err := pods.Get(ctx, podName, metav1.GetOptions{})
-		if err != nil {
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		list, err := pods.List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil || len(list.Items) == 0 {
 			return false, nil
 		}
+		pod := &list.Items[0]
 		last = pod
 		for _, c := range pod.Status.ContainerStatuses {
 			w := c.State.Waiting
 			switch {
 			case w == nil:
 			case w.Reason == "ErrImageNeverPull" || w.Reason == "InvalidImageName" || w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff":
-				return false, fmt.Errorf("the fakes pod cannot get image %s: %s: %s; load it into the nodes (--provider node and kind do) or give a pullable one", c.Image, w.Reason, w.Message)
+				return false, fmt.Errorf("%s cannot get image %s: %s: %s; load it into the nodes (--provider node and kind do) or give a pullable one", what, c.Image, w.Reason, w.Message)
 			case w.Reason == "CrashLoopBackOff" && c.LastTerminationState.Terminated != nil:
 				t := c.LastTerminationState.Terminated
-				return false, fmt.Errorf("the fakes pod exits (code %d): %s", t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
+				return false, fmt.Errorf("%s exits (code %d): %s", what, t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
 			}
 		}
 		for _, c := range pod.Status.Conditions {
@@ -278,21 +298,17 @@ func (d *Deployment) waitReady(ctx context.Context) error {
 		}
 		return false, nil
 	})
-	if err != nil {
-		if ctx.Err() == nil && last != nil && !wait.Interrupted(err) {
-			return err
-		}
-		return fmt.Errorf("the fakes pod %s/%s is not Ready within %s (%s); its log: kubectl logs -n %s %s", d.Namespace, podName, d.timeout, podState(last), d.Namespace, podName)
+	if err == nil {
+		return last, nil
 	}
-	if d.Pod, err = netip.ParseAddr(last.Status.PodIP); err != nil {
-		return fmt.Errorf("the fakes pod is Ready without an address (%q)", last.Status.PodIP)
+	if ctx.Err() == nil && !wait.Interrupted(err) {
+		return nil, err
 	}
-	for _, ip := range last.Status.PodIPs {
-		if a, err := netip.ParseAddr(ip.IP); err == nil && a.Is6() && !a.Is4In6() {
-			d.IPv6 = true
-		}
+	name := "(none yet)"
+	if last != nil {
+		name = last.Name
 	}
-	return nil
+	return nil, fmt.Errorf("%s %s/%s is not Ready within %s (%s); its log: kubectl logs -n %s %s", what, namespace, name, timeout, podState(last), namespace, name)
 }
 
 // podState says in a few words why a pod is not Ready.
@@ -419,3 +435,37 @@ const placeholderPort = "placeholder"
 
 // oneLine is err's message on one line.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// SaveLogs writes the log of every container of the namespace's pods
+// (the fakes, the reference gateway) into dir, one file per container,
+// and returns the files written.
+func (d *Deployment) SaveLogs(ctx context.Context, dir string) ([]string, error) {
+	if d == nil || d.cs == nil {
+		return nil, nil
+	}
+	pods, err := d.cs.CoreV1().Pods(d.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list the pods of %s for their logs: %w", d.Namespace, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var written []string
+	var errs []error
+	for _, p := range pods.Items {
+		for _, c := range p.Spec.Containers {
+			data, err := d.cs.CoreV1().Pods(d.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: c.Name}).DoRaw(ctx)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("log of %s/%s: %w", p.Name, c.Name, err))
+				continue
+			}
+			path := filepath.Join(dir, p.Name+"-"+c.Name+".log")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			written = append(written, path)
+		}
+	}
+	return written, errors.Join(errs...)
+}

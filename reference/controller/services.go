@@ -30,10 +30,6 @@ import (
 type ServiceFrontends struct {
 	// Pod is this pod's address.
 	Pod netip.Addr
-	// ManagedBy names the EndpointSlices' manager (the controller name).
-	ManagedBy string
-	// Labels go on every Service and EndpointSlice (the run's label).
-	Labels map[string]string
 
 	mu    sync.Mutex
 	ports map[types.NamespacedName]map[gatewayv1.PortNumber]uint16
@@ -42,6 +38,10 @@ type ServiceFrontends struct {
 }
 
 var _ Frontend = (*ServiceFrontends)(nil)
+
+// endpointSliceManager marks the EndpointSlices the reference gateway
+// manages, so Kubernetes' own EndpointSlice controller leaves them alone.
+const endpointSliceManager = "reference-gateway.xbcheck.dev"
 
 // The pod's ports for listeners: above the ports listeners ask for, below
 // the ephemeral range.
@@ -59,7 +59,6 @@ func (s *ServiceFrontends) Open(ctx context.Context, k client.Client, gw *gatewa
 	name := frontendName(gw.Name)
 	svc := &corev1.Service{ObjectMeta: objectMeta(name, gw.Namespace)}
 	_, err := controllerutil.CreateOrUpdate(ctx, k, svc, func() error {
-		svc.Labels = s.labelled(svc.Labels)
 		svc.Spec.Type = corev1.ServiceTypeClusterIP
 		svc.Spec.Selector = nil
 		svc.Spec.Ports = nil
@@ -79,9 +78,11 @@ func (s *ServiceFrontends) Open(ctx context.Context, k client.Client, gw *gatewa
 	}
 	slice := &discoveryv1.EndpointSlice{ObjectMeta: objectMeta(name, gw.Namespace)}
 	_, err = controllerutil.CreateOrUpdate(ctx, k, slice, func() error {
-		slice.Labels = s.labelled(slice.Labels)
+		if slice.Labels == nil {
+			slice.Labels = map[string]string{}
+		}
 		slice.Labels[discoveryv1.LabelServiceName] = name
-		slice.Labels[discoveryv1.LabelManagedBy] = s.ManagedBy
+		slice.Labels[discoveryv1.LabelManagedBy] = endpointSliceManager
 		slice.AddressType = discoveryv1.AddressTypeIPv4
 		if s.Pod.Is6() {
 			slice.AddressType = discoveryv1.AddressTypeIPv6
@@ -175,17 +176,6 @@ func (s *ServiceFrontends) Lookup(gw types.NamespacedName) (netip.Addr, bool) {
 	defer s.mu.Unlock()
 	a, ok := s.addrs[gw]
 	return a, ok
-}
-
-// labelled is labels with s.Labels added.
-func (s *ServiceFrontends) labelled(labels map[string]string) map[string]string {
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	for k, v := range s.Labels {
-		labels[k] = v
-	}
-	return labels
 }
 
 func objectMeta(name, namespace string) metav1.ObjectMeta {
