@@ -50,6 +50,7 @@ func (c Child) ControllerName() string {
 func (c Child) Args() []string {
 	args := []string{"run",
 		"--kubeconfig", c.Kubeconfig,
+		"--fakes", "local",
 		"--controller-name", c.ControllerName(),
 		"--label-filter", VerdictFilter,
 		"--fail-fast=" + string(verdict.Must),

@@ -49,7 +49,7 @@ func TestKillersAreFailedMustAndShouldSpecs(t *testing.T) {
 
 func TestChildArgs(t *testing.T) {
 	base := Child{Kubeconfig: "/k/config", ReportDir: "/w/baseline"}
-	want := []string{"run", "--kubeconfig", "/k/config", "--controller-name", "xbcheck.dev/mutant-baseline",
+	want := []string{"run", "--kubeconfig", "/k/config", "--fakes", "local", "--controller-name", "xbcheck.dev/mutant-baseline",
 		"--label-filter", "MUST || SHOULD", "--fail-fast=MUST", "--parallel", "1", "--report-output", "/w/baseline"}
 	if got := base.Args(); !slices.Equal(got, want) {
 		t.Errorf("baseline args\n got %q\nwant %q", got, want)

@@ -38,8 +38,12 @@ type environment struct {
 	// prober sends the specs' requests to Gateways; nil probes from this
 	// process.
 	prober harness.Prober
-	// inCluster is the fakes deployed into the cluster, if they are.
+	// inCluster is the fakes deployed into the cluster, if they are, from
+	// xbcheck's image.
 	inCluster *incluster.Deployment
+	image     string
+	// footprint is the cluster as the run found it, when it changes it.
+	footprint *footprint
 	// internet is where the fakes put upstreams: the simulated internet.
 	internet netip.Prefix
 	// implementationName says what is tested, for the report.
@@ -49,11 +53,18 @@ type environment struct {
 	stops          []func() error
 }
 
-// stop releases everything in reverse order of creation.
+// stop releases everything in reverse order of creation, then, when the
+// run changed a cluster it did not create for itself alone, proves the
+// cluster is as the run found it.
 func (e *environment) stop() error {
 	var errs []error
 	for i := len(e.stops) - 1; i >= 0; i-- {
 		errs = append(errs, e.stops[i]())
+	}
+	e.stops = nil
+	if e.footprint != nil {
+		errs = append(errs, e.footprint.check())
+		e.footprint = nil
 	}
 	return errors.Join(errs...)
 }
@@ -83,6 +94,7 @@ func loopbackGatewayPool() []netip.Addr {
 // so far is stopped again.
 func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opts Options) (_ *environment, err error) {
 	e := &environment{}
+	opts.Fakes = placeFakes(opts, c)
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.stop())
@@ -124,7 +136,12 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 	if err != nil {
 		return nil, err
 	}
-	if opts.ImplementationCmd != "" {
+	switch {
+	case opts.fakesInCluster() && opts.ImplementationCmd == "" && opts.GatewayClass == "":
+		if err := e.deployReference(ctx, c, runID, opts); err != nil {
+			return nil, err
+		}
+	case opts.ImplementationCmd != "":
 		p, err := startImplementation(c, opts, pool, e.DNSServer, policy, roots)
 		if err != nil {
 			return nil, err
@@ -132,7 +149,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.stops = append(e.stops, p.Stop)
 		e.implementation = p
 		e.implementationName = fmt.Sprintf("%q", opts.ImplementationCmd)
-	} else {
+	default:
 		// A custom cluster domain, so that names under it (which the CRD
 		// admits, unlike cluster.local) can be tested.
 		e.ClusterDomain = ReferenceClusterDomain

@@ -3,13 +3,21 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/coredns"
 	"github.com/xbcheck/xbcheck/internal/incluster"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/reference/controller"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -28,8 +36,23 @@ const (
 // FakesPlaces lists what --fakes accepts.
 func FakesPlaces() []string { return []string{FakesLocal, FakesCluster} }
 
-// fakesInCluster says whether the run deploys its fakes into the cluster.
+// fakesInCluster says whether the run deploys its fakes into the cluster
+// (once placeFakes has resolved the default).
 func (o *Options) fakesInCluster() bool { return o.Fakes == FakesCluster }
+
+// placeFakes resolves where the fakes run when --fakes does not say: in
+// the cluster when the implementation runs there (a cluster that runs
+// pods, no --implementation-cmd beside xbcheck, no fakes already running
+// elsewhere), else in xbcheck's process.
+func placeFakes(o Options, c *cluster.Cluster) string {
+	switch {
+	case o.Fakes != "":
+		return o.Fakes
+	case o.ImplementationCmd != "" || o.FakesURL != "" || c.Provider == "envtest":
+		return FakesLocal
+	}
+	return FakesCluster
+}
 
 // validateFakes refuses the combinations that cannot work, before anything
 // starts.
@@ -58,9 +81,25 @@ func (o *Options) validateFakes() error {
 // range edges) listen here, where the node routes pods' connections to
 // them.
 func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID string, opts Options) error {
-	if c.Image == "" {
-		return usagef("--fakes cluster: the %s provider loads no xbcheck image into the cluster; use --provider node or kind", c.Provider)
+	image := c.Image
+	if opts.FakesImage != "" {
+		image = opts.FakesImage
 	}
+	if image == "" {
+		return usagef("the fakes run in the cluster, from xbcheck's own image, which the %s provider does not load: give --fakes-image (this xbcheck's image where the nodes pull from), or --fakes %s for an implementation that runs beside xbcheck", c.Provider, FakesLocal)
+	}
+	if !c.ClusterWide {
+		return usagef("--fakes cluster changes the cluster as a whole (a stub zone for %s in CoreDNS, Services with externalIPs), which xbcheck does only on a cluster it created: give --allow-cluster-changes to allow it on this one", harness.TestZone)
+	}
+	cs, err := kubernetes.NewForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	found, err := incluster.TakeFootprint(ctx, cs)
+	if err != nil {
+		return fmt.Errorf("read the cluster before changing it: %w", err)
+	}
+	e.footprint = &footprint{cs: cs, found: found, out: opts.Out}
 	var local control.Fakes
 	if c.Node != nil {
 		// Local fakes need a DNS server of their own; the run's DNS is the
@@ -79,7 +118,7 @@ func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID
 	}
 	d, err := incluster.Deploy(ctx, incluster.Options{
 		Config:    c.Config,
-		Image:     c.Image,
+		Image:     image,
 		Namespace: "xbcheck-fakes-" + runID,
 		Labels:    map[string]string{harness.RunLabel: runID},
 		Zone:      harness.TestZone + ".",
@@ -89,8 +128,23 @@ func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID
 	if err != nil {
 		return fmt.Errorf("deploy the fakes into the cluster: %w", err)
 	}
-	e.stops = append(e.stops, func() error { return d.Close(context.Background()) })
-	e.fakes, e.prober, e.inCluster = d.Fakes, d.Prober, d
+	e.stops = append(e.stops, func() error {
+		// The pods' logs outlive them in the report folder.
+		if opts.ReportDir != "" {
+			if _, err := d.SaveLogs(context.Background(), filepath.Join(opts.ReportDir, "pods")); err != nil {
+				fmt.Fprintf(opts.Out, "xbcheck: %v\n", err)
+			}
+		}
+		return d.Close(context.Background())
+	})
+	// The implementation's pods resolve through the cluster's DNS, which
+	// must send the test zone to the rogue DNS.
+	change, err := coredns.Add(ctx, cs, runID, coredns.StubZone{Zone: harness.TestZone, Servers: []netip.AddrPort{d.DNS}}, opts.Out)
+	if err != nil {
+		return fmt.Errorf("send %s to the rogue DNS: %w", harness.TestZone, err)
+	}
+	e.stops = append(e.stops, func() error { return change.Restore(context.Background()) })
+	e.fakes, e.prober, e.inCluster, e.image = d.Fakes, d.Prober, d, image
 	e.DNSServer = d.DNS.String()
 	e.internet = netip.MustParsePrefix(incluster.DefaultInternet)
 	e.Network.Pod = d.Pod
@@ -114,4 +168,58 @@ func (e *environment) probeURL() string {
 		return ""
 	}
 	return e.inCluster.Prober.URL
+}
+
+// deployReference runs the reference gateway as a pod of the cluster,
+// beside the fakes, trusting the run's system CA.
+func (e *environment) deployReference(ctx context.Context, c *cluster.Cluster, runID string, opts Options) error {
+	domain := controller.DefaultClusterDomain
+	if c.Node != nil {
+		domain = c.Node.ClusterDomain
+	}
+	r, err := incluster.DeployReference(ctx, incluster.ReferenceOptions{
+		Config:         c.Config,
+		Image:          e.image,
+		Namespace:      e.inCluster.Namespace,
+		Name:           "xbcheck-reference-" + runID,
+		Labels:         map[string]string{harness.RunLabel: runID},
+		ControllerName: string(e.ControllerName),
+		Faults:         opts.Faults.String(),
+		ClusterDomain:  domain,
+		SystemRoots:    e.SystemCA.CertPEM,
+	})
+	if err != nil {
+		return fmt.Errorf("deploy the reference gateway into the cluster: %w", err)
+	}
+	e.stops = append(e.stops, func() error { return r.Close(context.Background()) })
+	e.ClusterDomain = domain
+	e.implementationName = "reference gateway (pods)"
+	fmt.Fprintf(opts.Out, "reference gateway pod %s/%s ready in %s\n", e.inCluster.Namespace, r.Pod, r.Took.Round(time.Millisecond))
+	return nil
+}
+
+// footprint is what the run found in the cluster, to prove it leaves the
+// cluster so.
+type footprint struct {
+	cs    kubernetes.Interface
+	found incluster.Footprint
+	out   io.Writer
+}
+
+// leftTimeout bounds the wait for the cluster to be as it was found: the
+// namespaces the run deleted take a moment to go.
+const leftTimeout = 2 * time.Minute
+
+// check waits until the cluster is as the run found it, and says so, or
+// returns what differs.
+func (f *footprint) check() error {
+	diff, err := incluster.AwaitFootprint(context.Background(), f.cs, f.found, leftTimeout)
+	if err != nil {
+		return fmt.Errorf("check the cluster is left as found: %w", err)
+	}
+	if len(diff) > 0 {
+		return fmt.Errorf("the run left the cluster changed (xbcheck clean removes what it made): %s", strings.Join(diff, "; "))
+	}
+	fmt.Fprintf(f.out, "cluster left as found: CoreDNS's configuration byte for byte, the same %d namespaces, ClusterRoles, ClusterRoleBindings and Services in all\n", len(f.found.Objects))
+	return nil
 }

@@ -50,8 +50,12 @@ type Options struct {
 	// elsewhere (`xbcheck fakes`, or the fakes of another run's process):
 	// specs use them, and the implementation resolves with their DNS.
 	FakesURL string
-	// Fakes is where the fakes run: FakesLocal (default) or FakesCluster.
+	// Fakes is where the fakes run: FakesLocal or FakesCluster; empty
+	// chooses (see placeFakes).
 	Fakes string
+	// FakesImage is xbcheck's image for pods of a cluster whose provider
+	// loads none (--kubeconfig).
+	FakesImage string
 	// Slot is this run's share of the data-plane, DNS and internet
 	// addresses, for parallel runs in one sandbox; the zero Slot uses them all.
 	Slot sandbox.Slot
