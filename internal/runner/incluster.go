@@ -109,7 +109,16 @@ func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID
 			return fmt.Errorf("start the harness's canaries: %w", err)
 		}
 		e.stops = append(e.stops, d.Close)
-		l, err := control.NewLocal(control.LocalOptions{DNS: d, Guard: sandbox.Guard})
+		// The sandbox's plan, and the node's own address, where pods reach
+		// this process.
+		nodeIP := c.Node.NodeIP
+		guard := func(a netip.Addr) error {
+			if a == nodeIP {
+				return nil
+			}
+			return sandbox.Guard(a)
+		}
+		l, err := control.NewLocal(control.LocalOptions{DNS: d, Guard: guard})
 		if err != nil {
 			return fmt.Errorf("start the harness's canaries: %w", err)
 		}
@@ -153,7 +162,9 @@ func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID
 	if !d.IPv6 {
 		e.Network.NoIPv6 = "the cluster's pods have no IPv6 address (the fakes pod has none)"
 	}
-	if c.Node == nil {
+	if c.Node != nil {
+		e.Network.Node = c.Node.NodeIP
+	} else {
 		// The nodes are not in this process's sandbox: the plan's
 		// addresses there are real destinations.
 		e.Network.Sandboxed, e.Network.Metadata = false, nil

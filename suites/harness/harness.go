@@ -106,8 +106,10 @@ type Network struct {
 	// Pod is an in-cluster pod address; invalid outside the sandbox.
 	Pod netip.Addr
 	// Service is a ClusterIP of the cluster; invalid without fakes in a
-	// cluster.
+	// cluster. Node is the implementation's node's address, where a
+	// canary can listen only on a node in xbcheck's own sandbox.
 	Service netip.Addr
+	Node    netip.Addr
 	// NoLoopback, when set, says why no canary can watch the
 	// implementation's loopback (it runs in pods: their loopback is their
 	// own); specs whose target lands there skip with it.

@@ -41,6 +41,9 @@ type rebindCase struct {
 	// publicToo says the answer still holds the public upstream, which must
 	// keep being reached.
 	publicToo bool
+	// absent says why the run's network plan may have no address for a
+	// target (an in-cluster one); the spec then skips with it.
+	absent string
 }
 
 // attackEnv is what an attack is built from.
@@ -61,9 +64,12 @@ type chasedName struct {
 
 func loopback(n harness.Network) netip.Addr { return n.Loopback }
 
-// pod is the plan's in-cluster pod address, which only a sandbox or a
-// cluster has: invalid elsewhere, and the spec skips.
-func pod(n harness.Network) netip.Addr { return n.Pod }
+// pod, service and node are the plan's in-cluster addresses (a pod, a
+// ClusterIP, the node's), which only some runs have: invalid elsewhere,
+// and the spec skips.
+func pod(n harness.Network) netip.Addr     { return n.Pod }
+func service(n harness.Network) netip.Addr { return n.Service }
+func node(n harness.Network) netip.Addr    { return n.Node }
 
 // metadata returns the metadata address of the family asked for.
 func metadata(v6 bool) func(harness.Network) netip.Addr {
@@ -87,6 +93,8 @@ func fixed(addr string) func(harness.Network) netip.Addr {
 const (
 	metadataOnlyInSandbox = "the metadata address is a canary only inside the sandbox; outside it, it is the real cloud metadata service"
 	podOnlyInSandbox      = "an in-cluster pod address is a canary only inside the sandbox (10.244.0.10) or with the fakes in a cluster (their pod's)"
+	serviceOnlyInCluster  = "a ClusterIP is a canary only with the fakes in a cluster (a port of their canary Service)"
+	nodeOnlyOnOwnNode     = "the node's address is a canary only on a node xbcheck runs in its own sandbox (--provider node)"
 	formOnlyInSandbox     = "the canary stands in for the translator at the embedded form's own address, which exists only inside the sandbox; outside it a dial would leave the machine"
 	edgeOnlyInSandbox     = "the range's edge addresses are canaries only inside the sandbox; outside it they may belong to a real network"
 )
@@ -132,6 +140,14 @@ func records(rrtype string, addrs ...netip.Addr) []string {
 		out[i] = rrtype + " " + a.String()
 	}
 	return out
+}
+
+// rebindPlanned answers the target in A records from now on, when the
+// run's plan has one; absent says why it may not.
+func rebindPlanned(target func(harness.Network) netip.Addr, absent string) rebindCase {
+	c := rebindA(target, "")
+	c.absent = absent
+	return c
 }
 
 // rebindA answers the target in A records from now on.
@@ -295,7 +311,9 @@ func rebindGroups() []rebindGroup {
 			{"RebindLoopbackFlipFlop", should, "loopback and the upstream in turn (time of check, time of use)", rebindFlipFlop(loopback), ""},
 			{"RebindMetadataIPv4", should, "the IPv4 metadata address", rebindA(metadata(false), metadataOnlyInSandbox), ""},
 			{"RebindMetadataIPv6", should, "the IPv6 metadata address in AAAA", rebindAAAA(ident, metadata(true), same, metadataOnlyInSandbox), ""},
-			{"RebindPodAddress", should, "an in-cluster pod address", rebindA(pod, ""), ""},
+			{"RebindPodAddress", should, "an in-cluster pod address", rebindPlanned(pod, podOnlyInSandbox), ""},
+			{"RebindServiceAddress", should, "a ClusterIP of the cluster", rebindPlanned(service, serviceOnlyInCluster), ""},
+			{"RebindNodeAddress", should, "the address of the implementation's node", rebindPlanned(node, nodeOnlyOnOwnNode), ""},
 			{"RebindMixedPublicFirst", should, "one answer: the upstream, then loopback", rebindMixed(loopback, true), ""},
 			{"RebindMixedLoopbackFirst", should, "one answer: loopback, then the upstream", rebindMixed(loopback, false), ""},
 			{"RebindCNAMEClusterLocal", should, "a CNAME to a cluster-local Service name, chased to its address", rebindCNAME(clusterService, inCluster, noAddress), ""},
@@ -334,7 +352,8 @@ func rebindGroups() []rebindGroup {
 			{"RebindTLSIPv4MappedLoopback", must, "loopback as an IPv4-mapped AAAA", rebindAAAA(dns.IPv4Mapped, loopback, unmapped, ""), ""},
 			{"RebindTLSCNAMELocalhost", must, "a CNAME to localhost., chased to loopback", rebindCNAME(localhostName, loopback, ipv6Loopback), ""},
 			{"RebindTLSMetadata", must, "the IPv4 metadata address", rebindA(metadata(false), metadataOnlyInSandbox), ""},
-			{"RebindTLSPodAddress", must, "an in-cluster pod address", rebindA(pod, ""), ""},
+			{"RebindTLSPodAddress", must, "an in-cluster pod address", rebindPlanned(pod, podOnlyInSandbox), ""},
+			{"RebindTLSServiceAddress", must, "a ClusterIP of the cluster", rebindPlanned(service, serviceOnlyInCluster), ""},
 			{"RebindTLSLoopbackRangeEnd", must, "the last address of 127.0.0.0/8, 127.255.255.254", rebindA(fixed("127.255.255.254"), ""), ""},
 			{"RebindTLSIPv6Loopback", must, "the IPv6 loopback ::1 in AAAA", rebindTo("", same, ipv6Loopback), ""},
 			// Not a localhost endpoint: what makes it a MUST is the name
@@ -398,7 +417,7 @@ func runRebind(ctx context.Context, s *harness.Spec, c rebindCase, withTLS bool)
 	var port uint16
 	for _, t := range c.targets(e) {
 		if !t.IsValid() {
-			Skip(fmt.Sprintf("%s (%s)", podOnlyInSandbox, e.n.NoSandbox))
+			Skip(c.absent)
 		}
 		cn := s.StartCanary(ctx, t.String(), t, port)
 		port = cn.Port()

@@ -100,6 +100,9 @@ func TestCanariesAreInTheNetworkPlan(t *testing.T) {
 	for _, test := range rebindTests() {
 		c := byName(t, test.ShortName)
 		for _, a := range c.targets(attackEnv{n: inSandbox, namespace: "ns"}) {
+			if !a.IsValid() && c.absent != "" { // in-cluster only: the spec skips with absent
+				continue
+			}
 			if !a.IsLoopback() && !slices.Contains(plan, a) {
 				t.Errorf("%s: canary at %s, which the sandbox's plan does not carry", test.ShortName, a)
 			}
@@ -130,7 +133,8 @@ func byName(t *testing.T, shortName string) rebindCase {
 // Every case serves its forbidden answer in at least one query type, and
 // a CNAME case answers the name it leads to.
 func TestEveryCaseServesItsForbiddenAnswer(t *testing.T) {
-	n := harness.Network{Sandboxed: true, Loopback: sandbox.Harness, Metadata: []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6}, Pod: sandbox.PodCanary}
+	n := harness.Network{Sandboxed: true, Loopback: sandbox.Harness, Metadata: []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6}, Pod: sandbox.PodCanary,
+		Service: netip.MustParseAddr("10.96.7.7"), Node: netip.MustParseAddr("10.88.0.1")}
 	e := attackEnv{n: n, namespace: "ns", public: netip.MustParseAddr("203.0.113.10")}
 	for _, r := range rebindCases() {
 		a, aaaa := r.c.attack(e)
