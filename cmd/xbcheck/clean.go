@@ -23,8 +23,9 @@ func newCleanCommand() *cobra.Command {
 		Short: "Undo everything earlier runs left in a cluster, found by the xbcheck.dev/run label",
 		Long: `clean undoes what xbcheck runs left in the cluster of --kubeconfig, found by the
 label xbcheck.dev/run: it puts back CoreDNS's Corefile as it was before a run
-forwarded its test zone (restarting CoreDNS's pods), and deletes the namespaces
-(and so every object in them) the runs created.
+forwarded its test zone (restarting CoreDNS's pods), deletes the namespaces
+(and so every object in them) the runs created, then the ClusterRoles and
+ClusterRoleBindings of the reference gateways they deployed.
 The embedded control plane keeps nothing between runs, so it needs no cleaning.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -70,5 +71,32 @@ func clean(ctx context.Context, cs kubernetes.Interface, runID string, out io.Wr
 		fmt.Fprintf(out, "deleted namespace %s (run %s)\n", ns.Name, ns.Labels[harness.RunLabel])
 	}
 	fmt.Fprintf(out, "%d namespaces deleted\n", len(list.Items))
+	return cleanClusterRBAC(ctx, cs, selector, out)
+}
+
+// cleanClusterRBAC deletes the cluster-wide rights runs gave the reference
+// gateway they deployed, which no namespace holds.
+func cleanClusterRBAC(ctx context.Context, cs kubernetes.Interface, selector string, out io.Writer) error {
+	rbac := cs.RbacV1()
+	bindings, err := rbac.ClusterRoleBindings().List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return fmt.Errorf("list ClusterRoleBindings labelled %s: %w", harness.RunLabel, err)
+	}
+	for _, b := range bindings.Items {
+		if err := rbac.ClusterRoleBindings().Delete(ctx, b.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete ClusterRoleBinding %s: %w", b.Name, err)
+		}
+		fmt.Fprintf(out, "deleted ClusterRoleBinding %s (run %s)\n", b.Name, b.Labels[harness.RunLabel])
+	}
+	roles, err := rbac.ClusterRoles().List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return fmt.Errorf("list ClusterRoles labelled %s: %w", harness.RunLabel, err)
+	}
+	for _, r := range roles.Items {
+		if err := rbac.ClusterRoles().Delete(ctx, r.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete ClusterRole %s: %w", r.Name, err)
+		}
+		fmt.Fprintf(out, "deleted ClusterRole %s (run %s)\n", r.Name, r.Labels[harness.RunLabel])
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
@@ -42,6 +43,10 @@ func TestCleanRestoresCoreDNSThenDeletesTheRunsNamespaces(t *testing.T) {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-a1", Labels: map[string]string{harness.RunLabel: "a1"}}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-b2", Labels: map[string]string{harness.RunLabel: "b2"}}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-reference-a1", Labels: map[string]string{harness.RunLabel: "a1"}}},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-reference-a1", Labels: map[string]string{harness.RunLabel: "a1"}}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "xbcheck-reference-b2", Labels: map[string]string{harness.RunLabel: "b2"}}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "admin"}},
 	)
 	zone := coredns.StubZone{Zone: "xbcheck.test", Servers: []netip.AddrPort{netip.MustParseAddrPort("10.96.0.53:53")}}
 	if _, err := coredns.Add(ctx, cs, "a1", zone, nil); err != nil {
@@ -54,6 +59,8 @@ func TestCleanRestoresCoreDNSThenDeletesTheRunsNamespaces(t *testing.T) {
 	want := regexp.MustCompile(`^restored the Corefile of ConfigMap kube-system/coredns \(run a1\): 0 pods restarted in \S+
 deleted namespace xbcheck-a1 \(run a1\)
 1 namespaces deleted
+deleted ClusterRoleBinding xbcheck-reference-a1 \(run a1\)
+deleted ClusterRole xbcheck-reference-a1 \(run a1\)
 $`)
 	if !want.MatchString(out.String()) {
 		t.Errorf("clean --run-id a1 printed:\n%s\nwant a line for the Corefile, then one per namespace", out.String())
@@ -75,5 +82,16 @@ $`)
 	}
 	if len(names) != 2 || names[0] != "default" || names[1] != "xbcheck-b2" {
 		t.Errorf("after clean --run-id a1 the namespaces are %v, want default and run b2's", names)
+	}
+	roles, err := cs.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, r := range roles.Items {
+		kept = append(kept, r.Name)
+	}
+	if len(kept) != 2 || kept[0] != "admin" || kept[1] != "xbcheck-reference-b2" {
+		t.Errorf("after clean --run-id a1 the ClusterRoles are %v, want admin and run b2's", kept)
 	}
 }
