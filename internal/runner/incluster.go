@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/xbcheck/xbcheck/fakes/control"
@@ -16,6 +18,8 @@ import (
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/coredns"
 	"github.com/xbcheck/xbcheck/internal/incluster"
+	"github.com/xbcheck/xbcheck/internal/node"
+	"github.com/xbcheck/xbcheck/internal/registry"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/controller"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -81,12 +85,9 @@ func (o *Options) validateFakes() error {
 // range edges) listen here, where the node routes pods' connections to
 // them.
 func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID string, opts Options) error {
-	image := c.Image
-	if opts.FakesImage != "" {
-		image = opts.FakesImage
-	}
-	if image == "" {
-		return usagef("the fakes run in the cluster, from xbcheck's own image, which the %s provider does not load: give --fakes-image (this xbcheck's image where the nodes pull from), or --fakes %s for an implementation that runs beside xbcheck", c.Provider, FakesLocal)
+	image, err := imageFor(ctx, c, opts)
+	if err != nil {
+		return err
 	}
 	if !c.ClusterWide {
 		return usagef("--fakes cluster changes the cluster as a whole (a stub zone for %s in CoreDNS, Services with externalIPs), which xbcheck does only on a cluster it created: give --allow-cluster-changes to allow it on this one", harness.TestZone)
@@ -233,4 +234,53 @@ func (f *footprint) check() error {
 	}
 	fmt.Fprintf(f.out, "cluster left as found: CoreDNS's configuration byte for byte, the same %d namespaces, ClusterRoles, ClusterRoleBindings and Services in all\n", len(f.found.Objects))
 	return nil
+}
+
+// imageFor is xbcheck's image for the cluster's pods: --fakes-image, the
+// one the provider loaded, or this executable's pushed to --image-registry
+// (for nodes of its own architecture).
+func imageFor(ctx context.Context, c *cluster.Cluster, opts Options) (string, error) {
+	switch {
+	case opts.FakesImage != "":
+		return opts.FakesImage, nil
+	case c.Image != "":
+		return c.Image, nil
+	case opts.ImageRegistry == "":
+		return "", usagef("the fakes run in the cluster, from xbcheck's own image, which the %s provider does not load: give --image-registry (xbcheck pushes its image there) or --fakes-image (an image of this xbcheck the nodes pull), or --fakes %s for an implementation that runs beside xbcheck", c.Provider, FakesLocal)
+	}
+	cs, err := kubernetes.NewForConfig(c.Config)
+	if err != nil {
+		return "", err
+	}
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("list the nodes for their architecture: %w", err)
+	}
+	arch := map[string]string{}
+	for _, n := range nodes.Items {
+		arch[n.Name] = n.Status.NodeInfo.Architecture
+	}
+	if err := registry.CheckArchitectures(arch); err != nil {
+		return "", UsageError{err}
+	}
+	start := time.Now()
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "xbcheck-image-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	img, err := node.ExecutableImage(exe, "xbcheck", dir)
+	if err != nil {
+		return "", fmt.Errorf("write xbcheck's image: %w", err)
+	}
+	ref, err := registry.Push(ctx, img.Path, opts.ImageRegistry)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(opts.Out, "image %s pushed in %s\n", ref, time.Since(start).Round(time.Millisecond))
+	return ref, nil
 }

@@ -54,8 +54,10 @@ type Options struct {
 	// chooses (see placeFakes).
 	Fakes string
 	// FakesImage is xbcheck's image for pods of a cluster whose provider
-	// loads none (--kubeconfig).
-	FakesImage string
+	// loads none (--kubeconfig); ImageRegistry is where xbcheck pushes its
+	// own instead.
+	FakesImage    string
+	ImageRegistry string
 	// Slot is this run's share of the data-plane, DNS and internet
 	// addresses, for parallel runs in one sandbox; the zero Slot uses them all.
 	Slot sandbox.Slot
