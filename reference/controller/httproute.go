@@ -37,7 +37,7 @@ func (c *Controllers) reconcileHTTPRoute(ctx context.Context, req ctrl.Request) 
 			route = r
 		}
 	}
-	if route == nil {
+	if route == nil || c.opts.Faults.Has(faults.NoRouteStatus) {
 		return ctrl.Result{}, nil
 	}
 	want := route.DeepCopy()

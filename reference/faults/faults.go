@@ -58,6 +58,7 @@ const (
 	IgnoreClusterDomain         Fault = "ignore-cluster-domain"
 	StaleObservedGeneration     Fault = "stale-observed-generation"
 	NoXBackendStatus            Fault = "no-xbackend-status"
+	NoRouteStatus               Fault = "no-route-status"
 	KeepStaleParents            Fault = "keep-stale-parents"
 	WrongReasonOnMissingBackend Fault = "wrong-reason-on-missing-backend"
 	IgnoreWeights               Fault = "ignore-weights"
@@ -110,6 +111,7 @@ var all = []Info{
 	{IgnoreClusterDomain, "accepts hostnames under the cluster domain and short in-cluster names: treating external names like Services"},
 	{StaleObservedGeneration, "writes status with the generation first seen, not the current one: status computed from a cached object"},
 	{NoXBackendStatus, "never writes XBackend status.parents: implementations that only route"},
+	{NoRouteStatus, "never writes HTTPRoute status.parents: a data plane without a status writer, whose routes look unprocessed"},
 	{KeepStaleParents, "leaves a Gateway's status.parents entry after no route of it refers to the XBackend: no cleanup on unreference"},
 	{WrongReasonOnMissingBackend, "reports a missing XBackend with reason InvalidKind instead of BackendNotFound: reason strings mixed up"},
 	{IgnoreWeights, "sends every request to the first backendRef of a rule, ignoring weights: implementations without weighted backendRefs"},
