@@ -51,9 +51,7 @@ func WriteText(w io.Writer, r Run) {
 			fmt.Fprintf(w, "  %s: %s\n", res.ShortName, m)
 		}
 	}
-	for _, e := range r.HarnessErrors {
-		fmt.Fprintln(w, "harness error: "+e)
-	}
+	writeHarnessErrors(w, r)
 	if why := r.Vacuous(); why != "" {
 		fmt.Fprintln(w, "FAIL: "+why)
 	}
@@ -100,3 +98,24 @@ func writeFailures(w io.Writer, r Run) {
 
 // maxFailureLines bounds a failure's message on the terminal.
 const maxFailureLines = 20
+
+// writeHarnessErrors prints the harness errors outside specs, and names
+// the specs whose positive control failed (their messages are above).
+func writeHarnessErrors(w io.Writer, r Run) {
+	var specs []string
+	ofSpec := map[string]bool{}
+	for _, res := range r.Results {
+		if res.HarnessError() {
+			specs = append(specs, res.ShortName)
+			ofSpec[res.ShortName+": "+res.Reason()] = true
+		}
+	}
+	for _, e := range r.HarnessErrors {
+		if !ofSpec[e] {
+			fmt.Fprintln(w, "harness error: "+e)
+		}
+	}
+	if len(specs) > 0 {
+		fmt.Fprintf(w, "harness error: the positive control of %s failed, so they prove nothing (their messages are above): %s\n", plural(len(specs), "spec", "specs"), strings.Join(specs, ", "))
+	}
+}

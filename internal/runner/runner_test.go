@@ -184,3 +184,16 @@ func TestPriorityStartsFirstThenLongest(t *testing.T) {
 		}
 	}
 }
+
+func TestFailureMessagesAreForReaders(t *testing.T) {
+	msg := "Timed out after 30.001s.\nThe function passed to Eventually failed at /src/suites/harness/status.go:227 with:\nHTTPRoute ns/r has no ResolvedRefs condition"
+	if got := readable(msg); got != "Timed out after 30.001s.\nHTTPRoute ns/r has no ResolvedRefs condition" {
+		t.Errorf("readable kept the source location: %q", got)
+	}
+	if s, ok := errorMessage(errors.New("dial tcp 127.0.0.1:9: connection refused")); !ok || s != "dial tcp 127.0.0.1:9: connection refused" {
+		t.Errorf("an error is shown as %q (%v), want its message", s, ok)
+	}
+	if _, ok := errorMessage("not an error"); ok {
+		t.Error("errorMessage formats what is not an error")
+	}
+}

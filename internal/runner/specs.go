@@ -8,6 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/format"
 
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites"
@@ -38,6 +39,18 @@ func runSpecs(t ginkgo.GinkgoTestingT, h *harness.Harness, sc types.SuiteConfig,
 		}
 	})
 	gomega.RegisterFailHandler(ginkgo.Fail)
+	// Gomega shows an error as its Go value, pointer address included;
+	// a reader wants its message.
+	key := format.RegisterCustomFormatter(errorMessage)
+	defer format.UnregisterCustomFormatter(key)
 	formatter.ColorableStdOut = ginkgoOut
 	ginkgo.RunSpecs(t, "XBackend conformance", sc, rc)
+}
+
+// errorMessage formats an error as its message, for failure messages.
+func errorMessage(value any) (string, bool) {
+	if err, ok := value.(error); ok && err != nil {
+		return err.Error(), true
+	}
+	return "", false
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 		sc = verdict.Scenario{ShortName: sr.FullText(), Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
 		sr.State, sr.Failure.Message = types.SpecStateFailed, verdict.HarnessErrorPrefix+" "+err.Error()
 	}
-	r := verdict.Result{Scenario: sc, State: sr.State.String(), RunTime: sr.RunTime, Message: sr.Failure.Message}
+	r := verdict.Result{Scenario: sc, State: sr.State.String(), RunTime: sr.RunTime, Message: readable(sr.Failure.Message)}
 	switch {
 	case sr.State == types.SpecStatePassed:
 		r.Outcome = verdict.Passed
@@ -49,12 +50,24 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 	return r, true
 }
 
+// gomegaLocation is the line Gomega adds to a failed Eventually or
+// Consistently, naming the harness's source file: noise to the reader.
+var gomegaLocation = regexp.MustCompile(`(?m)^The function passed to (Eventually|Consistently) failed at \S+ with:\n`)
+
+// readable is a failure message without what only the harness's authors
+// read.
+func readable(message string) string { return gomegaLocation.ReplaceAllString(message, "") }
+
 // ProgressLine formats one spec's outcome: verdict, level, ShortName,
 // feature, time and, for failures and skips, the reason; OBSERVE
 // measurements follow on the same line.
 func ProgressLine(r verdict.Result) string {
 	word := map[verdict.Outcome]string{verdict.Passed: "PASS", verdict.Failed: "FAIL", verdict.Skipped: "SKIP", verdict.NotSupported: "N/S"}[r.Outcome]
-	line := fmt.Sprintf("%-4s  %-7s  %-50s  %-32s  %6.2fs", word, r.Level, r.ShortName, r.Feature, r.RunTime.Seconds())
+	width := 0
+	for _, f := range verdict.Features() {
+		width = max(width, len(f.Name))
+	}
+	line := fmt.Sprintf("%-4s  %-7s  %-50s  %-*s  %6.2fs", word, r.Level, r.ShortName, width, r.Feature, r.RunTime.Seconds())
 	if reason := r.Reason(); reason != "" && r.Outcome != verdict.Passed {
 		if r.Outcome == verdict.NotSupported {
 			reason = "not claimed, so not supported: " + reason
