@@ -48,4 +48,4 @@ mutation:
 
 ## kill-matrix: mutation testing, then regenerate the README's kill matrix between its markers
 kill-matrix:
-	$(GO) run ./cmd/xbcheck mutate --parallel 4 --markdown README.md
+	$(GO) run ./cmd/xbcheck mutate --parallel 4 --markdown README.md --killers internal/mutate/killers.json

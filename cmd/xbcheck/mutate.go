@@ -20,7 +20,7 @@ import (
 const maxParallel = 8
 
 func newMutateCommand() *cobra.Command {
-	var faultList, kubeconfig, crdDir, workDir, markdown string
+	var faultList, kubeconfig, crdDir, workDir, markdown, killers string
 	parallel := min(max(runtime.NumCPU(), 1), maxParallel)
 	workers := 4
 	sandboxMode := sandbox.ModeAuto
@@ -98,6 +98,11 @@ it exits 1 when a mutant survived.`,
 					return err
 				}
 			}
+			if killers != "" {
+				if err := mutate.WriteKillers(killers, report); err != nil {
+					return err
+				}
+			}
 			report.WriteTable(out)
 			if _, _, survived := report.Counts(); survived > 0 {
 				return exitError{code: exitFailed}
@@ -112,6 +117,7 @@ it exits 1 when a mutant survived.`,
 	f.StringVar(&kubeconfig, "kubeconfig", "", "share the cluster of this kubeconfig instead of the embedded control plane")
 	f.StringVar(&crdDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of the pinned gateway-api module)")
 	f.StringVar(&workDir, "report-output", "_out/mutate", "folder for each run's log, summary.json and evidence, in <fault>/")
+	f.StringVar(&killers, "killers", "", "write the specs that killed each fault as JSON to this file (internal/mutate/killers.json is the one a machine without history starts from)")
 	f.StringVar(&markdown, "markdown", "", "write the kill matrix as a Markdown table to this file: between its <!-- kill-matrix:start --> and <!-- kill-matrix:end --> markers if it has them, else as a new file")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	return c

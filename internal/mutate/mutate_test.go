@@ -344,3 +344,35 @@ func TestHistoryStartsAMutantWithItsLastKillers(t *testing.T) {
 		t.Errorf("child args %q do not start with the killers", args)
 	}
 }
+
+// A machine with no history (a CI runner) starts every mutant from the
+// recorded killers; the user's history overrides them fault by fault, and
+// WriteKillers writes what Seed reads.
+func TestHistoryStartsFromTheRecordedKillers(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	var recorded map[faults.Fault][]string
+	if err := json.Unmarshal(seed, &recorded); err != nil || len(recorded) == 0 {
+		t.Fatalf("killers.json holds %d faults (%v); make kill-matrix records them", len(recorded), err)
+	}
+	h := LoadHistory()
+	for f, killers := range recorded {
+		if !slices.Equal(h.first(faults.Info{Name: f}), killers) {
+			t.Errorf("no history: %s starts with %v, want the recorded %v", f, h.first(faults.Info{Name: f}), killers)
+		}
+	}
+	all := faults.All()
+	h.record(Report{Mutants: []Outcome{{Fault: all[0], Killers: []verdict.Scenario{{ShortName: "Mine", Level: verdict.Must}}}}})
+	if got := LoadHistory().first(all[0]); !slices.Equal(got, []string{"Mine"}) {
+		t.Errorf("after a run, %s starts with %v, want this machine's killer Mine", all[0].Name, got)
+	}
+	path := filepath.Join(t.TempDir(), "killers.json")
+	if err := WriteKillers(path, Report{Mutants: []Outcome{{Fault: all[0], Killers: []verdict.Scenario{{ShortName: "K", Level: verdict.Must}}}, {Fault: all[1]}}}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	var written map[faults.Fault][]string
+	if err := json.Unmarshal(data, &written); err != nil || len(written) != 1 || !slices.Equal(written[all[0].Name], []string{"K"}) {
+		t.Errorf("WriteKillers wrote %s (%v); want only the killed fault's killer", data, err)
+	}
+}
