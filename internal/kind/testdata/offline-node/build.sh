@@ -85,7 +85,7 @@ echo $K8S > "$R/kind/version"
 mkdir -p "$R/etc/cni/net.d"
 cat > "$R/etc/cni/net.d/10-bridge.conflist" <<'EOT'
 {"cniVersion": "1.0.0", "name": "kind", "plugins": [
- {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false,
+ {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}}]}
 EOT
 # The control-plane images are imported before the kubelet starts (kind's
