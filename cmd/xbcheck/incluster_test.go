@@ -57,10 +57,11 @@ func TestInClusterRunLeavesTheClusterAsFound(t *testing.T) {
 	requireNode(t)
 	bin := buildXBcheck(t)
 
-	out, err := exec.Command(bin, "run", "--provider", "node", "--label-filter", inClusterSpecs, "--report-output", t.TempDir()).CombinedOutput()
+	report := t.TempDir()
+	out, err := exec.Command(bin, "run", "--provider", "node", "--label-filter", inClusterSpecs, "--report-output", report).CombinedOutput()
 	text := string(out)
 	if err != nil {
-		t.Fatalf("xbcheck run in the cluster: %v\n%s", err, text)
+		t.Fatalf("xbcheck run in the cluster: %v\n%s%s", err, text, podLogs(report))
 	}
 	for _, want := range []string{"reference gateway pod ", "fakes pod ", "CoreDNS forwards xbcheck.test to ", "implementation: reference gateway (pods)", "cluster left as found: CoreDNS's configuration byte for byte"} {
 		if !strings.Contains(text, want) {
@@ -149,4 +150,17 @@ func TestInClusterKillsFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// podLogs is the end of each pod's log a run saved in its report folder,
+// for a failure message.
+func podLogs(reportDir string) string {
+	files, _ := filepath.Glob(filepath.Join(reportDir, "pods", "*.log"))
+	var b strings.Builder
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		fmt.Fprintf(&b, "\n--- %s (last lines)\n%s", filepath.Base(f), strings.Join(lines[max(0, len(lines)-30):], "\n"))
+	}
+	return b.String()
 }

@@ -12,9 +12,10 @@ import (
 // elsewhere with the reason, and must run in CI.
 func TestProviderNodeRunsAdmissionAndStatus(t *testing.T) {
 	requireNode(t)
-	out, err := exec.Command(buildXBcheck(t), "run", "--provider", "node", "--label-filter", "/^(Admission|Status)/", "--report-output", t.TempDir()).CombinedOutput()
+	report := t.TempDir()
+	out, err := exec.Command(buildXBcheck(t), "run", "--provider", "node", "--label-filter", "/^(Admission|Status)/", "--report-output", report).CombinedOutput()
 	if err != nil {
-		t.Fatalf("xbcheck run --provider node: %v\n%s", err, out)
+		t.Fatalf("xbcheck run --provider node: %v\n%s%s", err, out, podLogs(report))
 	}
 	text := string(out)
 	if !strings.Contains(text, "control plane: node v1.37.2") {

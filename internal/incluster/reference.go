@@ -50,8 +50,9 @@ type Reference struct {
 	// Took is how long DeployReference took, to a Ready pod.
 	Took time.Duration
 
-	cs   kubernetes.Interface
-	name string
+	cs        kubernetes.Interface
+	name      string
+	namespace string
 }
 
 const (
@@ -76,7 +77,7 @@ func DeployReference(ctx context.Context, o ReferenceOptions) (_ *Reference, err
 	if err != nil {
 		return nil, err
 	}
-	r := &Reference{cs: cs, name: o.Name}
+	r := &Reference{cs: cs, name: o.Name, namespace: o.Namespace}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, r.Close(context.WithoutCancel(ctx)))
@@ -111,6 +112,28 @@ func DeployReference(ctx context.Context, o ReferenceOptions) (_ *Reference, err
 	}
 	r.Pod, r.Took = pod.Name, time.Since(start)
 	return r, nil
+}
+
+// State says how the gateway's pod is doing, for an error: its phase,
+// restarts and last exit, with the kubectl command for its log.
+func (r *Reference) State(ctx context.Context) string {
+	if r.cs == nil {
+		return "deleted"
+	}
+	pod, err := r.cs.CoreV1().Pods(r.namespace).Get(ctx, r.Pod, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Sprintf("pod %s/%s: %v", r.namespace, r.Pod, err)
+	}
+	state := podState(pod)
+	for _, c := range pod.Status.ContainerStatuses {
+		if c.RestartCount > 0 {
+			state += fmt.Sprintf("; %d restarts", c.RestartCount)
+			if t := c.LastTerminationState.Terminated; t != nil {
+				state += fmt.Sprintf(", last exit %d: %s", t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
+			}
+		}
+	}
+	return fmt.Sprintf("%s (its log: kubectl logs -n %s %s, or <report>/pods/)", state, r.namespace, r.Pod)
 }
 
 // Close deletes the gateway's cluster-wide rights. It is safe to call more

@@ -44,6 +44,8 @@ type environment struct {
 	image     string
 	// footprint is the cluster as the run found it, when it changes it.
 	footprint *footprint
+	// reference is the reference gateway running as a pod, if it does.
+	reference *incluster.Reference
 	// internet is where the fakes put upstreams: the simulated internet.
 	internet netip.Prefix
 	// implementationName says what is tested, for the report.
@@ -204,6 +206,9 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.GatewayClass = class.Name
 	}
 	if err := e.waitAccepted(ctx, k, time.Minute); err != nil {
+		if e.reference != nil {
+			err = fmt.Errorf("%w; the reference gateway's pod: %s", err, e.reference.State(context.WithoutCancel(ctx)))
+		}
 		return nil, err
 	}
 	return e, nil

@@ -204,6 +204,7 @@ func (e *environment) deployReference(ctx context.Context, c *cluster.Cluster, r
 		return fmt.Errorf("deploy the reference gateway into the cluster: %w", err)
 	}
 	e.stops = append(e.stops, func() error { return r.Close(context.Background()) })
+	e.reference = r
 	e.ClusterDomain = domain
 	e.implementationName = "reference gateway (pods)"
 	fmt.Fprintf(opts.Out, "reference gateway pod %s/%s ready in %s\n", e.inCluster.Namespace, r.Pod, r.Took.Round(time.Millisecond))
