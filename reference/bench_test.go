@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 )
 
 // BenchmarkTimeToFirst200 measures the time from creating an XBackend to
@@ -13,7 +15,7 @@ import (
 // 500 until then). Run it with -benchtime=20x: it reports the median as
 // ms-median besides the mean per op.
 func BenchmarkTimeToFirst200(b *testing.B) {
-	e := startEnv(b)
+	e := startEnv(b, manifest.Newest().Version)
 	const ns = "gateway-bench"
 	e.namespace(b, ns)
 	v := e.vars(ns)

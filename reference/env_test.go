@@ -14,13 +14,14 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
@@ -28,7 +29,6 @@ import (
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
-	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
@@ -46,6 +46,7 @@ const upstreamHost = "e2e.xbcheck.test"
 // and a running reference gateway, all on loopback.
 type env struct {
 	client   client.Client
+	schema   manifest.Schema
 	gateway  *Gateway
 	upstream *upstream.Server
 	ca       *pki.Authority
@@ -53,18 +54,16 @@ type env struct {
 	http     *http.Client
 }
 
-func startEnv(tb testing.TB) *env {
+// startEnv starts the environment with the experimental CRDs of Gateway API
+// release version (fetched through the Go module proxy once, then cached).
+func startEnv(tb testing.TB, version string) *env {
 	tb.Helper()
 	ctx := context.Background()
 	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir, err := crds.ModuleDir(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	bundle, err := crds.Load(dir)
+	bundle, err := cluster.LoadCRDs(cluster.WithGatewayAPIVersion(ctx, version), "")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -111,7 +110,7 @@ func startEnv(tb testing.TB) *env {
 	})
 
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gatewayv1.Install, xv1alpha1.Install} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gatewayv1.Install} {
 		if err := add(scheme); err != nil {
 			tb.Fatal(err)
 		}
@@ -121,7 +120,7 @@ func startEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	return &env{
-		client: cl, gateway: g, upstream: up, ca: ca, port: freePort(tb, gatewayIP),
+		client: cl, schema: bundle.Schema, gateway: g, upstream: up, ca: ca, port: freePort(tb, gatewayIP),
 		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 	}
 }
@@ -166,11 +165,25 @@ func (e *env) apply(tb testing.TB, text string, v vars) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if err := e.schema.Render(objs); err != nil {
+		tb.Fatal(err)
+	}
 	for _, o := range objs {
 		if err := e.client.Create(context.Background(), o); err != nil {
 			tb.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
 		}
 	}
+}
+
+// ancestors reads the status entries of XBackend namespace/name, in the
+// installed schema, and its generation.
+func (e *env) ancestors(g Gomega, namespace, name string) ([]manifest.Ancestor, int64) {
+	xb := &unstructured.Unstructured{}
+	xb.SetGroupVersionKind(manifest.XBackend)
+	g.Expect(e.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, xb)).To(Succeed())
+	entries, err := e.schema.Ancestors(xb)
+	g.Expect(err).NotTo(HaveOccurred())
+	return entries, xb.GetGeneration()
 }
 
 func (e *env) namespace(tb testing.TB, name string) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -21,12 +22,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/reference/controller"
 	"github.com/xbcheck/xbcheck/reference/dataplane"
 	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/reference/guardrail"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
 // Options configures the reference gateway. Config and DNSServer are
@@ -99,7 +100,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gatewayv1.Install, xv1alpha1.Install} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, gatewayv1.Install} {
 		if err := add(scheme); err != nil {
 			return nil, err
 		}
@@ -116,8 +117,14 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: controller manager: %w", err)
 	}
+	// XBackends are read and written in the schema the CRD serves.
+	schema, err := xbackend.Installed(ctx, mgr.GetAPIReader())
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	c := controller.New(controller.Options{
 		ControllerName: o.ControllerName,
+		Schema:         schema,
 		ClusterDomain:  o.ClusterDomain,
 		Addresses:      o.Addresses,
 		Frontend:       o.Frontend,

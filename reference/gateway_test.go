@@ -12,9 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/reference/controller"
 )
 
@@ -26,7 +26,13 @@ const convergence = 60 * time.Second
 // ServerOnly XBackend and HTTPRoutes as YAML, then checks traffic through
 // the data plane and every status the gateway writes.
 func TestReferenceGateway(t *testing.T) {
-	e := startEnv(t)
+	for _, s := range manifest.Schemas() {
+		t.Run("Gateway API "+s.Version, func(t *testing.T) { testReferenceGateway(t, s.Version) })
+	}
+}
+
+func testReferenceGateway(t *testing.T, version string) {
+	e := startEnv(t, version)
 	ctx := context.Background()
 	const ns = "gateway-e2e"
 	e.namespace(t, ns)
@@ -99,18 +105,17 @@ func TestReferenceGateway(t *testing.T) {
 	t.Run("the XBackend has one parent: the Gateway, Accepted at the current generation", func(t *testing.T) {
 		g := NewWithT(t)
 		g.Eventually(func(g Gomega) {
-			var xb xv1alpha1.XBackend
-			g.Expect(e.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "api"}, &xb)).To(Succeed())
-			g.Expect(xb.Status.Ancestors).To(HaveLen(1))
-			p := xb.Status.Ancestors[0]
+			entries, generation := e.ancestors(g, ns, "api")
+			g.Expect(entries).To(HaveLen(1))
+			p := entries[0]
 			g.Expect(p.ControllerName).To(Equal(controller.DefaultControllerName))
-			g.Expect(p.AncestorRef.Name).To(BeEquivalentTo("gw"))
-			g.Expect(*p.AncestorRef.Namespace).To(BeEquivalentTo(ns))
-			g.Expect(*p.AncestorRef.Kind).To(BeEquivalentTo("Gateway"))
+			g.Expect(p.Ref.Name).To(BeEquivalentTo("gw"))
+			g.Expect(*p.Ref.Namespace).To(BeEquivalentTo(ns))
+			g.Expect(*p.Ref.Kind).To(BeEquivalentTo("Gateway"))
 			cond := meta.FindStatusCondition(p.Conditions, string(controller.ConditionAccepted))
 			g.Expect(cond).NotTo(BeNil())
 			g.Expect(cond.Status).To(Equal(metav1.ConditionTrue), "Accepted: %+v", cond)
-			g.Expect(cond.ObservedGeneration).To(Equal(xb.Generation))
+			g.Expect(cond.ObservedGeneration).To(Equal(generation))
 		}).WithTimeout(convergence).Should(Succeed())
 	})
 
@@ -133,10 +138,9 @@ func TestReferenceGateway(t *testing.T) {
 		e.apply(t, xbackendYAML, late)
 		e.apply(t, routeYAML, late)
 		g.Eventually(func(g Gomega) {
-			var xb xv1alpha1.XBackend
-			g.Expect(e.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "late"}, &xb)).To(Succeed())
-			g.Expect(xb.Status.Ancestors).To(HaveLen(1))
-			cond := meta.FindStatusCondition(xb.Status.Ancestors[0].Conditions, string(controller.ConditionAccepted))
+			entries, _ := e.ancestors(g, ns, "late")
+			g.Expect(entries).To(HaveLen(1))
+			cond := meta.FindStatusCondition(entries[0].Conditions, string(controller.ConditionAccepted))
 			g.Expect(cond).NotTo(BeNil())
 			g.Expect(cond.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(cond.Reason).To(Equal(string(controller.ReasonNoValidCACertificate)))
@@ -161,9 +165,8 @@ func TestReferenceGateway(t *testing.T) {
 		route.Namespace, route.Name = ns, "api"
 		g.Expect(e.client.Delete(ctx, route)).To(Succeed())
 		g.Eventually(func(g Gomega) {
-			var xb xv1alpha1.XBackend
-			g.Expect(e.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "api"}, &xb)).To(Succeed())
-			g.Expect(xb.Status.Ancestors).To(BeEmpty())
+			entries, _ := e.ancestors(g, ns, "api")
+			g.Expect(entries).To(BeEmpty())
 			code, _, err := e.get(v.Host, "/")
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(code).To(Equal(http.StatusNotFound))

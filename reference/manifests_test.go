@@ -47,7 +47,7 @@ spec:
   externalHostname:
     hostname: {{.Upstream}}
   port:
-    port: {{.UpstreamPort}}
+    number: {{.UpstreamPort}}
   protocol: HTTP11
   tls:
     mode: ServerOnly
@@ -77,5 +77,4 @@ spec:
     - group: gateway.networking.x-k8s.io
       kind: XBackend
       name: {{.Name}}
-      port: {{.UpstreamPort}}
 `

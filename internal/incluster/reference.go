@@ -152,15 +152,18 @@ func (r *Reference) Close(ctx context.Context) error {
 }
 
 // referenceRules are what the gateway reads and writes: the Gateway API
-// objects and their status, the CA ConfigMaps and client Secrets XBackends
-// name, and the Services and EndpointSlices that expose its Gateways.
+// objects and their status, the XBackend CRD (the schema it serves), the
+// CA ConfigMaps and client Secrets XBackends name, the pods their
+// endpointSelectors select, and the Services and EndpointSlices that
+// expose its Gateways and back EndpointSelector XBackends.
 func referenceRules() []rbacv1.PolicyRule {
 	read := []string{"get", "list", "watch"}
 	write := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
 	return []rbacv1.PolicyRule{
 		{APIGroups: []string{"gateway.networking.k8s.io", "gateway.networking.x-k8s.io"}, Resources: []string{"*"}, Verbs: read},
 		{APIGroups: []string{"gateway.networking.k8s.io", "gateway.networking.x-k8s.io"}, Resources: []string{"*/status"}, Verbs: []string{"get", "update", "patch"}},
-		{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets", "namespaces"}, Verbs: read},
+		{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets", "namespaces", "pods"}, Verbs: read},
+		{APIGroups: []string{"apiextensions.k8s.io"}, Resources: []string{"customresourcedefinitions"}, Verbs: []string{"get"}},
 		{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: write},
 		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: write},
 		{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},

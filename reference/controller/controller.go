@@ -13,10 +13,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/reference/dataplane"
 	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
 // DefaultControllerName is the GatewayClass controllerName the reference gateway serves.
@@ -46,7 +47,9 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 // on each field, except DataPlane.Resolver, which is required.
 type Options struct {
 	ControllerName gatewayv1.GatewayController // default DefaultControllerName
-	ClusterDomain  string                      // default DefaultClusterDomain
+	// Schema is the XBackend schema the cluster's CRD serves (xbackend.Installed).
+	Schema        manifest.Schema
+	ClusterDomain string // default DefaultClusterDomain
 	// Addresses is the pool of data-plane IPs, one per Gateway, used
 	// unless Frontend is set.
 	Addresses []netip.Addr
@@ -128,7 +131,7 @@ func (c *Controllers) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 func (c *Controllers) world(ctx context.Context) (*World, error) {
-	return loadWorld(ctx, c.reader, c.opts.ControllerName)
+	return loadWorld(ctx, c.reader, c.opts.ControllerName, c.opts.Schema)
 }
 
 // enqueueAll maps any event to every object of a kind, listed by list:
@@ -170,8 +173,8 @@ func (c *Controllers) allRoutes(ctx context.Context) ([]client.Object, error) {
 }
 
 func (c *Controllers) allXBackends(ctx context.Context) ([]client.Object, error) {
-	var l xv1alpha1.XBackendList
-	err := c.reader.List(ctx, &l)
+	l := xbackend.List()
+	err := c.reader.List(ctx, l)
 	out := make([]client.Object, len(l.Items))
 	for i := range l.Items {
 		out[i] = &l.Items[i]

@@ -9,9 +9,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
 func (c *Controllers) setupHTTPRoute(mgr ctrl.Manager) error {
@@ -20,7 +20,7 @@ func (c *Controllers) setupHTTPRoute(mgr ctrl.Manager) error {
 		For(&gatewayv1.HTTPRoute{}).
 		Watches(&gatewayv1.GatewayClass{}, all).
 		Watches(&gatewayv1.Gateway{}, all).
-		Watches(&xv1alpha1.XBackend{}, all).
+		Watches(xbackend.Object(), all).
 		Complete(reconcile.Func(c.reconcileHTTPRoute))
 }
 

@@ -6,7 +6,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 )
 
 // condition builds a condition from the API's typed type and reason.
@@ -51,18 +52,18 @@ func refGateway(ref gatewayv1.ParentReference, namespace string) (types.Namespac
 	return types.NamespacedName{Namespace: namespace, Name: string(ref.Name)}, true
 }
 
-// XBackendParents computes an XBackend's status.parents: other controllers'
-// entries are kept as they are and in place; ours are one per Gateway in
+// XBackendParents computes an XBackend's status entries (status.parents in
+// v1.6.3, status.ancestors in v1.7.0): other controllers' entries are kept as they are and in place; ours are one per Gateway in
 // gateways, each with the Accepted condition (lastTransitionTime kept when
 // unchanged). keepStale (the keep-stale-parents fault) keeps our entries for
 // Gateways that no longer use the XBackend.
-func XBackendParents(have []xv1alpha1.BackendAncestorStatus, controller gatewayv1.GatewayController,
+func XBackendParents(have []manifest.Ancestor, controller gatewayv1.GatewayController,
 	namespace string, gateways []types.NamespacedName, accepted metav1.Condition, keepStale bool,
-) []xv1alpha1.BackendAncestorStatus {
-	var out []xv1alpha1.BackendAncestorStatus
-	ours := map[types.NamespacedName]xv1alpha1.BackendAncestorStatus{}
+) []manifest.Ancestor {
+	var out []manifest.Ancestor
+	ours := map[types.NamespacedName]manifest.Ancestor{}
 	for _, p := range have {
-		gw, ok := refGateway(p.AncestorRef, namespace)
+		gw, ok := refGateway(p.Ref, namespace)
 		if p.ControllerName != controller || !ok {
 			out = append(out, p)
 			continue
@@ -72,15 +73,15 @@ func XBackendParents(have []xv1alpha1.BackendAncestorStatus, controller gatewayv
 	wanted := map[types.NamespacedName]bool{}
 	for _, gw := range gateways {
 		wanted[gw] = true
-		out = append(out, xv1alpha1.BackendAncestorStatus{
+		out = append(out, manifest.Ancestor{
 			ControllerName: controller,
-			AncestorRef:    gatewayParentRef(gw),
+			Ref:            gatewayParentRef(gw),
 			Conditions:     setConditions(ours[gw].Conditions, accepted),
 		})
 	}
 	if keepStale {
 		for _, p := range have {
-			gw, ok := refGateway(p.AncestorRef, namespace)
+			gw, ok := refGateway(p.Ref, namespace)
 			if p.ControllerName == controller && ok && !wanted[gw] {
 				out = append(out, p)
 			}

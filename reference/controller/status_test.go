@@ -7,15 +7,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 )
 
 const other gatewayv1.GatewayController = "example.net/other-gateway"
 
-func entry(controller gatewayv1.GatewayController, ns, gw string, status metav1.ConditionStatus, since time.Time) xv1alpha1.BackendAncestorStatus {
-	return xv1alpha1.BackendAncestorStatus{
+func entry(controller gatewayv1.GatewayController, ns, gw string, status metav1.ConditionStatus, since time.Time) manifest.Ancestor {
+	return manifest.Ancestor{
 		ControllerName: controller,
-		AncestorRef:    gatewayParentRef(types.NamespacedName{Namespace: ns, Name: gw}),
+		Ref:            gatewayParentRef(types.NamespacedName{Namespace: ns, Name: gw}),
 		Conditions: []metav1.Condition{{Type: string(ConditionAccepted), Status: status, Reason: string(ReasonAccepted),
 			ObservedGeneration: 1, LastTransitionTime: metav1.NewTime(since)}},
 	}
@@ -24,7 +25,7 @@ func entry(controller gatewayv1.GatewayController, ns, gw string, status metav1.
 func TestXBackendParents(t *testing.T) {
 	long := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	theirs := entry(other, "ns", "gw-a", metav1.ConditionFalse, long)
-	have := []xv1alpha1.BackendAncestorStatus{
+	have := []manifest.Ancestor{
 		theirs,
 		entry(DefaultControllerName, "ns", "gw-a", metav1.ConditionTrue, long),
 		entry(DefaultControllerName, "ns", "gone", metav1.ConditionTrue, long),
@@ -41,7 +42,7 @@ func TestXBackendParents(t *testing.T) {
 	}
 	for i, gw := range gateways {
 		p := got[i+1]
-		ref, _ := refGateway(p.AncestorRef, "ns")
+		ref, _ := refGateway(p.Ref, "ns")
 		if p.ControllerName != DefaultControllerName || ref != gw {
 			t.Errorf("entry %d is %s for %v, want ours for %v", i+1, p.ControllerName, ref, gw)
 		}

@@ -7,10 +7,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/reference/dataplane"
 	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
 // Reasons of the XBackend Accepted condition. XBackend v1alpha1 defines no
@@ -56,10 +56,10 @@ type Translator struct {
 }
 
 // Translate returns the Backend for xb, or why xb is refused.
-func (t Translator) Translate(xb *xv1alpha1.XBackend, refs References) (dataplane.Backend, *Refusal) {
+func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane.Backend, *Refusal) {
 	spec := xb.Spec
-	b := dataplane.Backend{Name: xb.Namespace + "/" + xb.Name, Port: int(spec.Port.Port)}
-	if spec.Type != xv1alpha1.BackendTypeExternalHostname || spec.ExternalHostname == nil {
+	b := dataplane.Backend{Name: xb.Namespace + "/" + xb.Name, Port: int(spec.Port)}
+	if spec.Type != xbackend.TypeExternalHostname || spec.ExternalHostname == nil {
 		return b, refuse(ReasonInvalid, "type %q is not supported: use ExternalHostname with externalHostname.hostname", spec.Type)
 	}
 	b.Hostname = string(spec.ExternalHostname.Hostname)
@@ -68,8 +68,8 @@ func (t Translator) Translate(xb *xv1alpha1.XBackend, refs References) (dataplan
 	}
 	if spec.Protocol != nil {
 		switch p := *spec.Protocol; p {
-		case xv1alpha1.BackendProtocolHTTP, xv1alpha1.BackendProtocolHTTP11,
-			xv1alpha1.BackendProtocolHTTP2, xv1alpha1.BackendProtocolH2C:
+		case xbackend.ProtocolHTTP, xbackend.ProtocolHTTP11,
+			xbackend.ProtocolHTTP2, xbackend.ProtocolH2C:
 			b.Protocol = dataplane.Protocol(p)
 		default:
 			return b, refuse(ReasonUnsupportedProtocol, "protocol %s is not supported by the reference gateway: use HTTP, HTTP11, HTTP2 or H2C", p)
@@ -105,16 +105,16 @@ func (t Translator) checkHostname(host string) *Refusal {
 	return nil
 }
 
-func translateTLS(xb *xv1alpha1.XBackend, hostname string, refs References) (*dataplane.TLS, *Refusal) {
+func translateTLS(xb *xbackend.XBackend, hostname string, refs References) (*dataplane.TLS, *Refusal) {
 	spec := xb.Spec.TLS
 	out := &dataplane.TLS{Mode: dataplane.TLSMode(spec.Mode)}
-	if spec.Mode == xv1alpha1.BackendTLSModeNone {
+	if spec.Mode == xbackend.TLSModeNone {
 		return out, nil
 	}
 	v := spec.Validation
-	if v.Hostname == "" {
-		// No validation block (the typed struct reads it as empty): verify
-		// against the system roots and the externalHostname, never skip.
+	if v == nil || v.Hostname == "" {
+		// No validation block (v1.6.3 admits ServerOnly without one):
+		// verify against the system roots and the externalHostname, never skip.
 		out.SNI, out.SystemRoots = hostname, true
 	} else {
 		out.SNI = string(v.Hostname)
@@ -137,7 +137,7 @@ func translateTLS(xb *xv1alpha1.XBackend, hostname string, refs References) (*da
 			})
 		}
 	}
-	if spec.Mode == xv1alpha1.BackendTLSModeClientAndServer {
+	if spec.Mode == xbackend.TLSModeClientAndServer {
 		cert, r := clientCertificate(xb, refs)
 		if r != nil {
 			return nil, r
@@ -162,7 +162,7 @@ func caBundle(i int, ref gatewayv1.LocalObjectReference, refs References) ([]byt
 	return []byte(bundle), nil
 }
 
-func clientCertificate(xb *xv1alpha1.XBackend, refs References) (*tls.Certificate, *Refusal) {
+func clientCertificate(xb *xbackend.XBackend, refs References) (*tls.Certificate, *Refusal) {
 	ref := xb.Spec.TLS.ClientCertificateRef
 	if ref == nil {
 		return nil, refuse(ReasonInvalidClientCertRef, "tls.mode ClientAndServer without clientCertificateRef: name a kubernetes.io/tls Secret")

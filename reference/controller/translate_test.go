@@ -7,20 +7,20 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/reference/dataplane"
 	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
-func xbackend(host string, mutate ...func(*xv1alpha1.BackendSpec)) *xv1alpha1.XBackend {
-	xb := &xv1alpha1.XBackend{
+func external(host string, mutate ...func(*xbackend.BackendSpec)) *xbackend.XBackend {
+	xb := &xbackend.XBackend{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "api", Generation: 1},
-		Spec: xv1alpha1.BackendSpec{
-			Type:             xv1alpha1.BackendTypeExternalHostname,
-			Port:             xv1alpha1.BackendPort{Port: 443},
-			ExternalHostname: &xv1alpha1.ExternalHostnameBackend{Hostname: gatewayv1.PreciseHostname(host)},
+		Spec: xbackend.BackendSpec{
+			Type:             xbackend.TypeExternalHostname,
+			Port:             443,
+			ExternalHostname: &xbackend.ExternalHostnameBackend{Hostname: host},
 		},
 	}
 	for _, m := range mutate {
@@ -29,9 +29,9 @@ func xbackend(host string, mutate ...func(*xv1alpha1.BackendSpec)) *xv1alpha1.XB
 	return xb
 }
 
-func serverOnly(caRefs ...string) func(*xv1alpha1.BackendSpec) {
-	return func(s *xv1alpha1.BackendSpec) {
-		s.TLS = &xv1alpha1.BackendTLS{Mode: xv1alpha1.BackendTLSModeServerOnly}
+func serverOnly(caRefs ...string) func(*xbackend.BackendSpec) {
+	return func(s *xbackend.BackendSpec) {
+		s.TLS = &xbackend.BackendTLS{Mode: xbackend.TLSModeServerOnly, Validation: &gatewayv1.BackendTLSPolicyValidation{}}
 		s.TLS.Validation.Hostname = "api.xbcheck.test"
 		for _, name := range caRefs {
 			s.TLS.Validation.CACertificateRefs = append(s.TLS.Validation.CACertificateRefs,
@@ -40,10 +40,10 @@ func serverOnly(caRefs ...string) func(*xv1alpha1.BackendSpec) {
 	}
 }
 
-func mtls(ns, secret string) func(*xv1alpha1.BackendSpec) {
-	return func(s *xv1alpha1.BackendSpec) {
+func mtls(ns, secret string) func(*xbackend.BackendSpec) {
+	return func(s *xbackend.BackendSpec) {
 		serverOnly("ca")(s)
-		s.TLS.Mode = xv1alpha1.BackendTLSModeClientAndServer
+		s.TLS.Mode = xbackend.TLSModeClientAndServer
 		s.TLS.ClientCertificateRef = &gatewayv1.SecretObjectReference{Name: gatewayv1.ObjectName(secret)}
 		if ns != "" {
 			s.TLS.ClientCertificateRef.Namespace = (*gatewayv1.Namespace)(&ns)
@@ -51,8 +51,8 @@ func mtls(ns, secret string) func(*xv1alpha1.BackendSpec) {
 	}
 }
 
-func protocol(p xv1alpha1.BackendProtocol) func(*xv1alpha1.BackendSpec) {
-	return func(s *xv1alpha1.BackendSpec) { s.Protocol = &p }
+func protocol(p xbackend.BackendProtocol) func(*xbackend.BackendSpec) {
+	return func(s *xbackend.BackendSpec) { s.Protocol = &p }
 }
 
 func testRefs(t *testing.T) References {
@@ -78,27 +78,27 @@ func TestTranslateRefuses(t *testing.T) {
 	refs := testRefs(t)
 	for _, tc := range []struct {
 		name   string
-		xb     *xv1alpha1.XBackend
+		xb     *xbackend.XBackend
 		reason gatewayv1.PolicyConditionReason
 		says   string
 	}{
-		{"IPv4 literal", xbackend("10.0.0.1"), ReasonInvalid, "IP address"},
-		{"short IPv4 literal", xbackend("127.1"), ReasonInvalid, "IP address"},
-		{"IPv4 as one number", xbackend("2130706433"), ReasonInvalid, "IP address"},
-		{"under the cluster domain", xbackend("api.ns.svc.cluster.local"), ReasonInvalid, "cluster domain"},
-		{"localhost", xbackend("localhost"), ReasonInvalid, "localhost"},
-		{"single label", xbackend("kubernetes"), ReasonInvalid, "single-label"},
-		{"short Service name", xbackend("kubernetes.default.svc"), ReasonInvalid, ".svc"},
-		{"missing CA ConfigMap", xbackend("api.xbcheck.test", serverOnly("nope")), ReasonNoValidCACertificate, "not found"},
-		{"empty CA ConfigMap", xbackend("api.xbcheck.test", serverOnly("empty")), ReasonNoValidCACertificate, "has no ca.crt"},
-		{"second CA ref missing", xbackend("api.xbcheck.test", serverOnly("ca", "nope")), ReasonNoValidCACertificate, "caCertificateRefs[1]"},
-		{"missing client Secret", xbackend("api.xbcheck.test", mtls("", "nope")), ReasonInvalidClientCertRef, "not found"},
-		{"client Secret in another namespace", xbackend("api.xbcheck.test", mtls("other", "client")), ReasonClientCertNotPermitted, "another namespace"},
-		{"MCP", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolMCP)), ReasonUnsupportedProtocol, "MCP"},
-		{"TCP", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolTCP)), ReasonUnsupportedProtocol, "TCP"},
-		{"GRPC", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolGRPC)), ReasonUnsupportedProtocol, "GRPC"},
-		{"H2C with TLS", xbackend("api.xbcheck.test", serverOnly("ca"), protocol(xv1alpha1.BackendProtocolH2C)), ReasonUnsupportedProtocol, "H2C"},
-		{"HTTP2 without TLS", xbackend("api.xbcheck.test", protocol(xv1alpha1.BackendProtocolHTTP2)), ReasonUnsupportedProtocol, "HTTP2"},
+		{"IPv4 literal", external("10.0.0.1"), ReasonInvalid, "IP address"},
+		{"short IPv4 literal", external("127.1"), ReasonInvalid, "IP address"},
+		{"IPv4 as one number", external("2130706433"), ReasonInvalid, "IP address"},
+		{"under the cluster domain", external("api.ns.svc.cluster.local"), ReasonInvalid, "cluster domain"},
+		{"localhost", external("localhost"), ReasonInvalid, "localhost"},
+		{"single label", external("kubernetes"), ReasonInvalid, "single-label"},
+		{"short Service name", external("kubernetes.default.svc"), ReasonInvalid, ".svc"},
+		{"missing CA ConfigMap", external("api.xbcheck.test", serverOnly("nope")), ReasonNoValidCACertificate, "not found"},
+		{"empty CA ConfigMap", external("api.xbcheck.test", serverOnly("empty")), ReasonNoValidCACertificate, "has no ca.crt"},
+		{"second CA ref missing", external("api.xbcheck.test", serverOnly("ca", "nope")), ReasonNoValidCACertificate, "caCertificateRefs[1]"},
+		{"missing client Secret", external("api.xbcheck.test", mtls("", "nope")), ReasonInvalidClientCertRef, "not found"},
+		{"client Secret in another namespace", external("api.xbcheck.test", mtls("other", "client")), ReasonClientCertNotPermitted, "another namespace"},
+		{"MCP", external("api.xbcheck.test", protocol(xbackend.ProtocolMCP)), ReasonUnsupportedProtocol, "MCP"},
+		{"TCP", external("api.xbcheck.test", protocol(xbackend.ProtocolTCP)), ReasonUnsupportedProtocol, "TCP"},
+		{"GRPC", external("api.xbcheck.test", protocol(xbackend.ProtocolGRPC)), ReasonUnsupportedProtocol, "GRPC"},
+		{"H2C with TLS", external("api.xbcheck.test", serverOnly("ca"), protocol(xbackend.ProtocolH2C)), ReasonUnsupportedProtocol, "H2C"},
+		{"HTTP2 without TLS", external("api.xbcheck.test", protocol(xbackend.ProtocolHTTP2)), ReasonUnsupportedProtocol, "HTTP2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, r := Translator{}.Translate(tc.xb, refs)
@@ -115,7 +115,7 @@ func TestTranslateRefuses(t *testing.T) {
 func TestTranslateAccepts(t *testing.T) {
 	refs := testRefs(t)
 	t.Run("ServerOnly with CA refs verifies against them with SNI = validation.hostname", func(t *testing.T) {
-		xb := xbackend("origin.xbcheck.test", serverOnly("ca"), protocol(xv1alpha1.BackendProtocolHTTP2))
+		xb := external("origin.xbcheck.test", serverOnly("ca"), protocol(xbackend.ProtocolHTTP2))
 		b, r := Translator{}.Translate(xb, refs)
 		if r != nil {
 			t.Fatal(r.Message)
@@ -126,8 +126,8 @@ func TestTranslateAccepts(t *testing.T) {
 		}
 	})
 	t.Run("ServerOnly without validation verifies against the system roots and the hostname", func(t *testing.T) {
-		xb := xbackend("origin.xbcheck.test", func(s *xv1alpha1.BackendSpec) {
-			s.TLS = &xv1alpha1.BackendTLS{Mode: xv1alpha1.BackendTLSModeServerOnly}
+		xb := external("origin.xbcheck.test", func(s *xbackend.BackendSpec) {
+			s.TLS = &xbackend.BackendTLS{Mode: xbackend.TLSModeServerOnly}
 		})
 		b, r := Translator{}.Translate(xb, refs)
 		if r != nil {
@@ -138,7 +138,7 @@ func TestTranslateAccepts(t *testing.T) {
 		}
 	})
 	t.Run("ClientAndServer presents the Secret's certificate", func(t *testing.T) {
-		b, r := Translator{}.Translate(xbackend("api.xbcheck.test", mtls("ns", "client")), refs)
+		b, r := Translator{}.Translate(external("api.xbcheck.test", mtls("ns", "client")), refs)
 		if r != nil {
 			t.Fatal(r.Message)
 		}
@@ -147,10 +147,10 @@ func TestTranslateAccepts(t *testing.T) {
 		}
 	})
 	t.Run("a custom cluster domain replaces cluster.local", func(t *testing.T) {
-		if _, r := (Translator{ClusterDomain: "corp.internal"}).Translate(xbackend("api.ns.svc.cluster.local"), refs); r != nil {
+		if _, r := (Translator{ClusterDomain: "corp.internal"}).Translate(external("api.ns.svc.cluster.local"), refs); r != nil {
 			t.Errorf("refused under cluster.local with cluster domain corp.internal: %s", r.Message)
 		}
-		if _, r := (Translator{ClusterDomain: "corp.internal"}).Translate(xbackend("api.ns.svc.corp.internal"), refs); r == nil {
+		if _, r := (Translator{ClusterDomain: "corp.internal"}).Translate(external("api.ns.svc.corp.internal"), refs); r == nil {
 			t.Error("accepted a name under the custom cluster domain")
 		}
 	})
@@ -158,10 +158,10 @@ func TestTranslateAccepts(t *testing.T) {
 
 func TestTranslateFaults(t *testing.T) {
 	refs := testRefs(t)
-	if _, r := (Translator{Faults: faults.Set{faults.AcceptIPLiteral: true}}).Translate(xbackend("127.1"), refs); r != nil {
+	if _, r := (Translator{Faults: faults.Set{faults.AcceptIPLiteral: true}}).Translate(external("127.1"), refs); r != nil {
 		t.Errorf("accept-ip-literal: 127.1 refused: %s", r.Message)
 	}
-	if _, r := (Translator{Faults: faults.Set{faults.IgnoreClusterDomain: true}}).Translate(xbackend("kubernetes.default.svc.cluster.local"), refs); r != nil {
+	if _, r := (Translator{Faults: faults.Set{faults.IgnoreClusterDomain: true}}).Translate(external("kubernetes.default.svc.cluster.local"), refs); r != nil {
 		t.Errorf("ignore-cluster-domain: refused: %s", r.Message)
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
 // World is a snapshot of the Gateway API objects every decision depends
@@ -23,24 +26,24 @@ type World struct {
 	Classes    map[string]*gatewayv1.GatewayClass
 	Gateways   map[types.NamespacedName]*gatewayv1.Gateway
 	Routes     []*gatewayv1.HTTPRoute
-	XBackends  map[types.NamespacedName]*xv1alpha1.XBackend
+	XBackends  map[types.NamespacedName]*xbackend.XBackend
 	Namespaces map[string]*corev1.Namespace // for allowedRoutes selectors
 }
 
-func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.GatewayController) (*World, error) {
+func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.GatewayController, schema manifest.Schema) (*World, error) {
 	w := &World{
 		Controller: controller,
 		Classes:    map[string]*gatewayv1.GatewayClass{},
 		Gateways:   map[types.NamespacedName]*gatewayv1.Gateway{},
-		XBackends:  map[types.NamespacedName]*xv1alpha1.XBackend{},
+		XBackends:  map[types.NamespacedName]*xbackend.XBackend{},
 		Namespaces: map[string]*corev1.Namespace{},
 	}
 	var classes gatewayv1.GatewayClassList
 	var gateways gatewayv1.GatewayList
 	var routes gatewayv1.HTTPRouteList
-	var xbackends xv1alpha1.XBackendList
+	xbackends := xbackend.List()
 	var namespaces corev1.NamespaceList
-	for _, l := range []client.ObjectList{&classes, &gateways, &routes, &xbackends, &namespaces} {
+	for _, l := range []client.ObjectList{&classes, &gateways, &routes, xbackends, &namespaces} {
 		if err := c.List(ctx, l); err != nil {
 			return nil, err
 		}
@@ -55,7 +58,11 @@ func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.Gatewa
 		w.Routes = append(w.Routes, &routes.Items[i])
 	}
 	for i := range xbackends.Items {
-		w.XBackends[client.ObjectKeyFromObject(&xbackends.Items[i])] = &xbackends.Items[i]
+		xb, err := xbackend.Decode(&xbackends.Items[i], schema)
+		if err != nil {
+			return nil, err
+		}
+		w.XBackends[xb.Key()] = xb
 	}
 	for i := range namespaces.Items {
 		w.Namespaces[namespaces.Items[i].Name] = &namespaces.Items[i]

@@ -6,7 +6,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
+
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
@@ -47,7 +48,7 @@ func testWorld(routes ...*gatewayv1.HTTPRoute) *World {
 			"theirs": {Spec: gatewayv1.GatewayClassSpec{ControllerName: other}},
 		},
 		Gateways: map[types.NamespacedName]*gatewayv1.Gateway{},
-		XBackends: map[types.NamespacedName]*xv1alpha1.XBackend{
+		XBackends: map[types.NamespacedName]*xbackend.XBackend{
 			{Namespace: "app", Name: "api"}: {},
 			{Namespace: "other", Name: "x"}: {},
 		},

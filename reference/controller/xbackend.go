@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,15 +16,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/reference/faults"
+	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
 func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
 	all := c.enqueueAll(c.allXBackends)
 	return ctrl.NewControllerManagedBy(mgr).Named("xbackend").
-		For(&xv1alpha1.XBackend{}).
+		For(xbackend.Object()).
 		Watches(&gatewayv1.HTTPRoute{}, all).
 		Watches(&gatewayv1.Gateway{}, all).
 		Watches(&gatewayv1.GatewayClass{}, all).
@@ -35,8 +35,8 @@ func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
 }
 
 // configMapNames lists the ConfigMaps xb refers to (caCertificateRefs).
-func configMapNames(xb *xv1alpha1.XBackend) []string {
-	if xb.Spec.TLS == nil {
+func configMapNames(xb *xbackend.XBackend) []string {
+	if xb.Spec.TLS == nil || xb.Spec.TLS.Validation == nil {
 		return nil
 	}
 	var names []string
@@ -49,7 +49,7 @@ func configMapNames(xb *xv1alpha1.XBackend) []string {
 }
 
 // secretNames lists the Secret of xb's clientCertificateRef, when it is in xb's namespace.
-func secretNames(xb *xv1alpha1.XBackend) []string {
+func secretNames(xb *xbackend.XBackend) []string {
 	if xb.Spec.TLS == nil || xb.Spec.TLS.ClientCertificateRef == nil {
 		return nil
 	}
@@ -62,17 +62,22 @@ func secretNames(xb *xv1alpha1.XBackend) []string {
 
 // enqueueReferrers maps a ConfigMap or Secret to the XBackends of its
 // namespace that refer to it, so a created or rotated CA is picked up.
-func (c *Controllers) enqueueReferrers(names func(*xv1alpha1.XBackend) []string) handler.EventHandler {
+func (c *Controllers) enqueueReferrers(names func(*xbackend.XBackend) []string) handler.EventHandler {
 	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var l xv1alpha1.XBackendList
-		if err := c.reader.List(ctx, &l, client.InNamespace(obj.GetNamespace())); err != nil {
+		l := xbackend.List()
+		if err := c.reader.List(ctx, l, client.InNamespace(obj.GetNamespace())); err != nil {
 			c.opts.Logger.Error(err, "listing XBackends referring to", "object", client.ObjectKeyFromObject(obj))
 			return nil
 		}
 		var out []reconcile.Request
 		for i := range l.Items {
-			if slices.Contains(names(&l.Items[i]), obj.GetName()) {
-				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+			xb, err := xbackend.Decode(&l.Items[i], c.opts.Schema)
+			if err != nil {
+				c.opts.Logger.Error(err, "decoding an XBackend")
+				continue
+			}
+			if slices.Contains(names(xb), obj.GetName()) {
+				out = append(out, reconcile.Request{NamespacedName: xb.Key()})
 			}
 		}
 		return out
@@ -116,34 +121,31 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 	if c.opts.Faults.Has(faults.StatusForForeignGateways) {
 		gateways = w.XBackendParentRefs(key)
 	}
-	parents := XBackendParents(xb.Status.Ancestors, c.opts.ControllerName, xb.Namespace,
+	parents := XBackendParents(xb.Ancestors, c.opts.ControllerName, xb.Namespace,
 		gateways, accepted, c.opts.Faults.Has(faults.KeepStaleParents))
-	if len(parents) == 0 && len(xb.Status.Ancestors) == 0 || equality.Semantic.DeepEqual(parents, xb.Status.Ancestors) {
+	if len(parents) == 0 && len(xb.Ancestors) == 0 || equality.Semantic.DeepEqual(parents, xb.Ancestors) {
 		return ctrl.Result{}, nil
 	}
 	return patched(c.patchXBackendParents(ctx, xb, parents))
 }
 
-// patchXBackendParents writes status.parents with a JSON merge patch
-// guarded by the resourceVersion. A typed Update cannot be used: the typed
-// XBackend always serialises tls.validation, whose empty hostname the CRD
-// rejects, for XBackends written without a validation block.
-func (c *Controllers) patchXBackendParents(ctx context.Context, xb *xv1alpha1.XBackend, parents []xv1alpha1.BackendAncestorStatus) error {
-	body, err := json.Marshal(map[string]any{
-		"metadata": map[string]any{"resourceVersion": xb.ResourceVersion},
-		"status":   map[string]any{"parents": parents},
-	})
+// patchXBackendParents writes the status entries where the installed schema
+// keeps them, with a JSON merge patch guarded by the resourceVersion: the
+// list is atomic, and a merge patch works for every shape a user can write.
+func (c *Controllers) patchXBackendParents(ctx context.Context, xb *xbackend.XBackend, parents []manifest.Ancestor) error {
+	body, err := xbackend.StatusPatch(c.opts.Schema, xb.ResourceVersion, parents)
 	if err != nil {
 		return err
 	}
-	target := &xv1alpha1.XBackend{}
-	target.Namespace, target.Name = xb.Namespace, xb.Name
+	target := xbackend.Object()
+	target.SetNamespace(xb.Namespace)
+	target.SetName(xb.Name)
 	return c.client.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body))
 }
 
 // readReferences reads the ConfigMaps and Secret xb refers to, and a
 // fingerprint that changes whenever xb or any of them does.
-func (c *Controllers) readReferences(ctx context.Context, xb *xv1alpha1.XBackend) (References, string, error) {
+func (c *Controllers) readReferences(ctx context.Context, xb *xbackend.XBackend) (References, string, error) {
 	refs := References{ConfigMaps: map[string]*corev1.ConfigMap{}, Secrets: map[string]*corev1.Secret{}}
 	var fp strings.Builder
 	fmt.Fprintf(&fp, "%s/%d", xb.UID, xb.Generation)
@@ -196,7 +198,7 @@ func newFirstGenerations() *firstGenerations {
 	return &firstGenerations{gen: map[types.NamespacedName]int64{}}
 }
 
-func (f *firstGenerations) get(key types.NamespacedName, xb *xv1alpha1.XBackend) int64 {
+func (f *firstGenerations) get(key types.NamespacedName, xb *xbackend.XBackend) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if g, ok := f.gen[key]; ok {

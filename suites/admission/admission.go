@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -40,21 +41,21 @@ func Family() harness.Family {
 		},
 	}}
 	hostnameRejections := []rejected{
-		{"AdmissionRejectsClusterLocalHostname", "kubernetes.default.svc.cluster.local", "spec.externalHostname.hostname", "must not be an IP address or end with .cluster.local"},
-		{"AdmissionRejectsIPv6Loopback", "::1", "spec.externalHostname.hostname", "should match"},
-		{"AdmissionRejectsUpperCaseHostname", "Api.Example.COM", "spec.externalHostname.hostname", "should match"},
-		{"AdmissionRejectsTrailingDot", "api.example.com.", "spec.externalHostname.hostname", "should match"},
-		{"AdmissionRejectsWildcardHostname", "*.example.com", "spec.externalHostname.hostname", "should match"},
+		{"AdmissionRejectsClusterLocalHostname", "kubernetes.default.svc.cluster.local", "spec.externalHostname.hostname", "must not be an IP address or end with .cluster.local", harness.Releases{}},
+		{"AdmissionRejectsIPv6Loopback", "::1", "spec.externalHostname.hostname", "should match", harness.Releases{}},
+		{"AdmissionRejectsUpperCaseHostname", "Api.Example.COM", "spec.externalHostname.hostname", "should match", harness.Releases{}},
+		{"AdmissionRejectsTrailingDot", "api.example.com.", "spec.externalHostname.hostname", "should match", harness.Releases{}},
+		{"AdmissionRejectsWildcardHostname", "*.example.com", "spec.externalHostname.hostname", "should match", harness.Releases{}},
 	}
 	specRejections := []rejected{
-		{"AdmissionRejectsGRPCProtocol", "grpc-protocol.yaml", "spec.protocol", "Unsupported value"},
-		{"AdmissionRejectsClientAndServerWithoutClientCert", "mtls-without-client-cert.yaml", "spec.tls", "clientCertificateRef must be set if and only if mode is ClientAndServer"},
-		{"AdmissionRejectsClientCertWithoutClientAndServer", "client-cert-without-mtls.yaml", "spec.tls", "clientCertificateRef must be set if and only if mode is ClientAndServer"},
-		{"AdmissionRejectsValidationWithoutHostname", "validation-without-hostname.yaml", "spec.tls.validation.hostname", "Required value"},
-		{"AdmissionRejectsBothCASources", "both-ca-sources.yaml", "spec.tls.validation", "must not contain both CACertificateRefs and WellKnownCACertificates"},
-		{"AdmissionRejectsNoCASource", "no-ca-source.yaml", "spec.tls.validation", "must specify either CACertificateRefs or WellKnownCACertificates"},
-		{"AdmissionRejectsPortZero", "port-zero.yaml", "", "should be greater than or equal to 1"},
-		{"AdmissionRejectsTypeWithoutExternalHostname", "type-without-hostname.yaml", "spec", "externalHostname must be set when type is ExternalHostname"},
+		{"AdmissionRejectsGRPCProtocol", "grpc-protocol.yaml", "spec.protocol", "Unsupported value", harness.GRPCRefused},
+		{"AdmissionRejectsClientAndServerWithoutClientCert", "mtls-without-client-cert.yaml", "spec.tls", "clientCertificateRef must be set if and only if mode is ClientAndServer", harness.Releases{}},
+		{"AdmissionRejectsClientCertWithoutClientAndServer", "client-cert-without-mtls.yaml", "spec.tls", "clientCertificateRef must be set if and only if mode is ClientAndServer", harness.Releases{}},
+		{"AdmissionRejectsValidationWithoutHostname", "validation-without-hostname.yaml", "spec.tls.validation.hostname", "Required value", harness.Releases{}},
+		{"AdmissionRejectsBothCASources", "both-ca-sources.yaml", "spec.tls.validation", "must not contain both CACertificateRefs and WellKnownCACertificates|exactly one of the fields in [caCertificateRefs wellKnownCACertificates] must be set", harness.Releases{}},
+		{"AdmissionRejectsNoCASource", "no-ca-source.yaml", "spec.tls.validation", "must specify either CACertificateRefs or WellKnownCACertificates|exactly one of the fields in [caCertificateRefs wellKnownCACertificates] must be set", harness.Releases{}},
+		{"AdmissionRejectsPortZero", "port-zero.yaml", "", "should be greater than or equal to 1", harness.Releases{}},
+		{"AdmissionRejectsTypeWithoutExternalHostname", "type-without-hostname.yaml", "spec", "externalHostname must be set when type is ExternalHostname", harness.Releases{}},
 	}
 	for _, r := range hostnameRejections {
 		tests = append(tests, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, apitext.CRDHostname, "hostname.yaml", map[string]string{"Hostname": r.input}))
@@ -66,10 +67,13 @@ func Family() harness.Family {
 	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
 }
 
-// rejected is one input the CRD must refuse, at field with message. A
-// field of "" is the port number, whose path depends on the schema.
+// rejected is one input the CRD must refuse, at field with message (or,
+// where releases word it differently, v1.6.3's|v1.7.0's message). A field
+// of "" is the port number, whose path depends on the schema. releases,
+// when set, limits the rule to the releases that have it.
 type rejected struct {
 	shortName, input, field, message string
+	releases                         harness.Releases
 }
 
 // rejects declares one MUST-level admission variant: the API server
@@ -79,15 +83,23 @@ func rejects(description string, r rejected, source apitext.Sentence, file strin
 		Scenario:    verdict.Scenario{ShortName: r.shortName, Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
 		Description: description,
 		Source:      source,
+		Releases:    r.releases,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			field := r.field
 			if field == "" {
 				field = s.Harness().Schema.PortField()
 			}
+			message := r.message
+			if before, after, two := strings.Cut(message, "|"); two {
+				message = before
+				if s.Harness().Schema.AtLeast("v1.7.0") {
+					message = after
+				}
+			}
 			xb := s.Render(file, vars)[0]
 			By(fmt.Sprintf("creating the XBackend of %s %v", file, vars))
-			Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, r.message),
-				"%s %v must be rejected at %s with %q", file, vars, field, r.message)
+			Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, message),
+				"%s %v must be rejected at %s with %q", file, vars, field, message)
 		},
 	}
 }

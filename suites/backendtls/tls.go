@@ -129,6 +129,7 @@ func Family() harness.Family {
 		Scenario:    failClosed("TLSNoValidationVerifiesServer", verdict.FeatureTLS),
 		Description: "still verifies the server certificate when ServerOnly has no validation block",
 		Source:      apitext.ServerOnly,
+		Releases:    harness.ServerOnlyWithoutValidation,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			By("serving a certificate for the externalHostname signed by the spec's private CA")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 )
@@ -24,6 +25,14 @@ type Test struct {
 	// Sandbox, when set, says why the test needs the network sandbox: it is
 	// skipped with that reason outside it.
 	Sandbox string
+	// Releases, when set, limits the test to the XBackend schemas of some
+	// Gateway API releases; on the others it is skipped, saying why.
+	Releases Releases
+	// Pods, when set, says why the test needs pods the harness plays
+	// (their status written by it, a fake upstream at their address),
+	// which it can only where no kubelet owns pods: it is skipped with
+	// that reason in a cluster with nodes.
+	Pods string
 	// Run is the body; s is the spec's own namespace, hostname and fakes.
 	Run func(ctx context.Context, s *Spec)
 }
@@ -35,6 +44,43 @@ type Family struct {
 	// Manifests are the YAML templates the tests apply (Spec.Apply).
 	Manifests fs.FS
 	Tests     []Test
+}
+
+// Releases are the Gateway API releases whose XBackend a test checks: from
+// Since (when set) up to, not including, Before (when set). Why says what
+// those releases have that the others do not.
+type Releases struct {
+	Since, Before, Why string
+}
+
+// Release v1.7.0 changed XBackend and the HTTPRoute CRD's rules for it;
+// tests of what it changed are limited with these.
+var (
+	// BackendRefPortAllowed: v1.7.0's HTTPRoute CRD refuses a port on a
+	// backendRef to an XBackend.
+	BackendRefPortAllowed = Releases{Before: "v1.7.0", Why: "v1.7.0's HTTPRoute CRD forbids a port on a backendRef to an XBackend"}
+	// ServerOnlyWithoutValidation: v1.7.0's CRD requires tls.validation
+	// whenever tls.mode is not None.
+	ServerOnlyWithoutValidation = Releases{Before: "v1.7.0", Why: "v1.7.0's CRD requires tls.validation whenever tls.mode is ServerOnly or ClientAndServer"}
+	// H2CWithTLSAdmitted: v1.7.0's CRD refuses protocol H2C with TLS.
+	H2CWithTLSAdmitted = Releases{Before: "v1.7.0", Why: "v1.7.0's CRD refuses protocol H2C with tls.mode other than None"}
+	// GRPCRefused: v1.7.0's CRD lists GRPC among the protocols.
+	GRPCRefused = Releases{Before: "v1.7.0", Why: "v1.7.0's CRD admits protocol GRPC"}
+	// V170 is what v1.7.0 added: spec.port.number, status.ancestors,
+	// EndpointSelector, sessionPersistence, protocol WSS and new CRD rules.
+	V170 = Releases{Since: "v1.7.0", Why: "its XBackend's endpointSelector, sessionPersistence, protocol WSS and CRD rules"}
+)
+
+// skip says why a test of these releases does not run against schema s,
+// or "" when it does.
+func (r Releases) skip(s manifest.Schema) string {
+	switch {
+	case r.Since != "" && !s.AtLeast(r.Since):
+		return fmt.Sprintf("needs the XBackend of Gateway API %s or later (%s); the cluster serves %s's", r.Since, r.Why, s.Version)
+	case r.Before != "" && s.AtLeast(r.Before):
+		return fmt.Sprintf("checks the XBackend of Gateway API releases before %s (%s); the cluster serves %s's", r.Before, r.Why, s.Version)
+	}
+	return ""
 }
 
 // Scenarios lists the scenarios of families, in order.
@@ -109,6 +155,14 @@ func (h *Harness) Register(families []Family, sched Schedule) {
 					}
 					if n := h.Env.Network; t.Sandbox != "" && !n.Sandboxed {
 						Skip(fmt.Sprintf("needs the network sandbox: %s (%s)", t.Sandbox, n.NoSandbox))
+					}
+					if why := t.Releases.skip(h.Schema); why != "" {
+						Skip(why)
+					}
+					if t.Pods != "" {
+						if why := h.kubeletsOwnPods(ctx); why != "" {
+							Skip(fmt.Sprintf("needs pods the harness plays: %s; %s", t.Pods, why))
+						}
 					}
 					t.Run(ctx, h.begin(ctx, f, t))
 				})

@@ -50,6 +50,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Scenario{ShortName: "ProtocolH2CWithTLS", Level: verdict.Observe, Feature: verdict.FeatureResourceBackend},
 		Description: "records whether H2C with tls ServerOnly is refused or handled",
 		Source:      apitext.H2CWithoutTLS,
+		Releases:    harness.H2CWithTLSAdmitted,
 		Run:         h2cWithTLS,
 	})
 	return harness.Family{Name: "Protocol", Manifests: manifests, Tests: tests}

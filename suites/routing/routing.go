@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
@@ -123,6 +122,7 @@ func Family() harness.Family {
 		Scenario:    scenario("RoutingBackendRefPortMismatch", verdict.Observe, verdict.FeatureResourceBackend),
 		Description: "observes which port serves a backendRef whose port differs from the XBackend's",
 		Source:      apitext.BackendPort,
+		Releases:    harness.BackendRefPortAllowed,
 		Run: func(ctx context.Context, s *harness.Spec) {
 			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
 			refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
@@ -190,10 +190,9 @@ func followsPortChange(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(first))
 	before := s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 
-	By("changing the XBackend's port, and the route's backendRef with it, to the second upstream's")
+	By("changing the XBackend's port to the second upstream's (the route's backendRef names no port)")
 	generation := s.SetXBackendPort(ctx, "external", int(second.Addr.Port()))
 	Expect(generation).To(BeNumerically(">", before.ObservedGeneration), "the API server did not bump the XBackend's generation")
-	setRoutePort(ctx, s, "to-external", second.Addr.Port())
 	By("checking Accepted is reported for the new generation")
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 	By("checking requests now reach the new port")
@@ -292,7 +291,7 @@ func weightedSplit(ctx context.Context, s *harness.Spec) {
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "heavy", "Host": "heavy." + s.Hostname, "Port": heavy.Port()})
 	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "light", "Host": "light." + s.Hostname, "Port": light.Port()})
-	s.Apply(ctx, "weighted-split.yaml", map[string]string{"HeavyPort": heavy.Port(), "LightPort": light.Port()})
+	s.Apply(ctx, "weighted-split.yaml", nil)
 	gw := s.GatewayAddress(ctx, "gw")
 
 	By("waiting until each upstream has answered once through the Gateway")
@@ -382,23 +381,6 @@ func expectNotServedBy(ctx context.Context, s *harness.Spec, up *harness.Upstrea
 	s.EventuallyGet(ctx, gw, "/", harness.AnsweredWith(http.StatusInternalServerError))
 	s.ConsistentlyNotServed(ctx, gw, "/")
 	Expect(up.Log(ctx)).To(BeEmpty(), "the implementation connected to upstream %s at %s", up.Name(), up.Addr)
-}
-
-// setRoutePort sets the port of every backendRef of HTTPRoute name.
-func setRoutePort(ctx context.Context, s *harness.Spec, name string, port uint16) {
-	GinkgoHelper()
-	Eventually(func(g Gomega) {
-		r := &gatewayv1.HTTPRoute{}
-		g.Expect(s.Client().Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, r)).To(Succeed())
-		p := gatewayv1.PortNumber(port)
-		for i := range r.Spec.Rules {
-			for j := range r.Spec.Rules[i].BackendRefs {
-				r.Spec.Rules[i].BackendRefs[j].Port = &p
-			}
-		}
-		g.Expect(s.Client().Update(ctx, r)).To(Succeed())
-	}).WithContext(ctx).WithTimeout(s.Timeouts().Status).WithPolling(s.Timeouts().Poll).Should(Succeed(), "set the backendRef port of HTTPRoute %s", name)
-	s.Note("set the backendRef port of HTTPRoute %s to %d", name, port)
 }
 
 // observeRouting records, without a verdict, the ResolvedRefs condition
