@@ -8,9 +8,11 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -99,6 +101,9 @@ func DeployReference(ctx context.Context, o ReferenceOptions) (_ *Reference, err
 	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		return nil, fmt.Errorf("create ClusterRoleBinding %s for the reference gateway: %w", o.Name, err)
 	}
+	if err := awaitRights(ctx, cs, o.Namespace, o.Timeout); err != nil {
+		return nil, err
+	}
 	trust := &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{trustFile: string(o.SystemRoots)}}
 	if _, err := cs.CoreV1().ConfigMaps(o.Namespace).Create(ctx, trust, metav1.CreateOptions{}); err != nil {
 		return nil, fmt.Errorf("create the reference gateway's trust store: %w", err)
@@ -124,13 +129,20 @@ func (r *Reference) State(ctx context.Context) string {
 	if err != nil {
 		return fmt.Sprintf("pod %s/%s: %v", r.namespace, r.Pod, err)
 	}
-	state := podState(pod)
+	state := "phase " + string(pod.Status.Phase)
 	for _, c := range pod.Status.ContainerStatuses {
+		if w := c.State.Waiting; w != nil {
+			state += ", " + w.Reason
+		}
 		if c.RestartCount > 0 {
-			state += fmt.Sprintf("; %d restarts", c.RestartCount)
-			if t := c.LastTerminationState.Terminated; t != nil {
-				state += fmt.Sprintf(", last exit %d: %s", t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
-			}
+			state += fmt.Sprintf(", %d restarts", c.RestartCount)
+		}
+		t := c.State.Terminated
+		if t == nil {
+			t = c.LastTerminationState.Terminated
+		}
+		if t != nil {
+			state += fmt.Sprintf(", last exit %d: %s", t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
 		}
 	}
 	return fmt.Sprintf("%s (its log: kubectl logs -n %s %s, or <report>/pods/)", state, r.namespace, r.Pod)
@@ -149,6 +161,31 @@ func (r *Reference) Close(ctx context.Context) error {
 		ignoreNotFound(rbac.ClusterRoleBindings().Delete(ctx, r.name, metav1.DeleteOptions{})),
 		ignoreNotFound(rbac.ClusterRoles().Delete(ctx, r.name, metav1.DeleteOptions{})),
 	)
+}
+
+// awaitRights waits until the API server's authorizer grants the new
+// binding: a gateway whose first list is refused backs off for up to
+// minutes before its caches sync.
+func awaitRights(ctx context.Context, cs kubernetes.Interface, namespace string, timeout time.Duration) error {
+	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		User:               "system:serviceaccount:" + namespace + ":" + referenceName,
+		Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace},
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "list", Group: "gateway.networking.k8s.io", Resource: "gatewayclasses"},
+	}}
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		got, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		last = got.Status.Reason
+		return got.Status.Allowed, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the reference gateway's service account is not granted its ClusterRole within %s (%s)", timeout, last)
+	}
+	return nil
 }
 
 // referenceRules are what the gateway reads and writes: the Gateway API
