@@ -59,17 +59,28 @@ func runParallel(ctx context.Context, n int, w workers, fakes control.Fakes, sch
 	stops = append(stops, stop)
 	w.spec.Coordinator = url
 
+	// Once the fail-fast rule stops the run, the specs still running are
+	// abandoned: the workers get SIGINT, and clean up what they made.
+	work, abandon := context.WithCancel(ctx)
+	defer abandon()
+	go func() {
+		select {
+		case <-sched.halt:
+			abandon()
+		case <-work.Done():
+		}
+	}()
 	var wg sync.WaitGroup
 	for i := range n {
 		spec := w.spec
 		spec.Index = i
-		cmd, err := w.start(ctx, spec)
+		cmd, err := w.start(work, spec)
 		if err != nil {
 			return err
 		}
 		wg.Go(func() {
 			err := cmd.Wait()
-			if ctx.Err() == nil {
+			if work.Err() == nil {
 				sched.lost(i, err)
 			}
 		})

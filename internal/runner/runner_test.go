@@ -197,3 +197,32 @@ func TestFailureMessagesAreForReaders(t *testing.T) {
 		t.Error("errorMessage formats what is not an error")
 	}
 }
+
+// The fail-fast rule halts the run at the first failed MUST spec; a spec
+// abandoned then (its worker interrupted) has no verdict, and the specs
+// that finished before still count.
+func TestFailFastAbandonsTheSpecsStillRunning(t *testing.T) {
+	sched := quietScheduler(verdict.FeatureSet{}, FailFastMust)
+	finishAll(sched,
+		specReport(types.SpecStateFailed, "boom", "Should", "SHOULD", "ResourceBackend"),
+		specReport(types.SpecStatePassed, "", "Before", "MUST", "ResourceBackend"))
+	select {
+	case <-sched.halt:
+		t.Fatal("a SHOULD failure halted a --fail-fast=MUST run")
+	default:
+	}
+	run := finishAll(sched,
+		specReport(types.SpecStateFailed, "plaintext", "Killer", "MUST", "ResourceBackend"),
+		specReport(types.SpecStateInterrupted, "interrupted by user", "Abandoned", "MUST", "ResourceBackend"))
+	select {
+	case <-sched.halt:
+	default:
+		t.Fatal("the failed MUST spec did not halt the run")
+	}
+	if got := run.ClosingLine(); got != "1 passed, 2 failed, 0 skipped" || sched.stoppedAt() != "Killer" {
+		t.Errorf("closing line %q, stopped at %q; want the abandoned spec without a verdict", got, sched.stoppedAt())
+	}
+	if sched.claim(0, verdict.Scenario{ShortName: "Later"}) {
+		t.Error("a spec was handed out after the halt")
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
@@ -36,7 +38,10 @@ type scheduler struct {
 	owner    map[string]int
 	done     map[string]bool
 	stopped  string
-	run      verdict.Run
+	// halt is closed when the fail-fast rule stops the run: specs still
+	// running are abandoned.
+	halt chan struct{}
+	run  verdict.Run
 }
 
 // FailFast says when a run stops handing out specs: never (""), at the
@@ -51,7 +56,7 @@ const (
 
 func newScheduler(selected []verdict.Scenario, claimed verdict.FeatureSet, failFast FailFast, p *progress) *scheduler {
 	s := &scheduler{claimed: claimed, failFast: failFast, progress: p,
-		selected: map[string]bool{}, owner: map[string]int{}, done: map[string]bool{}}
+		selected: map[string]bool{}, owner: map[string]int{}, done: map[string]bool{}, halt: make(chan struct{})}
 	for _, sc := range selected {
 		s.selected[sc.ShortName] = true
 	}
@@ -77,9 +82,14 @@ func (s *scheduler) finish(worker int, r verdict.Result) {
 		return
 	}
 	s.done[r.ShortName] = true
+	if s.stopped != "" && r.State == interrupted {
+		// Abandoned when the run stopped: it has no verdict.
+		return
+	}
 	s.run.AddResult(r)
 	if s.stopped == "" && r.Outcome == verdict.Failed && (s.failFast == FailFastAny || s.failFast == FailFastMust && r.Level == verdict.Must) {
 		s.stopped = r.ShortName
+		close(s.halt)
 	}
 	_, claimed := s.owner[r.ShortName]
 	s.progress.specFinished(ProgressLine(r), claimed)
@@ -113,6 +123,9 @@ func (s *scheduler) verdicts() verdict.Run {
 	defer s.mu.Unlock()
 	return s.run
 }
+
+// interrupted is Ginkgo's state of a spec a worker abandoned on SIGINT.
+var interrupted = types.SpecStateInterrupted.String()
 
 // stoppedAt is the spec whose failure stopped the run, or "".
 func (s *scheduler) stoppedAt() string {
