@@ -27,6 +27,10 @@ type Child struct {
 	Workers int
 	// First are the specs the child starts with (run --first).
 	First []string
+	// FirstKill stops the child at its first failed spec, SHOULD ones
+	// included, for a fault only SHOULD specs killed last time; else it
+	// stops at its first failed MUST spec.
+	FirstKill bool
 }
 
 // Name is the mutant's fault, or "baseline".
@@ -46,14 +50,19 @@ func (c Child) ControllerName() string {
 // Args are the arguments of the child's `xbcheck run`: the shared
 // control plane, its own controller and addresses, only the specs with a
 // verdict, and a stop at the first failed MUST spec (it proves a vendor's
-// run would fail; SHOULD failures before it are kept).
+// run would fail; SHOULD failures before it are kept), or at the first
+// failed spec with FirstKill.
 func (c Child) Args() []string {
+	failFast := "--fail-fast=" + string(verdict.Must)
+	if c.FirstKill {
+		failFast = "--fail-fast"
+	}
 	args := []string{"run",
 		"--kubeconfig", c.Kubeconfig,
 		"--fakes", "local",
 		"--controller-name", c.ControllerName(),
 		"--label-filter", VerdictFilter,
-		"--fail-fast=" + string(verdict.Must),
+		failFast,
 		"--parallel", strconv.Itoa(max(c.Workers, 1)),
 		"--report-output", c.ReportDir,
 	}

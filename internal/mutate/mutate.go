@@ -114,6 +114,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 				child := Child{Fault: info.Name}
 				if opts.History != nil {
 					child.First = opts.History.first(info)
+					child.FirstKill = opts.History.shouldOnly(info)
 				}
 				o := runChild(lost, opts, child, slot(worker, opts.Parallel))
 				o.Fault = info

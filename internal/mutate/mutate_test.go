@@ -327,38 +327,43 @@ func TestRunStopsWhenTheControlPlaneIsLost(t *testing.T) {
 }
 
 func TestHistoryStartsAMutantWithItsLastKillers(t *testing.T) {
-	h := &History{path: filepath.Join(t.TempDir(), "kills.json"), Killed: map[faults.Fault][]string{}}
+	h := &History{path: filepath.Join(t.TempDir(), "killers.json"), Killed: map[faults.Fault]Killers{}}
 	all := faults.All()
 	h.record(Report{Mutants: []Outcome{
 		{Fault: all[0], Killers: []verdict.Scenario{{ShortName: "A", Level: verdict.Should}, {ShortName: "B", Level: verdict.Must}}},
 		{Fault: all[1]},
+		{Fault: all[2], Killers: []verdict.Scenario{{ShortName: "C", Level: verdict.Should}}},
 	}})
-	if got := h.first(all[0]); !slices.Equal(got, []string{"A", "B"}) {
-		t.Errorf("first specs of %s: %v, want its killers A, B", all[0].Name, got)
+	if got := h.first(all[0]); !slices.Equal(got, []string{"B", "A"}) {
+		t.Errorf("first specs of %s: %v, want its killers, MUST first: B, A", all[0].Name, got)
 	}
 	if got := h.first(all[1]); len(got) != 0 {
 		t.Errorf("a surviving fault has first specs %v", got)
 	}
-	args := Child{Fault: all[0].Name, First: h.first(all[0])}.Args()
-	if i := slices.Index(args, "--first"); i < 0 || args[i+1] != "A,B" {
-		t.Errorf("child args %q do not start with the killers", args)
+	args := Child{Fault: all[0].Name, First: h.first(all[0]), FirstKill: h.shouldOnly(all[0])}.Args()
+	if i := slices.Index(args, "--first"); i < 0 || args[i+1] != "B,A" || !slices.Contains(args, "--fail-fast=MUST") {
+		t.Errorf("child args %q do not start with the killers and stop at the first failed MUST spec", args)
+	}
+	args = Child{Fault: all[2].Name, First: h.first(all[2]), FirstKill: h.shouldOnly(all[2])}.Args()
+	if !slices.Contains(args, "--fail-fast") {
+		t.Errorf("child args %q of a fault only a SHOULD spec killed do not stop at its first kill", args)
 	}
 }
 
 // A machine with no history (a CI runner) starts every mutant from the
 // recorded killers; the user's history overrides them fault by fault, and
-// WriteKillers writes what Seed reads.
+// WriteKillers writes what LoadHistory reads.
 func TestHistoryStartsFromTheRecordedKillers(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("HOME", t.TempDir())
-	var recorded map[faults.Fault][]string
+	var recorded map[faults.Fault]Killers
 	if err := json.Unmarshal(seed, &recorded); err != nil || len(recorded) == 0 {
 		t.Fatalf("killers.json holds %d faults (%v); make kill-matrix records them", len(recorded), err)
 	}
 	h := LoadHistory()
-	for f, killers := range recorded {
-		if !slices.Equal(h.first(faults.Info{Name: f}), killers) {
-			t.Errorf("no history: %s starts with %v, want the recorded %v", f, h.first(faults.Info{Name: f}), killers)
+	for f, k := range recorded {
+		if want := append(append([]string{}, k.Must...), k.Should...); !slices.Equal(h.first(faults.Info{Name: f}), want) {
+			t.Errorf("no history: %s starts with %v, want the recorded %v", f, h.first(faults.Info{Name: f}), want)
 		}
 	}
 	all := faults.All()
@@ -367,12 +372,12 @@ func TestHistoryStartsFromTheRecordedKillers(t *testing.T) {
 		t.Errorf("after a run, %s starts with %v, want this machine's killer Mine", all[0].Name, got)
 	}
 	path := filepath.Join(t.TempDir(), "killers.json")
-	if err := WriteKillers(path, Report{Mutants: []Outcome{{Fault: all[0], Killers: []verdict.Scenario{{ShortName: "K", Level: verdict.Must}}}, {Fault: all[1]}}}); err != nil {
+	if err := WriteKillers(path, Report{Mutants: []Outcome{{Fault: all[0], Killers: []verdict.Scenario{{ShortName: "K", Level: verdict.Should}}}, {Fault: all[1]}}}); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
-	var written map[faults.Fault][]string
-	if err := json.Unmarshal(data, &written); err != nil || len(written) != 1 || !slices.Equal(written[all[0].Name], []string{"K"}) {
-		t.Errorf("WriteKillers wrote %s (%v); want only the killed fault's killer", data, err)
+	var written map[faults.Fault]Killers
+	if err := json.Unmarshal(data, &written); err != nil || len(written) != 1 || !slices.Equal(written[all[0].Name].Should, []string{"K"}) {
+		t.Errorf("WriteKillers wrote %s (%v); want only the killed fault's killer, as SHOULD", data, err)
 	}
 }
