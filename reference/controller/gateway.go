@@ -89,7 +89,7 @@ func (c *Controllers) reconcileGateway(ctx context.Context, req ctrl.Request) (c
 	}
 	want.Status.Conditions = setConditions(gw.Status.Conditions, accepted, prog)
 	want.Status.Addresses = nil
-	if assigned {
+	if assigned && !c.opts.Faults.Has(faults.NoGatewayAddress) {
 		want.Status.Addresses = []gatewayv1.GatewayStatusAddress{{Type: ptrTo(gatewayv1.IPAddressType), Value: addr.String()}}
 	}
 	if equality.Semantic.DeepEqual(gw.Status, want.Status) {

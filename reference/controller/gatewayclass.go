@@ -10,6 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 func (c *Controllers) setupGatewayClass(mgr ctrl.Manager) error {
@@ -32,8 +34,10 @@ func (c *Controllers) reconcileGatewayClass(ctx context.Context, req ctrl.Reques
 		condition(gatewayv1.GatewayClassConditionStatusAccepted, true, gatewayv1.GatewayClassReasonAccepted,
 			"accepted by the xbcheck reference gateway", gc.Generation))
 	want.Status.SupportedFeatures = nil
-	for _, f := range SupportedFeatures {
-		want.Status.SupportedFeatures = append(want.Status.SupportedFeatures, gatewayv1.SupportedFeature{Name: f})
+	if !c.opts.Faults.Has(faults.NoSupportedFeatures) {
+		for _, f := range SupportedFeatures {
+			want.Status.SupportedFeatures = append(want.Status.SupportedFeatures, gatewayv1.SupportedFeature{Name: f})
+		}
 	}
 	if equality.Semantic.DeepEqual(gc.Status, want.Status) {
 		return ctrl.Result{}, nil

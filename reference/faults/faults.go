@@ -59,6 +59,8 @@ const (
 	StaleObservedGeneration     Fault = "stale-observed-generation"
 	NoXBackendStatus            Fault = "no-xbackend-status"
 	NoRouteStatus               Fault = "no-route-status"
+	NoGatewayAddress            Fault = "no-gateway-address"
+	NoSupportedFeatures         Fault = "no-supported-features"
 	KeepStaleParents            Fault = "keep-stale-parents"
 	WrongReasonOnMissingBackend Fault = "wrong-reason-on-missing-backend"
 	IgnoreWeights               Fault = "ignore-weights"
@@ -67,6 +69,19 @@ const (
 	StatusForForeignGateways    Fault = "status-for-foreign-gateways"
 	IgnoreConfigMapUpdates      Fault = "ignore-configmap-updates"
 	KeepTransportOnRefusal      Fault = "keep-transport-on-refusal"
+)
+
+// Faults of EndpointSelector, sessionPersistence and WSS (Gateway API
+// v1.7.0's XBackend); [All] describes each one.
+const (
+	SelectAnyLabel         Fault = "select-any-label"
+	RouteToUnreadyPods     Fault = "route-to-unready-pods"
+	SelectAllNamespaces    Fault = "select-all-namespaces"
+	StaleEndpoints         Fault = "stale-endpoints"
+	PredictableServiceName Fault = "predictable-service-name"
+	ServiceWithClusterIP   Fault = "service-with-cluster-ip"
+	IgnoreSession          Fault = "ignore-session"
+	WSSSkipsVerify         Fault = "wss-skips-verify"
 )
 
 // Info describes a fault in one line: what breaks, and the real bug it imitates.
@@ -112,6 +127,8 @@ var all = []Info{
 	{StaleObservedGeneration, "writes status with the generation first seen, not the current one: status computed from a cached object"},
 	{NoXBackendStatus, "never writes XBackend status.parents: implementations that only route"},
 	{NoRouteStatus, "never writes HTTPRoute status.parents: a data plane without a status writer, whose routes look unprocessed"},
+	{NoGatewayAddress, "serves a Gateway without publishing its address in status.addresses: load balancers whose address only the operator knows (run with --gateway-address)"},
+	{NoSupportedFeatures, "lists no status.supportedFeatures on its GatewayClass: implementations of Gateway API before v1.2, which claim nothing"},
 	{KeepStaleParents, "leaves a Gateway's status.parents entry after no route of it refers to the XBackend: no cleanup on unreference"},
 	{WrongReasonOnMissingBackend, "reports a missing XBackend with reason InvalidKind instead of BackendNotFound: reason strings mixed up"},
 	{IgnoreWeights, "sends every request to the first backendRef of a rule, ignoring weights: implementations without weighted backendRefs"},
@@ -119,6 +136,14 @@ var all = []Info{
 	{PortFromRoute, "dials the backendRef's port, and 80 or 443 when it has none, instead of the XBackend's port: the port confusion of kgateway-dev/kgateway.dev#311"},
 	{StatusForForeignGateways, "writes XBackend status entries for every Gateway a route names, other controllers' Gateways included: kgateway-dev/kgateway#10967"},
 	{IgnoreConfigMapUpdates, "rebuilds an XBackend's TLS only when the XBackend changes, not when its CA ConfigMap does, so a replaced or deleted CA is still trusted: kubernetes-sigs/gateway-api#4338"},
+	{SelectAnyLabel, "selects the pods having any one of the endpointSelector's matchLabels instead of all of them: a selector built as OR, e.g. one label query per key merged"},
+	{RouteToUnreadyPods, "routes to every selected pod whatever its Ready condition: endpoints taken from pod IPs as publishNotReadyAddresses would, so pods still starting or failing their probes get traffic"},
+	{SelectAllNamespaces, "selects matching pods in every namespace, not only the XBackend's: a cluster-wide pod informer queried without the namespace, reaching other tenants' pods"},
+	{StaleEndpoints, "computes the endpoints when the XBackend is accepted and never again: no pod watch, so pods added later get no traffic and removed ones keep getting it"},
+	{PredictableServiceName, "names the Service it creates for an EndpointSelector <xbackend>-backend instead of using generateName: the predictable DNS name v1.7.0's notes for implementers forbid"},
+	{ServiceWithClusterIP, "creates the EndpointSelector's Service with a ClusterIP instead of headless: kube-proxy programs a virtual IP nobody should use"},
+	{IgnoreSession, "issues a session token (cookie or header) but routes each request at random whatever token it brings: session persistence configured but dropped by the load balancer"},
+	{WSSSkipsVerify, "for protocol WSS skips the server certificate check: a WebSocket upgrade path with a TLS client of its own, built with InsecureSkipVerify (the classic websocket-proxy shortcut)"},
 	{KeepTransportOnRefusal, "keeps serving an XBackend with its last good configuration after it becomes refused (CA deleted, hostname an IP literal), while status says not Accepted: linkerd/linkerd2#1349, cilium/cilium#44743"},
 }
 
