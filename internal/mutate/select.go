@@ -10,7 +10,8 @@ import (
 )
 
 // Select returns the faults a comma-separated list names, in the order of
-// [faults.All]; every fault when the list is empty.
+// [faults.All]; when the list is empty, every fault but the choices
+// ([faults.Choice]), which no spec may kill.
 func Select(list string) ([]faults.Info, error) {
 	set, err := faults.Parse(list)
 	if err != nil {
@@ -18,7 +19,7 @@ func Select(list string) ([]faults.Info, error) {
 	}
 	var out []faults.Info
 	for _, info := range faults.All() {
-		if len(set) == 0 || set.Has(info.Name) {
+		if len(set) == 0 && !faults.Choice(info.Name) || set.Has(info.Name) {
 			out = append(out, info)
 		}
 	}

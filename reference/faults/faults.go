@@ -150,6 +150,11 @@ var all = []Info{
 // All returns every fault with its one-line description, in a stable order.
 func All() []Info { return slices.Clone(all) }
 
+// Choice says f is no bug but something an implementation may choose (no
+// published address, no supportedFeatures): the harness must cope with
+// it, and no spec may fail on it, so mutation testing leaves it out.
+func Choice(f Fault) bool { return f == NoGatewayAddress || f == NoSupportedFeatures }
+
 // Set is a set of enabled faults. The zero Set enables none.
 type Set map[Fault]bool
 
