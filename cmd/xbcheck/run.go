@@ -104,14 +104,14 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opts.Provider, "provider", "", "the cluster to start: envtest (the default: an embedded API server; the implementation runs beside xbcheck) or node (a real single-node cluster xbcheck builds and starts in its sandbox; Linux, as root)")
+	f.StringVar(&opts.Provider, "provider", "", "the cluster to start: envtest (the default: an embedded API server; the implementation runs beside xbcheck) or node (a real single-node cluster xbcheck builds and starts in its sandbox, Linux, as root; the fakes and the reference gateway run in it as pods)")
 	f.BoolVar(&opts.KeepCluster, "keep-cluster", false, "with --provider node, keep the cluster running after the run for inspection, until Ctrl-C")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "use the cluster of this kubeconfig instead of starting one")
-	f.StringVar(&opts.CRDDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of the pinned gateway-api module)")
+	f.StringVar(&opts.CRDDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of --gateway-api-version)")
 	f.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter over levels, features and ShortNames, e.g. 'MUST && !AdmissionRejectsPortZero'")
 	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")
 	f.StringVar(&opts.JUnitReport, "junit-report", "", "write a JUnit XML report to this file")
-	f.StringVar(&faultList, "faults", "", "break the in-process reference gateway with these comma-separated faults; an unknown name lists the valid ones")
+	f.StringVar(&faultList, "faults", "", "break the reference gateway (in-process, or in pods) with these comma-separated faults; an unknown name lists the valid ones")
 	f.BoolVar(&opts.Features.All, "all-features", false, "claim every feature for the implementation: every failure counts")
 	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "the extended features the implementation claims (default: the GatewayClass's status.supportedFeatures); every spec runs anyway, and a failure of an unclaimed feature is reported as not supported. Names: "+runner.FeatureNames())
 	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these extended features (core and fail-closed specs always run)")
