@@ -3,6 +3,7 @@ module github.com/xbcheck/xbcheck
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/go-logr/logr v1.4.3
 	github.com/google/go-containerregistry v0.22.1
 	github.com/miekg/dns v1.1.73

@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
@@ -14,15 +16,18 @@ import (
 // TestMain runs the suite where `xbcheck run` does: inside the network
 // sandbox where namespaces are allowed (the sandbox-only specs then run
 // too), else on loopback with those specs skipped. What needs the network
-// (building the control plane, the CRD module) happens first, outside.
+// (building the control plane, each release's CRDs) happens first, outside.
 func TestMain(m *testing.M) {
 	// A parallel run's workers are this test binary again.
 	if handled, code := runner.RunWorker(context.Background()); handled {
 		os.Exit(code)
 	}
-	if _, err := runner.Prepare(context.Background(), runner.Options{Out: os.Stderr}); err != nil {
-		fmt.Fprintln(os.Stderr, "prepare the embedded control plane:", err)
-		os.Exit(1)
+	for _, s := range manifest.Schemas() {
+		ctx := cluster.WithGatewayAPIVersion(context.Background(), s.Version)
+		if _, err := runner.Prepare(ctx, runner.Options{Out: os.Stderr}); err != nil {
+			fmt.Fprintf(os.Stderr, "prepare the embedded control plane with Gateway API %s: %v\n", s.Version, err)
+			os.Exit(1)
+		}
 	}
 	handled, code, err := sandbox.Run(sandbox.Options{Mode: sandbox.ModeAuto})
 	switch {

@@ -6,16 +6,25 @@ import (
 	"os/signal"
 	"testing"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // TestXBackendConformance runs every spec against the reference setup, on
 // the embedded control plane, exactly as `xbcheck run` does, in worker
-// processes (this test binary again). Against the reference, nothing may
-// fail: not even a SHOULD.
+// processes (this test binary again), once with the CRDs of each Gateway
+// API release whose XBackend xbcheck speaks. Against the reference,
+// nothing may fail: not even a SHOULD.
 func TestXBackendConformance(t *testing.T) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	for _, s := range manifest.Schemas() {
+		t.Run("Gateway API "+s.Version, func(t *testing.T) { conformance(t, s.Version) })
+	}
+}
+
+func conformance(t *testing.T, version string) {
+	ctx, stop := signal.NotifyContext(cluster.WithGatewayAPIVersion(context.Background(), version), os.Interrupt)
 	defer stop()
 	run, err := runner.Run(ctx, t, runner.Options{Parallel: runner.DefaultParallel()})
 	if err != nil {
@@ -30,5 +39,8 @@ func TestXBackendConformance(t *testing.T) {
 	}
 	if run.Count(verdict.Passed) == 0 {
 		t.Error("no spec ran")
+	}
+	if run.GatewayAPIVersion != version {
+		t.Errorf("the run installed the CRDs of Gateway API %q, want %s", run.GatewayAPIVersion, version)
 	}
 }

@@ -3,6 +3,7 @@ package suites
 import (
 	"github.com/xbcheck/xbcheck/suites/admission"
 	"github.com/xbcheck/xbcheck/suites/backendtls"
+	"github.com/xbcheck/xbcheck/suites/endpointselector"
 	"github.com/xbcheck/xbcheck/suites/harness"
 	"github.com/xbcheck/xbcheck/suites/protocol"
 	"github.com/xbcheck/xbcheck/suites/rebinding"
@@ -17,5 +18,6 @@ func Families() []harness.Family {
 		backendtls.Family(),
 		protocol.Family(),
 		rebinding.Family(),
+		endpointselector.Family(),
 	}
 }

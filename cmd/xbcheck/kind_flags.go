@@ -31,7 +31,7 @@ func registerKindFlags(c *cobra.Command) {
 	f.StringVar(&k.ConfigFile, "kind-config", "", "with --provider kind, a kind Cluster configuration file (kind.x-k8s.io/v1alpha4) for a cluster xbcheck creates")
 	f.StringVar(&k.InstallCmd, "install-cmd", "", "with --provider kind, install the implementation under test with this command (run by /bin/sh -c in the current folder, KUBECONFIG set) once the cluster is up; its output goes to <report-output>/install.log")
 	f.BoolVar(&k.AllowClusterChanges, "allow-cluster-changes", false, "with --provider kind, let xbcheck change a cluster it reuses as a whole (its CoreDNS configuration, its Gateway API CRDs), as it may one it creates")
-	f.StringVar(&version, "gateway-api-version", "", "install the experimental CRDs of this Gateway API release, e.g. v1.6.3 (default: those of the pinned module)")
+	f.StringVar(&version, "gateway-api-version", "", "install the experimental CRDs of this Gateway API release, v1.6.3 or v1.7.0 (default: "+cluster.DefaultGatewayAPIVersion()+", the newest whose XBackend xbcheck speaks; fetched through the Go module proxy once and cached)")
 	if p := f.Lookup("provider"); p != nil {
 		p.Usage += "; or kind (a kind cluster on Docker or Podman that xbcheck creates, or reuses with --kind-cluster, with --install-cmd installing the implementation)"
 	}

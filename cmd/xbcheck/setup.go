@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xbcheck/xbcheck/internal/binaries"
-	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/node"
 	"github.com/xbcheck/xbcheck/internal/runner"
 )
@@ -58,15 +58,13 @@ CoreDNS images.`,
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t(%s)\n", name, set.Path(name), v, set.Source)
 			}
-			dir, err := crds.ModuleDir(ctx)
+			// The default release's CRDs, fetched once and cached for runs
+			// in the network sandbox.
+			bundle, err := cluster.LoadCRDs(ctx, "")
 			if err != nil {
 				return err
 			}
-			bundle, err := crds.Load(dir)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "crds\t%s\tgateway-api %s %s\t(%d CRDs)\n", dir, bundle.BundleVersion, bundle.Channel, len(bundle.CRDs))
+			fmt.Fprintf(w, "crds\t%s\tgateway-api %s %s\t(%d CRDs)\n", bundle.Dir, bundle.BundleVersion, bundle.Channel, len(bundle.CRDs))
 			if provider == "node" {
 				assets, err := node.Prepare(ctx, c.ErrOrStderr())
 				if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"time"
 )
@@ -17,6 +18,8 @@ const MaxBody = 1 << 20
 type Request struct {
 	URL     string        `json:"url"`
 	Timeout time.Duration `json:"timeoutNanoseconds,omitempty"`
+	// Header is sent with the request (a session's cookie or header).
+	Header http.Header `json:"header,omitempty"`
 }
 
 // Result is what the probe got: a response, or the error that stopped it
@@ -53,6 +56,7 @@ func send(ctx context.Context, client *http.Client, req Request) Result {
 	if err != nil {
 		return Result{Error: err.Error()}
 	}
+	maps.Copy(hr.Header, req.Header)
 	resp, err := client.Do(hr)
 	if err != nil {
 		return Result{Error: err.Error()}

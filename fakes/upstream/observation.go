@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coder/websocket"
+
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 )
 
@@ -46,6 +48,10 @@ type Observation struct {
 	BodyBytes  int64       `json:"bodyBytes"`
 	LocalAddr  string      `json:"localAddr"`
 	RemoteAddr string      `json:"remoteAddr"`
+	// Upgrade is "websocket" when the request was a WebSocket handshake the
+	// upstream accepted: it then sends this Observation as its first
+	// message and echoes every message after it.
+	Upgrade string `json:"upgrade,omitempty"`
 }
 
 // connInfo is what the server learnt about a connection before its first request.
@@ -98,6 +104,9 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		LocalAddr:  info.local,
 		RemoteAddr: info.remote,
 	}
+	if isWebSocket(r) {
+		obs.Upgrade = "websocket"
+	}
 	s.log.add(Event{
 		Kind:        KindRequest,
 		Connection:  info.id,
@@ -106,7 +115,40 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		Handshake:   info.handshake,
 		Observation: obs,
 	})
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set(TokenHeader, s.token)
+	if obs.Upgrade != "" {
+		echo(w, r, obs)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(obs) // a client that went away is not the upstream's concern
+}
+
+// isWebSocket reports whether r asks for a WebSocket upgrade (RFC 6455).
+func isWebSocket(r *http.Request) bool {
+	return r.ProtoMajor == 1 && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// echo accepts a WebSocket, sends obs as its first text message, then
+// sends every message back until the client closes or goes away.
+func echo(w http.ResponseWriter, r *http.Request, obs *Observation) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true}) // any Origin: the gateway is the client
+	if err != nil {
+		return // Accept answered the client with the reason
+	}
+	defer c.CloseNow()
+	ctx := r.Context()
+	first, err := json.Marshal(obs)
+	if err != nil || c.Write(ctx, websocket.MessageText, first) != nil {
+		return
+	}
+	for {
+		typ, msg, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if err := c.Write(ctx, typ, msg); err != nil {
+			return
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
@@ -36,7 +37,7 @@ type ProviderOptions struct {
 	Name string
 	// Kubeconfig reaches an existing cluster instead (provider "existing").
 	Kubeconfig string
-	// CRDDir overrides the CRD folder of the pinned gateway-api module.
+	// CRDDir overrides the CRDs of the Gateway API release installed.
 	CRDDir string
 	// LogDir, when set, receives the node's daemons' logs.
 	LogDir string
@@ -62,13 +63,16 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 	return nil, fmt.Errorf("--provider %q: use one of %s, or --kubeconfig for an existing cluster", o.Name, strings.Join(Names(), ", "))
 }
 
+// DefaultGatewayAPIVersion is the release whose experimental CRDs a
+// provider installs when neither --crds nor --gateway-api-version says:
+// the newest whose XBackend xbcheck speaks.
+func DefaultGatewayAPIVersion() string { return manifest.Newest().Version }
+
 // LoadCRDs loads the CRDs of dir (the user's --crds: its errors are bad
-// input), or of the release ctx names (WithGatewayAPIVersion), or of the
-// pinned gateway-api module.
+// input), or of the release ctx names (WithGatewayAPIVersion), or of
+// DefaultGatewayAPIVersion. A release is fetched through the Go module
+// proxy once and cached: call it before entering the network sandbox.
 func LoadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
-	if v := gatewayAPIVersion(ctx); v != "" && dir == "" {
-		return loadRelease(ctx, v)
-	}
 	if dir != "" {
 		b, err := crds.Load(dir)
 		if err != nil {
@@ -76,9 +80,9 @@ func LoadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
 		}
 		return b, nil
 	}
-	dir, err := crds.ModuleDir(ctx)
-	if err != nil {
-		return nil, err
+	v := gatewayAPIVersion(ctx)
+	if v == "" {
+		v = DefaultGatewayAPIVersion()
 	}
-	return crds.Load(dir)
+	return loadRelease(ctx, v)
 }

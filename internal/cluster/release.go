@@ -21,7 +21,7 @@ type gatewayAPIVersionKey struct{}
 
 // WithGatewayAPIVersion returns ctx carrying --gateway-api-version: the
 // Gateway API release whose experimental CRDs a provider installs instead
-// of the pinned module's (LoadCRDs reads it).
+// of the default (DefaultGatewayAPIVersion; LoadCRDs reads it).
 func WithGatewayAPIVersion(ctx context.Context, version string) context.Context {
 	return context.WithValue(ctx, gatewayAPIVersionKey{}, version)
 }

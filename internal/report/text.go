@@ -27,8 +27,9 @@ func WriteText(w io.Writer, r Run) {
 		}
 		counts[k][res.Outcome]++
 	}
+	fmt.Fprintf(w, "\nverdicts on Gateway API %s %s\n", or(r.GatewayAPIVersion, "(version not recorded)"), r.GatewayAPIChannel)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nFEATURE\tNAMED BY\tLEVEL\tPASSED\tFAILED\tNOT SUPPORTED\tSKIPPED")
+	fmt.Fprintln(tw, "FEATURE\tNAMED BY\tLEVEL\tPASSED\tFAILED\tNOT SUPPORTED\tSKIPPED")
 	for _, f := range verdict.Features() {
 		named := string(f.Origin)
 		if !r.supports(f.Name) {

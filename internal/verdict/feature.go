@@ -33,6 +33,10 @@ const (
 	// FeatureDNSRebindingProtection is refusing forbidden addresses whatever
 	// DNS answers.
 	FeatureDNSRebindingProtection Feature = "ResourceBackendDNSRebindingProtection"
+	// FeatureSessionPersistence is v1.7.0's sessionPersistence.
+	FeatureSessionPersistence Feature = "ResourceBackendSessionPersistence"
+	// FeatureWSS is v1.7.0's protocol WSS: WebSocket over TLS.
+	FeatureWSS Feature = "ResourceBackendProtocolWSS"
 	// FeatureHTTPRouteHostRewrite is the URLRewrite filter's hostname, as
 	// Gateway API's conformance suite names it.
 	FeatureHTTPRouteHostRewrite Feature = "HTTPRouteHostRewrite"
@@ -53,11 +57,13 @@ type FeatureInfo struct {
 // Features lists every feature a spec may carry, core first.
 func Features() []FeatureInfo {
 	return []FeatureInfo{
-		{FeatureResourceBackend, OriginGEP, true, "XBackend as a backendRef: routing, status, namespaces, the Core protocols (HTTP, HTTP11, HTTP2, H2C) and tls.mode None"},
+		{FeatureResourceBackend, OriginGEP, true, "XBackend as a backendRef: routing, status, namespaces, the Core protocols (HTTP, HTTP11, HTTP2, H2C), tls.mode None, and v1.7.0's EndpointSelector type (Core there)"},
 		{FeatureExternalHostname, OriginGEP, true, "the ExternalHostname type: an FQDN outside the cluster (Extended in GEP-4894; the XBACKEND profile certifies it, so it is required here)"},
 		{FeatureTLS, OriginXBcheck, false, "tls.mode ServerOnly: server certificate verification"},
 		{FeatureMutualTLS, OriginXBcheck, false, "tls.mode ClientAndServer: a client certificate presented"},
 		{FeatureDNSRebindingProtection, OriginXBcheck, false, "refusing loopback, link-local and in-cluster addresses whatever DNS answers"},
+		{FeatureSessionPersistence, OriginXBcheck, false, "Gateway API v1.7.0's sessionPersistence: a cookie or header keeping a client on one endpoint"},
+		{FeatureWSS, OriginXBcheck, false, "Gateway API v1.7.0's protocol WSS: a WebSocket upgrade carried to the backend over verified TLS"},
 		{FeatureHTTPRouteHostRewrite, OriginGatewayAPI, false, "the HTTPRoute URLRewrite filter's hostname"},
 	}
 }

@@ -40,6 +40,8 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 	"ResourceBackendExternalHostname",
 	"ResourceBackendMutualTLS",
 	"ResourceBackendProtocol",
+	"ResourceBackendProtocolWSS",
+	"ResourceBackendSessionPersistence",
 	"ResourceBackendTLS",
 }
 
@@ -74,6 +76,7 @@ type Controllers struct {
 	frontend  Frontend
 	listeners *Listeners
 	firstGen  *firstGenerations
+	firstEps  *firstEndpoints
 }
 
 // New builds the controllers; SetupWithManager registers them.
@@ -100,6 +103,7 @@ func New(o Options) *Controllers {
 		frontend:  frontend,
 		listeners: NewListeners(errorLog),
 		firstGen:  newFirstGenerations(),
+		firstEps:  newFirstEndpoints(),
 	}
 }
 

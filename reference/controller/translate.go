@@ -3,7 +3,9 @@ package controller
 import (
 	"crypto/tls"
 	"fmt"
+	"net/netip"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -42,10 +44,12 @@ func refuse(reason gatewayv1.PolicyConditionReason, format string, args ...any) 
 }
 
 // References holds the objects an XBackend refers to, read from its own
-// namespace by name; a missing name means the object does not exist.
+// namespace by name (a missing name means the object does not exist), and
+// the addresses of the ready pods an endpointSelector selects.
 type References struct {
 	ConfigMaps map[string]*corev1.ConfigMap
 	Secrets    map[string]*corev1.Secret
+	Endpoints  []netip.Addr
 }
 
 // Translator turns XBackends into data-plane Backends, refusing what the
@@ -59,20 +63,30 @@ type Translator struct {
 func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane.Backend, *Refusal) {
 	spec := xb.Spec
 	b := dataplane.Backend{Name: xb.Namespace + "/" + xb.Name, Port: int(spec.Port)}
-	if spec.Type != xbackend.TypeExternalHostname || spec.ExternalHostname == nil {
-		return b, refuse(ReasonInvalid, "type %q is not supported: use ExternalHostname with externalHostname.hostname", spec.Type)
-	}
-	b.Hostname = string(spec.ExternalHostname.Hostname)
-	if r := t.checkHostname(b.Hostname); r != nil {
-		return b, r
+	switch {
+	case spec.Type == xbackend.TypeExternalHostname && spec.ExternalHostname != nil:
+		b.Hostname = spec.ExternalHostname.Hostname
+		if r := t.checkHostname(b.Hostname); r != nil {
+			return b, r
+		}
+	case spec.Type == xbackend.TypeEndpointSelector && spec.EndpointSelector != nil:
+		b.Selector, b.Endpoints = true, refs.Endpoints
+	default:
+		return b, refuse(ReasonInvalid, "type %q is not supported: use ExternalHostname with externalHostname.hostname, or EndpointSelector with endpointSelector.matchLabels", spec.Type)
 	}
 	if spec.Protocol != nil {
 		switch p := *spec.Protocol; p {
 		case xbackend.ProtocolHTTP, xbackend.ProtocolHTTP11,
-			xbackend.ProtocolHTTP2, xbackend.ProtocolH2C:
+			xbackend.ProtocolHTTP2, xbackend.ProtocolH2C, xbackend.ProtocolWSS:
 			b.Protocol = dataplane.Protocol(p)
 		default:
-			return b, refuse(ReasonUnsupportedProtocol, "protocol %s is not supported by the reference gateway: use HTTP, HTTP11, HTTP2 or H2C", p)
+			return b, refuse(ReasonUnsupportedProtocol, "protocol %s is not supported by the reference gateway: use HTTP, HTTP11, HTTP2, H2C or WSS", p)
+		}
+	}
+	if sp := spec.SessionPersistence; sp != nil {
+		var r *Refusal
+		if b.Session, r = translateSession(sp); r != nil {
+			return b, r
 		}
 	}
 	if spec.TLS != nil {
@@ -112,6 +126,9 @@ func translateTLS(xb *xbackend.XBackend, hostname string, refs References) (*dat
 		return out, nil
 	}
 	v := spec.Validation
+	if (v == nil || v.Hostname == "") && hostname == "" {
+		return nil, refuse(ReasonInvalid, "tls.mode %s needs tls.validation.hostname for an EndpointSelector: its pods have no name to verify", spec.Mode)
+	}
 	if v == nil || v.Hostname == "" {
 		// No validation block (v1.6.3 admits ServerOnly without one):
 		// verify against the system roots and the externalHostname, never skip.
@@ -145,6 +162,44 @@ func translateTLS(xb *xbackend.XBackend, hostname string, refs References) (*dat
 		out.ClientCertificate = cert
 	}
 	return out, nil
+}
+
+// translateSession reads sessionPersistence: a cookie (its name, path,
+// and a permanent lifetime's absoluteTimeout) or a header.
+func translateSession(sp *xbackend.SessionPersistence) (*dataplane.Session, *Refusal) {
+	s := &dataplane.Session{Type: dataplane.SessionCookie}
+	if sp.Type != nil {
+		s.Type = dataplane.SessionType(*sp.Type)
+	}
+	switch s.Type {
+	case dataplane.SessionHeader:
+		if sp.Header == nil || sp.Header.Name == "" {
+			return nil, refuse(ReasonInvalid, "sessionPersistence type Header needs header.name")
+		}
+		s.Name = sp.Header.Name
+	case dataplane.SessionCookie:
+		if c := sp.Cookie; c != nil {
+			if c.Name != nil {
+				s.Name = *c.Name
+			}
+			if c.Path != nil {
+				s.Path = *c.Path
+			}
+			if c.LifetimeType != nil && *c.LifetimeType == "Permanent" {
+				if sp.AbsoluteTimeout == nil {
+					return nil, refuse(ReasonInvalid, "a Permanent session cookie needs absoluteTimeout")
+				}
+				d, err := time.ParseDuration(*sp.AbsoluteTimeout)
+				if err != nil {
+					return nil, refuse(ReasonInvalid, "absoluteTimeout %q: %v", *sp.AbsoluteTimeout, err)
+				}
+				s.MaxAge = d
+			}
+		}
+	default:
+		return nil, refuse(ReasonInvalid, "sessionPersistence type %q is not supported: use Cookie or Header", s.Type)
+	}
+	return s, nil
 }
 
 func caBundle(i int, ref gatewayv1.LocalObjectReference, refs References) ([]byte, *Refusal) {

@@ -28,6 +28,7 @@ type World struct {
 	Routes     []*gatewayv1.HTTPRoute
 	XBackends  map[types.NamespacedName]*xbackend.XBackend
 	Namespaces map[string]*corev1.Namespace // for allowedRoutes selectors
+	Pods       []*corev1.Pod                // for endpointSelectors
 }
 
 func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.GatewayController, schema manifest.Schema) (*World, error) {
@@ -43,7 +44,8 @@ func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.Gatewa
 	var routes gatewayv1.HTTPRouteList
 	xbackends := xbackend.List()
 	var namespaces corev1.NamespaceList
-	for _, l := range []client.ObjectList{&classes, &gateways, &routes, xbackends, &namespaces} {
+	var pods corev1.PodList
+	for _, l := range []client.ObjectList{&classes, &gateways, &routes, xbackends, &namespaces, &pods} {
 		if err := c.List(ctx, l); err != nil {
 			return nil, err
 		}
@@ -66,6 +68,9 @@ func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.Gatewa
 	}
 	for i := range namespaces.Items {
 		w.Namespaces[namespaces.Items[i].Name] = &namespaces.Items[i]
+	}
+	for i := range pods.Items {
+		w.Pods = append(w.Pods, &pods.Items[i])
 	}
 	return w, nil
 }

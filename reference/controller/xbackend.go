@@ -31,6 +31,7 @@ func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
 		Watches(&gatewayv1.GatewayClass{}, all).
 		Watches(&corev1.ConfigMap{}, c.enqueueReferrers(configMapNames)).
 		Watches(&corev1.Secret{}, c.enqueueReferrers(secretNames)).
+		Watches(&corev1.Pod{}, all).
 		Complete(reconcile.Func(c.reconcileXBackend))
 }
 
@@ -96,11 +97,22 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 	if !ok {
 		c.backends.remove(key)
 		c.firstGen.forget(key)
-		return ctrl.Result{}, nil
+		c.firstEps.forget(key)
+		return ctrl.Result{}, c.syncService(ctx, key, nil)
+	}
+	if err := c.syncService(ctx, key, xb); err != nil {
+		return ctrl.Result{}, err
 	}
 	refs, fingerprint, err := c.readReferences(ctx, xb)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if xb.Spec.Type == xbackend.TypeEndpointSelector {
+		refs.Endpoints = w.Endpoints(xb, c.opts.Faults)
+		if c.opts.Faults.Has(faults.StaleEndpoints) {
+			refs.Endpoints = c.firstEps.get(key, refs.Endpoints)
+		}
+		fingerprint += fmt.Sprintf("|endpoints:%v", refs.Endpoints)
 	}
 	b, refusal := Translator{ClusterDomain: c.opts.ClusterDomain, Faults: c.opts.Faults}.Translate(xb, refs)
 	if err := c.backends.update(key, fingerprint, b, refusal); err != nil && refusal == nil {
@@ -114,6 +126,9 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 		generation = c.firstGen.get(key, xb)
 	}
 	accepted := condition(ConditionAccepted, true, ReasonAccepted, "accepted: "+b.Hostname+" is served", generation)
+	if b.Selector {
+		accepted.Message = fmt.Sprintf("accepted: the pods its endpointSelector selects are served (%d ready)", len(b.Endpoints))
+	}
 	if refusal != nil {
 		accepted = condition(ConditionAccepted, false, refusal.Reason, refusal.Message, generation)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net/netip"
 	"net/url"
 )
 
@@ -17,6 +18,7 @@ const (
 	ProtocolHTTP11 Protocol = "HTTP11" // HTTP/1.1 only (ALPN http/1.1)
 	ProtocolHTTP2  Protocol = "HTTP2"  // HTTP/2 over TLS; the server must negotiate h2
 	ProtocolH2C    Protocol = "H2C"    // HTTP/2 with prior knowledge over cleartext
+	ProtocolWSS    Protocol = "WSS"    // WebSocket over TLS: HTTP/1.1 (ALPN http/1.1) and its Upgrade
 )
 
 // TLSMode is the XBackend's tls.mode.
@@ -45,13 +47,21 @@ type SAN struct {
 	URI      string // for SANURI: must equal one of the certificate's URI SANs exactly
 }
 
-// Backend is what the data plane needs of one XBackend.
+// Backend is what the data plane needs of one XBackend: an external
+// hostname, or the addresses of the pods an endpointSelector selects.
 type Backend struct {
 	Name     string // namespace/name, for errors
-	Hostname string // spec.externalHostname
-	Port     int
-	Protocol Protocol
-	TLS      *TLS // nil: cleartext
+	Hostname string // spec.externalHostname; empty for an EndpointSelector
+	// Selector says the backend is an EndpointSelector: it is served by
+	// Endpoints (the ready pods it selects, possibly none), dialled as
+	// they are, never resolved.
+	Selector  bool
+	Endpoints []netip.Addr
+	Port      int
+	Protocol  Protocol
+	TLS       *TLS // nil: cleartext
+	// Session, when set, keeps a client's requests on one endpoint.
+	Session *Session
 }
 
 // TLS is the XBackend's tls block, with its references already read.
@@ -84,8 +94,16 @@ func (b Backend) Validate() error {
 }
 
 func (b Backend) validate() error {
-	if b.Hostname == "" {
+	switch {
+	case b.Selector && b.Hostname != "":
+		return fmt.Errorf("both an endpointSelector and externalHostname %q are set: use one", b.Hostname)
+	case !b.Selector && b.Hostname == "":
 		return fmt.Errorf("externalHostname is empty: set the upstream's DNS name")
+	case !b.Selector && b.Session != nil:
+		return fmt.Errorf("sessionPersistence needs an endpointSelector: an external hostname has no endpoints to persist")
+	}
+	if err := b.Session.validate(); err != nil {
+		return err
 	}
 	if b.Port < 1 || b.Port > 65535 {
 		return fmt.Errorf("port %d is out of range: use 1-65535", b.Port)
@@ -101,8 +119,12 @@ func (b Backend) validate() error {
 		if tlsOn {
 			return fmt.Errorf("protocol H2C is cleartext HTTP/2 and cannot be combined with tls.mode %s: use HTTP2", b.TLS.Mode)
 		}
+	case ProtocolWSS:
+		if !tlsOn {
+			return fmt.Errorf("protocol WSS is WebSocket over TLS: set tls.mode ServerOnly or ClientAndServer")
+		}
 	default:
-		return fmt.Errorf("protocol %q is not supported by the reference gateway: use HTTP, HTTP11, HTTP2 or H2C", b.Protocol)
+		return fmt.Errorf("protocol %q is not supported by the reference gateway: use HTTP, HTTP11, HTTP2, H2C or WSS", b.Protocol)
 	}
 	if b.TLS == nil {
 		return nil

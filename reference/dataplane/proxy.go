@@ -1,9 +1,12 @@
 package dataplane
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"strings"
 
 	"github.com/xbcheck/xbcheck/reference/faults"
@@ -12,6 +15,7 @@ import (
 // Proxy forwards requests to one XBackend through its Transport.
 type Proxy struct {
 	rp *httputil.ReverseProxy
+	t  *Transport
 }
 
 // NewProxy forwards to t's XBackend. The Host header sent upstream is
@@ -27,7 +31,9 @@ func NewProxy(t *Transport, rewriteHost string) *Proxy {
 			t = sniFromHost
 		}
 	}
-	passClientHost := t.faults.Has(faults.PassClientHost)
+	// An EndpointSelector serves like a Service: the client's Host goes
+	// to its pods, unless a URLRewrite hostname replaces it.
+	passClientHost := t.faults.Has(faults.PassClientHost) || t.backend.Selector && rewriteHost == ""
 	rp := &httputil.ReverseProxy{
 		Transport: t,
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -37,19 +43,46 @@ func NewProxy(t *Transport, rewriteHost string) *Proxy {
 			}
 			pr.SetXForwarded()
 		},
+		ModifyResponse: func(resp *http.Response) error {
+			if ep, ok := resp.Request.Context().Value(newSessionKey{}).(netip.Addr); ok {
+				t.backend.Session.issue(t.backend.Name, resp.Header, ep)
+			}
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			// Fail closed with the reason, in one line; there is no fallback.
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(http.StatusBadGateway)
+			status := http.StatusBadGateway
+			if errors.Is(err, ErrNoEndpoints) {
+				status = http.StatusServiceUnavailable
+			}
+			w.WriteHeader(status)
 			fmt.Fprintf(w, "xbackend %s: %s\n", t.backend.Name, strings.ReplaceAll(err.Error(), "\n", "; "))
 		},
 	}
-	return &Proxy{rp: rp}
+	return &Proxy{rp: rp, t: t}
 }
 
+// newSessionKey carries the endpoint of a session a response starts.
+type newSessionKey struct{}
+
 // ServeHTTP forwards r; on a dial, guardrail or TLS failure it answers 502
-// with a one-line body naming the failure.
-func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.rp.ServeHTTP(w, r) }
+// with a one-line body naming the failure, 503 when an EndpointSelector
+// has no ready pod. A request of a session goes to its endpoint while that
+// is ready; one starting a session (or whose endpoint is gone) goes to a
+// ready endpoint and its response carries the session's new token.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s := p.t.backend.Session; s != nil {
+		ep, ok := s.pinned(p.t.backend.Name, r)
+		if ok && p.t.serves(ep) && !p.t.faults.Has(faults.IgnoreSession) {
+			r = r.WithContext(context.WithValue(r.Context(), endpointKey{}, ep))
+		} else if ep, ok := p.t.pick(); ok {
+			ctx := context.WithValue(r.Context(), endpointKey{}, ep)
+			r = r.WithContext(context.WithValue(ctx, newSessionKey{}, ep))
+		}
+	}
+	p.rp.ServeHTTP(w, r)
+}
 
 // AdminHandler serves secret to anyone who reaches it. The harness runs it on
 // the gateway's admin address (127.0.0.1), the prize of a rebinding attack:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ func clientTLSConfig(b Backend, o Options) (*tls.Config, error) {
 		v.unverified = "more than one caCertificateRefs entry"
 	case fs.Has(faults.MTLSSkipsServerVerify) && b.TLS.Mode == TLSModeClientAndServer:
 		v.unverified = "ClientAndServer"
+	case fs.Has(faults.WSSSkipsVerify) && b.Protocol == ProtocolWSS:
+		v.unverified = "protocol WSS"
 	}
 	cfg := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
@@ -90,8 +93,22 @@ func rootPool(t *TLS, fs faults.Set) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// systemPool is a copy of the system roots (SSL_CERT_FILE and friends).
+// systemPool is a copy of the system roots. The file SSL_CERT_FILE names
+// is read anew for every XBackend built, so a trust store replaced while
+// the gateway runs counts from then on (Go's own pool is loaded once per
+// process); without it, Go's system roots.
 func systemPool() (*x509.CertPool, error) {
+	if file := os.Getenv("SSL_CERT_FILE"); file != "" {
+		pem, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("system CA roots unavailable: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("system CA roots unavailable: SSL_CERT_FILE %s holds no PEM certificate", file)
+		}
+		return pool, nil
+	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		return nil, fmt.Errorf("system CA roots unavailable: %w", err)

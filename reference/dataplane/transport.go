@@ -5,8 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -64,6 +67,14 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 		return nil, errors.New("dataplane: Options.Resolver is nil: give the DNS server that resolves XBackend hostnames")
 	}
 	o = o.withDefaults()
+	if b.Selector {
+		// The pods' addresses come from the API server, not from DNS: the
+		// guardrail lets exactly these through, whatever their range.
+		o.Guardrail.Allow = slices.Clone(o.Guardrail.Allow)
+		for _, a := range b.Endpoints {
+			o.Guardrail.Allow = append(o.Guardrail.Allow, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
 	d := newDialer(o.Resolver, o)
 	ht := &http.Transport{
 		DialContext:         d.DialContext,
@@ -102,15 +113,45 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 }
 
 // RoundTrip sends req to the XBackend's hostname and port, whatever req.URL
-// says. The Host header stays req.Host: [Proxy] applies the Host policy.
+// says; for an EndpointSelector, to the endpoint [Proxy] chose for its
+// session, else to a ready one at random. The Host header stays req.Host:
+// [Proxy] applies the Host policy.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.WithContext(req.Context())
 	u := *req.URL
 	u.Scheme = t.scheme
-	u.Host = net.JoinHostPort(t.backend.Hostname, strconv.Itoa(t.backend.Port))
+	host := t.backend.Hostname
+	if t.backend.Selector {
+		ep, ok := req.Context().Value(endpointKey{}).(netip.Addr)
+		if !ok {
+			if ep, ok = t.pick(); !ok {
+				return nil, fmt.Errorf("%w: no pod the endpointSelector of XBackend %s selects is ready", ErrNoEndpoints, t.backend.Name)
+			}
+		}
+		host = ep.String()
+	}
+	u.Host = net.JoinHostPort(host, strconv.Itoa(t.backend.Port))
 	out.URL = &u
 	return t.http.RoundTrip(out)
 }
+
+// ErrNoEndpoints is an EndpointSelector with no ready pod: 503.
+var ErrNoEndpoints = errors.New("no ready endpoint")
+
+// endpointKey carries the endpoint a request's session is on.
+type endpointKey struct{}
+
+// pick is a ready endpoint at random.
+func (t *Transport) pick() (netip.Addr, bool) {
+	eps := t.backend.Endpoints
+	if len(eps) == 0 {
+		return netip.Addr{}, false
+	}
+	return eps[rand.IntN(len(eps))], true
+}
+
+// serves reports whether a is one of the ready endpoints.
+func (t *Transport) serves(a netip.Addr) bool { return slices.Contains(t.backend.Endpoints, a) }
 
 // OnPort is a transport to the same XBackend on another port: the
 // port-from-route fault's, which dials where the backendRef says.

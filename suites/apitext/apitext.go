@@ -6,13 +6,17 @@ type Sentence string
 
 // Places the sentences come from.
 const (
-	gep       = "GEP-4894 (Backend resource, Experimental)"
-	xbackend  = "XBackend API (apisx/v1alpha1) v1.6.3"
-	xbackend7 = "XBackend API (apisx/v1alpha1) v1.7.0"
-	crd       = "XBackend CRD v1.6.3, validation rules"
-	tlsVal    = "BackendTLSPolicyValidation (apis/v1) v1.6.3, reused as XBackend tls.validation"
-	httpRoute = "HTTPRoute API (apis/v1) v1.6.3"
-	rfc1035   = "RFC 1035 (Domain names), section 3.2.1"
+	gep        = "GEP-4894 (Backend resource, Experimental)"
+	xbackend   = "XBackend API (apisx/v1alpha1) v1.6.3"
+	xbackend7  = "XBackend API (apisx/v1alpha1) v1.7.0"
+	crd        = "XBackend CRD v1.6.3, validation rules"
+	crd7       = "XBackend CRD v1.7.0, validation rules"
+	route7     = "HTTPRoute CRD v1.7.0 (experimental channel), validation rules"
+	shared7    = "SessionPersistence (apis/v1) v1.7.0, reused as XBackend sessionPersistence"
+	httpRoute7 = "HTTPRoute API (apis/v1) v1.7.0"
+	tlsVal     = "BackendTLSPolicyValidation (apis/v1) v1.6.3, reused as XBackend tls.validation"
+	httpRoute  = "HTTPRoute API (apis/v1) v1.6.3"
+	rfc1035    = "RFC 1035 (Domain names), section 3.2.1"
 )
 
 // GEP-4894.
@@ -39,6 +43,40 @@ const (
 	ControllerEntries    = Sentence(xbackend + ": " + "A controller MUST populate this field when writing status and ensure that entries to status populated with their controller name are removed when they are no longer necessary.")
 	TLSShould            = Sentence(xbackend + ": " + "ExternalHostname backends SHOULD have TLS configured; the lack of TLS for external hostnames should be considered insecure and a security risk.")
 	H2CWithoutTLS        = Sentence(xbackend7 + ": " + "tls must be disabled when protocol is H2C, use protocol HTTP2 for HTTP/2 with tls")
+)
+
+// The XBackend API of v1.7.0: EndpointSelector, sessionPersistence, WSS.
+const (
+	EndpointSelectorType   = Sentence(xbackend7 + ": " + "BackendTypeEndpointSelector indicates that the backend routes to a selected set of in-cluster endpoints. This type behaves equivalently to a Service backendRef but provides a dedicated resource where backend-level configuration can live and grow. Support: Core")
+	EndpointsStayUpToDate  = Sentence(xbackend7 + ": " + "If this field is set, the endpoints are resolved automatically and stay up to date as pods matching the selector are added or removed; the user does not create or manage any separate endpoint resource.")
+	MatchEveryLabel        = Sentence(xbackend7 + ": " + "MatchLabels contains a set of required {key,value} pairs. An object must match every label in this map to be selected. The matching logic is an AND operation on all entries.")
+	ServiceGenerateName    = Sentence(xbackend7 + ": " + "Implementations MUST name the Service with generateName rather than a predictable name, so that a name like <backend-name>-backend.svc.cluster.local does not become a relied-upon DNS entry.")
+	ServiceOwnerReferences = Sentence(xbackend7 + ": " + "Implementations SHOULD set ownerReferences so the created resource's lifecycle is tied to this Backend.")
+	ServiceHeadless        = Sentence(xbackend7 + ": " + "Implementations SHOULD create the Service as headless (clusterIP: None), since no ClusterIP or kube-proxy load balancing is needed.")
+	ServiceTargetPort      = Sentence(xbackend7 + ": " + "The Service port (ClusterIP frontend) is unused; the targetPort SHOULD be set to Backend.spec.port.number.")
+	SessionPersistence     = Sentence(xbackend7 + ": " + "SessionPersistence defines and configures session persistence across the endpoints selected by this backend.")
+	WSS                    = Sentence(xbackend7 + ": " + "BackendProtocolWSS indicates WebSocket over TLS as described in RFC6445. Support: Extended")
+	WSSNegotiation         = Sentence(xbackend7 + ": " + "In cases where the protocol is negotiated on the wire (e.g. HTTP/1.1 Upgrade or ALPN), implementations MUST include the protocol set here in the negotiation options presented to the backend.")
+)
+
+// SessionPersistence of v1.7.0, the type XBackend shares with routes.
+const (
+	CookiePath    = Sentence(shared7 + ": " + "Path defines the cookie Path attribute. When not specified, implementations MUST default the cookie path to \"/\".")
+	SessionHeader = Sentence(shared7 + ": " + "Name defines the name of the header used for session persistence. The client must include this header in subsequent requests to maintain the session.")
+)
+
+// HTTPRoute v1.7.0.
+const NoReadyEndpoints = Sentence(httpRoute7 + ": " + "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503 for requests to that backend instead.")
+
+// The CRD rules of v1.7.0, quoted by their messages.
+const (
+	CRDEndpointSelector     = Sentence(crd7 + ": " + "endpointSelector must be set when type is EndpointSelector and must be unset otherwise")
+	CRDHTTP2NeedsTLS        = Sentence(crd7 + ": " + "tls must be enabled when protocol is HTTP2, use protocol H2C for HTTP/2 without tls")
+	CRDWSSNeedsTLS          = Sentence(crd7 + ": " + "tls must be enabled when protocol is WSS")
+	CRDSessionNeedsSelector = Sentence(crd7 + ": " + "sessionPersistence can only be set when type is EndpointSelector")
+	CRDValidationIffTLS     = Sentence(crd7 + ": " + "validation must be set if and only if mode is either ClientAndServer or ServerOnly")
+	CRDSchema7              = Sentence(crd7 + ": " + "the schema of spec: type ExternalHostname or EndpointSelector; port.number from 1; protocol TCP, HTTP, HTTP2, HTTP11, H2C, MCP, GRPC or WSS; matchLabels with 1 to 64 entries")
+	CRDBackendRefPort       = Sentence(route7 + ": " + "Must not have port for Backend reference")
 )
 
 // The CRD's own validation: the API server enforces it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -150,6 +151,7 @@ func (p localProber) Get(ctx context.Context, req probe.Request) (probe.Result, 
 	if err != nil {
 		return probe.Result{}, err
 	}
+	maps.Copy(hr.Header, req.Header)
 	resp, err := p.client.Do(hr)
 	if err != nil {
 		return probe.Result{Error: err.Error()}, nil

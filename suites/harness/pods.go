@@ -55,7 +55,7 @@ func (s *Spec) StartPod(ctx context.Context, namespace, name string, labels map[
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{
 			Name: "upstream", Image: "xbcheck.invalid/fake-upstream",
-			Ports: []corev1.ContainerPort{{ContainerPort: int32(port)}},
+			Ports: []corev1.ContainerPort{{ContainerPort: int32(up.Addr.Port())}},
 		}}},
 	}
 	s.Create(ctx, pod)

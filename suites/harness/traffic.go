@@ -53,6 +53,7 @@ func (s *Spec) GatewayAddress(ctx context.Context, name string) string {
 // Response is what a client of the Gateway got back.
 type Response struct {
 	Status int
+	Header http.Header
 	Body   []byte
 	// Upstream is what the fake upstream saw, when the body came from one.
 	Upstream *upstream.Observation
@@ -69,14 +70,19 @@ func (r *Response) String() string {
 // probe makes the implementation route anew: from this process, or from
 // the cluster when the harness has a remote prober.
 func (s *Spec) Get(ctx context.Context, gateway, path string) (*Response, error) {
-	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request})
+	return s.GetWith(ctx, gateway, path, nil)
+}
+
+// GetWith is Get sending header too (a session's cookie or header).
+func (s *Spec) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
+	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request, Header: header})
 	if err != nil {
 		return nil, fmt.Errorf("harness error: %w", err)
 	}
 	if res.Error != "" {
 		return nil, errors.New(res.Error)
 	}
-	r := &Response{Status: res.Status, Body: res.Body}
+	r := &Response{Status: res.Status, Header: res.Header, Body: res.Body}
 	if res.Header.Get(upstream.TokenHeader) != "" {
 		var o upstream.Observation
 		if json.Unmarshal(res.Body, &o) == nil {
