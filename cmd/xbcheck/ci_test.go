@@ -18,10 +18,6 @@ func TestCITemplatesPassOnlyFlagsXbcheckHas(t *testing.T) {
 	if len(invocations) == 0 {
 		t.Fatal("no xbcheck command found in ci/")
 	}
-	// The flags of `xbcheck run` that issue 17's kind provider adds: until
-	// they exist the templates already pass them, and their check skips
-	// with that reason instead of failing.
-	kindProviderFlags := map[string]bool{"provider": true, "install-cmd": true, "gateway-api-version": true, "kind-cluster": true, "keep-cluster": true}
 	helps := map[string]string{}
 	for _, inv := range invocations {
 		help, ok := helps[inv.Subcommand]
@@ -36,16 +32,10 @@ func TestCITemplatesPassOnlyFlagsXbcheckHas(t *testing.T) {
 			name := fmt.Sprintf("%s:%d xbcheck %s --%s", inv.Template, inv.Line, inv.Subcommand, f.Name)
 			t.Run(name, func(t *testing.T) {
 				line := flagHelp(help, f.Name)
-				pending := inv.Subcommand == "run" && kindProviderFlags[f.Name]
 				switch {
-				case line == "" && pending:
-					t.Skipf("`xbcheck run` has no --%s yet: the kind provider (issue 17) adds it", f.Name)
 				case line == "":
 					t.Fatalf("`xbcheck %s --help` lists no --%s", inv.Subcommand, f.Name)
 				case f.Name == "provider" && f.Value != "" && !strings.Contains(line, f.Value):
-					if f.Value == "kind" {
-						t.Skipf("--provider does not offer kind yet (%q): the kind provider (issue 17) adds it", strings.TrimSpace(line))
-					}
 					t.Fatalf("--provider %s is not among the providers of `xbcheck %s --help`: %s", f.Value, inv.Subcommand, line)
 				case f.Name == "format" && f.Value != "" && !strings.Contains(line, f.Value):
 					t.Fatalf("--format %s is not among the formats of `xbcheck %s --help`: %s", f.Value, inv.Subcommand, line)

@@ -14,7 +14,7 @@ import (
 // kindOnlyFlags are the flags that mean something only with --provider
 // kind.
 func kindOnlyFlags() []string {
-	return []string{"kind-cluster", "kind-node-image", "kind-config", "install-cmd", "allow-cluster-changes"}
+	return []string{"kind-cluster", "kind-node-image", "kind-config", "install-cmd"}
 }
 
 // registerKindFlags adds the flags of --provider kind (and
@@ -30,13 +30,9 @@ func registerKindFlags(c *cobra.Command) {
 	f.StringVar(&k.NodeImage, "kind-node-image", "", "with --provider kind, the node image of a cluster xbcheck creates (default: kind's own)")
 	f.StringVar(&k.ConfigFile, "kind-config", "", "with --provider kind, a kind Cluster configuration file (kind.x-k8s.io/v1alpha4) for a cluster xbcheck creates")
 	f.StringVar(&k.InstallCmd, "install-cmd", "", "with --provider kind, install the implementation under test with this command (run by /bin/sh -c in the current folder, KUBECONFIG set) once the cluster is up; its output goes to <report-output>/install.log")
-	f.BoolVar(&k.AllowClusterChanges, "allow-cluster-changes", false, "with --provider kind, let xbcheck change a cluster it reuses as a whole (its CoreDNS configuration, its Gateway API CRDs), as it may one it creates")
 	f.StringVar(&version, "gateway-api-version", "", "install the experimental CRDs of this Gateway API release, v1.6.3 or v1.7.0 (default: "+cluster.DefaultGatewayAPIVersion()+", the newest whose XBackend xbcheck speaks; fetched through the Go module proxy once and cached)")
 	if p := f.Lookup("provider"); p != nil {
 		p.Usage += "; or kind (a kind cluster on Docker or Podman that xbcheck creates, or reuses with --kind-cluster, with --install-cmd installing the implementation)"
-	}
-	if p := f.Lookup("keep-cluster"); p != nil {
-		p.Usage += "; with --provider kind, leave the cluster xbcheck created behind after the run (kind delete cluster --name NAME removes it)"
 	}
 	run := c.RunE
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -53,14 +49,6 @@ func registerKindFlags(c *cobra.Command) {
 		}
 		ctx := cmd.Context()
 		if provider, _ := flags.GetString("provider"); provider == "kind" {
-			// A node is held until Ctrl-C to be kept; a kind cluster
-			// outlives xbcheck instead, so the kind provider takes
-			// --keep-cluster over.
-			if k.Keep, _ = flags.GetBool("keep-cluster"); k.Keep {
-				if err := flags.Set("keep-cluster", "false"); err != nil {
-					return err
-				}
-			}
 			ctx = cluster.WithKindOptions(ctx, k)
 		}
 		if version != "" {

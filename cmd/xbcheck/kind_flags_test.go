@@ -31,7 +31,10 @@ func TestKindFlagsBadInput(t *testing.T) {
 		"not a release":                 {args: []string{"run", "--gateway-api-version", "1.6"}, want: `--gateway-api-version "1.6" is not a Gateway API release`},
 		"crds and gateway-api-version":  {args: []string{"run", "--crds", "x", "--gateway-api-version", "v1.6.3"}, want: "give one of them"},
 		"no docker nor podman":          {args: []string{"run", "--provider", "kind"}, path: noRuntime, want: "--provider kind needs Docker or Podman"},
-		"keep-cluster is kind's own":    {args: []string{"run", "--provider", "kind", "--keep-cluster"}, path: noRuntime, want: "--provider kind needs Docker or Podman"},
+		"keep-cluster with kind":        {args: []string{"run", "--provider", "kind", "--keep-cluster"}, path: noRuntime, want: "--provider kind needs Docker or Podman"},
+		"keep-cluster with kubeconfig":  {args: []string{"run", "--kubeconfig", "kubeconfig", "--keep-cluster"}, want: "--keep-cluster keeps a cluster xbcheck starts"},
+		"allow-cluster-changes, node":   {args: []string{"run", "--provider", "node", "--allow-cluster-changes"}, want: "--allow-cluster-changes is for a cluster xbcheck did not create"},
+		"allow-cluster-changes, kind":   {args: []string{"run", "--provider", "kind", "--allow-cluster-changes"}, path: noRuntime, want: "--provider kind needs Docker or Podman"},
 		"unreadable kind configuration": {args: []string{"run", "--provider", "kind", "--kind-config", filepath.Join(noRuntime, "kind.yaml")}, want: "--kind-config"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -62,5 +65,11 @@ func TestKindFlagsInHelp(t *testing.T) {
 	}
 	if line := flagHelp(help, "provider"); !strings.Contains(line, "kind") {
 		t.Errorf("--provider does not offer kind: %q", line)
+	}
+	if line := flagHelp(help, "allow-cluster-changes"); !strings.Contains(line, "--kubeconfig") || !strings.Contains(line, "--kind-cluster") {
+		t.Errorf("--allow-cluster-changes does not say it is for --kubeconfig and reused kind clusters: %q", line)
+	}
+	if line := flagHelp(help, "keep-cluster"); !strings.Contains(line, "--provider node") || !strings.Contains(line, "--provider kind") {
+		t.Errorf("--keep-cluster does not say what it does with node and kind: %q", line)
 	}
 }

@@ -105,8 +105,9 @@ func newRunCommand() *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&opts.Provider, "provider", "", "the cluster to start: envtest (the default: an embedded API server; the implementation runs beside xbcheck) or node (a real single-node cluster xbcheck builds and starts in its sandbox, Linux, as root; the fakes and the reference gateway run in it as pods)")
-	f.BoolVar(&opts.KeepCluster, "keep-cluster", false, "with --provider node, keep the cluster running after the run for inspection, until Ctrl-C")
+	f.BoolVar(&opts.KeepCluster, "keep-cluster", false, "keep the cluster xbcheck started for inspection after the run: with --provider node it runs until Ctrl-C; with --provider kind it is left behind (kind delete cluster --name NAME removes it)")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "use the cluster of this kubeconfig instead of starting one")
+	f.BoolVar(&opts.AllowClusterChanges, "allow-cluster-changes", false, "let xbcheck change a cluster it did not create (--kubeconfig, or a kind cluster reused with --kind-cluster) as a whole, as it does one it creates: the fakes in the cluster stub "+harness.TestZone+" into CoreDNS and add Services with externalIPs (both undone at the end), and a reused kind cluster's Gateway API CRDs may be replaced")
 	f.StringVar(&opts.CRDDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of --gateway-api-version)")
 	f.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter over levels, features and ShortNames, e.g. 'MUST && !AdmissionRejectsPortZero'")
 	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")

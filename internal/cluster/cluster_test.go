@@ -40,6 +40,21 @@ func TestEnvtestLifecycle(t *testing.T) {
 	if _, err := Connect(ctx, c.Kubeconfig); err != nil {
 		t.Fatalf("connect through the written kubeconfig: %v", err)
 	}
+	// As --kubeconfig: a cluster xbcheck did not create, changed as a
+	// whole only with --allow-cluster-changes.
+	for _, allow := range []bool{false, true} {
+		p, err := NewProvider(ProviderOptions{Kubeconfig: c.Kubeconfig, AllowClusterChanges: allow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := p.Start(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Provider != "existing" || e.Created || e.ClusterWide != allow {
+			t.Errorf("--kubeconfig, --allow-cluster-changes=%v: provider %s, created %v, cluster-wide %v; want existing, false, %v", allow, e.Provider, e.Created, e.ClusterWide, allow)
+		}
+	}
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -53,8 +53,12 @@ func (p *envtestProvider) Start(ctx context.Context, progress io.Writer) (*Clust
 	return c, nil
 }
 
-// existing is a cluster someone else runs, named by a kubeconfig.
-type existing struct{ kubeconfig string }
+// existing is a cluster someone else runs, named by a kubeconfig; xbcheck
+// changes it as a whole only when allowChanges.
+type existing struct {
+	kubeconfig   string
+	allowChanges bool
+}
 
 func (existing) Name() string { return "existing" }
 
@@ -69,5 +73,6 @@ func (e existing) Start(ctx context.Context, _ io.Writer) (*Cluster, error) {
 	if err != nil {
 		return nil, BadInput{err}
 	}
+	c.ClusterWide = e.allowChanges
 	return c, nil
 }

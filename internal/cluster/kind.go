@@ -33,19 +33,14 @@ type KindOptions struct {
 	// InstallCmd is --install-cmd: run by /bin/sh -c with KUBECONFIG set
 	// once the cluster is up, to install the implementation under test.
 	InstallCmd string
-	// AllowClusterChanges is --allow-cluster-changes: xbcheck may change a
-	// reused cluster as a whole (its CoreDNS configuration, its Gateway
-	// API CRDs), as it may a cluster it created.
-	AllowClusterChanges bool
-	// Keep is --keep-cluster: a cluster xbcheck created stays after the
-	// run.
-	Keep bool
 }
 
 type kindOptionsKey struct{}
 
 // WithKindOptions returns ctx carrying the flags of --provider kind: the
-// kind provider reads them in Prepare and Start.
+// kind provider reads them in Prepare and Start. --keep-cluster and
+// --allow-cluster-changes, which other providers honour too, come through
+// ProviderOptions.
 func WithKindOptions(ctx context.Context, o KindOptions) context.Context {
 	return context.WithValue(ctx, kindOptionsKey{}, o)
 }
@@ -60,8 +55,11 @@ func kindOptions(ctx context.Context) KindOptions {
 // user's command.
 type kindProvider struct {
 	crdDir, logDir string
-	bundle         *crds.Bundle
-	config         []byte
+	// keep and allowChanges are ProviderOptions.Keep and
+	// AllowClusterChanges.
+	keep, allowChanges bool
+	bundle             *crds.Bundle
+	config             []byte
 	// runtime is kind; tests set a fake.
 	runtime kind.Runtime
 	// executable is what becomes xbcheck's image (default: this program).
@@ -145,13 +143,13 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 		Name:       o.Cluster,
 		Config:     p.config,
 		NodeImage:  o.NodeImage,
-		Keep:       o.Keep,
+		Keep:       p.keep,
 		InstallCmd: o.InstallCmd,
 		LogDir:     p.logDir,
 		Progress:   progress,
 		Setup: func(ctx context.Context, kc *kind.Cluster) error {
 			explicit := p.crdDir != "" || gatewayAPIVersion(ctx) != ""
-			b, err := ensureCRDs(ctx, kc.Config, p.bundle, kc.Created, o.AllowClusterChanges, explicit)
+			b, err := ensureCRDs(ctx, kc.Config, p.bundle, kc.Created, p.allowChanges, explicit)
 			if err != nil {
 				return fmt.Errorf("kind cluster %s: %w", kc.Name, err)
 			}
@@ -177,7 +175,7 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 		Kubeconfig:  kc.Kubeconfig,
 		Bundle:      bundle,
 		Created:     kc.Created,
-		ClusterWide: kc.Created || o.AllowClusterChanges,
+		ClusterWide: kc.Created || p.allowChanges,
 		Image:       img.Ref,
 		Kind:        kc,
 		stop:        kc.Stop,

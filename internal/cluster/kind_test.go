@@ -103,8 +103,12 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 	}
 	logDir := t.TempDir()
 	seen := filepath.Join(t.TempDir(), "seen")
-	newProvider := func() *kindProvider {
-		p, err := NewProvider(ProviderOptions{Name: "kind", LogDir: logDir})
+	newProvider := func(opts ...func(*ProviderOptions)) *kindProvider {
+		o := ProviderOptions{Name: "kind", LogDir: logDir}
+		for _, f := range opts {
+			f(&o)
+		}
+		p, err := NewProvider(o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,9 +155,29 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("created and kept", func(t *testing.T) {
+		c, err := newProvider(func(o *ProviderOptions) { o.Keep = true }).Start(ctx, os.Stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := c.Kind.Name
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rt.clusters[name]; !ok || !c.Kind.Kept {
+			t.Errorf("--keep-cluster: the created cluster %s was deleted (kept %v)", name, c.Kind.Kept)
+		}
+		if _, err := os.Stat(c.Kubeconfig); err != nil {
+			t.Errorf("the kept cluster's kubeconfig is gone: %v", err)
+		}
+		delete(rt.clusters, name)
+		os.RemoveAll(filepath.Dir(c.Kubeconfig))
+	})
+
 	rt.clusters["ci"] = nil
 	t.Run("reused with its CRDs", func(t *testing.T) {
-		c, err := newProvider().Start(WithKindOptions(ctx, KindOptions{Cluster: "ci", Keep: true}), os.Stderr)
+		keep := func(o *ProviderOptions) { o.Keep = true }
+		c, err := newProvider(keep).Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,9 +208,9 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--allow-cluster-changes") {
 			t.Fatalf("want bad input naming --allow-cluster-changes, got %v", err)
 		}
-		p = newProvider()
+		p = newProvider(func(o *ProviderOptions) { o.AllowClusterChanges = true })
 		p.crdDir = dir
-		c, err := p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci", AllowClusterChanges: true}), os.Stderr)
+		c, err := p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}

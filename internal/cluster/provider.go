@@ -41,6 +41,15 @@ type ProviderOptions struct {
 	CRDDir string
 	// LogDir, when set, receives the node's daemons' logs.
 	LogDir string
+	// Keep is --keep-cluster for a kind cluster xbcheck creates: it stays
+	// after the run (a node, which cannot outlive xbcheck, is held by the
+	// runner until Ctrl-C instead).
+	Keep bool
+	// AllowClusterChanges is --allow-cluster-changes: xbcheck may change a
+	// cluster it did not create (--kubeconfig, a reused kind cluster) as
+	// a whole, as it may one it created: CoreDNS's configuration, Services
+	// with externalIPs, a reused kind cluster's Gateway API CRDs.
+	AllowClusterChanges bool
 }
 
 // NewProvider returns the provider the options name. The error is bad
@@ -50,7 +59,7 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 		if o.Name != "" && o.Name != "existing" {
 			return nil, fmt.Errorf("--provider %s and --kubeconfig both name a cluster: give one of them", o.Name)
 		}
-		return existing{kubeconfig: o.Kubeconfig}, nil
+		return existing{kubeconfig: o.Kubeconfig, allowChanges: o.AllowClusterChanges}, nil
 	}
 	switch o.Name {
 	case "", "envtest":
@@ -58,7 +67,7 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 	case "node":
 		return &nodeProvider{crdDir: o.CRDDir, logDir: o.LogDir}, nil
 	case "kind":
-		return &kindProvider{crdDir: o.CRDDir, logDir: o.LogDir}, nil
+		return &kindProvider{crdDir: o.CRDDir, logDir: o.LogDir, keep: o.Keep, allowChanges: o.AllowClusterChanges}, nil
 	}
 	return nil, fmt.Errorf("--provider %q: use one of %s, or --kubeconfig for an existing cluster", o.Name, strings.Join(Names(), ", "))
 }

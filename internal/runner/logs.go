@@ -3,6 +3,7 @@ package runner
 import (
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/go-logr/logr"
 	"k8s.io/klog/v2"
@@ -22,4 +23,30 @@ func componentLogs(w io.Writer) *slog.Logger {
 	ctrllog.SetLogger(logr.FromSlogHandler(l.Handler()))
 	klog.SetSlogLogger(l)
 	return l
+}
+
+// laterLogs is where the components log before the report folder exists:
+// nowhere until set, then the folder's LogFile. A run sets the loggers up
+// before the provider starts the cluster, which may use controller-runtime
+// more than 30 s into the process (CRDs installed after a kind create):
+// unset by then, controller-runtime prints a stack dump.
+type laterLogs struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *laterLogs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w == nil {
+		return len(p), nil
+	}
+	return l.w.Write(p)
+}
+
+// set sends what follows to w; nil discards it again.
+func (l *laterLogs) set(w io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w = w
 }

@@ -20,13 +20,19 @@ import (
 // Options is everything a run needs. The zero value runs the whole suite on
 // the embedded control plane.
 type Options struct {
-	// Provider names the cluster to start: "envtest" (default) or "node".
+	// Provider names the cluster to start: "envtest" (default), "node" or
+	// "kind".
 	Provider string
 	// Kubeconfig selects an existing cluster instead.
 	Kubeconfig string
-	// KeepCluster leaves a node the run started running until interrupted,
-	// for inspection, after the reports are written.
+	// KeepCluster keeps the cluster the run started, for inspection, after
+	// the reports are written: a node runs until interrupted, a kind
+	// cluster is left behind.
 	KeepCluster bool
+	// AllowClusterChanges lets the run change a cluster it did not create
+	// (Kubeconfig, a reused kind cluster) as a whole, as the fakes in a
+	// cluster need: CoreDNS's configuration, Services with externalIPs.
+	AllowClusterChanges bool
 	// Finished, when set, is called with the run's verdicts once the specs
 	// have run, before anything is stopped: it writes the reports.
 	Finished func(*report.Run)
@@ -107,7 +113,14 @@ func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(for
 
 // provider is the cluster provider the options name.
 func (o *Options) provider() (cluster.Provider, error) {
-	p, err := cluster.NewProvider(cluster.ProviderOptions{Name: o.Provider, Kubeconfig: o.Kubeconfig, CRDDir: o.CRDDir, LogDir: o.ReportDir})
+	p, err := cluster.NewProvider(cluster.ProviderOptions{
+		Name:                o.Provider,
+		Kubeconfig:          o.Kubeconfig,
+		CRDDir:              o.CRDDir,
+		LogDir:              o.ReportDir,
+		Keep:                o.KeepCluster,
+		AllowClusterChanges: o.AllowClusterChanges,
+	})
 	if err != nil {
 		return nil, UsageError{err}
 	}

@@ -35,7 +35,10 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 		return report.Run{}, err
 	}
 	// The report folder is made once the cluster is up: bad input, such as
-	// an unreadable kubeconfig, leaves nothing behind.
+	// an unreadable kubeconfig, leaves nothing behind. The components'
+	// loggers are set before, and write there once it exists.
+	componentLog := &laterLogs{}
+	opts.gatewayLog = componentLogs(componentLog)
 	c, err := startCluster(ctx, opts)
 	if err != nil {
 		return report.Run{}, err
@@ -54,8 +57,11 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	if err != nil {
 		return report.Run{}, err
 	}
-	defer closeLogs()
-	opts.gatewayLog = componentLogs(logs)
+	componentLog.set(logs)
+	defer func() {
+		componentLog.set(nil)
+		closeLogs()
+	}()
 	if ctx.Err() != nil {
 		return report.Run{}, ctx.Err()
 	}
@@ -139,7 +145,9 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	if opts.Finished != nil {
 		opts.Finished(&run)
 	}
-	if opts.KeepCluster {
+	// A node lives in this process's namespaces and is held here; a kind
+	// cluster outlives xbcheck, and its provider leaves it behind.
+	if opts.KeepCluster && c.Node != nil {
 		if err := keep(ctx, c, opts.Out); err != nil {
 			return run, err
 		}
@@ -156,8 +164,11 @@ func Validate(opts Options) error {
 	if err := opts.validateFakes(); err != nil {
 		return err
 	}
-	if opts.KeepCluster && opts.Provider != "node" {
-		return usagef("--keep-cluster keeps a node xbcheck starts: give --provider node too")
+	if opts.KeepCluster && opts.Provider != "node" && opts.Provider != "kind" {
+		return usagef("--keep-cluster keeps a cluster xbcheck starts: give --provider node or kind too")
+	}
+	if opts.AllowClusterChanges && opts.Kubeconfig == "" && opts.Provider != "kind" {
+		return usagef("--allow-cluster-changes is for a cluster xbcheck did not create: give --kubeconfig (or --provider kind with --kind-cluster) too, or leave it out")
 	}
 	if _, err := opts.provider(); err != nil {
 		return err
