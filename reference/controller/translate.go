@@ -88,6 +88,7 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 		if b.Session, r = translateSession(sp); r != nil {
 			return b, r
 		}
+		b.Session.OmitPath = t.Faults.Has(faults.SessionCookieNoPath)
 	}
 	if spec.TLS != nil {
 		var r *Refusal

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -163,5 +164,34 @@ func TestTranslateFaults(t *testing.T) {
 	}
 	if _, r := (Translator{Faults: faults.Set{faults.IgnoreClusterDomain: true}}).Translate(external("kubernetes.default.svc.cluster.local"), refs); r != nil {
 		t.Errorf("ignore-cluster-domain: refused: %s", r.Message)
+	}
+}
+
+func TestTranslateEndpointSelectorWithSession(t *testing.T) {
+	name, permanent, timeout := "sticky", "Permanent", "1h"
+	xb := &xbackend.XBackend{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "pods"}, Spec: xbackend.BackendSpec{
+		Type: xbackend.TypeEndpointSelector, Port: 8080,
+		EndpointSelector:   &xbackend.EndpointSelectorBackend{MatchLabels: map[string]string{"app": "api"}},
+		SessionPersistence: &xbackend.SessionPersistence{AbsoluteTimeout: &timeout, Cookie: &xbackend.CookieConfig{Name: &name, LifetimeType: &permanent}},
+	}}
+	eps := []netip.Addr{netip.MustParseAddr("10.244.1.5")}
+	b, r := Translator{}.Translate(xb, References{Endpoints: eps})
+	if r != nil {
+		t.Fatalf("refused: %+v", r)
+	}
+	if !b.Selector || b.Hostname != "" || len(b.Endpoints) != 1 || b.Port != 8080 {
+		t.Errorf("backend %+v", b)
+	}
+	if s := b.Session; s == nil || s.Type != dataplane.SessionCookie || s.Name != "sticky" || s.MaxAge.Hours() != 1 {
+		t.Errorf("session %+v", b.Session)
+	}
+	xb.Spec.SessionPersistence.AbsoluteTimeout = nil
+	if _, r := (Translator{}).Translate(xb, References{Endpoints: eps}); r == nil || r.Reason != ReasonInvalid {
+		t.Errorf("a Permanent cookie without absoluteTimeout: %+v, want Invalid", r)
+	}
+	xb.Spec.SessionPersistence = nil
+	xb.Spec.TLS = &xbackend.BackendTLS{Mode: xbackend.TLSModeServerOnly}
+	if _, r := (Translator{}).Translate(xb, References{Endpoints: eps}); r == nil || !strings.Contains(r.Message, "validation.hostname") {
+		t.Errorf("TLS with no name to verify: %+v, want a refusal", r)
 	}
 }

@@ -29,8 +29,10 @@ type Session struct {
 	// Name is the cookie's or the header's; empty for a cookie takes a
 	// name unique to the XBackend.
 	Name string
-	// Path is the cookie's Path attribute; empty is "/".
-	Path string
+	// Path is the cookie's Path attribute; empty is "/". OmitPath (the
+	// session-cookie-no-path fault) leaves the attribute out.
+	Path     string
+	OmitPath bool
 	// MaxAge, when set, makes the cookie permanent (lifetimeType
 	// Permanent: absoluteTimeout as Max-Age).
 	MaxAge time.Duration
@@ -90,6 +92,9 @@ func (s *Session) issue(backend string, h http.Header, a netip.Addr) {
 	c := &http.Cookie{Name: s.name(backend), Value: token(a), Path: s.Path, HttpOnly: true}
 	if c.Path == "" {
 		c.Path = "/"
+	}
+	if s.OmitPath {
+		c.Path = ""
 	}
 	if s.MaxAge > 0 {
 		c.MaxAge = int(s.MaxAge.Seconds())

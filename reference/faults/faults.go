@@ -81,6 +81,7 @@ const (
 	PredictableServiceName Fault = "predictable-service-name"
 	ServiceWithClusterIP   Fault = "service-with-cluster-ip"
 	IgnoreSession          Fault = "ignore-session"
+	SessionCookieNoPath    Fault = "session-cookie-no-path"
 	WSSSkipsVerify         Fault = "wss-skips-verify"
 )
 
@@ -143,6 +144,7 @@ var all = []Info{
 	{PredictableServiceName, "names the Service it creates for an EndpointSelector <xbackend>-backend instead of using generateName: the predictable DNS name v1.7.0's notes for implementers forbid"},
 	{ServiceWithClusterIP, "creates the EndpointSelector's Service with a ClusterIP instead of headless: kube-proxy programs a virtual IP nobody should use"},
 	{IgnoreSession, "issues a session token (cookie or header) but routes each request at random whatever token it brings: session persistence configured but dropped by the load balancer"},
+	{SessionCookieNoPath, "sends the session cookie without a Path attribute, ignoring cookie.path (\"/\" by default, a MUST of v1.7.0), so browsers scope it to the first request's directory and sessions break across paths: data planes that cannot set the cookie path"},
 	{WSSSkipsVerify, "for protocol WSS skips the server certificate check: a WebSocket upgrade path with a TLS client of its own, built with InsecureSkipVerify (the classic websocket-proxy shortcut)"},
 	{KeepTransportOnRefusal, "keeps serving an XBackend with its last good configuration after it becomes refused (CA deleted, hostname an IP literal), while status says not Accepted: linkerd/linkerd2#1349, cilium/cilium#44743"},
 }
