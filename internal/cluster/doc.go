@@ -6,7 +6,9 @@
 // WithKindOptions), or an existing cluster named by a kubeconfig. Each
 // gets the Gateway API CRDs installed (or checks they are) and gives the
 // caller a rest.Config, a kubeconfig file child processes can use, and
-// the schema of the XBackend it serves.
+// the schema of the XBackend it serves. A cluster xbcheck did not create
+// (a kubeconfig's, a reused kind cluster) may be changed as a whole
+// (Cluster.ClusterWide) only with ProviderOptions.AllowClusterChanges.
 //
 //	p, err := cluster.NewProvider(cluster.ProviderOptions{Name: "node"})
 //	err = p.Prepare(ctx, os.Stderr)             // with the network
