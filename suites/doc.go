@@ -7,6 +7,10 @@
 //	backendtls/  group C: TLS to the external host
 //	protocol/    group D: the protocol spoken upstream
 //	rebinding/   group E: DNS and egress safety
+//	admission170/      Gateway API v1.7.0's CRD rules, both directions
+//	endpointselector/  v1.7.0's EndpointSelector: selected pods, the Service made for them
+//	session/           v1.7.0's sessionPersistence
+//	websocket/         v1.7.0's protocol WSS
 //	harness/     the Harness, the Spec each test gets, and the shared helpers
 //
 // A spec is found by its ShortName in the group's Go file; the YAML it

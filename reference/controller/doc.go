@@ -19,6 +19,13 @@
 // [Refusal] reported as Accepted=False), [XBackendParents] and
 // [RouteParents] (status.parents, other controllers' entries untouched).
 //
+// XBackends are watched unstructured and decoded by reference/xbackend in
+// the schema the CRD serves (Gateway API v1.6.3 or v1.7.0). An
+// EndpointSelector XBackend is served by the ready pods of its namespace
+// carrying every matchLabel ([World.Endpoints]); the XBackend reconciler
+// also keeps the Service v1.7.0's notes describe for it (generateName,
+// headless, owned by the XBackend, targetPort its port.number).
+//
 // A Service backendRef is InvalidKind: the reference gateway implements
 // XBackend only. A not-Accepted XBackend gets no transport, so its requests
 // get 500 and nothing is sent. Each Gateway gets its own address from the
@@ -37,5 +44,8 @@
 // keep-stale-parents, status-for-foreign-gateways and
 // ignore-configmap-updates in the XBackend reconciler,
 // keep-transport-on-refusal in [Backends], ignore-weights, flatten-weights
-// and port-from-route in [Table].
+// and port-from-route in [Table], select-any-label, select-all-namespaces
+// and route-to-unready-pods in [World.Endpoints], stale-endpoints,
+// predictable-service-name and service-with-cluster-ip in the XBackend
+// reconciler, session-cookie-no-path in [Translator].
 package controller

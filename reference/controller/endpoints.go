@@ -3,9 +3,11 @@ package controller
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -99,19 +101,33 @@ func (f *firstEndpoints) forget(key types.NamespacedName) {
 }
 
 // serviceLabel marks the Service made for an EndpointSelector XBackend,
-// naming it: its name is generated, so this label finds it again.
-const serviceLabel = "reference-gateway.xbcheck.dev/xbackend"
+// naming it: its name is generated, so this label finds it again;
+// controllerLabel tells the Services of gateways of other controllerNames
+// apart.
+const (
+	serviceLabel    = "reference-gateway.xbcheck.dev/xbackend"
+	controllerLabel = "reference-gateway.xbcheck.dev/controller"
+)
+
+// controllerValue is controllerLabel's value: the controllerName, hashed
+// into a label value.
+func (c *Controllers) controllerValue() string {
+	h := fnv.New64a()
+	h.Write([]byte(c.opts.ControllerName))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
 
 // syncService keeps the Service v1.7.0's notes for implementers describe
 // for an EndpointSelector XBackend: named with generateName (never a
 // predictable name), headless, owned by the XBackend, selecting its
-// matchLabels with targetPort its port.number. It exists for the
-// cluster's EndpointSlices; the data plane reads the pods itself, which
-// works with and without an EndpointSlice controller. Any other XBackend
-// (or none, when xb is nil) has no Service: one left from before goes.
+// matchLabels with targetPort its port.number, while a Gateway of ours
+// uses it. It exists for the cluster's EndpointSlices; the data plane reads
+// the pods itself, which works with and without an EndpointSlice
+// controller. Any other XBackend (or none, when xb is nil) has no Service
+// of ours: one left from before goes.
 func (c *Controllers) syncService(ctx context.Context, key types.NamespacedName, xb *xbackend.XBackend) error {
 	var have corev1.ServiceList
-	if err := c.reader.List(ctx, &have, client.InNamespace(key.Namespace), client.MatchingLabels{serviceLabel: key.Name}); err != nil {
+	if err := c.reader.List(ctx, &have, client.InNamespace(key.Namespace), client.MatchingLabels{serviceLabel: key.Name, controllerLabel: c.controllerValue()}); err != nil {
 		return err
 	}
 	if xb == nil || xb.Spec.Type != xbackend.TypeEndpointSelector || xb.Spec.EndpointSelector == nil {
@@ -145,7 +161,7 @@ func (c *Controllers) service(xb *xbackend.XBackend) *corev1.Service {
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: xb.Namespace, GenerateName: xb.Name + "-",
-			Labels: map[string]string{serviceLabel: xb.Name},
+			Labels: map[string]string{serviceLabel: xb.Name, controllerLabel: c.controllerValue()},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: manifest.XBackend.GroupVersion().String(), Kind: manifest.XBackend.Kind,
 				Name: xb.Name, UID: xb.UID, Controller: ptrTo(true),

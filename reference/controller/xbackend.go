@@ -100,7 +100,13 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 		c.firstEps.forget(key)
 		return ctrl.Result{}, c.syncService(ctx, key, nil)
 	}
-	if err := c.syncService(ctx, key, xb); err != nil {
+	// The Service is ours to keep only while a Gateway of ours uses the
+	// XBackend: another implementation sharing the cluster keeps its own.
+	served := xb
+	if len(w.XBackendGateways(key)) == 0 {
+		served = nil
+	}
+	if err := c.syncService(ctx, key, served); err != nil {
 		return ctrl.Result{}, err
 	}
 	refs, fingerprint, err := c.readReferences(ctx, xb)

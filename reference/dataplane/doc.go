@@ -22,6 +22,13 @@
 // NewTransport refuses them and a failed dial or handshake is a 502, never a
 // cleartext retry.
 //
+// An EndpointSelector Backend has no hostname: its Endpoints (the ready
+// pods' addresses, from the API server) are dialled as they are, the
+// guardrail letting exactly those through; a request goes to one at random,
+// or to its session's ([Session]: a cookie or header naming the endpoint),
+// and gets 503 when none is ready. Protocol WSS is HTTP/1.1 over TLS, whose
+// Upgrade the Proxy carries through.
+//
 // Options.Faults switches on the data-plane faults of reference/faults,
 // each wired at the one place it breaks: the root pool, the chain and the
 // name checks of VerifyConnection, SNI and ALPN in the TLS config, the

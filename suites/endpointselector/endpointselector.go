@@ -122,6 +122,24 @@ func (b *backend) eventuallyServedByAll(ctx context.Context, pods ...*harness.Fa
 	})
 }
 
+// settled is how many requests in a row one pod must serve before a
+// change of the selected pods counts as taken in: with two pods picked at
+// random, a change not yet taken in passes with probability 2^-12.
+const settled = 12
+
+// eventuallyOnly probes until settled requests in a row are served by p:
+// the implementation has taken in the change that left p the only one.
+func (b *backend) eventuallyOnly(ctx context.Context, p *harness.FakePod) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		for range settled {
+			r, err := b.s.Get(ctx, b.gw, "/")
+			g.Expect(err).NotTo(HaveOccurred())
+			harness.FromUpstream(p.Upstream)(g, r)
+		}
+	}).WithContext(ctx).WithTimeout(b.s.Timeouts().Traffic).WithPolling(b.s.Timeouts().Poll).Should(Succeed())
+}
+
 // consistentlyOnly probes for the Never window: every request is answered
 // by one of pods, never by another pod, and the others see no connection.
 func (b *backend) consistentlyOnly(ctx context.Context, pods []*harness.FakePod, never ...*harness.FakePod) {
@@ -166,7 +184,7 @@ func followsPods(ctx context.Context, s *harness.Spec) {
 	b.eventuallyServedByAll(ctx, second)
 	By("deleting the first pod: no request reaches it any more")
 	s.DeletePod(ctx, first)
-	s.EventuallyGet(ctx, b.gw, "/", harness.FromUpstream(second.Upstream))
+	b.eventuallyOnly(ctx, second)
 	b.consistentlyOnly(ctx, []*harness.FakePod{second}, first)
 }
 
@@ -179,7 +197,7 @@ func excludesNotReady(ctx context.Context, s *harness.Spec) {
 	By("swapping readiness: traffic moves to the pod that became Ready")
 	s.SetPodReady(ctx, starting, true)
 	s.SetPodReady(ctx, ready, false)
-	s.EventuallyGet(ctx, b.gw, "/", harness.FromUpstream(starting.Upstream))
+	b.eventuallyOnly(ctx, starting)
 	b.consistentlyOnly(ctx, []*harness.FakePod{starting}, ready)
 }
 
