@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/xbcheck/xbcheck/internal/node"
+	"github.com/xbcheck/xbcheck/internal/node/nodetest"
 )
 
 // requireNode skips where no node can start, naming why, and fails in CI,
@@ -29,6 +30,7 @@ func requireNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts a node")
 	}
+	nodetest.Share(t)
 }
 
 // buildXBcheck builds the xbcheck executable: in a cluster, its image runs

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/xbcheck/xbcheck/internal/node"
+	"github.com/xbcheck/xbcheck/internal/node/nodetest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
@@ -62,6 +63,7 @@ func TestStubZoneOnNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts a node")
 	}
+	nodetest.Share(t)
 	out := filepath.Join(t.TempDir(), "report.json")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), roleEnv+"=node", outEnv+"="+out)

@@ -28,6 +28,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/vishvananda/netlink"
 
+	"github.com/xbcheck/xbcheck/internal/node/nodetest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
@@ -44,6 +45,9 @@ func requireNode(t *testing.T) Assets {
 	if testing.Short() {
 		t.Skip("-short: a node takes a minute or more")
 	}
+	// These tests look at the whole host for a node's leftovers: a node of
+	// another package's test must not be running meanwhile.
+	nodetest.Exclusive(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	a, err := Prepare(ctx, os.Stderr)
