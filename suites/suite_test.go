@@ -18,15 +18,16 @@ import (
 // API release whose XBackend xbcheck speaks. Against the reference,
 // nothing may fail: not even a SHOULD.
 func TestXBackendConformance(t *testing.T) {
+	logs := runner.InstallComponentLogs()
 	for _, s := range manifest.Schemas() {
-		t.Run("Gateway API "+s.Version, func(t *testing.T) { conformance(t, s.Version) })
+		t.Run("Gateway API "+s.Version, func(t *testing.T) { conformance(t, s.Version, logs) })
 	}
 }
 
-func conformance(t *testing.T, version string) {
+func conformance(t *testing.T, version string, logs *runner.ComponentLogs) {
 	ctx, stop := signal.NotifyContext(cluster.WithGatewayAPIVersion(context.Background(), version), os.Interrupt)
 	defer stop()
-	run, err := runner.Run(ctx, t, runner.Options{Parallel: runner.DefaultParallel()})
+	run, err := runner.Run(ctx, t, runner.Options{Parallel: runner.DefaultParallel(), ComponentLogs: logs})
 	if err != nil {
 		t.Fatal(err)
 	}

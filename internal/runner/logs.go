@@ -15,27 +15,41 @@ import (
 // client-go.
 const LogFile = "xbcheck.log"
 
-// componentLogs sends the logs of controller-runtime, client-go (klog) and
-// the reference gateway to w, and returns the gateway's logger. Without it
-// controller-runtime complains, with a stack dump, that nobody set one.
-func componentLogs(w io.Writer) *slog.Logger {
+// ComponentLogs is where the in-process components log: controller-runtime,
+// client-go (klog) and the reference gateway. Their loggers are the
+// process's own, so a process installs them once (InstallComponentLogs),
+// and each run points them at its report folder: a second install would
+// write them while goroutines of an earlier run's gateway, ending, still
+// read them.
+//
+// A run points them there before the provider starts the cluster, which
+// may use controller-runtime more than 30 s into the process (CRDs
+// installed after a kind create): unset by then, controller-runtime prints
+// a stack dump. Until the report folder exists, what they log is dropped.
+type ComponentLogs struct {
+	mu      sync.Mutex
+	w       io.Writer
+	gateway *slog.Logger
+}
+
+// InstallComponentLogs makes controller-runtime and klog log to the
+// returned ComponentLogs, which drops what it gets until set.
+func InstallComponentLogs() *ComponentLogs {
+	l := &ComponentLogs{}
+	l.gateway = install(l)
+	return l
+}
+
+// install sends the logs of controller-runtime and client-go to w, and
+// returns a logger for the reference gateway writing there too.
+func install(w io.Writer) *slog.Logger {
 	l := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctrllog.SetLogger(logr.FromSlogHandler(l.Handler()))
 	klog.SetSlogLogger(l)
 	return l
 }
 
-// laterLogs is where the components log before the report folder exists:
-// nowhere until set, then the folder's LogFile. A run sets the loggers up
-// before the provider starts the cluster, which may use controller-runtime
-// more than 30 s into the process (CRDs installed after a kind create):
-// unset by then, controller-runtime prints a stack dump.
-type laterLogs struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *laterLogs) Write(p []byte) (int, error) {
+func (l *ComponentLogs) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.w == nil {
@@ -45,7 +59,7 @@ func (l *laterLogs) Write(p []byte) (int, error) {
 }
 
 // set sends what follows to w; nil discards it again.
-func (l *laterLogs) set(w io.Writer) {
+func (l *ComponentLogs) set(w io.Writer) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.w = w

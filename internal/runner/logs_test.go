@@ -13,8 +13,8 @@ import (
 // follows lands in the folder's log, and nothing is written to it once
 // the run has closed it.
 func TestComponentLogsWaitForTheReportFolder(t *testing.T) {
-	var later laterLogs
-	log := componentLogs(&later)
+	later := InstallComponentLogs()
+	log := later.gateway
 	log.Info("before the report folder")
 	dir := t.TempDir()
 	w, closeLogs, err := openLogs(dir, false, nil)

@@ -94,6 +94,10 @@ type Options struct {
 	// ginkgo.GinkgoConfiguration() (so `go test -ginkgo.*` flags apply).
 	SuiteConfig    *types.SuiteConfig
 	ReporterConfig *types.ReporterConfig
+	// ComponentLogs receive the in-process components' logs; a process
+	// running several runs installs them once and passes them to each.
+	// Default: Run installs its own.
+	ComponentLogs *ComponentLogs
 
 	// gatewayLog receives the in-process reference gateway's logs.
 	gatewayLog *slog.Logger

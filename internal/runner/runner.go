@@ -37,8 +37,11 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	// The report folder is made once the cluster is up: bad input, such as
 	// an unreadable kubeconfig, leaves nothing behind. The components'
 	// loggers are set before, and write there once it exists.
-	componentLog := &laterLogs{}
-	opts.gatewayLog = componentLogs(componentLog)
+	componentLog := opts.ComponentLogs
+	if componentLog == nil {
+		componentLog = InstallComponentLogs()
+	}
+	opts.gatewayLog = componentLog.gateway
 	c, err := startCluster(ctx, opts)
 	if err != nil {
 		return report.Run{}, err

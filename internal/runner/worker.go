@@ -76,7 +76,7 @@ func work(ctx context.Context, path string) error {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	componentLogs(os.Stdout)
+	install(os.Stdout)
 	restConfig, err := clientcmd.BuildConfigFromFlags("", spec.Kubeconfig)
 	if err != nil {
 		return err
