@@ -30,7 +30,11 @@ const TokenHeader = "X-Xbcheck-Canary"
 
 // Defaults for Config.
 const (
-	DefaultFirstByteWait = time.Second
+	// DefaultFirstByteWait leaves a gateway that connects, then starts its
+	// TLS handshake late, time to speak: on a loaded 2-core node a
+	// ClientHello came more than a second after the connect, and the raw
+	// token then broke a handshake that should have reached the canary.
+	DefaultFirstByteWait = 5 * time.Second
 	// readTimeout bounds a handshake or request once the client has started talking.
 	readTimeout = 10 * time.Second
 )
