@@ -87,7 +87,7 @@ func (s *Spec) EventuallyAccepted(ctx context.Context, name, gateway string, wan
 		entries, generation := s.Ancestors(ctx, g, name)
 		seen = entries
 		c := Accepted(entries, controller, s.Namespace, gateway)
-		g.Expect(c).To(Present("an Accepted condition"), "XBackend %s/%s has no Accepted condition from %s for Gateway %s", s.Namespace, name, controller, gateway)
+		g.Expect(c).To(Present("the Accepted condition"), "XBackend %s/%s has no Accepted condition from %s for Gateway %s", s.Namespace, name, controller, gateway)
 		if want != "" {
 			g.Expect(c.Status).To(Equal(want), "Accepted is %s (%s: %s), want %s", c.Status, c.Reason, c.Message, want)
 		}
@@ -224,7 +224,7 @@ func (s *Spec) EventuallyRouteCondition(ctx context.Context, route, gateway stri
 				found = meta.FindStatusCondition(p.Conditions, string(condType))
 			}
 		}
-		g.Expect(found).To(Present("a "+string(condType)+" condition"), "HTTPRoute %s/%s has no %s condition for Gateway %s", s.Namespace, route, condType, gateway)
+		g.Expect(found).To(Present("the "+string(condType)+" condition"), "HTTPRoute %s/%s has no %s condition for Gateway %s", s.Namespace, route, condType, gateway)
 		g.Expect(found.Status).To(Equal(status), "%s is %s (%s: %s), want %s", condType, found.Status, found.Reason, found.Message, status)
 		if reason != "" {
 			g.Expect(found.Reason).To(Equal(string(reason)), "%s reason", condType)
