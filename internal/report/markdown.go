@@ -159,18 +159,7 @@ func writeSpecTable(w io.Writer, specs []verdict.Result, level func(verdict.Resu
 // writeFeatureTable counts the outcomes by feature and level, naming who
 // defined each feature and whether the implementation claims it.
 func writeFeatureTable(w io.Writer, r Run) {
-	type key struct {
-		f verdict.Feature
-		l verdict.Level
-	}
-	counts := map[key]map[verdict.Outcome]int{}
-	for _, res := range r.Results {
-		k := key{res.Feature, res.Level}
-		if counts[k] == nil {
-			counts[k] = map[verdict.Outcome]int{}
-		}
-		counts[k][res.Outcome]++
-	}
+	counts := countOutcomes(r)
 	fmt.Fprintf(w, "\n#### Features × levels\n\n| feature | named by |")
 	for _, l := range verdict.Levels() {
 		fmt.Fprintf(w, " %s |", l)
@@ -186,7 +175,7 @@ func writeFeatureTable(w io.Writer, r Run) {
 		}
 		fmt.Fprintf(w, "| %s | %s, %s |", codeSpan(string(f.Name)), escapeMarkdown(string(f.Origin)), claim)
 		for _, l := range verdict.Levels() {
-			fmt.Fprintf(w, " %s |", cellText(counts[key{f.Name, l}]))
+			fmt.Fprintf(w, " %s |", cellText(counts[featureLevel{f.Name, l}]))
 		}
 		fmt.Fprintln(w)
 	}

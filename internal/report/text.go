@@ -15,18 +15,7 @@ import (
 // OBSERVE measurements, any harness error, and where the time went.
 func WriteText(w io.Writer, r Run) {
 	writeFailures(w, r)
-	type key struct {
-		f verdict.Feature
-		l verdict.Level
-	}
-	counts := map[key]map[verdict.Outcome]int{}
-	for _, res := range r.Results {
-		k := key{res.Feature, res.Level}
-		if counts[k] == nil {
-			counts[k] = map[verdict.Outcome]int{}
-		}
-		counts[k][res.Outcome]++
-	}
+	counts := countOutcomes(r)
 	fmt.Fprintf(w, "\nverdicts on Gateway API %s %s\n", or(r.GatewayAPIVersion, "(version not recorded)"), r.GatewayAPIChannel)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEATURE\tNAMED BY\tLEVEL\tPASSED\tFAILED\tNOT SUPPORTED\tSKIPPED")
@@ -36,7 +25,7 @@ func WriteText(w io.Writer, r Run) {
 			named += ", not claimed"
 		}
 		for _, l := range verdict.Levels() {
-			if c := counts[key{f.Name, l}]; c != nil {
+			if c := counts[featureLevel{f.Name, l}]; c != nil {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", f.Name, named, l, c[verdict.Passed], c[verdict.Failed], c[verdict.NotSupported], c[verdict.Skipped])
 			}
 		}
@@ -119,4 +108,23 @@ func writeHarnessErrors(w io.Writer, r Run) {
 	if len(specs) > 0 {
 		fmt.Fprintf(w, "harness error: the positive control of %s failed, so they prove nothing (their messages are above): %s\n", plural(len(specs), "spec", "specs"), strings.Join(specs, ", "))
 	}
+}
+
+// featureLevel is a cell of the features × levels tables.
+type featureLevel struct {
+	f verdict.Feature
+	l verdict.Level
+}
+
+// countOutcomes counts a run's outcomes by feature and level.
+func countOutcomes(r Run) map[featureLevel]map[verdict.Outcome]int {
+	counts := map[featureLevel]map[verdict.Outcome]int{}
+	for _, res := range r.Results {
+		k := featureLevel{res.Feature, res.Level}
+		if counts[k] == nil {
+			counts[k] = map[verdict.Outcome]int{}
+		}
+		counts[k][res.Outcome]++
+	}
+	return counts
 }
