@@ -12,11 +12,17 @@ import (
 // output and exit code.
 func runSelf(t *testing.T, args ...string) (string, int) {
 	t.Helper()
+	return runSelfIn(t, t.TempDir(), args...)
+}
+
+// runSelfIn is runSelf writing the run's reports to reportDir.
+func runSelfIn(t *testing.T, reportDir string, args ...string) (string, int) {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(self, append(args, "--report-output", t.TempDir())...)
+	cmd := exec.Command(self, append(args, "--report-output", reportDir)...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -30,19 +28,11 @@ func TestShortRunOutput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts the embedded control plane")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	cmd := exec.Command(self, append(shortRun, "--report-output", dir)...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("short run: %v, want exit code 1 (a MUST spec fails):\n%s", err, out)
+	text, code := runSelfIn(t, dir, shortRun...)
+	if code != 1 {
+		t.Fatalf("short run: exit code %d, want 1 (a MUST spec fails):\n%s", code, text)
 	}
-	text := string(out)
 	for what, bad := range map[string]*regexp.Regexp{
 		"a Go pointer":    regexp.MustCompile(`0x[0-9a-f]{6,}`),
 		"a stack dump":    regexp.MustCompile(`goroutine \d+ \[|log\.SetLogger`),

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -57,15 +56,9 @@ func TestParallelRunReportsAsSerialDoes(t *testing.T) {
 // reportOf runs someSpecs with --parallel n and returns its report folder.
 func reportOf(t *testing.T, n string) string {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	cmd := exec.Command(self, "run", "--parallel", n, "--label-filter", someSpecs, "--report-output", dir)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("run --parallel %s: %v\n%s", n, err, out)
+	if out, code := runSelfIn(t, dir, "run", "--parallel", n, "--label-filter", someSpecs); code != 0 {
+		t.Fatalf("run --parallel %s: exit code %d\n%s", n, code, out)
 	}
 	return dir
 }
@@ -97,19 +90,14 @@ func reportFiles(t *testing.T, dir string) []string {
 // the Gateway address of a worker's share.
 func summaryForm(t *testing.T, dir string) map[string]any {
 	t.Helper()
-	var s struct {
-		Results []map[string]any `json:"results"`
-	}
-	raw := map[string]any{}
-	b := readFile(t, filepath.Join(dir, "summary.json"))
-	if err := json.Unmarshal(b, &raw); err != nil {
+	var raw map[string]any
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "summary.json")), &raw); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	results, _ := raw["results"].([]any)
 	verdicts := map[string]string{}
-	for _, r := range s.Results {
+	for _, e := range results {
+		r := e.(map[string]any)
 		verdicts[r["shortName"].(string)] = strings.Join([]string{r["level"].(string), r["feature"].(string), r["outcome"].(string), r["state"].(string)}, " ")
 	}
 	return map[string]any{"keys": slices.Sorted(maps.Keys(raw)), "verdicts": verdicts}
