@@ -2,19 +2,25 @@ package main
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
 // flagsDocPath is the reference of every command and flag, generated from
@@ -65,7 +71,8 @@ var machineDefaults = map[string]struct {
 }
 
 // flagsDoc renders docs/flags.md: the root command's description and
-// subcommands, then each subcommand's --help, as xbcheck prints it.
+// subcommands, then each subcommand's --help, as xbcheck prints it, and
+// the waits --timeout raises with their defaults and doc comments.
 func flagsDoc(t *testing.T) string {
 	t.Helper()
 	root := newRootCommand()
@@ -129,7 +136,51 @@ func flagsDoc(t *testing.T) string {
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n```text\n%s\n\n%s```\n", c.CommandPath(), strings.TrimSpace(text), c.UsageString())
 	})
+	b.WriteString("\n## Timeouts\n\n`--timeout NAME=DURATION` raises one of these waits (from `harness.Timeouts`\nin `suites/harness`):\n\n| name | default | what it bounds |\n|---|---|---|\n")
+	defaults := reflect.ValueOf(harness.DefaultTimeouts())
+	docs := timeoutDocs(t)
+	// A comment's own "(default 30s" must be the default in force.
+	said := regexp.MustCompile(`\(default ([0-9a-z.]+)`)
+	for _, name := range harness.TimeoutNames() {
+		d := defaults.FieldByName(name).Interface().(time.Duration)
+		if m := said.FindStringSubmatch(docs[name]); m != nil {
+			if c, err := time.ParseDuration(m[1]); err != nil || c != d {
+				t.Errorf("harness.Timeouts.%s's comment says the default is %s; DefaultTimeouts gives %s", name, m[1], d)
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, d, docs[name])
+	}
 	return b.String()
+}
+
+// timeoutDocs reads the doc comment of each field of harness.Timeouts,
+// the one place the waits are described, without its "Name: " lead.
+func timeoutDocs(t *testing.T) map[string]string {
+	t.Helper()
+	file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "suites", "harness", "harness.go"), nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{}
+	ast.Inspect(file, func(n ast.Node) bool {
+		spec, ok := n.(*ast.TypeSpec)
+		if !ok || spec.Name.Name != "Timeouts" {
+			return true
+		}
+		for _, field := range spec.Type.(*ast.StructType).Fields.List {
+			for _, name := range field.Names {
+				text := strings.Join(strings.Fields(field.Doc.Text()), " ")
+				docs[name.Name] = strings.TrimPrefix(text, name.Name+": ")
+			}
+		}
+		return false
+	})
+	for _, name := range harness.TimeoutNames() {
+		if docs[name] == "" {
+			t.Fatalf("harness.Timeouts.%s has no doc comment to put in docs/flags.md", name)
+		}
+	}
+	return docs
 }
 
 // The README's first lines are the two commands a newcomer runs.
