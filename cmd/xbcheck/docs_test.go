@@ -157,30 +157,47 @@ func flagsDoc(t *testing.T) string {
 // the one place the waits are described, without its "Name: " lead.
 func timeoutDocs(t *testing.T) map[string]string {
 	t.Helper()
-	file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "suites", "harness", "harness.go"), nil, parser.ParseComments)
+	files, err := filepath.Glob(filepath.Join("..", "..", "suites", "harness", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	docs := map[string]string{}
-	ast.Inspect(file, func(n ast.Node) bool {
-		spec, ok := n.(*ast.TypeSpec)
-		if !ok || spec.Name.Name != "Timeouts" {
-			return true
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
 		}
-		for _, field := range spec.Type.(*ast.StructType).Fields.List {
-			for _, name := range field.Names {
-				text := strings.Join(strings.Fields(field.Doc.Text()), " ")
-				docs[name.Name] = strings.TrimPrefix(text, name.Name+": ")
-			}
+		file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return false
-	})
+		ast.Inspect(file, fieldDocs("Timeouts", docs))
+	}
 	for _, name := range harness.TimeoutNames() {
 		if docs[name] == "" {
-			t.Fatalf("harness.Timeouts.%s has no doc comment to put in docs/flags.md", name)
+			t.Fatalf("harness.Timeouts.%s has no doc comment in suites/harness to put in docs/flags.md", name)
 		}
 	}
 	return docs
+}
+
+// fieldDocs collects into docs the doc comment of each field of the struct
+// type named typeName, without its "Field: " lead.
+func fieldDocs(typeName string, docs map[string]string) func(ast.Node) bool {
+	return func(n ast.Node) bool {
+		spec, ok := n.(*ast.TypeSpec)
+		if !ok || spec.Name.Name != typeName {
+			return true
+		}
+		if st, ok := spec.Type.(*ast.StructType); ok {
+			for _, field := range st.Fields.List {
+				for _, name := range field.Names {
+					text := strings.Join(strings.Fields(field.Doc.Text()), " ")
+					docs[name.Name] = strings.TrimPrefix(text, name.Name+": ")
+				}
+			}
+		}
+		return false
+	}
 }
 
 // The README's first lines are the two commands a newcomer runs.
