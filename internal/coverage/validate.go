@@ -1,0 +1,67 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+)
+
+// admission judges objects of one CRD as the API server does on create:
+// structural defaults, then the OpenAPI schema and every CEL rule. It is
+// the API server's own code, run without a server.
+type admission struct {
+	// schema is the served version's schema, walked for cells.
+	schema     *apiextensionsv1.JSONSchemaProps
+	structural *structuralschema.Structural
+	openapi    validation.SchemaValidator
+	rules      *cel.Validator
+}
+
+func newAdmission(crd *apiextensionsv1.CustomResourceDefinition) (*admission, error) {
+	for _, v := range crd.Spec.Versions {
+		if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		var internal apiextensions.JSONSchemaProps
+		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v.Schema.OpenAPIV3Schema, &internal, nil); err != nil {
+			return nil, fmt.Errorf("CRD %s: %w", crd.Name, err)
+		}
+		ss, err := structuralschema.NewStructural(&internal)
+		if err != nil {
+			return nil, fmt.Errorf("CRD %s is not structural: %w", crd.Name, err)
+		}
+		sv, _, err := validation.NewSchemaValidator(&internal)
+		if err != nil {
+			return nil, fmt.Errorf("CRD %s: %w", crd.Name, err)
+		}
+		return &admission{
+			schema:     v.Schema.OpenAPIV3Schema,
+			structural: ss,
+			openapi:    sv,
+			rules:      cel.NewValidator(ss, true, celconfig.PerCallLimit),
+		}, nil
+	}
+	return nil, fmt.Errorf("CRD %s serves no version with a schema", crd.Name)
+}
+
+// judge returns the errors the API server would refuse obj with; none when
+// it admits it.
+func (a *admission) judge(ctx context.Context, obj map[string]any) field.ErrorList {
+	obj = runtime.DeepCopyJSON(obj)
+	defaulting.Default(obj, a.structural)
+	errs := validation.ValidateCustomResource(nil, obj, a.openapi)
+	if a.rules != nil {
+		celErrs, _ := a.rules.Validate(ctx, nil, a.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, celErrs...)
+	}
+	return errs
+}
