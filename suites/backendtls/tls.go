@@ -206,6 +206,7 @@ func Family() harness.Family {
 		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,
 	})
+	tests = append(tests, validityTests()...)
 	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
 }
 

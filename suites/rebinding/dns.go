@@ -77,6 +77,7 @@ func Family() harness.Family {
 		Run:         servFailAfterGoodAnswer,
 	}}
 	tests = append(tests, rebindTests()...)
+	tests = append(tests, answerTests()...)
 	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Tests: tests}
 }
 

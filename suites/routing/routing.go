@@ -169,6 +169,7 @@ func Family() harness.Family {
 		Run:         deletedXBackendStops,
 	}}...)
 	tests = append(tests, statusTests()...)
+	tests = append(tests, topologyTests()...)
 	return harness.Family{Name: "Routing", Manifests: manifests, Tests: tests}
 }
 
