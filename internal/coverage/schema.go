@@ -270,6 +270,9 @@ func (sc *scope) refused(e *field.Error) string {
 	if !ok {
 		return ""
 	}
+	if strings.Contains(e.Detail, "evaluating rule") {
+		return "" // the rule could not be evaluated (a field it reads is missing): it neither held nor failed
+	}
 	s := sc.nodes[p]
 	for _, r := range s.XValidations {
 		if strings.Contains(e.Detail, r.Message) && r.Message != "" || strings.Contains(e.Detail, r.Rule) {

@@ -15,8 +15,9 @@ import (
 // manifestsOf reads the Go files of the suites (sources, one folder per
 // family) and returns, for each ShortName of names it finds declared, the
 // YAML files its declaration applies: the .yaml string literals in the
-// composite literal that names it (a harness.Test, or a table row), and in
-// the package's functions that literal refers to, transitively. A helper
+// composite literal that names it (a harness.Test, or a table row) or the
+// call that takes it first (admitsAtBound("Name", "file.yaml")), and in
+// the package's functions those refer to, transitively. A helper
 // that applies a file to every caller counts for every caller.
 func manifestsOf(sources fs.FS, names []string) (map[string][]string, error) {
 	known := map[string]bool{}
@@ -68,21 +69,29 @@ func packageManifests(sources fs.FS, files []string, known map[string]bool, out 
 	var walk func(n ast.Node, enclosing *ast.CompositeLit)
 	walk = func(n ast.Node, enclosing *ast.CompositeLit) {
 		ast.Inspect(n, func(n ast.Node) bool {
-			lit, ok := n.(*ast.CompositeLit)
-			if !ok {
-				return true
-			}
-			for _, name := range namesIn(lit, known) {
-				region := lit
-				if isScenario(lit) && enclosing != nil {
-					region = enclosing
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				// A declaring call: Refuses("Name", "file.yaml", ...).
+				if len(n.Args) > 0 {
+					if name, ok := stringLit(n.Args[0]); ok && known[name] {
+						out[name] = append(out[name], yamlLiterals(n, funcs)...)
+					}
 				}
-				out[name] = append(out[name], yamlLiterals(region, funcs)...)
+				return true
+			case *ast.CompositeLit:
+				for _, name := range namesIn(n, known) {
+					region := n
+					if isScenario(n) && enclosing != nil {
+						region = enclosing
+					}
+					out[name] = append(out[name], yamlLiterals(region, funcs)...)
+				}
+				for _, e := range n.Elts {
+					walk(e, n)
+				}
+				return false
 			}
-			for _, e := range lit.Elts {
-				walk(e, lit)
-			}
-			return false
+			return true
 		})
 	}
 	for _, f := range parsed {
@@ -95,17 +104,19 @@ func packageManifests(sources fs.FS, files []string, known map[string]bool, out 
 	return nil
 }
 
-// namesIn returns the known ShortNames lit names directly: as an element,
-// a field's value, or the first argument of a call that is one of those
-// (scenario("Name", ...)).
+// namesIn returns the known ShortNames lit declares: as an element or a
+// field's value, or as the first argument of the call that is its
+// Scenario field (Scenario: scenario("Name", ...)).
 func namesIn(lit *ast.CompositeLit, known map[string]bool) []string {
 	var out []string
 	for _, e := range lit.Elts {
 		if kv, ok := e.(*ast.KeyValueExpr); ok {
 			e = kv.Value
-		}
-		if call, ok := e.(*ast.CallExpr); ok && len(call.Args) > 0 {
-			e = call.Args[0]
+			if key, ok := kv.Key.(*ast.Ident); ok && key.Name == "Scenario" {
+				if call, ok := e.(*ast.CallExpr); ok && len(call.Args) > 0 {
+					e = call.Args[0]
+				}
+			}
 		}
 		if s, ok := stringLit(e); ok && known[s] {
 			out = append(out, s)

@@ -65,6 +65,7 @@ func Family() harness.Family {
 	}
 	tests = append(tests, targetTests()...)
 	tests = append(tests, boundTests()...)
+	tests = append(tests, limitTests()...)
 	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
 }
 
