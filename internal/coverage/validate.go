@@ -3,6 +3,7 @@ package coverage
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -56,7 +57,7 @@ func newAdmission(crd *apiextensionsv1.CustomResourceDefinition) (*admission, er
 // judge returns the errors the API server would refuse obj with; none when
 // it admits it.
 func (a *admission) judge(ctx context.Context, obj map[string]any) field.ErrorList {
-	obj = runtime.DeepCopyJSON(obj)
+	obj = integers(runtime.DeepCopyJSON(obj)).(map[string]any)
 	defaulting.Default(obj, a.structural)
 	errs := validation.ValidateCustomResource(nil, obj, a.openapi)
 	if a.rules != nil {
@@ -64,4 +65,25 @@ func (a *admission) judge(ctx context.Context, obj map[string]any) field.ErrorLi
 		errs = append(errs, celErrs...)
 	}
 	return errs
+}
+
+// integers turns whole float64 numbers into int64, as the API server's
+// JSON decoding does: YAML decoded through JSON gives float64, which CEL
+// does not take for an integer field.
+func integers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = integers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = integers(e)
+		}
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int64(v)
+		}
+	}
+	return v
 }

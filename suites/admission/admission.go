@@ -66,6 +66,7 @@ func Family() harness.Family {
 	tests = append(tests, targetTests()...)
 	tests = append(tests, boundTests()...)
 	tests = append(tests, limitTests()...)
+	tests = append(tests, routeLimitTests()...)
 	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
 }
 
