@@ -67,6 +67,7 @@ func Family() harness.Family {
 	tests = append(tests, boundTests()...)
 	tests = append(tests, limitTests()...)
 	tests = append(tests, routeLimitTests()...)
+	tests = append(tests, filterLimitTests()...)
 	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
 }
 
