@@ -45,7 +45,7 @@ API server's own validation, or why none can; the last line is
 			if err != nil {
 				return err
 			}
-			m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan()})
+			m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan})
 			if err != nil {
 				return err
 			}

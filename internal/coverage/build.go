@@ -32,8 +32,8 @@ type Input struct {
 	// Quotes are the sentences the suite quotes (package apitext), each
 	// "Where: text"; those of other releases are left out.
 	Quotes []string
-	// NoneCan says, by cell ID, why no spec can exercise a cell.
-	NoneCan map[string]string
+	// NoneCan says why no spec can exercise a cell of the release, or "".
+	NoneCan func(c Cell, release string) string
 }
 
 // Build generates the coverage map of the bundle's release.
@@ -57,7 +57,10 @@ func Build(ctx context.Context, in Input) (Map, error) {
 	rows := make([]Row, len(cells))
 	index := map[string]int{}
 	for i, c := range cells {
-		rows[i] = Row{Cell: c, NoneCan: in.NoneCan[c.ID]}
+		rows[i] = Row{Cell: c}
+		if in.NoneCan != nil {
+			rows[i].NoneCan = in.NoneCan(c, in.Bundle.BundleVersion)
+		}
 		if _, dup := index[c.ID]; !dup {
 			index[c.ID] = i
 		}

@@ -19,6 +19,6 @@
 // the behaviour classes it names.
 //
 //	specs, quotes, err := coverage.FromSuites(suites.Families(), suites.Sources, bundle.Schema)
-//	m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan()})
+//	m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan})
 //	m.Write(os.Stdout, coverage.Text) // ends with "uncovered: N"
 package coverage

@@ -1,17 +1,20 @@
 package coverage_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/coverage"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/suites"
 )
 
 // Every spec's declaration is found in the suites' sources, its manifests
-// render on each release, and the behaviour classes it names exist.
-func TestFromSuitesFindsEverySpec(t *testing.T) {
+// render on each release, the behaviour classes it names exist, and no
+// cell a spec exercises is also said to be out of every spec's reach.
+func TestMapOfTheSuites(t *testing.T) {
 	classes := map[dimension.Class]bool{}
 	for _, d := range dimension.All() {
 		classes[d.Class] = true
@@ -37,6 +40,20 @@ func TestFromSuitesFindsEverySpec(t *testing.T) {
 		}
 		if withObjects < len(specs)/2 {
 			t.Errorf("%s: only %d of %d specs have manifests found", schema.Version, withObjects, len(specs))
+		}
+		ctx := cluster.WithGatewayAPIVersion(context.Background(), schema.Version)
+		bundle, err := cluster.LoadCRDs(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range m.Rows {
+			if len(r.Specs) > 0 && r.NoneCan != "" {
+				t.Errorf("%s: cell %q is exercised by %v and said to be out of reach: %s", schema.Version, r.ID, r.Specs, r.NoneCan)
+			}
 		}
 	}
 }
