@@ -1,6 +1,10 @@
 package coverage
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
+)
 
 // Reasons why no spec can exercise a cell, each with the sentence or rule
 // it rests on.
@@ -15,6 +19,7 @@ const (
 		"(rule \"Must not have port for Backend reference\"), so no such port is ever admitted"
 	externalHostnameRequired = "no spec can: v1.6.3's only type, ExternalHostname, requires externalHostname " +
 		"(rule \"externalHostname must be set when type is ExternalHostname and must be unset otherwise\")"
+	noWSS          = "no spec can: v1.6.3's protocol enum has no WSS (v1.7.0 added it: \"BackendProtocolWSS indicates WebSocket over TLS\")"
 	portNumberOnly = "no spec can: v1.7.0's spec.port has one field, number, and needs at least one (minProperties: 1)"
 	portNameRule   = "no spec can: v1.6.3's rule on spec.port.name, size(self) == 0 || format.dns1123Label().validate(self) == null, " +
 		"refuses every name that is not empty, DNS labels too (validate returns an optional, never null), " +
@@ -35,6 +40,8 @@ func NoneCan(c Cell, release string) string {
 		return noPortOnXBackendRef
 	case release == "v1.6.3" && c.ID == absent("spec.externalHostname"):
 		return externalHostnameRequired
+	case release == "v1.6.3" && c.Group == GroupBehaviour && strings.HasPrefix(c.ID, string(dimension.ProtoWSS)+":"):
+		return noWSS
 	case release == "v1.7.0" && c.ID == absent("spec.port.number"):
 		return portNumberOnly
 	case release == "v1.6.3" && (c.ID == present("spec.port.name") || strings.HasPrefix(c.ID, "spec.port.name: 63 characters") ||

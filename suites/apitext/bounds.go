@@ -11,6 +11,9 @@ const (
 	CRDSchema7Limits = Sentence(crd7 + ": " + "the schema of the fields v1.7.0 added: port with at least one field; matchLabels required in endpointSelector, at most 64 entries, values of at most 63 characters matching the label value pattern, keys valid label keys; sessionPersistence cookie and header names of 1 to 256 token characters, a cookie path of at most 1024 characters, absoluteTimeout a duration such as 1h, type Cookie (the default) or Header, lifetimeType Permanent or Session")
 	// CRDRouteBounds is the HTTPRoute CRD's schema of a backend reference.
 	CRDRouteBounds = Sentence(route + ": " + "a backendRef's name of 1 to 253 characters (required), namespace of 1 to 63 characters matching the label pattern, weight from 0 to 1000000, port from 1 to 65535")
+	// CRDRouteFilterRules are the HTTPRoute CRD's rules on a backendRef's
+	// filters, by their messages.
+	CRDRouteFilterRules = Sentence(route + ": " + "RequestHeaderModifier filter cannot be repeated; ResponseHeaderModifier filter cannot be repeated; RequestRedirect filter cannot be repeated; URLRewrite filter cannot be repeated; CORS filter cannot be repeated; May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both")
 	// CRDSANRules are the rules on a subjectAltNames entry, by their
 	// messages.
 	CRDSANRules = Sentence(tlsVal + ": " + "SubjectAltName element must contain Hostname, if Type is set to Hostname; SubjectAltName element must not contain Hostname, if Type is not set to Hostname; SubjectAltName element must contain URI, if Type is set to URI; SubjectAltName element must not contain URI, if Type is not set to URI")

@@ -30,6 +30,13 @@ func answerTests() []harness.Test {
 		Description: "records what a client is answered when the external hostname does not exist (NXDOMAIN)",
 		Source:      apitext.Unspecified,
 		Run:         nxdomain,
+	}, {
+		// Nor of a DNS server that never answers: recorded.
+		Scenario:    scenario("DNSNoAnswerResponse", verdict.Observe, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSNoAnswer},
+		Description: "records what a client is answered when DNS never answers for the external hostname",
+		Source:      apitext.Unspecified,
+		Run:         noAnswer,
 	}}
 }
 
@@ -54,17 +61,27 @@ func severalAddresses(ctx context.Context, s *harness.Spec) {
 }
 
 func nxdomain(ctx context.Context, s *harness.Spec) {
+	unresolved(ctx, s, dns.NXDomain(), "/nxdomain", "answer to a client when the hostname does not exist")
+}
+
+func noAnswer(ctx context.Context, s *harness.Spec) {
+	unresolved(ctx, s, dns.Step{Drop: true}, "/no-answer", "answer to a client when DNS never answers")
+}
+
+// unresolved records what the Gateway answers while DNS answers the
+// spec's hostname with step, which gives no address.
+func unresolved(ctx context.Context, s *harness.Spec, step dns.Step, path, measurement string) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "unreachable"})
-	s.Answer(ctx, s.Hostname, dns.Static(dns.NXDomain()))
+	s.Answer(ctx, s.Hostname, dns.Static(step))
 	gw := applyCleartext(ctx, s, up)
 
 	By("probing until the Gateway answers, for at most the Traffic timeout")
 	outcome := "no response"
 	s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		r, err := s.Get(ctx, gw, "/nxdomain")
+		r, err := s.Get(ctx, gw, path)
 		outcome = harness.Outcome(r, err, up)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(r.Status).To(BeNumerically(">=", 500))
 	})
-	s.Observe("answer to a client when the hostname does not exist", outcome)
+	s.Observe(measurement, outcome)
 }

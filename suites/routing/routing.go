@@ -95,11 +95,13 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    scenario("RoutingFollowsPortChange", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
 		Source:      apitext.OnTheWire,
 		Run:         followsPortChange,
 	}, {
 		Scenario:    scenario("RoutingFollowsHostnameChange", verdict.Must, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's hostname: status at the new generation, traffic to the new host",
 		Source:      apitext.OnTheWire,
 		Run:         followsHostnameChange,
