@@ -118,14 +118,14 @@ func quoteOf(q string) string {
 
 var releaseIn = regexp.MustCompile(`v\d+\.\d+\.\d+`)
 
-// quoteCells are the quoted sentences no field description states (the
-// GEP, RFCs, route and policy text): cells of their own. Quotes of another
-// release, and xbcheck's own words, are left out.
+// quoteCells are the normative quoted sentences no field description
+// states (the GEP, RFCs, route and policy text): cells of their own.
+// Quotes of another release, and xbcheck's own words, are left out.
 func quoteCells(quotes []string, sentences []Cell, release string) []Cell {
 	var out []Cell
 	for _, q := range quotes {
 		where, text := quoteText(q)
-		if where == "xbcheck" {
+		if where == "xbcheck" || !normative.MatchString(text) {
 			continue
 		}
 		if v := releaseIn.FindString(where); v != "" && v != release {

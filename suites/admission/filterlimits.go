@@ -47,6 +47,8 @@ func filterLimitTests() []harness.Test {
 		Refuses("AdmissionRejectsPortWithoutNumber", "limits-port-without-number.yaml", fe, apitext.CRDRules, before170, at("spec.port.port", "Required value")),
 		admitsField("AdmissionAdmitsTCPProtocol", "limits-protocol-tcp.yaml", apitext.CRDBounds, harness.Releases{}, []string{"spec", "protocol"}, "TCP"),
 		admitsField("AdmissionAdmitsMCPProtocol", "limits-protocol-mcp.yaml", apitext.CRDBounds, harness.Releases{}, []string{"spec", "protocol"}, "MCP"),
+		admitsField("Admission170AdmitsFilterRefsWithoutNamespaceOrPort", "route-filter-refs.yaml", apitext.CRDBackendRefPort, harness.V170,
+			[]string{"spec", "rules", "0", "filters", "1", "externalAuth", "backendRef", "name"}, "auth"),
 		admitsField("AdmissionDefaultsClientCertificateKind", "limits-client-cert-defaults.yaml", apitext.ClientCertificateRef, harness.Releases{},
 			[]string{"spec", "tls", "clientCertificateRef", "kind"}, "Secret"),
 	}

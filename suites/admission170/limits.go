@@ -32,6 +32,8 @@ func limitTests() []harness.Test {
 		admission.Refuses("Admission170RejectsSelectorPastLimits", "limits-selector-refused.yaml", fb, src, harness.V170,
 			at(labels, "must have at most 64 items"), at(labels+".l00", "may not be more than 63"),
 			at(labels+".l01", "should match"), at(labels, "Label keys must be in the form")),
+		admission.Refuses("Admission170RejectsEmptyCARefs", "limits-ca-refs-empty.yaml", fb, apitext.CACertificateRefs, harness.V170,
+			at("spec.tls.validation.caCertificateRefs", "should have at least 1 items")),
 		admission.Refuses("Admission170RejectsSelectorWithoutLabels", "limits-selector-no-labels.yaml", fb, src, harness.V170, at(labels, "Required value")),
 		admission.Refuses("Admission170RejectsPortWithoutNumber", "limits-port-empty.yaml", fb, src, harness.V170, at("spec.port", "should have at least 1 properties")),
 		admission.Refuses("Admission170RejectsSessionNamesTooLong", "limits-session-too-long.yaml", fb, src, harness.V170,
