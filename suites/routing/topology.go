@@ -4,6 +4,8 @@ import (
 	"context"
 
 	. "github.com/onsi/ginkgo/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
@@ -27,6 +29,12 @@ func topologyTests() []harness.Test {
 		Description: "serves the requests of two routes naming one XBackend through it",
 		Source:      apitext.OnTheWire,
 		Run:         twoRoutes,
+	}, {
+		Scenario:    scenario("RoutingXBackendCreatedAfterRoute", verdict.Must, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.StatusLateBackend},
+		Description: "resolves a backendRef once the XBackend it names is created after the route, and serves through it",
+		Source:      apitext.InvalidBackendRef,
+		Run:         lateXBackend,
 	}}
 }
 
@@ -58,4 +66,19 @@ func twoRoutes(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/a", harness.FromUpstream(up))
 	By("sending /b, of the second route, through the Gateway")
 	s.EventuallyGet(ctx, gw, "/b", harness.FromUpstream(up))
+}
+
+func lateXBackend(ctx context.Context, s *harness.Spec) {
+	up := plainUpstream(ctx, s, "upstream", s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "late-route.yaml", nil)
+	By("checking the route reports ResolvedRefs=False with reason BackendNotFound while the XBackend is missing")
+	s.EventuallyRouteCondition(ctx, "to-late", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonBackendNotFound)
+
+	By("creating the XBackend the route names")
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "late", "Host": s.Hostname, "Port": up.Port()})
+	By("checking the route reports ResolvedRefs=True")
+	s.EventuallyRouteCondition(ctx, "to-late", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionTrue, "")
+	By("checking requests through the Gateway reach the upstream")
+	s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/late", harness.FromUpstream(up))
 }
