@@ -192,6 +192,13 @@ func checkPresented(t *testing.T, mode TLSMode, trusted *pki.Authority, cert *x5
 		if !slices.Equal(cert.DNSNames, []string{hostname}) {
 			t.Errorf("%s certificate names %v, want [%s]", mode, cert.DNSNames, hostname)
 		}
+	case TLSCommonNameOnly:
+		if len(cert.DNSNames)+len(cert.IPAddresses) != 0 || cert.Subject.CommonName != hostname {
+			t.Errorf("%s certificate names DNS %v IP %v CN %q, want only the CN %s", mode, cert.DNSNames, cert.IPAddresses, cert.Subject.CommonName, hostname)
+		}
+		if err := verify(hostname); err == nil {
+			t.Errorf("%s certificate verified for %s: Go must not fall back to the CN", mode, hostname)
+		}
 	case TLSExpired, TLSNotYetValid:
 		if err := verify(hostname); !errors.As(err, &invalidErr) || invalidErr.Reason != x509.Expired {
 			t.Errorf("%s certificate: got %v, want outside its validity period", mode, err)
@@ -219,7 +226,7 @@ func TestObservationEchoesWhatTheClientSent(t *testing.T) {
 		{"HTTP/2 by ALPN", []string{"h2", "http/1.1"}, true, 0, "h2", "HTTP/2.0", "TLS1.3"},
 		{"HTTP/1.1 without ALPN over TLS 1.2", nil, false, tls.VersionTLS12, "", "HTTP/1.1", "TLS1.2"},
 	}
-	for _, mode := range []TLSMode{TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSNotYetValid, TLSClientCertRequired} {
+	for _, mode := range []TLSMode{TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSNotYetValid, TLSCommonNameOnly, TLSClientCertRequired} {
 		srv := start(t, Config{Role: "role-" + string(mode), Hostname: hostname, TLS: mode, Authority: trusted, ClientCA: clientCA})
 		for _, tc := range cases {
 			t.Run(string(mode)+"/"+tc.name, func(t *testing.T) {
