@@ -55,12 +55,15 @@ func newAdmission(crd *apiextensionsv1.CustomResourceDefinition) (*admission, er
 }
 
 // judge returns the errors the API server would refuse obj with; none when
-// it admits it.
+// it admits it. Measured against kube-apiserver v1.37.2: same causes.
 func (a *admission) judge(ctx context.Context, obj map[string]any) field.ErrorList {
 	obj = integers(runtime.DeepCopyJSON(obj)).(map[string]any)
 	defaulting.Default(obj, a.structural)
 	errs := validation.ValidateCustomResource(nil, obj, a.openapi)
-	if a.rules != nil {
+	// As the API server does, the CEL rules are not checked on an object
+	// the schema already refuses ("some validation rules were not checked
+	// because the object was invalid").
+	if len(errs) == 0 && a.rules != nil {
 		celErrs, _ := a.rules.Validate(ctx, nil, a.structural, obj, nil, celconfig.RuntimeCELCostBudget)
 		errs = append(errs, celErrs...)
 	}

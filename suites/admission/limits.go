@@ -77,12 +77,12 @@ func limitTests() []harness.Test {
 		Refuses("AdmissionRejectsUnknownType", "limits-type-unknown.yaml", fe, apitext.CRDRules, all, Cause{"spec.type", "Unsupported value"}),
 	}
 	sanRules := []Cause{
-		{val + "subjectAltNames[2].type", "Unsupported value"},
 		{val + "subjectAltNames[0]", "SubjectAltName element must contain Hostname, if Type is set to Hostname"},
 		{val + "subjectAltNames[0]", "SubjectAltName element must not contain URI, if Type is not set to URI"},
 		{val + "subjectAltNames[1]", "SubjectAltName element must not contain Hostname, if Type is not set to Hostname"},
 		{val + "subjectAltNames[1]", "SubjectAltName element must contain URI, if Type is set to URI"},
 	}
-	tests = append(tests, Refuses("AdmissionRejectsSANTypeValueMismatch", "limits-san-rules.yaml", fe, apitext.CRDSANRules, all, sanRules...))
+	tests = append(tests, Refuses("AdmissionRejectsSANTypeValueMismatch", "limits-san-rules.yaml", fe, apitext.CRDSANRules, all, sanRules...),
+		Refuses("AdmissionRejectsUnknownSANType", "limits-san-type-unknown.yaml", fe, apitext.CRDBounds, all, Cause{val + "subjectAltNames[0].type", "Unsupported value"}))
 	return tests
 }

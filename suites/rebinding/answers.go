@@ -54,10 +54,10 @@ func severalAddresses(ctx context.Context, s *harness.Spec) {
 	seen := map[string]int{}
 	s.Sample(ctx, s.Timeouts().Poll*10, func() {
 		if r, err := s.Get(ctx, gw, "/several"); err == nil && r.Upstream != nil {
-			seen[r.Upstream.Role]++
+			seen[r.Upstream.Token]++
 		}
 	})
-	s.Observe("upstreams used", fmt.Sprintf("first %d, second %d", seen["first"], seen["second"]))
+	s.Observe("upstreams used", fmt.Sprintf("first %d, second %d", seen[first.Token], seen[second.Token]))
 }
 
 func nxdomain(ctx context.Context, s *harness.Spec) {
