@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,9 @@ API server's own validation, or why none can; the last line is
 				ctx = cluster.WithGatewayAPIVersion(ctx, version)
 			}
 			bundle, err := cluster.LoadCRDs(ctx, crdDir)
+			if bad := (cluster.BadInput{}); errors.As(err, &bad) {
+				return runner.UsageError{Err: err}
+			}
 			if err != nil {
 				return err
 			}
