@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // Pinned versions of the control plane. The XBackend CRD's CEL rules need a
@@ -35,13 +36,27 @@ type Options struct {
 	Progress io.Writer
 	// GoCommand is the go tool used to build; default "go" from PATH.
 	GoCommand string
+	// Mode is --binaries: download the binaries the cache lacks, build
+	// them, or download where the release sites answer and build the rest
+	// (the default).
+	Mode Mode
+	// Sites are the release sites' base URLs; default the official ones.
+	Sites Sites
+	// ProbeTimeout bounds the one reachability probe of each release
+	// site before downloading; default 3s.
+	ProbeTimeout time.Duration
+
+	// build builds one recipe into a folder; default [build]. Tests
+	// replace it so they do not compile Kubernetes.
+	build func(ctx context.Context, opts Options, r recipe, dir string) error
 }
 
 // Set is a located pair of binaries.
 type Set struct {
 	// Dir holds both binaries.
 	Dir string
-	// Source says where they came from: "KUBEBUILDER_ASSETS", "cache" or "built".
+	// Source says where they came from: "KUBEBUILDER_ASSETS", "cache",
+	// "downloaded", "built", or "downloaded and built".
 	Source string
 }
 
@@ -65,6 +80,16 @@ func (o *Options) defaults() error {
 	if o.GoCommand == "" {
 		o.GoCommand = "go"
 	}
+	if o.Mode == "" {
+		o.Mode = ModeAuto
+	}
+	o.Sites.defaults()
+	if o.ProbeTimeout == 0 {
+		o.ProbeTimeout = 3 * time.Second
+	}
+	if o.build == nil {
+		o.build = build
+	}
 	return nil
 }
 
@@ -74,8 +99,8 @@ func (o Options) CacheEntry() string {
 	return filepath.Join(o.CacheDir, fmt.Sprintf("%s-%s-%s", strings.TrimPrefix(KubernetesVersion, "v"), runtime.GOOS, runtime.GOARCH))
 }
 
-// Ensure returns a directory holding both binaries, building whatever the
-// cache lacks.
+// Ensure returns a directory holding both binaries, downloading or
+// building whatever the cache lacks as opts.Mode says.
 func Ensure(ctx context.Context, opts Options) (Set, error) {
 	if err := opts.defaults(); err != nil {
 		return Set{}, err
@@ -88,18 +113,11 @@ func Ensure(ctx context.Context, opts Options) (Set, error) {
 		}
 		return Set{Dir: opts.AssetsDir, Source: "KUBEBUILDER_ASSETS"}, nil
 	}
-	dir := opts.CacheEntry()
-	source := "cache"
-	for _, r := range controlPlaneRecipes() {
-		if isExecutable(filepath.Join(dir, r.binary)) {
-			continue
-		}
-		source = "built"
-		if err := build(ctx, opts, r, dir); err != nil {
-			return Set{}, err
-		}
+	source, err := provide(ctx, opts, "kube-apiserver "+KubernetesVersion+" and etcd "+EtcdVersion, controlPlaneRecipes())
+	if err != nil {
+		return Set{}, err
 	}
-	return Set{Dir: dir, Source: source}, nil
+	return Set{Dir: opts.CacheEntry(), Source: source}, nil
 }
 
 // Version runs the binary's version flag and returns its first line.

@@ -70,7 +70,7 @@ esac
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	opts := Options{CacheDir: t.TempDir(), GoCommand: fakeGo, Progress: &log}
+	opts := Options{CacheDir: t.TempDir(), GoCommand: fakeGo, Progress: &log, Mode: ModeBuild}
 	_, err := Ensure(context.Background(), opts)
 	if err == nil || !strings.Contains(err.Error(), "compile: boom") {
 		t.Fatalf("want the build error with its output, got %v", err)

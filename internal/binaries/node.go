@@ -123,25 +123,19 @@ func nodeRecipes() []recipe {
 }
 
 // EnsureNode returns the cache entry holding every binary of
-// [NodeBinaries], building whatever it lacks (kube-apiserver and etcd come
-// from [Ensure]). Binaries other than the Kubernetes components sit in a
-// subfolder named after their version; [Set.Path] knows which.
+// [NodeBinaries], downloading or building whatever it lacks as opts.Mode
+// says (kube-apiserver and etcd come from [Ensure]). Binaries other than
+// the Kubernetes components sit in a subfolder named after their
+// version; [Set.Path] knows which.
 func EnsureNode(ctx context.Context, opts Options) (Set, error) {
 	if err := opts.defaults(); err != nil {
 		return Set{}, err
 	}
-	dir := opts.CacheEntry()
-	source := "cache"
-	for _, r := range nodeRecipes() {
-		if isExecutable(filepath.Join(dir, r.dir, r.binary)) {
-			continue
-		}
-		source = "built"
-		if err := build(ctx, opts, r, filepath.Join(dir, r.dir)); err != nil {
-			return Set{}, err
-		}
+	source, err := provide(ctx, opts, "the node's binaries", nodeRecipes())
+	if err != nil {
+		return Set{}, err
 	}
-	return Set{Dir: dir, Source: source}, nil
+	return Set{Dir: opts.CacheEntry(), Source: source}, nil
 }
 
 // subfolder is where name sits inside a set's folder.
