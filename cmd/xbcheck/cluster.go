@@ -49,6 +49,7 @@ adds image tarballs (docker save form).`,
 	}
 	c.Flags().StringVar(&logDir, "log-dir", "", "keep the daemons' logs in this folder (default: removed with the cluster)")
 	c.Flags().StringArrayVar(&images, "image", nil, "import this image tarball into the node (repeatable)")
+	registerBinariesFlag(c)
 	return c
 }
 

@@ -121,5 +121,6 @@ it exits 1 when a mutant survived.`,
 	f.StringVar(&killers, "killers", "", "write the specs that killed each fault as JSON to this file (internal/mutate/killers.json is the one a machine without history starts from)")
 	f.StringVar(&markdown, "markdown", "", "write the kill matrix as a Markdown table to this file: between its <!-- kill-matrix:start --> and <!-- kill-matrix:end --> markers if it has them, else as a new file")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
+	registerBinariesFlag(c)
 	return c
 }

@@ -46,7 +46,7 @@ CoreDNS images.`,
 			default:
 				return runner.UsageError{Err: fmt.Errorf("--provider %q is not one of envtest, node", provider)}
 			}
-			set, err := binaries.Ensure(ctx, binaries.Options{Progress: c.ErrOrStderr()})
+			set, err := binaries.Ensure(ctx, binaries.Options{Progress: c.ErrOrStderr(), Mode: binaries.ModeFrom(ctx)})
 			if err != nil {
 				return err
 			}
@@ -81,6 +81,7 @@ CoreDNS images.`,
 		},
 	}
 	c.Flags().StringVar(&provider, "provider", "envtest", "what to prepare: envtest (kube-apiserver and etcd), or node (also everything a real single node needs; Linux, as root)")
+	registerBinariesFlag(c)
 	return c
 }
 

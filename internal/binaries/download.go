@@ -81,11 +81,14 @@ func (f *fetcher) reach(ctx context.Context, site string) error {
 // shortNetError is why a request failed, without the request's URL (the
 // caller names the site).
 func shortNetError(err error, timeout time.Duration) error {
+	var dns *net.DNSError
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return fmt.Errorf("no answer within %s", timeout)
-		}
+	switch {
+	case errors.As(err, &dns):
+		return fmt.Errorf("DNS: %s", dns.Err)
+	case errors.As(err, &ue) && ue.Timeout():
+		return fmt.Errorf("no answer within %s", timeout)
+	case errors.As(err, &ue):
 		return ue.Err
 	}
 	return err

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // releaseSites plays dl.k8s.io and github.com, each a server on
@@ -340,6 +341,43 @@ func TestDownloadFromAnUnreachableSite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A site that takes the connection but never answers (a firewall that
+// drops, a proxy that hangs) is given up after the probe's timeout.
+func TestDownloadFromASiteThatDoesNotAnswer(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("the projects publish release binaries for Linux only, not %s", runtime.GOOS)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		var held []net.Conn // never answered; closed with the listener
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	silent := "http://" + l.Addr().String()
+	var fb fakeBuilds
+	var log bytes.Buffer
+	opts := testOptions(t, Sites{Kubernetes: silent + "/release", GitHub: silent}, ModeAuto, &fb, &log)
+	opts.ProbeTimeout = 100 * time.Millisecond
+	if _, err := Ensure(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fb.built, []string{Etcd, KubeAPIServer}) || !oneLineSaying(log.String(), l.Addr().String()+" unreachable (no answer within 100ms)", "from the Go module proxy instead") {
+		t.Errorf("built %v; progress:\n%s\nwant both built after one line saying the site did not answer", fb.built, log.String())
 	}
 }
 

@@ -26,7 +26,7 @@ func (p *envtestProvider) Prepare(ctx context.Context, progress io.Writer) error
 	if err != nil {
 		return err
 	}
-	set, err := binaries.Ensure(ctx, binaries.Options{Progress: progress})
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: progress, Mode: binaries.ModeFrom(ctx)})
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func Prepare(ctx context.Context, progress io.Writer) (Assets, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	opts := binaries.Options{Progress: progress}
+	opts := binaries.Options{Progress: progress, Mode: binaries.ModeFrom(ctx)}
 	var a Assets
 	var err error
 	if a.ControlPlane, err = binaries.Ensure(ctx, opts); err != nil {
