@@ -465,7 +465,7 @@ func TestParseMode(t *testing.T) {
 			t.Errorf("ParseMode(%q) = %s, %v; want %s", in, got, err, want)
 		}
 	}
-	if _, err := ParseMode("fetch"); err == nil || !strings.Contains(err.Error(), "auto, download, build") {
+	if _, err := ParseMode("fetch"); err == nil || !strings.Contains(err.Error(), "give auto, download or build") {
 		t.Errorf("ParseMode(fetch): %v, want an error listing the modes", err)
 	}
 	if ModeFrom(WithMode(context.Background(), ModeBuild)) != ModeBuild || ModeFrom(context.Background()) != ModeAuto {

@@ -27,7 +27,7 @@ func ParseMode(s string) (Mode, error) {
 	case ModeAuto, ModeDownload, ModeBuild:
 		return m, nil
 	}
-	return "", fmt.Errorf("--binaries %q is not one of auto, download, build", s)
+	return "", fmt.Errorf("give auto, download or build, not %q", s)
 }
 
 // String returns the mode's name.
