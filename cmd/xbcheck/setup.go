@@ -21,18 +21,21 @@ func newSetupCommand() *cobra.Command {
 	var provider string
 	c := &cobra.Command{
 		Use:   "setup",
-		Short: "Build or locate kube-apiserver and etcd for the embedded control plane, and print them",
+		Short: "Download, build or locate kube-apiserver and etcd for the embedded control plane, and print them",
 		Long: `setup does only the first step of a run: it finds kube-apiserver and etcd in
-$KUBEBUILDER_ASSETS or the cache, or builds them from the Go module proxy
-(a one-off of several minutes), then prints their paths and versions and the
-CRD folder xbcheck installs.
+$KUBEBUILDER_ASSETS or the cache, or downloads them from their official
+release sites (checksums checked), or builds them from the Go module proxy
+where those are unreachable (a one-off of several minutes; --binaries says
+which), then prints their paths and versions and the CRD folder xbcheck
+installs.
 
 With --provider node it also prepares a real single node (xbcheck cluster
 up): it installs the Debian packages the node needs and lacks (iptables;
-gcc, libc6-dev, libseccomp-dev and pkg-config to build runc), builds the kubelet, kube-controller-manager,
-kube-scheduler, kube-proxy, containerd, runc, the CNI plugins, CoreDNS and
-pause (a one-off of about 11 minutes on 2 cores), and writes the pause and
-CoreDNS images.`,
+gcc, libc6-dev, libseccomp-dev and pkg-config to build runc), downloads or
+builds the kubelet, kube-controller-manager, kube-scheduler, kube-proxy,
+containerd, runc, the CNI plugins, CoreDNS and pause (building all of them is
+a one-off of about 11 minutes on 2 cores), and writes the pause and CoreDNS
+images.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
