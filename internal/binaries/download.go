@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,8 @@ import (
 type fetcher struct {
 	client *http.Client
 	probe  *http.Client
+	// stall cuts off a download that has sent nothing for this long.
+	stall time.Duration
 }
 
 func newFetcher(probeTimeout time.Duration) *fetcher {
@@ -44,6 +47,7 @@ func newFetcher(probeTimeout time.Duration) *fetcher {
 		// Any answer at all, a redirect or a 404 too, means the site is
 		// reachable; what it serves is the download's business.
 		probe: &http.Client{Transport: t, Timeout: probeTimeout, CheckRedirect: noRedirect},
+		stall: time.Minute,
 	}
 }
 
@@ -86,8 +90,10 @@ func shortNetError(err error, timeout time.Duration) error {
 	switch {
 	case errors.As(err, &dns):
 		return fmt.Errorf("DNS: %s", dns.Err)
-	case errors.As(err, &ue) && ue.Timeout():
+	case errors.As(err, &ue) && ue.Timeout() && timeout > 0:
 		return fmt.Errorf("no answer within %s", timeout)
+	case errors.As(err, &ue) && ue.Timeout():
+		return errors.New("no answer in time")
 	case errors.As(err, &ue):
 		return ue.Err
 	}
@@ -112,21 +118,57 @@ func hostOf(u string) string {
 	return p.Host
 }
 
-// get fetches u, which must answer 200.
-func (f *fetcher) get(ctx context.Context, u string) (*http.Response, error) {
+// get fetches u, which must answer 200. A body that sends nothing for
+// f.stall is cut off.
+func (f *fetcher) get(ctx context.Context, u string) (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, shortNetError(err, 10*time.Second)
+		cancel()
+		return nil, shortNetError(err, 0)
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
+		cancel()
 		return nil, fmt.Errorf("%s answered %s", u, resp.Status)
 	}
-	return resp, nil
+	g := &stallGuard{body: resp.Body, stall: f.stall, cancel: cancel}
+	g.timer = time.AfterFunc(f.stall, func() {
+		g.stalled.Store(true)
+		cancel()
+	})
+	return g, nil
+}
+
+// stallGuard cancels a download whose body has sent nothing for stall.
+type stallGuard struct {
+	body    io.ReadCloser
+	stall   time.Duration
+	timer   *time.Timer
+	stalled atomic.Bool
+	cancel  context.CancelFunc
+}
+
+func (g *stallGuard) Read(p []byte) (int, error) {
+	n, err := g.body.Read(p)
+	if g.stalled.Load() {
+		return n, fmt.Errorf("no data for %s", g.stall)
+	}
+	if n > 0 {
+		g.timer.Reset(g.stall)
+	}
+	return n, err
+}
+
+func (g *stallGuard) Close() error {
+	g.timer.Stop()
+	g.cancel()
+	return g.body.Close()
 }
 
 // install downloads a, checks it against its published checksum and puts
@@ -149,13 +191,13 @@ func (f *fetcher) install(ctx context.Context, a artifact, dest map[string]strin
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	resp, err := f.get(ctx, a.url)
+	body, err := f.get(ctx, a.url)
 	if err != nil {
 		return err
 	}
 	h := want.hash()
-	_, err = io.Copy(io.MultiWriter(tmp, h), resp.Body)
-	resp.Body.Close()
+	_, err = io.Copy(io.MultiWriter(tmp, h), body)
+	body.Close()
 	if err != nil {
 		return fmt.Errorf("download %s: %w", a.url, err)
 	}
@@ -257,12 +299,12 @@ func (c checksum) hash() hash.Hash {
 
 // publishedSum reads a's checksum file.
 func (f *fetcher) publishedSum(ctx context.Context, a artifact) (checksum, error) {
-	resp, err := f.get(ctx, a.sums)
+	r, err := f.get(ctx, a.sums)
 	if err != nil {
 		return checksum{}, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	defer r.Close()
+	body, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return checksum{}, fmt.Errorf("read %s: %w", a.sums, err)
 	}

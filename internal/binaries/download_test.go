@@ -381,6 +381,36 @@ func TestDownloadFromASiteThatDoesNotAnswer(t *testing.T) {
 	}
 }
 
+// A download that stops sending is cut off, and leaves nothing behind.
+func TestDownloadThatStallsIsCutOff(t *testing.T) {
+	rs := newReleaseSites(t)
+	a, _ := releaseOf(rs.sites, Etcd, runtime.GOOS, runtime.GOARCH)
+	sums, archive := rs.files[key(a.sums)], rs.files[key(a.url)]
+	release := make(chan struct{})
+	stalling := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "SHA256SUMS") {
+			w.Write(sums)
+			return
+		}
+		w.Write(archive[:len(archive)/2])
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	t.Cleanup(stalling.Close)
+	t.Cleanup(func() { close(release) })
+	a, _ = releaseOf(Sites{GitHub: stalling.URL}, Etcd, runtime.GOOS, runtime.GOARCH)
+	f := newFetcher(time.Second)
+	f.stall = 100 * time.Millisecond
+	entry := t.TempDir()
+	err := f.install(context.Background(), a, map[string]string{Etcd: filepath.Join(entry, Etcd)}, entry)
+	if err == nil || !strings.Contains(err.Error(), "no data for 100ms") {
+		t.Fatalf("want the stalled download cut off, got %v", err)
+	}
+	if left, _ := os.ReadDir(entry); len(left) > 0 {
+		t.Errorf("a cut-off download left %v", left)
+	}
+}
+
 func TestBuildModeAsksNoSite(t *testing.T) {
 	rs := newReleaseSites(t)
 	var fb fakeBuilds

@@ -60,21 +60,21 @@ func download(ctx context.Context, opts Options, missing []recipe) (toBuild []re
 		recipes []recipe
 	}
 	var jobs []*job
-	failed := map[string]bool{} // binaries to build
+	building := map[string]bool{} // binaries to build instead
 	fallBack := func(rs []recipe, why string) error {
 		if opts.Mode == ModeDownload {
 			return fmt.Errorf("--binaries download: %s; give --binaries auto or build to build %s from the Go module proxy instead", why, names(rs))
 		}
 		fmt.Fprintf(opts.Progress, "%s: building %s from the Go module proxy instead\n", why, names(rs))
 		for _, r := range rs {
-			failed[r.binary] = true
+			building[r.binary] = true
 		}
 		return nil
 	}
 	for _, r := range missing {
 		if r.source != nil {
 			// xbcheck's own program: built from its embedded source in seconds.
-			failed[r.binary] = true
+			building[r.binary] = true
 			continue
 		}
 		a, err := releaseOf(opts.Sites, r.binary, runtime.GOOS, runtime.GOARCH)
@@ -142,7 +142,7 @@ func download(ctx context.Context, opts Options, missing []recipe) (toBuild []re
 		fmt.Fprintf(opts.Progress, "downloaded %s in %s\n", names(j.recipes), time.Since(start).Round(100*time.Millisecond))
 	}
 	for _, r := range missing {
-		if failed[r.binary] {
+		if building[r.binary] {
 			toBuild = append(toBuild, r)
 		}
 	}
