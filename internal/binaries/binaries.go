@@ -111,6 +111,7 @@ func Ensure(ctx context.Context, opts Options) (Set, error) {
 				return Set{}, fmt.Errorf("KUBEBUILDER_ASSETS=%s has no executable %s; unset it to let xbcheck build the binaries", opts.AssetsDir, name)
 			}
 		}
+		fmt.Fprintf(opts.Progress, "kube-apiserver and etcd: from KUBEBUILDER_ASSETS=%s (nothing to download or build)\n", opts.AssetsDir)
 		return Set{Dir: opts.AssetsDir, Source: "KUBEBUILDER_ASSETS"}, nil
 	}
 	source, err := provide(ctx, opts, "kube-apiserver "+KubernetesVersion+" and etcd "+EtcdVersion, controlPlaneRecipes())

@@ -23,12 +23,16 @@ func TestEnsureUsesAssetsDir(t *testing.T) {
 	dir := t.TempDir()
 	writeExecutable(t, filepath.Join(dir, KubeAPIServer))
 	writeExecutable(t, filepath.Join(dir, Etcd))
-	set, err := Ensure(context.Background(), Options{AssetsDir: dir, CacheDir: t.TempDir()})
+	var log bytes.Buffer
+	set, err := Ensure(context.Background(), Options{AssetsDir: dir, CacheDir: t.TempDir(), Progress: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if set.Dir != dir || set.Source != "KUBEBUILDER_ASSETS" {
 		t.Fatalf("got %+v, want dir %s from KUBEBUILDER_ASSETS", set, dir)
+	}
+	if !strings.Contains(log.String(), "from KUBEBUILDER_ASSETS="+dir) {
+		t.Fatalf("progress does not say where the binaries come from:\n%s", log.String())
 	}
 }
 
