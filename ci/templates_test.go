@@ -26,9 +26,25 @@ func template(t *testing.T, path string) string {
 	return ""
 }
 
+// action is the GitHub Action at the repository's root.
+func action(t *testing.T) string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join("..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(text)
+}
+
+// actionDir is where the reusable workflow checks the action out, and
+// where the lint finds it.
+const actionDir = ".xbcheck-action"
+
 // githubLayout writes the workflows where a repository keeps them: the
 // vendor's two files, and xbcheck's own matrix, in .github/workflows of a
-// fresh folder, with changed replacing a file's text when given.
+// fresh folder, the action where the reusable workflow checks it out, and
+// the action's steps as a workflow of their own (actionSteps), with
+// changed replacing a file's text when given.
 func githubLayout(t *testing.T, changed map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -40,16 +56,71 @@ func githubLayout(t *testing.T, changed map[string]string) string {
 	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for path, name := range map[string]string{"github/xbcheck.yml": "xbcheck.yml", "github/certify.yml": "certify.yml", "project/matrix.yml": "matrix.yml"} {
-		text := template(t, path)
+	if err := os.Mkdir(filepath.Join(root, actionDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := func(path string) string {
 		if c, ok := changed[path]; ok {
-			text = c
+			return c
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		if path == "action.yml" {
+			return action(t)
+		}
+		return template(t, path)
+	}
+	steps, _ := actionSteps(t, text("action.yml"))
+	for path, dest := range map[string]string{
+		"github/xbcheck.yml": filepath.Join(dir, "xbcheck.yml"), "github/certify.yml": filepath.Join(dir, "certify.yml"),
+		"project/matrix.yml": filepath.Join(dir, "matrix.yml"), "action.yml": filepath.Join(root, actionDir, "action.yml"),
+	} {
+		if err := os.WriteFile(dest, []byte(text(path)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(dir, actionStepsFile), []byte(steps), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return root
+}
+
+// actionStepsFile is the workflow actionSteps writes.
+const actionStepsFile = "action-steps.yml"
+
+// actionSteps makes the composite action's steps a workflow, so actionlint
+// checks them as it checks a workflow's (it checks a local action's
+// metadata and its callers' inputs, not its steps): a reusable workflow
+// with the action's inputs, as strings, and one job of the action's steps.
+// offset is what to subtract from a line of the workflow for the line of
+// action.yml.
+func actionSteps(t *testing.T, text string) (workflow string, offset int) {
+	t.Helper()
+	lines := strings.Split(text, "\n")
+	stepsAt := slices.Index(lines, "  steps:")
+	if stepsAt < 0 || !slices.Contains(lines[:stepsAt], "runs:") {
+		t.Fatal("action.yml has no runs.steps")
+	}
+	var b strings.Builder
+	b.WriteString("name: action.yml's steps\non:\n  workflow_call:\n    inputs:\n")
+	inputs := false
+	for _, l := range lines[:stepsAt] {
+		switch {
+		case l == "inputs:":
+			inputs = true
+		case inputs && l != "" && !strings.HasPrefix(l, " "):
+			inputs = false
+		case inputs && regexp.MustCompile(`^  [a-z-]+:$`).MatchString(l):
+			b.WriteString("    " + l + "\n        type: string\n")
+		}
+	}
+	b.WriteString("permissions:\n  contents: read\njobs:\n  action:\n    runs-on: ubuntu-latest\n    steps:\n")
+	header := strings.Count(b.String(), "\n")
+	for _, l := range lines[stepsAt+1:] {
+		if l != "" {
+			l = "  " + l
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.String(), header - stepsAt - 1
 }
 
 // lint runs actionlint over the workflows of root, with shellcheck over
@@ -79,12 +150,19 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Log("shellcheck is not installed: the workflows' scripts are not checked by it (apt-get install shellcheck)")
 	}
+	_, offset := actionSteps(t, action(t))
 	for _, e := range lint(t, githubLayout(t, nil)) {
+		if filepath.Base(e.Filepath) == actionStepsFile {
+			t.Errorf("action.yml:%d:%d: %s [%s]", e.Line-offset, e.Column-2, e.Message, e.Kind)
+			continue
+		}
 		t.Errorf("%s:%d:%d: %s [%s]", filepath.Base(e.Filepath), e.Line, e.Column, e.Message, e.Kind)
 	}
 }
 
-// The call the README shows must be one the reusable workflow accepts.
+// The steps the README shows must be ones the action accepts: its
+// `uses: xbcheck/xbcheck@<ref>` is linted as the local copy of action.yml,
+// so a wrong or missing input fails here.
 func TestREADMECallPassesActionlint(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
@@ -97,11 +175,14 @@ func TestREADMECallPassesActionlint(t *testing.T) {
 	if !ok || !ok2 || !ok3 {
 		t.Fatal("README.md has no yaml block under ## Certify in CI")
 	}
+	uses := regexp.MustCompile(`uses: xbcheck/xbcheck@\S+`)
+	if !uses.MatchString(block) {
+		t.Fatal("README.md's Certify in CI does not use the action (uses: xbcheck/xbcheck@<ref>)")
+	}
 	// Every input and variable is documented there.
-	w, _ := actionlint.Parse([]byte(template(t, "github/xbcheck.yml")))
-	for _, in := range w.On[0].(*actionlint.WorkflowCallEvent).Inputs {
-		if !strings.Contains(section, "`"+in.Name.Value+"`") {
-			t.Errorf("README.md's Certify in CI does not list the input %s", in.Name.Value)
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z-]+):$`).FindAllStringSubmatch(strings.SplitN(action(t), "\noutputs:", 2)[0], -1) {
+		if !strings.Contains(section, "`"+m[1]+"`") {
+			t.Errorf("README.md's Certify in CI does not list the action's input %s", m[1])
 		}
 	}
 	for _, name := range regexp.MustCompile(`(?m)^  (XBCHECK_[A-Z_]+):$`).FindAllStringSubmatch(template(t, "gitlab/xbcheck.gitlab-ci.yml"), -1) {
@@ -110,7 +191,7 @@ func TestREADMECallPassesActionlint(t *testing.T) {
 		}
 	}
 	root := githubLayout(t, nil)
-	workflow := "name: README example\non: [push]\npermissions:\n  contents: read\n" + block
+	workflow := "name: README example\non: [push]\npermissions:\n  contents: read\n" + uses.ReplaceAllString(block, "uses: ./"+actionDir)
 	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "readme.yml"), []byte(workflow), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -124,16 +205,20 @@ func TestREADMECallPassesActionlint(t *testing.T) {
 // The lint must see through the call: a wrong input name, a missing
 // required input and an undefined input reference are each caught.
 func TestActionlintCatchesBrokenTemplates(t *testing.T) {
-	certify, workflow := template(t, "github/certify.yml"), template(t, "github/xbcheck.yml")
+	texts := map[string]string{"github/certify.yml": template(t, "github/certify.yml"), "github/xbcheck.yml": template(t, "github/xbcheck.yml"), "action.yml": action(t)}
 	for name, tc := range map[string]struct {
 		path, old, new, want string
 	}{
-		"unknown input":          {"github/certify.yml", "gateway-class: example", "gateway-klass: example", "gateway-klass"},
-		"missing required input": {"github/certify.yml", "      organization: Example Corp\n", "", "organization"},
-		"undefined input":        {"github/xbcheck.yml", "${{ inputs.gateway-class }}", "${{ inputs.gatewayclass }}", "gatewayclass"},
+		"unknown input":                     {"github/certify.yml", "gateway-class: example", "gateway-klass: example", "gateway-klass"},
+		"missing required input":            {"github/certify.yml", "      organization: Example Corp\n", "", "organization"},
+		"undefined input":                   {"github/xbcheck.yml", "${{ inputs.gateway-class }}", "${{ inputs.gatewayclass }}", "gatewayclass"},
+		"unknown input of the action":       {"github/xbcheck.yml", "          run-args: ${{ inputs.run-args }}", "          run-arguments: ${{ inputs.run-args }}", "run-arguments"},
+		"missing input of the action":       {"github/xbcheck.yml", "          contact: ${{ inputs.contact }}\n", "", "contact"},
+		"undefined input in the action":     {"action.yml", "${{ inputs.gateway-class }}", "${{ inputs.gatewayclass }}", "gatewayclass"},
+		"undefined step output, the action": {"action.yml", "${{ steps.inputs.outputs.report-dir }}/summary.json", "${{ steps.input.outputs.report-dir }}/summary.json", `property "input" is not defined`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			text := map[string]string{"github/certify.yml": certify, "github/xbcheck.yml": workflow}[tc.path]
+			text := texts[tc.path]
 			if !strings.Contains(text, tc.old) {
 				t.Fatalf("%s no longer holds %q: update the test", tc.path, tc.old)
 			}
@@ -182,34 +267,140 @@ func TestReusableWorkflowTakesTheVendorsInputs(t *testing.T) {
 	text := template(t, "github/xbcheck.yml")
 	for _, want := range []string{
 		"matrix:\n        gateway-api-version: ${{ fromJSON(needs.versions.outputs.list) }}",
-		`xbcheck report --from "$REPORT_DIR" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
-		"uses: actions/upload-artifact@",
-		"${{ env.REPORT_DIR }}/conformance-report.yaml", "${{ env.REPORT_DIR }}/report.html", "${{ env.REPORT_DIR }}/junit.xml",
 		"fail-fast: false",
+		"repository: xbcheck/xbcheck\n          ref: ${{ inputs.xbcheck-version }}\n          path: " + actionDir,
+		"uses: ./" + actionDir + "\n",
+		"gateway-api-version: ${{ matrix.gateway-api-version }}",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("github/xbcheck.yml lacks %q", want)
 		}
 	}
-	// The run step must fail the job; the summary and the upload run after
-	// a failure too, but never hide it.
+	// A thin matrix: every input of the workflow reaches the action or a
+	// step of its own, and no script of its own runs xbcheck.
+	for name := range inputs {
+		if !strings.Contains(text, "${{ inputs."+name+" }}") && !strings.Contains(text, "if: inputs."+name+"\n") && name != "gateway-api-versions" {
+			t.Errorf("input %s is never used", name)
+		}
+	}
+	if invs := FindInvocations(Template{Path: "github/xbcheck.yml", Text: text}); len(invs) > 0 {
+		t.Errorf("github/xbcheck.yml runs xbcheck itself (%v): the action does", invs)
+	}
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
 			if s.ContinueOnError != nil {
 				t.Errorf("step %q continues on error: a failed run must fail the job", s.Name.Value)
 			}
-		}
-	}
-	if n := strings.Count(text, "if: ${{ !cancelled() }}"); n != 2 {
-		t.Errorf("%d steps run after a failure, want 2 (the step summary and the upload)", n)
-	}
-	// Inputs reach scripts through env, never pasted into them.
-	for _, job := range w.Jobs {
-		for _, s := range job.Steps {
 			if run, ok := s.Exec.(*actionlint.ExecRun); ok && run.Run != nil && strings.Contains(run.Run.Value, "${{") {
 				t.Errorf("step %q pastes an expression into its script; pass it through env", s.Name.Value)
 			}
 		}
+	}
+}
+
+// The action builds xbcheck from its own checkout, runs it, writes the
+// step summary (comparing with a base report when given) and uploads the
+// reports; the summary and the upload run after a failed run too.
+func TestActionRunsXbcheckAtItsOwnVersion(t *testing.T) {
+	text := action(t)
+	for _, want := range []string{
+		"using: composite",
+		"go-version-file: ${{ github.action_path }}/go.mod",
+		"working-directory: ${{ github.action_path }}",
+		`go build -o "$RUNNER_TEMP/xbcheck-bin/xbcheck" ./cmd/xbcheck`,
+		"xbcheck run --provider kind",
+		`xbcheck report --from "$REPORT_DIR" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+		`xbcheck report --from "$REPORT_DIR" --compare "$BASE_REPORT" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+		"uses: actions/upload-artifact@",
+		"${{ steps.inputs.outputs.report-dir }}/conformance-report.yaml", "${{ steps.inputs.outputs.report-dir }}/report.html", "${{ steps.inputs.outputs.report-dir }}/junit.xml",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("action.yml lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "go install") || strings.Contains(text, "@latest") {
+		t.Error("action.yml installs xbcheck from elsewhere than its own checkout")
+	}
+	if n := strings.Count(text, "if: ${{ !cancelled() &&"); n != 2 {
+		t.Errorf("%d steps run after a failure, want 2 (the step summary and the upload)", n)
+	}
+	steps, _ := actionSteps(t, text)
+	w, errs := actionlint.Parse([]byte(steps))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, s := range w.Jobs["action"].Steps {
+		if s.ContinueOnError != nil {
+			t.Errorf("step %q continues on error: a failed run must fail the job", s.Name.Value)
+		}
+		if run, ok := s.Exec.(*actionlint.ExecRun); ok && run.Run != nil && strings.Contains(run.Run.Value, "${{") {
+			t.Errorf("step %q pastes an expression into its script; pass it through env", s.Name.Value)
+		}
+	}
+}
+
+// The summary step as the runner runs it: without a base report, the run's
+// summary; with one, the comparison first, whose exit 1 (the run is
+// worse: its own step failed the job already) does not fail the step,
+// while an error of the comparison does.
+func TestActionSummaryStepComparesWithTheBase(t *testing.T) {
+	steps, _ := actionSteps(t, action(t))
+	w, errs := actionlint.Parse([]byte(steps))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var script string
+	for _, s := range w.Jobs["action"].Steps {
+		if s.Name != nil && s.Name.Value == "Write the step summary" {
+			script = s.Exec.(*actionlint.ExecRun).Run.Value
+		}
+	}
+	if script == "" {
+		t.Fatal("action.yml has no step \"Write the step summary\"")
+	}
+	bin := t.TempDir()
+	// A stand-in xbcheck that logs its arguments and exits as COMPARE_EXIT
+	// says for --compare.
+	fake := "#!/bin/sh\necho \"xbcheck $*\"\ncase \"$*\" in *--compare*) exit \"${COMPARE_EXIT:-0}\";; esac\n"
+	if err := os.WriteFile(filepath.Join(bin, "xbcheck"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	report, base := t.TempDir(), t.TempDir()
+	for _, dir := range []string{report, base} {
+		if err := os.WriteFile(filepath.Join(dir, "summary.json"), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, tc := range map[string]struct {
+		base, exit string
+		ok         bool
+		want       []string
+	}{
+		"no base":          {"", "0", true, []string{"xbcheck report --from " + report + " --format markdown"}},
+		"base, no change":  {base, "0", true, []string{"--compare " + base + " --format markdown", "xbcheck report --from " + report + " --format markdown"}},
+		"base, worse":      {base, "1", true, []string{"--compare " + base, "xbcheck report --from " + report + " --format markdown"}},
+		"base, bad input":  {base, "2", false, []string{"--compare " + base}},
+		"base, no summary": {t.TempDir(), "0", true, []string{"xbcheck report --from " + report + " --format markdown"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			summary := filepath.Join(t.TempDir(), "summary.md")
+			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "REPORT_DIR="+report, "BASE_REPORT="+tc.base,
+				"GITHUB_STEP_SUMMARY="+summary, "GATEWAY_API_VERSION=v1.7.0", "COMPARE_EXIT="+tc.exit)
+			out, err := cmd.CombinedOutput()
+			written, _ := os.ReadFile(summary)
+			if (err == nil) != tc.ok {
+				t.Errorf("exit %v, want ok %v\n%s", err, tc.ok, out)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(string(written), want) {
+					t.Errorf("summary lacks %q:\n%s", want, written)
+				}
+			}
+			if compared := strings.Contains(string(written), "--compare"); compared != (tc.want[0] != "xbcheck report --from "+report+" --format markdown") {
+				t.Errorf("compared %v:\n%s", compared, written)
+			}
+		})
 	}
 }
 
@@ -296,16 +487,16 @@ func stringsOf(v any) []string {
 func TestInvocationsFindEveryXbcheckCommand(t *testing.T) {
 	type key struct{ template, sub string }
 	found := map[key][]string{}
-	for _, inv := range Invocations() {
+	for _, inv := range append(Invocations(), FindInvocations(Template{Path: "action.yml", Text: action(t)})...) {
 		k := key{inv.Template, inv.Subcommand}
 		for _, f := range inv.Flags {
 			found[k] = append(found[k], f.Name+"="+f.Value)
 		}
 	}
 	for k, want := range map[key][]string{
-		{"github/xbcheck.yml", "run"}: {"provider=kind", "install-cmd=", "gateway-class=", "gateway-api-version=", "organization=", "project=",
+		{"action.yml", "run"}: {"provider=kind", "install-cmd=", "gateway-class=", "gateway-api-version=", "organization=", "project=",
 			"url=", "version=", "contact=", "report-output="},
-		{"github/xbcheck.yml", "report"}:           {"from=", "format=markdown"},
+		{"action.yml", "report"}:                   {"from=", "format=markdown", "compare="},
 		{"gitlab/xbcheck.gitlab-ci.yml", "run"}:    {"provider=kind", "install-cmd=", "gateway-class=", "gateway-api-version=", "organization=", "project=", "url=", "version=", "contact=", "report-output="},
 		{"gitlab/xbcheck.gitlab-ci.yml", "report"}: {"from=", "format=markdown", "output="},
 		{"project/matrix.yml", "run"}:              {"provider=", "gateway-api-version=", "report-output="},
