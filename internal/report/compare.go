@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -108,10 +109,47 @@ func changeOf(base, next *verdict.Result) (ChangeKind, bool) {
 		return OutcomeChanged, true
 	case base.Level != next.Level:
 		return LevelChanged, true
-	case base.Outcome != verdict.Passed && base.Reason() != next.Reason():
+	case base.Outcome != verdict.Passed && stableMessage(*base) != stableMessage(*next):
 		return MessageChanged, true
 	}
 	return "", false
+}
+
+// Parts of a message that differ from run to run whatever the
+// implementation does: durations (Gomega's "Timed out after 30.004s."),
+// the fakes' random tokens, addresses' ports.
+var (
+	durationText = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s|m|h)\b`)
+	tokenText    = regexp.MustCompile(`\b[A-Z2-7]{26}\b`)
+	portText     = regexp.MustCompile(`(\d+\.\d+\.\d+\.\d+|\])(:\d+)\b`)
+)
+
+// stableMessage is a result's message with what differs between two runs
+// of the same behaviour masked: the above, and the spec's namespace (its
+// ShortName in lower case and a random suffix).
+func stableMessage(r verdict.Result) string {
+	m := strings.TrimSpace(r.Message)
+	if r.ShortName != "" {
+		m = regexp.MustCompile(`\b`+regexp.QuoteMeta(strings.ToLower(r.ShortName))+`-[a-z0-9]{5}\b`).ReplaceAllString(m, "<namespace>")
+	}
+	m = durationText.ReplaceAllString(m, "<duration>")
+	m = tokenText.ReplaceAllString(m, "<token>")
+	return portText.ReplaceAllString(m, "$1:<port>")
+}
+
+// messageDifference is the first line of the new run's message that the
+// base run's lacks, masked as stableMessage masks it, or "".
+func messageDifference(base, next verdict.Result) string {
+	had := map[string]bool{}
+	for l := range strings.SplitSeq(stableMessage(base), "\n") {
+		had[strings.TrimSpace(l)] = true
+	}
+	for l := range strings.SplitSeq(stableMessage(next), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !had[l] {
+			return l
+		}
+	}
+	return ""
 }
 
 // changeRank orders changes: regressions by level, then by kind.
@@ -201,15 +239,37 @@ func state(r *verdict.Result) string {
 	return fmt.Sprintf("%s (%s)", r.Outcome, r.Level)
 }
 
-// why is the reason a change is shown: the new run's reason, or the base
-// run's when the new one has none to give.
+// why is the reason a change is shown: for a changed message, its first
+// new line; else the new run's reason, or the base run's when the new one
+// has none to give.
 func why(ch Change) string {
+	if ch.Kind == MessageChanged {
+		if d := messageDifference(*ch.Base, *ch.New); d != "" {
+			return "now: " + d
+		}
+	}
 	for _, r := range []*verdict.Result{ch.New, ch.Base} {
 		if r != nil && r.Outcome != verdict.Passed && r.Reason() != "" {
-			return r.Reason()
+			return reasonWithItsObject(*r)
 		}
 	}
 	return ""
+}
+
+// reasonWithItsObject is a result's reason, joined with the line after it
+// when it only announces that line ("route status.parents seen last:").
+func reasonWithItsObject(r verdict.Result) string {
+	reason := r.Reason()
+	if !strings.HasSuffix(reason, ":") {
+		return reason
+	}
+	_, rest, _ := strings.Cut(r.Message, reason)
+	for l := range strings.SplitSeq(rest, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return reason + " " + l
+		}
+	}
+	return reason
 }
 
 // WriteComparisonText writes a comparison for a terminal: the headline,

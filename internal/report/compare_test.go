@@ -114,6 +114,7 @@ func TestComparisonTextAndMarkdown(t *testing.T) {
 		"verdict FAIL → FAIL, 3 regressions, 2 newly failing, 1 newly passing, 1 outcome changed, 1 level changed, 1 message changed, 1 added, 1 removed, 1 unchanged\n",
 		"\nRegressions:\n  level changed    Promoted (ResourceBackend): failed (SHOULD) → failed (MUST)\n      wrong status 500\n",
 		"  newly failing    Breaks (ResourceBackend): passed (MUST) → failed (MUST)\n      no response from the upstream\n",
+		"  message changed  Reworded (ResourceBackendExternalHostname): failed (MUST) → failed (MUST)\n      now: wrong status 503\n",
 		"\nOther changes:\n  newly passing    Heals (ResourceBackend): failed (MUST) → passed (MUST)\n      no response\n",
 		"  removed          Gone (ResourceBackend): passed (MUST) → absent\n",
 		"new harness error: RoutingX: harness error: the canary did not answer\n",
@@ -161,5 +162,28 @@ func TestCompareFilesReadsBothFolders(t *testing.T) {
 	var folder FolderError
 	if !errors.As(err, &folder) || !strings.Contains(err.Error(), SummaryFile) {
 		t.Errorf("base folder without a run: %v, want a FolderError naming %s", err, SummaryFile)
+	}
+}
+
+// Two runs of the same failure differ in their namespaces, the fakes'
+// tokens, Gomega's durations and ports: that is no change. Another
+// expectation is, and the comparison shows its first new line.
+func TestMessagesCompareWithoutWhatEveryRunChanges(t *testing.T) {
+	failing := func(message string) Run {
+		return run(result("RoutingWeightedSplit", verdict.Must, core, verdict.Failed, message))
+	}
+	first := failing("Timed out after 30.004s.\nlast response: HTTP 200: {\"role\":\"routingweightedsplit-t99ul/heavy\",\"token\":\"DK7GSRSTNXNAGNOEPFQAK6ISW5\"} from 192.0.2.10:41234\nonly routingweightedsplit-t99ul/heavy has answered so far")
+	again := failing("Timed out after 30.011s.\nlast response: HTTP 200: {\"role\":\"routingweightedsplit-abcde/heavy\",\"token\":\"QWERTYUIOPASDFGHJKLZXCVBNM\"} from 192.0.2.10:50000\nonly routingweightedsplit-abcde/heavy has answered so far")
+	if c := Compare(first, again); len(c.Changes) != 0 {
+		t.Errorf("the same failure twice: %v", c.Changes)
+	}
+	status := failing("Timed out after 30.015s.\nroute status.parents seen last: \n  gw: ResolvedRefs=False (InvalidKind)\nExpected InvalidKind")
+	if got := why(Compare(run(), status).Changes[0]); got != "route status.parents seen last: gw: ResolvedRefs=False (InvalidKind)" {
+		t.Errorf("a reason that announces the next line is shown as %q", got)
+	}
+	other := failing("Timed out after 30.004s.\nlast response: HTTP 503\nno upstream answered")
+	c := Compare(first, other)
+	if len(c.Changes) != 1 || c.Changes[0].Kind != MessageChanged || why(c.Changes[0]) != "now: last response: HTTP 503" {
+		t.Errorf("another failure: %+v, shown as %q", c.Changes, why(c.Changes[0]))
 	}
 }
