@@ -106,6 +106,39 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 	}
 }
 
+// actionUses is a step's use of the action, at any ref.
+var actionUses = regexp.MustCompile(`uses: xbcheck/xbcheck@\S+`)
+
+// lintExample lints a jobs: block a page shows, as a workflow of its own
+// beside the templates, with the action taken from action.yml, and
+// reports each finding against the page.
+func lintExample(t *testing.T, page, block string) {
+	t.Helper()
+	root := githubLayout(t, nil)
+	workflow := "name: example\non: [push]\npermissions:\n  contents: read\n" + actionUses.ReplaceAllString(block, "uses: ./"+actionDir)
+	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "example.yml"), []byte(workflow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range lint(t, root) {
+		if filepath.Base(e.Filepath) == "example.yml" {
+			t.Errorf("%s's example, its line %d: %s [%s]", page, e.Line-4, e.Message, e.Kind)
+		}
+	}
+}
+
+// yamlBlocks are the ```yaml blocks of a page.
+func yamlBlocks(text string) []string {
+	var out []string
+	for {
+		_, rest, ok := strings.Cut(text, "```yaml\n")
+		if !ok {
+			return out
+		}
+		block, after, _ := strings.Cut(rest, "```")
+		out, text = append(out, block), after
+	}
+}
+
 // The steps the README shows must be ones the action accepts: its
 // `uses: xbcheck/xbcheck@<ref>` is linted as the local copy of action.yml,
 // so a wrong or missing input fails here.
@@ -116,35 +149,48 @@ func TestREADMECallPassesActionlint(t *testing.T) {
 	}
 	_, section, ok := strings.Cut(string(readme), "\n## Certify in CI\n")
 	section, _, _ = strings.Cut(section, "\n## ")
-	_, block, ok2 := strings.Cut(section, "```yaml\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("README.md has no yaml block under ## Certify in CI")
+	blocks := yamlBlocks(section)
+	if !ok || len(blocks) != 1 || !actionUses.MatchString(blocks[0]) {
+		t.Fatal("README.md's Certify in CI has no yaml block using the action (uses: xbcheck/xbcheck@<ref>)")
 	}
-	uses := regexp.MustCompile(`uses: xbcheck/xbcheck@\S+`)
-	if !uses.MatchString(block) {
-		t.Fatal("README.md's Certify in CI does not use the action (uses: xbcheck/xbcheck@<ref>)")
-	}
-	// Every input and variable is documented there.
-	for _, m := range regexp.MustCompile(`(?m)^  ([a-z-]+):$`).FindAllStringSubmatch(strings.SplitN(action(t), "\noutputs:", 2)[0], -1) {
-		if !strings.Contains(section, "`"+m[1]+"`") {
-			t.Errorf("README.md's Certify in CI does not list the action's input %s", m[1])
-		}
-	}
-	for _, name := range regexp.MustCompile(`(?m)^  (XBCHECK_[A-Z_]+):$`).FindAllStringSubmatch(template(t, "gitlab/xbcheck.gitlab-ci.yml"), -1) {
-		if !strings.Contains(section, "`"+name[1]+"`") {
-			t.Errorf("README.md's Certify in CI does not list the variable %s", name[1])
-		}
-	}
-	root := githubLayout(t, nil)
-	workflow := "name: README example\non: [push]\npermissions:\n  contents: read\n" + uses.ReplaceAllString(block, "uses: ./"+actionDir)
-	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "readme.yml"), []byte(workflow), 0o644); err != nil {
+	lintExample(t, "README.md", blocks[0])
+}
+
+// ciDoc is the page that shows a vendor how to use the action and the
+// templates.
+var ciDoc = filepath.Join("..", "docs", "ci.md")
+
+// docs/ci.md documents every input of the action and of the reusable
+// workflow and every variable of the GitLab template, and each call it
+// shows is one actionlint accepts.
+func TestCIDocCallsPassActionlint(t *testing.T) {
+	doc, err := os.ReadFile(ciDoc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range lint(t, root) {
-		if filepath.Base(e.Filepath) == "readme.yml" {
-			t.Errorf("README.md's call, line %d: %s [%s]", e.Line-4, e.Message, e.Kind)
+	page := string(doc)
+	var inputs []string
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z-]+):$`).FindAllStringSubmatch(strings.SplitN(action(t), "\noutputs:", 2)[0], -1) {
+		inputs = append(inputs, m[1])
+	}
+	w, _ := actionlint.Parse([]byte(template(t, "github/xbcheck.yml")))
+	for _, in := range w.On[0].(*actionlint.WorkflowCallEvent).Inputs {
+		inputs = append(inputs, in.Name.Value)
+	}
+	for _, name := range regexp.MustCompile(`(?m)^  (XBCHECK_[A-Z_]+):$`).FindAllStringSubmatch(template(t, "gitlab/xbcheck.gitlab-ci.yml"), -1) {
+		inputs = append(inputs, name[1])
+	}
+	for _, name := range inputs {
+		if !strings.Contains(page, "`"+name+"`") {
+			t.Errorf("%s does not list %s", ciDoc, name)
 		}
+	}
+	blocks := yamlBlocks(page)
+	if len(blocks) == 0 || !actionUses.MatchString(strings.Join(blocks, "")) {
+		t.Fatalf("%s has no yaml block using the action", ciDoc)
+	}
+	for _, b := range blocks {
+		lintExample(t, ciDoc, b)
 	}
 }
 
