@@ -64,12 +64,16 @@ func isSubcommand(w string) bool {
 // it, or the package `go run` and `go install` build.
 var xbcheckWord = regexp.MustCompile(`(^|/)xbcheck(@\S*)?$`)
 
-// Invocations finds the xbcheck commands of every template. Shell line
+// Invocations finds the xbcheck commands of every template.
+func Invocations() []Invocation { return FindInvocations(Templates()...) }
+
+// FindInvocations finds the xbcheck commands of the given files (the
+// templates, or the action.yml at the repository's root). Shell line
 // continuations and YAML folded lines (`>-`) are joined first; a command
 // ends at a shell operator.
-func Invocations() []Invocation {
+func FindInvocations(templates ...Template) []Invocation {
 	var out []Invocation
-	for _, t := range Templates() {
+	for _, t := range templates {
 		for _, l := range logicalLines(t.Text) {
 			words := strings.Fields(l.text)
 			for i := 0; i+1 < len(words); i++ {

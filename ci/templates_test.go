@@ -28,7 +28,9 @@ func template(t *testing.T, path string) string {
 
 // githubLayout writes the workflows where a repository keeps them: the
 // vendor's two files, and xbcheck's own matrix, in .github/workflows of a
-// fresh folder, with changed replacing a file's text when given.
+// fresh folder, the action where the reusable workflow checks it out, and
+// the action's steps as a workflow of their own (actionSteps), with
+// changed replacing a file's text when given.
 func githubLayout(t *testing.T, changed map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -40,14 +42,29 @@ func githubLayout(t *testing.T, changed map[string]string) string {
 	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for path, name := range map[string]string{"github/xbcheck.yml": "xbcheck.yml", "github/certify.yml": "certify.yml", "project/matrix.yml": "matrix.yml"} {
-		text := template(t, path)
+	if err := os.Mkdir(filepath.Join(root, actionDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := func(path string) string {
 		if c, ok := changed[path]; ok {
-			text = c
+			return c
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		if path == "action.yml" {
+			return action(t)
+		}
+		return template(t, path)
+	}
+	steps, _ := actionSteps(t, text("action.yml"))
+	for path, dest := range map[string]string{
+		"github/xbcheck.yml": filepath.Join(dir, "xbcheck.yml"), "github/certify.yml": filepath.Join(dir, "certify.yml"),
+		"project/matrix.yml": filepath.Join(dir, "matrix.yml"), "action.yml": filepath.Join(root, actionDir, "action.yml"),
+	} {
+		if err := os.WriteFile(dest, []byte(text(path)), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, actionStepsFile), []byte(steps), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return root
 }
@@ -79,63 +96,121 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Log("shellcheck is not installed: the workflows' scripts are not checked by it (apt-get install shellcheck)")
 	}
+	_, offset := actionSteps(t, action(t))
 	for _, e := range lint(t, githubLayout(t, nil)) {
+		if filepath.Base(e.Filepath) == actionStepsFile {
+			t.Errorf("action.yml:%d:%d: %s [%s]", e.Line-offset, e.Column-2, e.Message, e.Kind)
+			continue
+		}
 		t.Errorf("%s:%d:%d: %s [%s]", filepath.Base(e.Filepath), e.Line, e.Column, e.Message, e.Kind)
 	}
 }
 
-// ciDoc is the page that shows a vendor how to call the templates.
+// actionUses is a step's use of the action, at any ref.
+var actionUses = regexp.MustCompile(`uses: xbcheck/xbcheck@\S+`)
+
+// lintExample lints a jobs: block a page shows, as a workflow of its own
+// beside the templates, with the action taken from action.yml, and
+// reports each finding against the page.
+func lintExample(t *testing.T, page, block string) {
+	t.Helper()
+	root := githubLayout(t, nil)
+	workflow := "name: example\non: [push]\npermissions:\n  contents: read\n" + actionUses.ReplaceAllString(block, "uses: ./"+actionDir)
+	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "example.yml"), []byte(workflow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range lint(t, root) {
+		if filepath.Base(e.Filepath) == "example.yml" {
+			t.Errorf("%s's example, its line %d: %s [%s]", page, e.Line-4, e.Message, e.Kind)
+		}
+	}
+}
+
+// yamlBlocks are the ```yaml blocks of a page.
+func yamlBlocks(text string) []string {
+	var out []string
+	for {
+		_, rest, ok := strings.Cut(text, "```yaml\n")
+		if !ok {
+			return out
+		}
+		block, after, _ := strings.Cut(rest, "```")
+		out, text = append(out, block), after
+	}
+}
+
+// The steps the README shows must be ones the action accepts: its
+// `uses: xbcheck/xbcheck@<ref>` is linted as the local copy of action.yml,
+// so a wrong or missing input fails here.
+func TestREADMECallPassesActionlint(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Certify in CI\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	blocks := yamlBlocks(section)
+	if !ok || len(blocks) != 1 || !actionUses.MatchString(blocks[0]) {
+		t.Fatal("README.md's Certify in CI has no yaml block using the action (uses: xbcheck/xbcheck@<ref>)")
+	}
+	lintExample(t, "README.md", blocks[0])
+}
+
+// ciDoc is the page that shows a vendor how to use the action and the
+// templates.
 var ciDoc = filepath.Join("..", "docs", "ci.md")
 
-// The call docs/ci.md shows must be one the reusable workflow accepts, and
-// the page must document every input and variable of the templates.
-func TestCIDocCallPassesActionlint(t *testing.T) {
+// docs/ci.md documents every input of the action and of the reusable
+// workflow and every variable of the GitLab template, and each call it
+// shows is one actionlint accepts.
+func TestCIDocCallsPassActionlint(t *testing.T) {
 	doc, err := os.ReadFile(ciDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	page := string(doc)
-	_, block, ok := strings.Cut(page, "```yaml\n")
-	block, _, ok2 := strings.Cut(block, "```")
-	if !ok || !ok2 {
-		t.Fatalf("%s has no yaml block", ciDoc)
+	var inputs []string
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z-]+):$`).FindAllStringSubmatch(strings.SplitN(action(t), "\noutputs:", 2)[0], -1) {
+		inputs = append(inputs, m[1])
 	}
 	w, _ := actionlint.Parse([]byte(template(t, "github/xbcheck.yml")))
 	for _, in := range w.On[0].(*actionlint.WorkflowCallEvent).Inputs {
-		if !strings.Contains(page, "`"+in.Name.Value+"`") {
-			t.Errorf("%s does not list the input %s", ciDoc, in.Name.Value)
-		}
+		inputs = append(inputs, in.Name.Value)
 	}
 	for _, name := range regexp.MustCompile(`(?m)^  (XBCHECK_[A-Z_]+):$`).FindAllStringSubmatch(template(t, "gitlab/xbcheck.gitlab-ci.yml"), -1) {
-		if !strings.Contains(page, "`"+name[1]+"`") {
-			t.Errorf("%s does not list the variable %s", ciDoc, name[1])
+		inputs = append(inputs, name[1])
+	}
+	for _, name := range inputs {
+		if !strings.Contains(page, "`"+name+"`") {
+			t.Errorf("%s does not list %s", ciDoc, name)
 		}
 	}
-	root := githubLayout(t, nil)
-	workflow := "name: docs example\non: [push]\npermissions:\n  contents: read\n" + block
-	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "docs.yml"), []byte(workflow), 0o644); err != nil {
-		t.Fatal(err)
+	blocks := yamlBlocks(page)
+	if len(blocks) == 0 || !actionUses.MatchString(strings.Join(blocks, "")) {
+		t.Fatalf("%s has no yaml block using the action", ciDoc)
 	}
-	for _, e := range lint(t, root) {
-		if filepath.Base(e.Filepath) == "docs.yml" {
-			t.Errorf("%s's call, line %d: %s [%s]", ciDoc, e.Line-4, e.Message, e.Kind)
-		}
+	for _, b := range blocks {
+		lintExample(t, ciDoc, b)
 	}
 }
 
 // The lint must see through the call: a wrong input name, a missing
 // required input and an undefined input reference are each caught.
 func TestActionlintCatchesBrokenTemplates(t *testing.T) {
-	certify, workflow := template(t, "github/certify.yml"), template(t, "github/xbcheck.yml")
+	texts := map[string]string{"github/certify.yml": template(t, "github/certify.yml"), "github/xbcheck.yml": template(t, "github/xbcheck.yml"), "action.yml": action(t)}
 	for name, tc := range map[string]struct {
 		path, old, new, want string
 	}{
-		"unknown input":          {"github/certify.yml", "gateway-class: example", "gateway-klass: example", "gateway-klass"},
-		"missing required input": {"github/certify.yml", "      organization: Example Corp\n", "", "organization"},
-		"undefined input":        {"github/xbcheck.yml", "${{ inputs.gateway-class }}", "${{ inputs.gatewayclass }}", "gatewayclass"},
+		"unknown input":                     {"github/certify.yml", "gateway-class: example", "gateway-klass: example", "gateway-klass"},
+		"missing required input":            {"github/certify.yml", "      organization: Example Corp\n", "", "organization"},
+		"undefined input":                   {"github/xbcheck.yml", "${{ inputs.gateway-class }}", "${{ inputs.gatewayclass }}", "gatewayclass"},
+		"unknown input of the action":       {"github/xbcheck.yml", "          run-args: ${{ inputs.run-args }}", "          run-arguments: ${{ inputs.run-args }}", "run-arguments"},
+		"missing input of the action":       {"github/xbcheck.yml", "          contact: ${{ inputs.contact }}\n", "", "contact"},
+		"undefined input in the action":     {"action.yml", "${{ inputs.gateway-class }}", "${{ inputs.gatewayclass }}", "gatewayclass"},
+		"undefined step output, the action": {"action.yml", "${{ steps.inputs.outputs.report-dir }}/summary.json", "${{ steps.input.outputs.report-dir }}/summary.json", `property "input" is not defined`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			text := map[string]string{"github/certify.yml": certify, "github/xbcheck.yml": workflow}[tc.path]
+			text := texts[tc.path]
 			if !strings.Contains(text, tc.old) {
 				t.Fatalf("%s no longer holds %q: update the test", tc.path, tc.old)
 			}
@@ -184,30 +259,30 @@ func TestReusableWorkflowTakesTheVendorsInputs(t *testing.T) {
 	text := template(t, "github/xbcheck.yml")
 	for _, want := range []string{
 		"matrix:\n        gateway-api-version: ${{ fromJSON(needs.versions.outputs.list) }}",
-		`xbcheck report --from "$REPORT_DIR" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
-		"uses: actions/upload-artifact@",
-		"${{ env.REPORT_DIR }}/conformance-report.yaml", "${{ env.REPORT_DIR }}/report.html", "${{ env.REPORT_DIR }}/junit.xml",
 		"fail-fast: false",
+		"repository: xbcheck/xbcheck\n          ref: ${{ inputs.xbcheck-version }}\n          path: " + actionDir,
+		"uses: ./" + actionDir + "\n",
+		"gateway-api-version: ${{ matrix.gateway-api-version }}",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("github/xbcheck.yml lacks %q", want)
 		}
 	}
-	// The run step must fail the job; the summary and the upload run after
-	// a failure too, but never hide it.
+	// A thin matrix: every input of the workflow reaches the action or a
+	// step of its own, and no script of its own runs xbcheck.
+	for name := range inputs {
+		if !strings.Contains(text, "${{ inputs."+name+" }}") && !strings.Contains(text, "if: inputs."+name+"\n") && name != "gateway-api-versions" {
+			t.Errorf("input %s is never used", name)
+		}
+	}
+	if invs := FindInvocations(Template{Path: "github/xbcheck.yml", Text: text}); len(invs) > 0 {
+		t.Errorf("github/xbcheck.yml runs xbcheck itself (%v): the action does", invs)
+	}
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
 			if s.ContinueOnError != nil {
 				t.Errorf("step %q continues on error: a failed run must fail the job", s.Name.Value)
 			}
-		}
-	}
-	if n := strings.Count(text, "if: ${{ !cancelled() }}"); n != 2 {
-		t.Errorf("%d steps run after a failure, want 2 (the step summary and the upload)", n)
-	}
-	// Inputs reach scripts through env, never pasted into them.
-	for _, job := range w.Jobs {
-		for _, s := range job.Steps {
 			if run, ok := s.Exec.(*actionlint.ExecRun); ok && run.Run != nil && strings.Contains(run.Run.Value, "${{") {
 				t.Errorf("step %q pastes an expression into its script; pass it through env", s.Name.Value)
 			}
@@ -298,16 +373,16 @@ func stringsOf(v any) []string {
 func TestInvocationsFindEveryXbcheckCommand(t *testing.T) {
 	type key struct{ template, sub string }
 	found := map[key][]string{}
-	for _, inv := range Invocations() {
+	for _, inv := range append(Invocations(), FindInvocations(Template{Path: "action.yml", Text: action(t)})...) {
 		k := key{inv.Template, inv.Subcommand}
 		for _, f := range inv.Flags {
 			found[k] = append(found[k], f.Name+"="+f.Value)
 		}
 	}
 	for k, want := range map[key][]string{
-		{"github/xbcheck.yml", "run"}: {"provider=kind", "install-cmd=", "gateway-class=", "gateway-api-version=", "organization=", "project=",
+		{"action.yml", "run"}: {"provider=kind", "install-cmd=", "gateway-class=", "gateway-api-version=", "organization=", "project=",
 			"url=", "version=", "contact=", "report-output="},
-		{"github/xbcheck.yml", "report"}:           {"from=", "format=markdown"},
+		{"action.yml", "report"}:                   {"from=", "format=markdown", "compare="},
 		{"gitlab/xbcheck.gitlab-ci.yml", "run"}:    {"provider=kind", "install-cmd=", "gateway-class=", "gateway-api-version=", "organization=", "project=", "url=", "version=", "contact=", "report-output="},
 		{"gitlab/xbcheck.gitlab-ci.yml", "report"}: {"from=", "format=markdown", "output="},
 		{"project/matrix.yml", "run"}:              {"provider=", "gateway-api-version=", "report-output="},

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,13 +13,18 @@ import (
 )
 
 // TestCITemplatesPassOnlyFlagsXbcheckHas holds every xbcheck command of
-// ci/ (the vendor templates and xbcheck's own matrix) against `xbcheck
-// <command> --help`: a renamed or removed flag fails here, not in a
-// vendor's pipeline.
+// ci/ (the vendor templates and xbcheck's own matrix) and of the GitHub
+// Action (action.yml at the repository's root) against `xbcheck <command>
+// --help`: a renamed or removed flag fails here, not in a vendor's
+// pipeline.
 func TestCITemplatesPassOnlyFlagsXbcheckHas(t *testing.T) {
-	invocations := ci.Invocations()
-	if len(invocations) == 0 {
-		t.Fatal("no xbcheck command found in ci/")
+	action, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invocations := append(ci.Invocations(), ci.FindInvocations(ci.Template{Path: "action.yml", Text: string(action)})...)
+	if !slices.ContainsFunc(invocations, func(inv ci.Invocation) bool { return inv.Template == "action.yml" && inv.Subcommand == "run" }) {
+		t.Fatal("no xbcheck run found in action.yml")
 	}
 	helps := map[string]string{}
 	for _, inv := range invocations {

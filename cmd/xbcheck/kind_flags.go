@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,7 +46,7 @@ func registerKindFlags(c *cobra.Command) {
 				return err
 			}
 		}
-		if err := checkKindFlags(flags, k, version); err != nil {
+		if err := checkKindFlags(cmd.Context(), flags, k, version); err != nil {
 			return runner.UsageError{Err: err}
 		}
 		ctx := cmd.Context()
@@ -60,8 +62,9 @@ func registerKindFlags(c *cobra.Command) {
 }
 
 // checkKindFlags says, in one line, what is wrong with the kind flags
-// given, or nil.
-func checkKindFlags(flags *pflag.FlagSet, k cluster.KindOptions, version string) error {
+// given and --gateway-api-version (a release the module proxy or the
+// cache has), or nil.
+func checkKindFlags(ctx context.Context, flags *pflag.FlagSet, k cluster.KindOptions, version string) error {
 	provider, _ := flags.GetString("provider")
 	if provider != "kind" {
 		for _, name := range kindOnlyFlags() {
@@ -73,12 +76,19 @@ func checkKindFlags(flags *pflag.FlagSet, k cluster.KindOptions, version string)
 	if flags.Changed("install-cmd") && strings.TrimSpace(k.InstallCmd) == "" {
 		return fmt.Errorf("--install-cmd is empty (an unset variable?): give the command that installs the implementation, or leave the flag out")
 	}
-	if version != "" {
-		if err := cluster.CheckGatewayAPIVersion(version); err != nil {
-			return err
+	if k.ConfigFile != "" {
+		if info, err := os.Stat(k.ConfigFile); err != nil || info.IsDir() {
+			return fmt.Errorf("--kind-config %s is not a readable file; give a kind Cluster configuration (kind.x-k8s.io/v1alpha4)", k.ConfigFile)
 		}
+	}
+	if version != "" {
 		if dir, _ := flags.GetString("crds"); dir != "" {
 			return fmt.Errorf("--crds and --gateway-api-version both choose the CRDs: give one of them")
+		}
+		// The release is looked up now, --dry-run too: a run must not
+		// start a cluster for CRDs that do not exist.
+		if err := cluster.CheckGatewayAPIRelease(ctx, version); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,17 +16,11 @@ import (
 	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
-// Formats of `xbcheck report`.
-const (
-	formatHTML     = "html"
-	formatMarkdown = "markdown"
-)
-
 func newReportCommand() *cobra.Command {
-	var from, output, format string
+	var from, output, format, compare string
 	c := &cobra.Command{
-		Use:   "report --from DIR",
-		Short: "Re-render a past run's report, as HTML or as Markdown for CI, without a cluster",
+		Use:   "report --from DIR [--compare BASE_DIR]",
+		Short: "Re-render a past run's report, as HTML or as Markdown for CI, or compare two runs, without a cluster",
 		Long: `Re-render the report of a past run from its report folder (summary.json and
 evidence/), without a cluster.
 
@@ -34,53 +29,78 @@ into DIR unless --output says where. --format markdown writes a summary for
 CI step summaries and pull-request comments to stdout unless --output says
 where: the verdict and why, the implementation and Gateway API version, the
 failing specs one line each, the failures of unclaimed features apart, and
-features × levels. --output - is stdout for either.`,
+features × levels. --output - is stdout for either.
+
+--compare BASE_DIR compares the run of --from with the base run of
+BASE_DIR (say, the main branch's) spec by spec, by ShortName, and writes
+what changed, regressions first: specs that newly fail (MUST before SHOULD
+before OBSERVE), fail at a stronger level, or were added and fail; then
+specs that newly pass, other changes of outcome (e.g. passed to skipped),
+changed levels, changed reasons, added and removed specs. --format text
+(the default with --compare) is for a terminal, --format markdown for a
+pull request. Exit status: 1 when the new run is worse, that is a MUST
+spec regressed or the verdict went from PASS to FAIL; 0 otherwise, SHOULD
+and OBSERVE regressions included (they are listed, as warnings); 2 for bad
+input.`,
 		Example: `  xbcheck report --from _out
-  xbcheck report --from out/v1.6.3 --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+  xbcheck report --from out/v1.6.3 --format markdown >> "$GITHUB_STEP_SUMMARY"
+  xbcheck report --from _out --compare base/_out --format markdown`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if from == "" {
 				return runner.UsageError{Err: fmt.Errorf("--from is required: the --report-output folder of a past `xbcheck run`")}
 			}
-			switch format {
-			case formatHTML:
+			if compare != "" && !c.Flags().Changed("format") {
+				format = report.FormatText
+			}
+			switch {
+			case compare == "" && format == report.FormatHTML:
 				if output == "" {
 					output = filepath.Join(from, report.HTMLFile)
 				}
-			case formatMarkdown:
+			case compare == "" && format == report.FormatMarkdown, compare != "" && (format == report.FormatText || format == report.FormatMarkdown):
 				if output == "" {
 					output = "-"
 				}
+			case compare != "":
+				return runner.UsageError{Err: fmt.Errorf("--format %q with --compare: give text (the default) or markdown (for a pull request)", format)}
 			default:
 				return runner.UsageError{Err: fmt.Errorf("--format %q: give html (the page) or markdown (for CI summaries)", format)}
 			}
-			run, err := report.ReadRun(from)
-			if err != nil {
-				return runner.UsageError{Err: err}
-			}
 			var out bytes.Buffer
-			if format == formatHTML {
-				err = report.Render(&out, run, from)
+			var err error
+			worse := false
+			if compare != "" {
+				var cmp report.Comparison
+				cmp, err = report.CompareFiles(&out, compare, from, format)
+				worse = cmp.Worse()
 			} else {
-				err = report.WriteMarkdown(&out, run)
+				err = report.RenderFile(&out, from, format)
+			}
+			var folder report.FolderError
+			if errors.As(err, &folder) {
+				return runner.UsageError{Err: err}
 			}
 			if err != nil {
 				return err
 			}
 			if output == "-" {
 				_, err = c.OutOrStdout().Write(out.Bytes())
-				return err
-			}
-			if err := os.WriteFile(output, out.Bytes(), 0o644); err != nil {
+			} else if err = os.WriteFile(output, out.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("write the report: %w; give --output a file xbcheck can write, or - for stdout", err)
+			} else {
+				fmt.Fprintf(c.OutOrStdout(), "report: %s\n", output)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "report: %s\n", output)
-			return nil
+			if err == nil && worse {
+				return exitError{code: exitFailed}
+			}
+			return err
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", "report folder of a past run (its summary.json and evidence/)")
-	c.Flags().StringVar(&format, "format", formatHTML, "html: the self-contained page; markdown: a summary for CI step summaries and pull-request comments")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the report here, - for stdout (default: DIR/report.html for html, stdout for markdown)")
+	c.Flags().StringVar(&compare, "compare", "", "report folder of a base run to compare --from with: what changed, regressions first (exit 1 when a MUST spec regressed or the verdict went from PASS to FAIL)")
+	c.Flags().StringVar(&format, "format", report.FormatHTML, "html: the self-contained page; markdown: a summary for CI step summaries and pull-request comments; text: a comparison for a terminal (the default with --compare)")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the report here, - for stdout (default: DIR/report.html for html, stdout for markdown and text)")
 	return c
 }
 

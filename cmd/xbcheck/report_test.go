@@ -104,3 +104,52 @@ func TestReportRefusesAnUnknownFormat(t *testing.T) {
 		t.Fatalf("want a usage error naming the formats, got %v", err)
 	}
 }
+
+// TestReportCompareSaysWhatARunBroke: two report folders, the second with
+// a MUST spec broken and a SHOULD spec fixed; the comparison lists the
+// regression first and exits 1, and a run compared with itself exits 0.
+func TestReportCompareSaysWhatARunBroke(t *testing.T) {
+	spec := func(name string, level verdict.Level, outcome verdict.Outcome, message string) verdict.Result {
+		return verdict.Result{Scenario: verdict.Scenario{ShortName: name, Level: level, Feature: verdict.FeatureResourceBackend}, Outcome: outcome, State: string(outcome), Message: message}
+	}
+	write := func(results ...verdict.Result) string {
+		dir := t.TempDir()
+		if _, err := report.Write(dir, report.Run{Date: time.Now(), GatewayAPIVersion: "v1.7.0", Run: verdict.Run{Results: results}}); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	base := write(spec("RoutingPlainHTTP", verdict.Must, verdict.Passed, ""), spec("StatusResolvedRefs", verdict.Should, verdict.Failed, "late"))
+	broken := write(spec("RoutingPlainHTTP", verdict.Must, verdict.Failed, "no response from the upstream"), spec("StatusResolvedRefs", verdict.Should, verdict.Passed, ""))
+	out, err := execute("report", "--from", broken, "--compare", base)
+	var exit exitError
+	if !errors.As(err, &exit) || exit.code != exitFailed {
+		t.Errorf("a MUST regression: %v, want exit %d", err, exitFailed)
+	}
+	regression, fix := strings.Index(out, "newly failing    RoutingPlainHTTP"), strings.Index(out, "newly passing    StatusResolvedRefs")
+	if !strings.Contains(out, "verdict PASS → FAIL, 1 regression") || regression < 0 || fix < regression {
+		t.Errorf("text comparison, want the regression before the fix:\n%s", out)
+	}
+	md, err := execute("report", "--from", broken, "--compare", base, "--format", "markdown")
+	if !errors.As(err, &exit) || !strings.Contains(md, "| **regression: newly failing** | `RoutingPlainHTTP` |") {
+		t.Errorf("markdown comparison: %v\n%s", err, md)
+	}
+	same, err := execute("report", "--from", base, "--compare", base)
+	if err != nil || !strings.Contains(same, "no regression, 2 unchanged") {
+		t.Errorf("a run with itself: %v\n%s", err, same)
+	}
+	for args, want := range map[string]string{
+		"--format html":     `--format "html" with --compare: give text`,
+		"--compare MISSING": "has no summary.json",
+	} {
+		words := append([]string{"report", "--from", broken, "--compare", base}, strings.Fields(args)...)
+		if strings.HasPrefix(args, "--compare") {
+			words = []string{"report", "--from", broken, "--compare", t.TempDir()}
+		}
+		_, err := execute(words...)
+		var usage runner.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) {
+			t.Errorf("xbcheck %s: %v, want a usage error saying %q", strings.Join(words, " "), err, want)
+		}
+	}
+}

@@ -61,9 +61,7 @@ func newRunCommand() *cobra.Command {
 				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 (one spec at a time, in this process) or more worker processes", opts.Parallel)}
 			}
 			opts.SuiteConfig, opts.ReporterConfig = &sc, &rc
-			if dryRun {
-				return printDryRun(c, opts)
-			}
+			// Every flag is checked before anything starts, --dry-run too.
 			if err := runner.Validate(opts); err != nil {
 				return err
 			}
@@ -79,6 +77,9 @@ func newRunCommand() *cobra.Command {
 			}
 			if err := reports.check(&opts); err != nil {
 				return err
+			}
+			if dryRun {
+				return printDryRun(c, opts)
 			}
 			if err := enterSandbox(c.Context(), opts, sandboxMode); err != nil {
 				return err

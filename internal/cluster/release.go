@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/xbcheck/xbcheck/internal/crds"
 )
@@ -42,6 +43,61 @@ func CheckGatewayAPIVersion(v string) error {
 	return nil
 }
 
+// CheckGatewayAPIRelease says, in one line, why version is not a Gateway
+// API release a run can install, or nil: its form, then its experimental
+// CRDs in xbcheck's cache, else the Go module proxy's answer for the
+// module at that version (one small lookup; nothing is downloaded). Call
+// it before anything starts, --dry-run too.
+func CheckGatewayAPIRelease(ctx context.Context, version string) error {
+	if err := CheckGatewayAPIVersion(version); err != nil {
+		return err
+	}
+	if dir, err := releaseDir(version); err == nil {
+		if _, err := os.Stat(dir); err == nil {
+			return nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, releaseLookupTimeout)
+	defer cancel()
+	mod := crds.GatewayAPIModule + "@" + version
+	cmd := exec.CommandContext(ctx, "go", "list", "-e", "-m", "-json", mod)
+	cmd.Dir = os.TempDir() // outside any module
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, err := cmd.Output()
+	var info struct{ Error *struct{ Err string } }
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		return fmt.Errorf("--gateway-api-version %s: the Go module proxy did not answer within %s; check GOPROXY and the network, or pass --crds DIR", version, releaseLookupTimeout)
+	case err != nil:
+		return fmt.Errorf("--gateway-api-version %s: go list: %v; check that go is on PATH, or pass --crds DIR", version, err)
+	case json.Unmarshal(out, &info) != nil:
+		return fmt.Errorf("--gateway-api-version %s: go list said %q; pass --crds DIR", version, firstLine(string(out)))
+	case info.Error != nil:
+		return fmt.Errorf("--gateway-api-version %s: not found through the Go module proxy (%s); give a release of %s such as %s, or --crds DIR", version, firstLine(info.Error.Err), crds.GatewayAPIModule, DefaultGatewayAPIVersion())
+	}
+	return nil
+}
+
+// releaseLookupTimeout bounds CheckGatewayAPIRelease's question to the
+// module proxy: it answers a known or unknown version in well under a
+// second.
+const releaseLookupTimeout = 15 * time.Second
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+// releaseDir is where the experimental CRDs of a release are cached.
+func releaseDir(version string) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find the cache folder for Gateway API %s: %w; set XDG_CACHE_HOME", version, err)
+	}
+	return filepath.Join(cache, "xbcheck", "gateway-api", version, "experimental"), nil
+}
+
 // loadRelease loads the experimental CRDs of a Gateway API release: the
 // module sigs.k8s.io/gateway-api at that version, fetched through the Go
 // module proxy once and its CRD folder kept in xbcheck's cache, so a run
@@ -52,11 +108,10 @@ func loadRelease(ctx context.Context, version string) (*crds.Bundle, error) {
 	if err := CheckGatewayAPIVersion(version); err != nil {
 		return nil, BadInput{err}
 	}
-	cache, err := os.UserCacheDir()
+	dir, err := releaseDir(version)
 	if err != nil {
-		return nil, fmt.Errorf("find the cache folder for Gateway API %s: %w; set XDG_CACHE_HOME", version, err)
+		return nil, err
 	}
-	dir := filepath.Join(cache, "xbcheck", "gateway-api", version, "experimental")
 	if _, err := os.Stat(dir); err != nil {
 		if err := fetchRelease(ctx, version, dir); err != nil {
 			return nil, err

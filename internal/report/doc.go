@@ -11,9 +11,11 @@
 //
 // After a run, call Write with the runner's Run, its Implementation set
 // (CheckImplementation fills and checks it before the run starts) and its
-// Date. Render re-renders report.html from a past run's folder, without a
-// cluster; WriteMarkdown renders a run's summary.json as Markdown for CI
-// step summaries and pull-request comments (`xbcheck report --format
-// markdown`); WriteText prints the closing table of `xbcheck run`. The
+// Date. RenderFile re-renders a past run's folder without a cluster, as
+// report.html (Render) or as Markdown for CI step summaries and
+// pull-request comments (WriteMarkdown): `xbcheck report` goes through it.
+// Compare says what changed between two runs, spec by spec, regressions
+// first, and CompareFiles writes it as text or Markdown (`xbcheck report
+// --compare`). WriteText prints the closing table of `xbcheck run`. The
 // package reads verdicts and evidence only: it links no spec.
 package report

@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,20 +254,22 @@ func TestRenderFileReproducesThePageFromTheFolder(t *testing.T) {
 	if _, err := Write(dir, fixture(t, dir)); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "again.html")
-	if err := RenderFile(dir, out); err != nil {
+	var again bytes.Buffer
+	if err := RenderFile(&again, dir, FormatHTML); err != nil {
 		t.Fatal(err)
 	}
-	if readFile(t, out) != readFile(t, filepath.Join(dir, HTMLFile)) {
+	if again.String() != readFile(t, filepath.Join(dir, HTMLFile)) {
 		t.Error("the page rendered from summary.json and evidence/ differs from the one written by the run")
 	}
 }
 
 func TestRenderFileWithoutSummarySaysWhatToGive(t *testing.T) {
-	dir := t.TempDir()
-	err := RenderFile(dir, filepath.Join(dir, HTMLFile))
-	if err == nil || !strings.Contains(err.Error(), SummaryFile) || !strings.Contains(err.Error(), "--report-output") {
-		t.Errorf("error %v, want one naming %s and --report-output", err, SummaryFile)
+	for _, format := range []string{FormatHTML, FormatMarkdown} {
+		err := RenderFile(io.Discard, t.TempDir(), format)
+		var folder FolderError
+		if !errors.As(err, &folder) || !strings.Contains(err.Error(), SummaryFile) || !strings.Contains(err.Error(), "--report-output") {
+			t.Errorf("%s: error %v, want a FolderError naming %s and --report-output", format, err, SummaryFile)
+		}
 	}
 }
 

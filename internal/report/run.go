@@ -44,18 +44,26 @@ func (r Run) supports(f verdict.Feature) bool {
 	return f.Core() || slices.Contains(r.SupportedFeatures, f)
 }
 
-// ReadRun reads dir's summary.json.
+// FolderError is a report folder whose run cannot be read: a folder with
+// no summary.json, or one xbcheck did not write. It is the user's input
+// that is wrong.
+type FolderError struct{ Err error }
+
+func (e FolderError) Error() string { return e.Err.Error() }
+func (e FolderError) Unwrap() error { return e.Err }
+
+// ReadRun reads dir's summary.json; its errors are FolderErrors.
 func ReadRun(dir string) (Run, error) {
 	var r Run
 	data, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if os.IsNotExist(err) {
-		return r, fmt.Errorf("%s has no %s; give the --report-output folder of an `xbcheck run`", dir, SummaryFile)
+		return r, FolderError{fmt.Errorf("%s has no %s; give the --report-output folder of an `xbcheck run`", dir, SummaryFile)}
 	}
 	if err != nil {
-		return r, err
+		return r, FolderError{err}
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return r, fmt.Errorf("%s: %v; it was not written by xbcheck, or was edited", filepath.Join(dir, SummaryFile), err)
+		return r, FolderError{fmt.Errorf("%s: %v; it was not written by xbcheck, or was edited", filepath.Join(dir, SummaryFile), err)}
 	}
 	return r, nil
 }

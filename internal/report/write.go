@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -52,16 +53,51 @@ func Write(dir string, r Run) ([]File, error) {
 	return append(written, File{junit, "JUnit XML, one test case per spec"}), nil
 }
 
-// RenderFile re-renders the HTML page of the run whose report folder is
-// dir (its summary.json and evidence) into out.
-func RenderFile(dir, out string) error {
+// Formats of RenderFile and CompareFiles.
+const (
+	// FormatHTML is report.html, the self-contained page.
+	FormatHTML = "html"
+	// FormatMarkdown is a summary for CI step summaries and pull-request
+	// comments.
+	FormatMarkdown = "markdown"
+	// FormatText is for a terminal (comparisons only).
+	FormatText = "text"
+)
+
+// RenderFile renders the run whose report folder is dir (its summary.json
+// and evidence) into w: FormatHTML the page, FormatMarkdown the summary.
+// A folder without a readable summary.json is a FolderError.
+func RenderFile(w io.Writer, dir, format string) error {
 	r, err := ReadRun(dir)
 	if err != nil {
 		return err
 	}
-	var page bytes.Buffer
-	if err := Render(&page, r, dir); err != nil {
-		return err
+	switch format {
+	case FormatHTML:
+		return Render(w, r, dir)
+	case FormatMarkdown:
+		return WriteMarkdown(w, r)
 	}
-	return os.WriteFile(out, page.Bytes(), 0o644)
+	return fmt.Errorf("no rendering %q of a run: give %s or %s", format, FormatHTML, FormatMarkdown)
+}
+
+// CompareFiles compares the run of report folder dir with the base run of
+// baseDir and writes what changed into w, as FormatText or FormatMarkdown.
+func CompareFiles(w io.Writer, baseDir, dir, format string) (Comparison, error) {
+	base, err := ReadRun(baseDir)
+	if err != nil {
+		return Comparison{}, err
+	}
+	next, err := ReadRun(dir)
+	if err != nil {
+		return Comparison{}, err
+	}
+	c := Compare(base, next)
+	switch format {
+	case FormatText:
+		return c, WriteComparisonText(w, c)
+	case FormatMarkdown:
+		return c, WriteComparisonMarkdown(w, c)
+	}
+	return c, fmt.Errorf("no rendering %q of a comparison: give %s or %s", format, FormatText, FormatMarkdown)
 }

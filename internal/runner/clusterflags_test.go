@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,11 +16,15 @@ import (
 // create (--kubeconfig, a reused kind cluster); anything else is a
 // one-line usage error naming the flag to add.
 func TestValidateClusterFlags(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, ok := range []Options{
 		{Provider: "node", KeepCluster: true},
 		{Provider: "kind", KeepCluster: true},
 		{Provider: "kind", AllowClusterChanges: true},
-		{Kubeconfig: "kubeconfig", AllowClusterChanges: true},
+		{Kubeconfig: kubeconfig, AllowClusterChanges: true},
 	} {
 		if err := Validate(ok); err != nil {
 			t.Errorf("%+v: %v", ok, err)

@@ -158,8 +158,9 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	return run, nil
 }
 
-// Validate checks the options that need no cluster: the feature names and
-// the spec selection. Call it before anything starts.
+// Validate checks the options that need no cluster: the feature names,
+// addresses, names, files and folders (checkFlags) and the spec selection.
+// Call it before anything starts.
 func Validate(opts Options) error {
 	if err := opts.Features.validate(); err != nil {
 		return err
@@ -174,6 +175,9 @@ func Validate(opts Options) error {
 		return usagef("--allow-cluster-changes is for a cluster xbcheck did not create: give --kubeconfig (or --provider kind with --kind-cluster) too, or leave it out")
 	}
 	if _, err := opts.provider(); err != nil {
+		return err
+	}
+	if err := opts.checkFlags(); err != nil {
 		return err
 	}
 	_, err := Preview(opts)
