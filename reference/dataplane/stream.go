@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
-
-	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // Protocols of Gateway API v1.7.0 the reference gateway also implements.
@@ -23,7 +20,8 @@ const (
 // DialStream opens one connection to the XBackend for a relayed TCP
 // stream: resolved and vetted by the guardrail as every connection is, and
 // with TLS verified as tls says; for an EndpointSelector, to a ready pod at
-// random. The tcp-skips-guardrail fault dials the first answer unchecked.
+// random. The tcp-skips-guardrail fault (in NewTransport) lets every
+// address through.
 func (t *Transport) DialStream(ctx context.Context) (net.Conn, error) {
 	host := t.backend.Hostname
 	if t.backend.Selector {
@@ -34,21 +32,8 @@ func (t *Transport) DialStream(ctx context.Context) (net.Conn, error) {
 		host = ep.String()
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(t.backend.Port))
-	if t.faults.Has(faults.TCPSkipsGuardrail) {
-		return t.dialUnchecked(ctx, host)
-	}
 	if t.scheme == "https" {
 		return t.http.DialTLSContext(ctx, "tcp", addr)
 	}
 	return t.dialer.DialContext(ctx, "tcp", addr)
-}
-
-// dialUnchecked is the tcp-skips-guardrail fault's dial.
-func (t *Transport) dialUnchecked(ctx context.Context, host string) (net.Conn, error) {
-	answers, err := lookup(ctx, t.dialer.resolver, host)
-	if err != nil {
-		return nil, err
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", netip.AddrPortFrom(answers[0].Addr, uint16(t.backend.Port)).String())
 }

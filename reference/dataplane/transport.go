@@ -76,6 +76,9 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 			o.Guardrail.Allow = append(o.Guardrail.Allow, netip.PrefixFrom(a, a.BitLen()))
 		}
 	}
+	if b.Protocol == ProtocolTCP && o.Faults.Has(faults.TCPSkipsGuardrail) {
+		o.Guardrail.Deny = func(netip.Addr) error { return nil }
+	}
 	d := newDialer(o.Resolver, o)
 	ht := &http.Transport{
 		DialContext:         d.DialContext,
