@@ -5,11 +5,13 @@ import (
 	"github.com/xbcheck/xbcheck/suites/admission170"
 	"github.com/xbcheck/xbcheck/suites/backendtls"
 	"github.com/xbcheck/xbcheck/suites/endpointselector"
+	"github.com/xbcheck/xbcheck/suites/grpc"
 	"github.com/xbcheck/xbcheck/suites/harness"
 	"github.com/xbcheck/xbcheck/suites/protocol"
 	"github.com/xbcheck/xbcheck/suites/rebinding"
 	"github.com/xbcheck/xbcheck/suites/routing"
 	"github.com/xbcheck/xbcheck/suites/session"
+	"github.com/xbcheck/xbcheck/suites/tcp"
 	"github.com/xbcheck/xbcheck/suites/websocket"
 )
 
@@ -25,5 +27,7 @@ func Families() []harness.Family {
 		endpointselector.Family(),
 		session.Family(),
 		websocket.Family(),
+		grpc.Family(),
+		tcp.Family(),
 	}
 }

@@ -274,7 +274,7 @@ func invalid(at, format string, args ...any) error {
 var (
 	tlsModes = []upstream.TLSMode{upstream.TLSNone, upstream.TLSValid, upstream.TLSWrongSAN,
 		upstream.TLSUntrustedCA, upstream.TLSExpired, upstream.TLSNotYetValid, upstream.TLSCommonNameOnly, upstream.TLSClientCertRequired}
-	protocols = []upstream.Protocol{upstream.HTTP1, upstream.HTTP2, upstream.H2C}
+	protocols = []upstream.Protocol{upstream.HTTP1, upstream.HTTP2, upstream.H2C, upstream.TCP}
 )
 
 // checkAddr says what is wrong with a host:port to listen on, or returns "" (also for

@@ -32,5 +32,9 @@
 // DropConnections hangs up on every client and goes on serving, so that a gateway
 // holding pooled connections must dial, and resolve, again.
 //
-// Responses also carry the server's Token in the TokenHeader header.
+// Responses also carry the server's Token in the TokenHeader header. A gRPC
+// call (content-type application/grpc) over HTTP/2 is answered as a gRPC
+// server does: one length-prefixed message holding the Observation, then
+// grpc-status 0 (CallGRPC makes one). Protocol TCP is spoken alone: the
+// server greets with its Observation on one line, then echoes (ReadBanner).
 package upstream

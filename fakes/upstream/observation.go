@@ -116,6 +116,10 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		Observation: obs,
 	})
 	w.Header().Set(TokenHeader, s.token)
+	if isGRPC(r) {
+		answerGRPC(w, r, obs)
+		return
+	}
 	if obs.Upgrade != "" {
 		echo(w, r, obs)
 		return

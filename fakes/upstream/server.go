@@ -61,6 +61,8 @@ const (
 	HTTP2 Protocol = "HTTP/2"
 	// H2C is HTTP/2 with prior knowledge: the connection opens with the HTTP/2 preface.
 	H2C Protocol = "h2c"
+	// TCP is a raw byte stream (see serveTCP): it is spoken alone.
+	TCP Protocol = "tcp"
 )
 
 // Config describes one upstream. The zero value is a cleartext upstream on
@@ -198,8 +200,10 @@ func (cfg Config) withDefaults() (Config, error) {
 		switch {
 		case p == HTTP2 && cfg.TLS == TLSNone:
 			return cfg, fmt.Errorf("upstream %q: protocol %s is negotiated by ALPN and needs TLS; use %s for cleartext HTTP/2", cfg.Role, HTTP2, H2C)
-		case p != HTTP1 && p != HTTP2 && p != H2C:
-			return cfg, fmt.Errorf("upstream %q: protocol %q is unknown; use %s, %s or %s", cfg.Role, p, HTTP1, HTTP2, H2C)
+		case p == TCP && len(cfg.Protocols) > 1:
+			return cfg, fmt.Errorf("upstream %q: protocol %s is a raw stream and is spoken alone; drop the other protocols", cfg.Role, TCP)
+		case p != HTTP1 && p != HTTP2 && p != H2C && p != TCP:
+			return cfg, fmt.Errorf("upstream %q: protocol %q is unknown; use %s, %s, %s or %s", cfg.Role, p, HTTP1, HTTP2, H2C, TCP)
 		}
 	}
 	if cfg.Authority == nil && cfg.TLS != TLSNone {
@@ -346,6 +350,10 @@ func (s *Server) serveConn(c net.Conn, info *connInfo) {
 		}
 		info.handshake = handshakeOf(tc.ConnectionState(), offered, sni)
 		s.log.add(s.event(KindHandshake, info, ""))
+		if s.protocols[TCP] {
+			s.serveTCP(tc, info)
+			return
+		}
 		if info.handshake.ALPNNegotiated == http2.NextProtoTLS {
 			s.serveHTTP2(tc, info)
 			return
@@ -353,6 +361,10 @@ func (s *Server) serveConn(c net.Conn, info *connInfo) {
 		conn = tc
 	}
 
+	if s.protocols[TCP] {
+		s.serveTCP(conn, info)
+		return
+	}
 	sc := &sniffedConn{Conn: conn, r: bufio.NewReader(conn), info: info, closed: make(chan struct{})}
 	opening, err := sniff(sc.r)
 	if err != nil {

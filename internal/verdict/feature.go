@@ -37,6 +37,10 @@ const (
 	FeatureSessionPersistence Feature = "ResourceBackendSessionPersistence"
 	// FeatureWSS is v1.7.0's protocol WSS: WebSocket over TLS.
 	FeatureWSS Feature = "ResourceBackendProtocolWSS"
+	// FeatureGRPC is v1.7.0's protocol GRPC, reached through a GRPCRoute.
+	FeatureGRPC Feature = "ResourceBackendProtocolGRPC"
+	// FeatureTCP is v1.7.0's protocol TCP, reached through a TCPRoute.
+	FeatureTCP Feature = "ResourceBackendProtocolTCP"
 	// FeatureHTTPRouteHostRewrite is the URLRewrite filter's hostname, as
 	// Gateway API's conformance suite names it.
 	FeatureHTTPRouteHostRewrite Feature = "HTTPRouteHostRewrite"
@@ -64,6 +68,8 @@ func Features() []FeatureInfo {
 		{FeatureDNSRebindingProtection, OriginXBcheck, false, "refusing loopback, link-local and in-cluster addresses whatever DNS answers"},
 		{FeatureSessionPersistence, OriginXBcheck, false, "Gateway API v1.7.0's sessionPersistence: a cookie or header keeping a client on one endpoint"},
 		{FeatureWSS, OriginXBcheck, false, "Gateway API v1.7.0's protocol WSS: a WebSocket upgrade carried to the backend over verified TLS"},
+		{FeatureGRPC, OriginXBcheck, false, "Gateway API v1.7.0's protocol GRPC: a GRPCRoute's calls carried to the backend as HTTP/2, over verified TLS (ALPN h2) or h2c"},
+		{FeatureTCP, OriginXBcheck, false, "Gateway API v1.7.0's protocol TCP: a TCPRoute's connections relayed to the backend, over verified TLS when tls is set, within the egress guardrail"},
 		{FeatureHTTPRouteHostRewrite, OriginGatewayAPI, false, "the HTTPRoute URLRewrite filter's hostname"},
 	}
 }

@@ -40,6 +40,8 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 	"ResourceBackendExternalHostname",
 	"ResourceBackendMutualTLS",
 	"ResourceBackendProtocol",
+	"ResourceBackendProtocolGRPC",
+	"ResourceBackendProtocolTCP",
 	"ResourceBackendProtocolWSS",
 	"ResourceBackendSessionPersistence",
 	"ResourceBackendTLS",
@@ -126,7 +128,7 @@ func (c *Controllers) Close() { c.listeners.Close() }
 // XBackend reconcilers with mgr.
 func (c *Controllers) SetupWithManager(mgr ctrl.Manager) error {
 	c.client, c.reader = mgr.GetClient(), mgr.GetCache()
-	for _, setup := range []func(ctrl.Manager) error{c.setupGatewayClass, c.setupGateway, c.setupHTTPRoute, c.setupXBackend} {
+	for _, setup := range []func(ctrl.Manager) error{c.setupGatewayClass, c.setupGateway, c.setupHTTPRoute, c.setupGRPCRoute, c.setupTCPRoute, c.setupXBackend} {
 		if err := setup(mgr); err != nil {
 			return err
 		}

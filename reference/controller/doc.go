@@ -30,7 +30,11 @@
 // XBackend only. A not-Accepted XBackend gets no transport, so its requests
 // get 500 and nothing is sent. Each Gateway gets its own address from the
 // pool ([Addresses]) and one http.Server per listener port there
-// ([Listeners]); HTTP listeners only (others are UnsupportedProtocol). The
+// ([Listeners]); HTTP listeners (h2c too, for gRPC clients) and TCP ones
+// (others are UnsupportedProtocol). GRPCRoutes, and from v1.7.0 TCPRoutes
+// (v1, read unstructured), enter the World as the HTTPRoutes that route
+// alike (grpcroute.go, tcproute.go); a TCP listener relays each connection
+// through the XBackend's transport (streams.go). The
 // routing [Table] looks XBackends up per request, so a transport rebuilt
 // because a CA ConfigMap was created or rotated is used at once.
 //

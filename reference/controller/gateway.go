@@ -19,11 +19,12 @@ import (
 
 func (c *Controllers) setupGateway(mgr ctrl.Manager) error {
 	all := c.enqueueAll(c.allGateways)
-	return ctrl.NewControllerManagedBy(mgr).Named("gateway").
+	return c.watchTCPRoutes(ctrl.NewControllerManagedBy(mgr).Named("gateway").
 		For(&gatewayv1.Gateway{}).
 		Watches(&gatewayv1.GatewayClass{}, all).
 		Watches(&gatewayv1.HTTPRoute{}, all).
-		Watches(&corev1.Namespace{}, all).
+		Watches(&gatewayv1.GRPCRoute{}, all).
+		Watches(&corev1.Namespace{}, all), all).
 		Complete(reconcile.Func(c.reconcileGateway))
 }
 
@@ -115,8 +116,8 @@ func (c *Controllers) gatewayTables(w *World, gw *gatewayv1.Gateway, bind map[ga
 	tables := map[netip.AddrPort]*Table{}
 	attached := map[int]int32{}
 	for _, l := range gw.Spec.Listeners {
-		if httpProtocol(l.Protocol) {
-			tables[bind[l.Port]] = &Table{backends: c.backends,
+		if httpProtocol(l.Protocol) || l.Protocol == gatewayv1.TCPProtocolType {
+			tables[bind[l.Port]] = &Table{backends: c.backends, stream: l.Protocol == gatewayv1.TCPProtocolType,
 				firstBackendOnly: c.opts.Faults.Has(faults.IgnoreWeights), flatWeights: c.opts.Faults.Has(faults.FlattenWeights),
 				portFromRoute: c.opts.Faults.Has(faults.PortFromRoute)}
 		}
@@ -155,20 +156,20 @@ func listenerStatus(gw *gatewayv1.Gateway, i int, attached int32, assigned bool,
 	conflicted := condition(gatewayv1.ListenerConditionConflicted, false, gatewayv1.ListenerReasonNoConflicts, "", g)
 	var accepted, programmed metav1.Condition
 	switch {
-	case !httpProtocol(l.Protocol):
+	case !httpProtocol(l.Protocol) && l.Protocol != gatewayv1.TCPProtocolType:
 		accepted = condition(gatewayv1.ListenerConditionAccepted, false, gatewayv1.ListenerReasonUnsupportedProtocol,
-			fmt.Sprintf("protocol %s is not supported by the reference gateway: use HTTP", l.Protocol), g)
+			fmt.Sprintf("protocol %s is not supported by the reference gateway: use HTTP or TCP", l.Protocol), g)
 		programmed = condition(gatewayv1.ListenerConditionProgrammed, false, gatewayv1.ListenerReasonInvalid, "the listener is not accepted", g)
 	case !assigned:
-		st.SupportedKinds = []gatewayv1.RouteGroupKind{httpRouteKind}
+		st.SupportedKinds = supportedKinds(l.Protocol)
 		accepted = condition(gatewayv1.ListenerConditionAccepted, true, gatewayv1.ListenerReasonAccepted, "", g)
 		programmed = condition(gatewayv1.ListenerConditionProgrammed, false, gatewayv1.ListenerReasonPending, "the Gateway has no address yet", g)
 	case bindErr != nil:
-		st.SupportedKinds = []gatewayv1.RouteGroupKind{httpRouteKind}
+		st.SupportedKinds = supportedKinds(l.Protocol)
 		accepted = condition(gatewayv1.ListenerConditionAccepted, false, gatewayv1.ListenerReasonPortUnavailable, bindErr.Error()+": choose a free port", g)
 		programmed = condition(gatewayv1.ListenerConditionProgrammed, false, gatewayv1.ListenerReasonInvalid, bindErr.Error(), g)
 	default:
-		st.SupportedKinds = []gatewayv1.RouteGroupKind{httpRouteKind}
+		st.SupportedKinds = supportedKinds(l.Protocol)
 		accepted = condition(gatewayv1.ListenerConditionAccepted, true, gatewayv1.ListenerReasonAccepted, "", g)
 		programmed = condition(gatewayv1.ListenerConditionProgrammed, true, gatewayv1.ListenerReasonProgrammed, "", g)
 	}

@@ -33,7 +33,7 @@ func (c *Controllers) reconcileHTTPRoute(ctx context.Context, req ctrl.Request) 
 	}
 	var route *gatewayv1.HTTPRoute
 	for _, r := range w.Routes {
-		if client.ObjectKeyFromObject(r) == req.NamespacedName {
+		if client.ObjectKeyFromObject(r) == req.NamespacedName && routeKind(r) == kindHTTPRoute {
 			route = r
 		}
 	}

@@ -79,9 +79,10 @@ type Listeners struct {
 }
 
 type portServer struct {
-	srv   *http.Server
-	table atomic.Pointer[Table]
-	done  chan struct{}
+	srv    *http.Server
+	stream *streamServer // a TCP listener's, instead of srv
+	table  atomic.Pointer[Table]
+	done   chan struct{}
 }
 
 // NewListeners makes an empty set; errorLog receives http.Server errors.
@@ -130,12 +131,21 @@ func (l *Listeners) serve(ap netip.AddrPort, t *Table) (*portServer, error) {
 	}
 	ps := &portServer{done: make(chan struct{})}
 	ps.table.Store(t)
+	if t.stream {
+		ps.stream = serveStreams(ln, &ps.table, ps.done)
+		return ps, nil
+	}
+	// gRPC clients speak HTTP/2 with prior knowledge to an HTTP listener.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
 	ps.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ps.table.Load().ServeHTTP(w, r)
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          l.errorLog,
+		Protocols:         &protocols,
 	}
 	go func() {
 		defer close(ps.done)
@@ -148,6 +158,11 @@ func (l *Listeners) serve(ap netip.AddrPort, t *Table) (*portServer, error) {
 
 // close stops the server and waits until its listener is closed.
 func (ps *portServer) close() {
+	if ps.stream != nil {
+		ps.stream.close()
+		<-ps.done
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if ps.srv.Shutdown(ctx) != nil {

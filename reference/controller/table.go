@@ -23,6 +23,8 @@ type Table struct {
 	// firstBackendOnly is the ignore-weights fault, flatWeights the
 	// flatten-weights one, portFromRoute the port-from-route one.
 	firstBackendOnly, flatWeights, portFromRoute bool
+	// stream says the table is a TCP listener's: see ServeStream.
+	stream bool
 }
 
 type tableRule struct {

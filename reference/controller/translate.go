@@ -77,10 +77,11 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 	if spec.Protocol != nil {
 		switch p := *spec.Protocol; p {
 		case xbackend.ProtocolHTTP, xbackend.ProtocolHTTP11,
-			xbackend.ProtocolHTTP2, xbackend.ProtocolH2C, xbackend.ProtocolWSS:
+			xbackend.ProtocolHTTP2, xbackend.ProtocolH2C, xbackend.ProtocolWSS,
+			xbackend.ProtocolGRPC, xbackend.ProtocolTCP:
 			b.Protocol = dataplane.Protocol(p)
 		default:
-			return b, refuse(ReasonUnsupportedProtocol, "protocol %s is not supported by the reference gateway: use HTTP, HTTP11, HTTP2, H2C or WSS", p)
+			return b, refuse(ReasonUnsupportedProtocol, "protocol %s is not supported by the reference gateway: use HTTP, HTTP11, HTTP2, H2C, WSS, GRPC or TCP", p)
 		}
 	}
 	if sp := spec.SessionPersistence; sp != nil {

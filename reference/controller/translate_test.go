@@ -96,8 +96,6 @@ func TestTranslateRefuses(t *testing.T) {
 		{"missing client Secret", external("api.xbcheck.test", mtls("", "nope")), ReasonInvalidClientCertRef, "not found"},
 		{"client Secret in another namespace", external("api.xbcheck.test", mtls("other", "client")), ReasonClientCertNotPermitted, "another namespace"},
 		{"MCP", external("api.xbcheck.test", protocol(xbackend.ProtocolMCP)), ReasonUnsupportedProtocol, "MCP"},
-		{"TCP", external("api.xbcheck.test", protocol(xbackend.ProtocolTCP)), ReasonUnsupportedProtocol, "TCP"},
-		{"GRPC", external("api.xbcheck.test", protocol(xbackend.ProtocolGRPC)), ReasonUnsupportedProtocol, "GRPC"},
 		{"H2C with TLS", external("api.xbcheck.test", serverOnly("ca"), protocol(xbackend.ProtocolH2C)), ReasonUnsupportedProtocol, "H2C"},
 		{"HTTP2 without TLS", external("api.xbcheck.test", protocol(xbackend.ProtocolHTTP2)), ReasonUnsupportedProtocol, "HTTP2"},
 	} {

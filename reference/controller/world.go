@@ -59,6 +59,11 @@ func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.Gatewa
 	for i := range routes.Items {
 		w.Routes = append(w.Routes, &routes.Items[i])
 	}
+	l4, err := loadL4Routes(ctx, c, schema.AtLeast("v1.7.0"))
+	if err != nil {
+		return nil, err
+	}
+	w.Routes = append(w.Routes, l4...)
 	for i := range xbackends.Items {
 		xb, err := xbackend.Decode(&xbackends.Items[i], schema)
 		if err != nil {
@@ -158,7 +163,7 @@ func (w *World) Attach(gw *gatewayv1.Gateway, route *gatewayv1.HTTPRoute, ref ga
 		if ref.SectionName != nil && *ref.SectionName != l.Name || ref.Port != nil && *ref.Port != l.Port {
 			continue
 		}
-		if !httpProtocol(l.Protocol) {
+		if !listenerServes(l.Protocol, route) {
 			continue
 		}
 		named = true
@@ -189,7 +194,7 @@ func httpProtocol(p gatewayv1.ProtocolType) bool {
 
 func (w *World) allowsRoute(gw *gatewayv1.Gateway, l gatewayv1.Listener, route *gatewayv1.HTTPRoute) bool {
 	ar := l.AllowedRoutes
-	if ar != nil && len(ar.Kinds) > 0 && !slices.ContainsFunc(ar.Kinds, isHTTPRouteKind) {
+	if ar != nil && len(ar.Kinds) > 0 && !slices.ContainsFunc(ar.Kinds, func(k gatewayv1.RouteGroupKind) bool { return isRouteKind(k, routeKind(route)) }) {
 		return false
 	}
 	from := gatewayv1.NamespacesFromSame
@@ -212,8 +217,8 @@ func (w *World) allowsRoute(gw *gatewayv1.Gateway, l gatewayv1.Listener, route *
 	return false
 }
 
-func isHTTPRouteKind(k gatewayv1.RouteGroupKind) bool {
-	return (k.Group == nil || *k.Group == gatewayv1.GroupName) && k.Kind == "HTTPRoute"
+func isRouteKind(k gatewayv1.RouteGroupKind, kind string) bool {
+	return (k.Group == nil || *k.Group == gatewayv1.GroupName) && string(k.Kind) == kind
 }
 
 // routeHostnames is the intersection of a listener hostname and a route's

@@ -24,14 +24,15 @@ import (
 
 func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
 	all := c.enqueueAll(c.allXBackends)
-	return ctrl.NewControllerManagedBy(mgr).Named("xbackend").
+	return c.watchTCPRoutes(ctrl.NewControllerManagedBy(mgr).Named("xbackend").
 		For(xbackend.Object()).
 		Watches(&gatewayv1.HTTPRoute{}, all).
+		Watches(&gatewayv1.GRPCRoute{}, all).
 		Watches(&gatewayv1.Gateway{}, all).
 		Watches(&gatewayv1.GatewayClass{}, all).
 		Watches(&corev1.ConfigMap{}, c.enqueueReferrers(configMapNames)).
 		Watches(&corev1.Secret{}, c.enqueueReferrers(secretNames)).
-		Watches(&corev1.Pod{}, all).
+		Watches(&corev1.Pod{}, all), all).
 		Complete(reconcile.Func(c.reconcileXBackend))
 }
 

@@ -110,7 +110,7 @@ func (b Backend) validate() error {
 	}
 	tlsOn := b.TLS != nil && b.TLS.Mode != TLSModeNone
 	switch b.Protocol {
-	case ProtocolUnset, ProtocolHTTP, ProtocolHTTP11:
+	case ProtocolUnset, ProtocolHTTP, ProtocolHTTP11, ProtocolGRPC, ProtocolTCP:
 	case ProtocolHTTP2:
 		if !tlsOn {
 			return fmt.Errorf("protocol HTTP2 needs tls.mode ServerOnly or ClientAndServer: use H2C for cleartext HTTP/2")
@@ -124,7 +124,7 @@ func (b Backend) validate() error {
 			return fmt.Errorf("protocol WSS is WebSocket over TLS: set tls.mode ServerOnly or ClientAndServer")
 		}
 	default:
-		return fmt.Errorf("protocol %q is not supported by the reference gateway: use HTTP, HTTP11, HTTP2, H2C or WSS", b.Protocol)
+		return fmt.Errorf("protocol %q is not supported by the reference gateway: use HTTP, HTTP11, HTTP2, H2C, WSS, GRPC or TCP", b.Protocol)
 	}
 	if b.TLS == nil {
 		return nil

@@ -31,7 +31,6 @@ func TestValidate(t *testing.T) {
 		{name: "port 0", edit: func(b *Backend) { b.Port = 0 }, wantErr: "port 0 is out of range"},
 		{name: "port too high", edit: func(b *Backend) { b.Port = 65536 }, wantErr: "port 65536 is out of range"},
 		{name: "MCP", edit: func(b *Backend) { b.Protocol = "MCP" }, wantErr: `protocol "MCP" is not supported`},
-		{name: "TCP", edit: func(b *Backend) { b.Protocol = "TCP" }, wantErr: `protocol "TCP" is not supported`},
 		{name: "HTTP2 in cleartext", edit: func(b *Backend) { b.Protocol = ProtocolHTTP2 }, wantErr: "HTTP2 needs tls.mode"},
 		{name: "H2C with TLS", edit: func(b *Backend) { b.TLS, b.Protocol = serverOnly(), ProtocolH2C }, wantErr: "H2C is cleartext"},
 		{name: "unknown mode", edit: func(b *Backend) { b.TLS = &TLS{Mode: "Mutual"} }, wantErr: `tls.mode "Mutual" is unknown`},

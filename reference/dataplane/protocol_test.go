@@ -34,6 +34,9 @@ func TestProtocolOverTLS(t *testing.T) {
 		{name: "HTTP falls back to HTTP/1.1", server: h1only, protocol: ProtocolHTTP, wantProto: "HTTP/1.1", wantALPN: "http/1.1"},
 		{name: "HTTP fails against an HTTP/1.1 server with alpn-h2-only", server: h1only, protocol: ProtocolHTTP, faults: "alpn-h2-only",
 			wantErr: "no application protocol"},
+		{name: "GRPC is h2", server: both, protocol: ProtocolGRPC, wantProto: "HTTP/2.0", wantALPN: "h2"},
+		{name: "GRPC fails against an HTTP/1.1 server", server: h1only, protocol: ProtocolGRPC, wantErr: "no application protocol"},
+		{name: "GRPC is HTTP/1.1 with grpc-over-http11", server: both, protocol: ProtocolGRPC, faults: "grpc-over-http11", wantProto: "HTTP/1.1", wantALPN: "http/1.1"},
 		{name: "HTTP2 fails with no-h2-alpn", server: both, protocol: ProtocolHTTP2, faults: "no-h2-alpn", wantErr: `negotiated ALPN "http/1.1", not h2`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,6 +63,8 @@ func TestProtocolInCleartext(t *testing.T) {
 		{ProtocolHTTP11, "", "HTTP/1.1"},
 		{ProtocolH2C, "", "HTTP/2.0"},
 		{ProtocolH2C, "no-h2c", "HTTP/1.1"},
+		{ProtocolGRPC, "", "HTTP/2.0"},
+		{ProtocolGRPC, "grpc-over-http11", "HTTP/1.1"},
 		{ProtocolUnset, "h2c-when-protocol-unset", "HTTP/2.0"},
 	} {
 		b := Backend{Name: "ns/app", Hostname: appHost, Port: int(u.addr.Port()), Protocol: tc.protocol}

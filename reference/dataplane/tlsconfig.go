@@ -33,6 +33,8 @@ func clientTLSConfig(b Backend, o Options) (*tls.Config, error) {
 		v.unverified = "ClientAndServer"
 	case fs.Has(faults.WSSSkipsVerify) && b.Protocol == ProtocolWSS:
 		v.unverified = "protocol WSS"
+	case fs.Has(faults.GRPCSkipsVerify) && b.Protocol == ProtocolGRPC:
+		v.unverified = "protocol GRPC"
 	}
 	cfg := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
@@ -61,6 +63,12 @@ func clientTLSConfig(b Backend, o Options) (*tls.Config, error) {
 // alpn lists the protocols offered in the ClientHello.
 func alpn(p Protocol, fs faults.Set) []string {
 	switch {
+	case p == ProtocolTCP:
+		return nil // a raw stream: no application protocol to negotiate
+	case p == ProtocolGRPC && fs.Has(faults.GRPCOverHTTP11):
+		return []string{"http/1.1"}
+	case p == ProtocolGRPC:
+		return []string{"h2"}
 	case p == ProtocolHTTP2 && fs.Has(faults.NoH2ALPN):
 		return []string{"http/1.1"}
 	case p == ProtocolHTTP2:

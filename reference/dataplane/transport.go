@@ -49,6 +49,7 @@ type Transport struct {
 	faults  faults.Set
 	scheme  string
 	http    *http.Transport
+	dialer  *dialer // for streams (protocol TCP)
 }
 
 // NewTransport validates b and builds its transport: guarded dialling, the
@@ -75,6 +76,9 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 			o.Guardrail.Allow = append(o.Guardrail.Allow, netip.PrefixFrom(a, a.BitLen()))
 		}
 	}
+	if b.Protocol == ProtocolTCP && o.Faults.Has(faults.TCPSkipsGuardrail) {
+		o.Guardrail.Deny = func(netip.Addr) error { return nil }
+	}
 	d := newDialer(o.Resolver, o)
 	ht := &http.Transport{
 		DialContext:         d.DialContext,
@@ -82,8 +86,9 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	var protocols http.Protocols
-	t := &Transport{backend: b, options: o, faults: o.Faults, scheme: "http", http: ht}
-	useTLS := b.usesTLS() && !(b.TLS.Mode == TLSModeClientAndServer && o.Faults.Has(faults.PlaintextWhenMTLS))
+	t := &Transport{backend: b, options: o, faults: o.Faults, scheme: "http", http: ht, dialer: d}
+	useTLS := b.usesTLS() && !(b.TLS.Mode == TLSModeClientAndServer && o.Faults.Has(faults.PlaintextWhenMTLS)) &&
+		!(b.Protocol == ProtocolTCP && o.Faults.Has(faults.TCPPlaintextWhenTLS))
 	if useTLS {
 		cfg, err := clientTLSConfig(b, o)
 		if err != nil {
@@ -94,7 +99,7 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 		}
 		t.scheme = "https"
 		ht.DialTLSContext = tlsDialer{dial: d.DialContext, cfg: cfg, timeout: o.DialTimeout,
-			requireH2: b.Protocol == ProtocolHTTP2, ipAsSNI: o.Faults.Has(faults.IPAsSNI)}.DialTLSContext
+			requireH2: b.Protocol == ProtocolHTTP2 || b.Protocol == ProtocolGRPC && !o.Faults.Has(faults.GRPCOverHTTP11), ipAsSNI: o.Faults.Has(faults.IPAsSNI)}.DialTLSContext
 		for _, p := range cfg.NextProtos {
 			switch p {
 			case "h2":
@@ -103,7 +108,7 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 				protocols.SetHTTP1(true)
 			}
 		}
-	} else if b.Protocol == ProtocolH2C && !o.Faults.Has(faults.NoH2C) || b.Protocol == ProtocolUnset && o.Faults.Has(faults.H2CWhenProtocolUnset) {
+	} else if b.Protocol == ProtocolH2C && !o.Faults.Has(faults.NoH2C) || b.Protocol == ProtocolGRPC && !o.Faults.Has(faults.GRPCOverHTTP11) || b.Protocol == ProtocolUnset && o.Faults.Has(faults.H2CWhenProtocolUnset) {
 		protocols.SetUnencryptedHTTP2(true)
 	} else {
 		protocols.SetHTTP1(true)

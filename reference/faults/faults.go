@@ -148,6 +148,10 @@ var all = []Info{
 	{IgnoreSession, "issues a session token (cookie or header) but routes each request at random whatever token it brings: session persistence configured but dropped by the load balancer"},
 	{SessionCookieNoPath, "sends the session cookie without a Path attribute, ignoring cookie.path (\"/\" by default, a MUST of v1.7.0), so browsers scope it to the first request's directory and sessions break across paths: data planes that cannot set the cookie path"},
 	{WSSSkipsVerify, "for protocol WSS skips the server certificate check: a WebSocket upgrade path with a TLS client of its own, built with InsecureSkipVerify (the classic websocket-proxy shortcut)"},
+	{GRPCSkipsVerify, "for protocol GRPC skips the server certificate check: a gRPC upstream cluster with a TLS context of its own and no validation context (Envoy's UpstreamTlsContext without validation_context trusts any server)"},
+	{GRPCOverHTTP11, "speaks HTTP/1.1 to a GRPC backend (ALPN http/1.1 over TLS, no prior knowledge in cleartext), which a gRPC server refuses: the HTTP/1.1 upstream default of proxies when no HTTP/2 protocol option is set for the cluster"},
+	{TCPSkipsGuardrail, "turns the egress guardrail off for protocol TCP, so whatever address DNS gives is dialled: a TCP proxy path that resolves on its own, outside the HTTP transport's checks"},
+	{TCPPlaintextWhenTLS, "relays protocol TCP in cleartext although the XBackend's tls asks for TLS: a TCP proxy that forwards bytes and ignores the backend's TLS settings"},
 	{KeepTransportOnRefusal, "keeps serving an XBackend with its last good configuration after it becomes refused (CA deleted, hostname an IP literal), while status says not Accepted: linkerd/linkerd2#1349, cilium/cilium#44743"},
 }
 
