@@ -46,6 +46,13 @@ const (
 	TLSNotYetValid TLSMode = "NotYetValid"
 	// TLSClientCertRequired is TLSValid plus a client certificate that ClientCA must have signed.
 	TLSClientCertRequired TLSMode = "ClientCertRequired"
+	// TLSIntermediate presents a leaf for Hostname signed by an intermediate CA that
+	// Authority signed, followed by the intermediate; Authority must be a root that may
+	// sign one ([pki.NewRootAuthority]).
+	TLSIntermediate TLSMode = "Intermediate"
+	// TLSUntrustedIntermediate presents a leaf for Hostname signed by an intermediate CA
+	// of a fresh root nobody trusts, followed by the intermediate.
+	TLSUntrustedIntermediate TLSMode = "UntrustedIntermediate"
 )
 
 // WrongSANName is the only name in the certificate of a TLSWrongSAN upstream.
@@ -180,9 +187,11 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.TLS = TLSNone
 	}
 	switch cfg.TLS {
-	case TLSNone, TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSNotYetValid, TLSCommonNameOnly, TLSClientCertRequired:
+	case TLSNone, TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSNotYetValid, TLSCommonNameOnly, TLSClientCertRequired,
+		TLSIntermediate, TLSUntrustedIntermediate:
 	default:
-		return cfg, fmt.Errorf("upstream %q: TLS mode %q is unknown; use None, Valid, WrongSAN, UntrustedCA, Expired, NotYetValid, CommonNameOnly or ClientCertRequired", cfg.Role, cfg.TLS)
+		return cfg, fmt.Errorf("upstream %q: TLS mode %q is unknown; use None, Valid, WrongSAN, UntrustedCA, Expired, NotYetValid, "+
+			"CommonNameOnly, ClientCertRequired, Intermediate or UntrustedIntermediate", cfg.Role, cfg.TLS)
 	}
 	if cfg.TLS != TLSNone && cfg.Hostname == "" {
 		return cfg, fmt.Errorf("upstream %q: TLS mode %s needs a Hostname to put in the certificate", cfg.Role, cfg.TLS)
@@ -225,7 +234,22 @@ func serverTLS(cfg Config) (*tls.Config, *x509.Certificate, error) {
 		forHostname.DNSNames = []string{cfg.Hostname}
 	}
 	issuer, opts := cfg.Authority, forHostname
+	var intermediate *pki.Authority
 	switch cfg.TLS {
+	case TLSIntermediate, TLSUntrustedIntermediate:
+		root := cfg.Authority
+		if cfg.TLS == TLSUntrustedIntermediate {
+			untrusted, err := pki.NewRootAuthority("xbcheck untrusted root for " + cfg.Role)
+			if err != nil {
+				return nil, nil, fmt.Errorf("upstream %q: %w", cfg.Role, err)
+			}
+			root = untrusted
+		}
+		mid, err := root.IssueIntermediate("xbcheck intermediate CA for " + cfg.Role)
+		if err != nil {
+			return nil, nil, fmt.Errorf("upstream %q: %w", cfg.Role, err)
+		}
+		issuer, intermediate = mid, mid
 	case TLSWrongSAN:
 		opts = pki.LeafOptions{CommonName: WrongSANName, DNSNames: []string{WrongSANName}}
 	case TLSUntrustedCA:
@@ -245,6 +269,9 @@ func serverTLS(cfg Config) (*tls.Config, *x509.Certificate, error) {
 	leaf, err := issuer.Issue(opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("upstream %q: %w", cfg.Role, err)
+	}
+	if intermediate != nil {
+		leaf.TLS.Certificate = append(leaf.TLS.Certificate, intermediate.Cert.Raw)
 	}
 	conf := &tls.Config{
 		Certificates: []tls.Certificate{leaf.TLS},

@@ -24,7 +24,30 @@ const (
 	portNameRule   = "no spec can: v1.6.3's rule on spec.port.name, size(self) == 0 || format.dns1123Label().validate(self) == null, " +
 		"refuses every name that is not empty, DNS labels too (validate returns an optional, never null), " +
 		"as the API server's CEL evaluates it (k8s.io/apiextensions-apiserver v0.37.2); the description asks for DNS labels to pass"
+	policyConditions = "no spec can: the sentence sets a condition of the BackendTLSPolicy (BackendTLSPolicyValidation, reused as XBackend tls.validation: " +
+		"\"In all cases, the implementation MUST ensure the ResolvedRefs Condition on the BackendTLSPolicy is set to status: False\" ... " +
+		"\"ensure the Accepted Condition on the BackendTLSPolicy is set to status: False, with a Reason NoValidCACertificate\"); " +
+		"an XBackend's TLS involves no BackendTLSPolicy, and the XBackend's status defines, per ancestor, only " +
+		"\"Accepted: the resource has been acknowledged and accepted by the controller\", no ResolvedRefs type and none of these reasons, " +
+		"so no object carries the condition; the sentence's data-plane half, \"Connections using an invalid CACertificateRef MUST fail\", " +
+		"is TLSMissingCAConfigMap's, TLSEmptyCAConfigMap's and TLSRejectsCARefOfUnknownKind's"
 )
+
+// policyCondition reports whether a sentence of caCertificateRefs sets a
+// condition, or its reason, on the BackendTLSPolicy.
+func policyCondition(sentence string) bool {
+	for _, part := range []string{
+		"BackendTLSPolicy",
+		"In such cases, an implementation-specific Reason and Message must be set for the invalid reference.",
+		"In this case, the Reason must be set to InvalidCACertificateRef",
+		"In this case, the Reason must be set to InvalidKind",
+	} {
+		if strings.Contains(sentence, part) {
+			return true
+		}
+	}
+	return false
+}
 
 // NoneCan says, with the sentence, why no spec can exercise cell c of the
 // release's map, or "" when a spec can.
@@ -44,6 +67,9 @@ func NoneCan(c Cell, release string) string {
 		return noWSS
 	case release == "v1.7.0" && c.ID == absent("spec.port.number"):
 		return portNumberOnly
+	case c.Group == GroupSentence && strings.HasPrefix(c.ID, "spec.tls.validation.caCertificateRefs: ") &&
+		policyCondition(c.Source):
+		return policyConditions
 	case release == "v1.6.3" && (c.ID == present("spec.port.name") || strings.HasPrefix(c.ID, "spec.port.name: 63 characters") ||
 		strings.HasPrefix(c.ID, "spec.port.name: rule") && strings.HasSuffix(c.ID, "holds")):
 		return portNameRule

@@ -93,7 +93,7 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 	}
 	if spec.TLS != nil {
 		var r *Refusal
-		if b.TLS, r = translateTLS(xb, b.Hostname, refs); r != nil {
+		if b.TLS, r = translateTLS(xb, b.Hostname, refs, t.Faults); r != nil {
 			return b, r
 		}
 	}
@@ -121,7 +121,7 @@ func (t Translator) checkHostname(host string) *Refusal {
 	return nil
 }
 
-func translateTLS(xb *xbackend.XBackend, hostname string, refs References) (*dataplane.TLS, *Refusal) {
+func translateTLS(xb *xbackend.XBackend, hostname string, refs References, fs faults.Set) (*dataplane.TLS, *Refusal) {
 	spec := xb.Spec.TLS
 	out := &dataplane.TLS{Mode: dataplane.TLSMode(spec.Mode)}
 	if spec.Mode == xbackend.TLSModeNone {
@@ -144,6 +144,9 @@ func translateTLS(xb *xbackend.XBackend, hostname string, refs References) (*dat
 			out.SystemRoots = true
 		}
 		for i, ref := range v.CACertificateRefs {
+			if fs.Has(faults.CARefAnyKind) {
+				ref.Group, ref.Kind = "", "ConfigMap"
+			}
 			bundle, r := caBundle(i, ref, refs)
 			if r != nil {
 				return nil, r

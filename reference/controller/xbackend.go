@@ -30,20 +30,23 @@ func (c *Controllers) setupXBackend(mgr ctrl.Manager) error {
 		Watches(&gatewayv1.GRPCRoute{}, all).
 		Watches(&gatewayv1.Gateway{}, all).
 		Watches(&gatewayv1.GatewayClass{}, all).
-		Watches(&corev1.ConfigMap{}, c.enqueueReferrers(configMapNames)).
+		Watches(&corev1.ConfigMap{}, c.enqueueReferrers(func(xb *xbackend.XBackend) []string {
+			return configMapNames(xb, c.opts.Faults.Has(faults.CARefAnyKind))
+		})).
 		Watches(&corev1.Secret{}, c.enqueueReferrers(secretNames)).
 		Watches(&corev1.Pod{}, all), all).
 		Complete(reconcile.Func(c.reconcileXBackend))
 }
 
-// configMapNames lists the ConfigMaps xb refers to (caCertificateRefs).
-func configMapNames(xb *xbackend.XBackend) []string {
+// configMapNames lists the ConfigMaps xb refers to (caCertificateRefs);
+// anyKind (the ca-ref-any-kind fault) takes every reference for one.
+func configMapNames(xb *xbackend.XBackend, anyKind bool) []string {
 	if xb.Spec.TLS == nil || xb.Spec.TLS.Validation == nil {
 		return nil
 	}
 	var names []string
 	for _, ref := range xb.Spec.TLS.Validation.CACertificateRefs {
-		if ref.Group == "" && ref.Kind == "ConfigMap" {
+		if anyKind || ref.Group == "" && ref.Kind == "ConfigMap" {
 			names = append(names, string(ref.Name))
 		}
 	}
@@ -171,7 +174,7 @@ func (c *Controllers) readReferences(ctx context.Context, xb *xbackend.XBackend)
 	refs := References{ConfigMaps: map[string]*corev1.ConfigMap{}, Secrets: map[string]*corev1.Secret{}}
 	var fp strings.Builder
 	fmt.Fprintf(&fp, "%s/%d", xb.UID, xb.Generation)
-	for _, name := range configMapNames(xb) {
+	for _, name := range configMapNames(xb, c.opts.Faults.Has(faults.CARefAnyKind)) {
 		var cm corev1.ConfigMap
 		version, err := c.read(ctx, types.NamespacedName{Namespace: xb.Namespace, Name: name}, &cm)
 		if err != nil {

@@ -165,8 +165,15 @@ func (v verifier) verifyChain(leaf *x509.Certificate, chain []*x509.Certificate)
 	for _, c := range chain {
 		intermediates.AddCert(c)
 	}
+	roots := v.roots
+	if v.faults.Has(faults.PeerChainAsRoots) {
+		roots = v.roots.Clone()
+		for _, c := range chain {
+			roots.AddCert(c)
+		}
+	}
 	opts := x509.VerifyOptions{
-		Roots:         v.roots,
+		Roots:         roots,
 		Intermediates: intermediates,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}

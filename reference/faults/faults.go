@@ -36,6 +36,7 @@ const (
 	HostnameWithSANs      Fault = "hostname-authenticates-with-sans"
 	WildcardAnyDepth      Fault = "wildcard-any-depth"
 	IssuerNameOnly        Fault = "issuer-name-only"
+	PeerChainAsRoots      Fault = "peer-chain-as-roots"
 	ResumeSkipsVerify     Fault = "resume-skips-verify"
 	MTLSSkipsServerVerify Fault = "mtls-skips-server-verify"
 	IPAsSNI               Fault = "ip-as-sni"
@@ -69,6 +70,7 @@ const (
 	PortFromRoute               Fault = "port-from-route"
 	StatusForForeignGateways    Fault = "status-for-foreign-gateways"
 	IgnoreConfigMapUpdates      Fault = "ignore-configmap-updates"
+	CARefAnyKind                Fault = "ca-ref-any-kind"
 	KeepTransportOnRefusal      Fault = "keep-transport-on-refusal"
 )
 
@@ -114,6 +116,7 @@ var all = []Info{
 	{HostnameWithSANs, "accepts a certificate for validation.hostname even when subjectAltNames is set and none matches: the precedence gateway-api fixed in kubernetes-sigs/gateway-api#4039 (hostname MUST NOT authenticate then)"},
 	{WildcardAnyDepth, "lets a wildcard certificate name match any number of labels (*.example.com for a.b.example.com): the RFC 6125 violation of testssl/testssl.sh#94 and eclipse-ee4j/angus-mail#208"},
 	{IssuerNameOnly, "accepts a chain whose issuer name matches a trusted CA's subject without checking the signature: a CA spoofed by name (CVE-2020-0601 shape)"},
+	{PeerChainAsRoots, "adds the CA certificates the server sends after its leaf to the trusted roots, so any intermediate the server presents becomes a trust anchor: the mistake of code that loads a whole chain file into a root pool"},
 	{ResumeSkipsVerify, "keeps one TLS session cache across CA changes and skips verification on resumed sessions, so a CA removed from the ConfigMap is still trusted: CVE-2025-68121 in Go's crypto/tls"},
 	{MTLSSkipsServerVerify, "in ClientAndServer mode presents the client certificate but does not verify the server: the MUTUAL-without-caCertificates behaviour of istio/istio#42790"},
 	{IPAsSNI, "sets the server name to the dialled IP address, so no valid SNI is sent: Kong/kong#2225, mitmproxy/mitmproxy#4480"},
@@ -138,6 +141,7 @@ var all = []Info{
 	{FlattenWeights, "gives every backendRef of a rule weight 1, so 3:1 becomes 1:1: Backend weights lost in translation (envoyproxy/gateway#4602)"},
 	{PortFromRoute, "dials the backendRef's port, and 80 or 443 when it has none, instead of the XBackend's port: the port confusion of kgateway-dev/kgateway.dev#311"},
 	{StatusForForeignGateways, "writes XBackend status entries for every Gateway a route names, other controllers' Gateways included: kgateway-dev/kgateway#10967"},
+	{CARefAnyKind, "reads every caCertificateRefs entry as a ConfigMap of that name, whatever its group and kind, so a reference to an unregistered kind is trusted instead of rejected"},
 	{IgnoreConfigMapUpdates, "rebuilds an XBackend's TLS only when the XBackend changes, not when its CA ConfigMap does, so a replaced or deleted CA is still trusted: kubernetes-sigs/gateway-api#4338"},
 	{SelectAnyLabel, "selects the pods having any one of the endpointSelector's matchLabels instead of all of them: a selector built as OR, e.g. one label query per key merged"},
 	{RouteToUnreadyPods, "routes to every selected pod whatever its Ready condition: endpoints taken from pod IPs as publishNotReadyAddresses would, so pods still starting or failing their probes get traffic"},

@@ -207,6 +207,8 @@ func Family() harness.Family {
 		Run:         noneToHTTPS,
 	})
 	tests = append(tests, validityTests()...)
+	tests = append(tests, chainTests()...)
+	tests = append(tests, caRefKindTests()...)
 	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
 }
 
