@@ -49,6 +49,11 @@ func (o *operatorFlags) check(f *pflag.FlagSet, faultList string) error {
 	if faultList != "" {
 		return runner.UsageError{Err: fmt.Errorf("--faults and --operators: give one (faults or mechanical mutants)")}
 	}
+	for _, name := range []string{"markdown", "killers"} {
+		if f.Changed(name) {
+			return runner.UsageError{Err: fmt.Errorf("--%s and --operators: the kill matrix and the killers file are the faults'; drop --%s", name, name)}
+		}
+	}
 	if o.sample < 0 {
 		return runner.UsageError{Err: fmt.Errorf("--sample %d: give 0 (all) or more", o.sample)}
 	}

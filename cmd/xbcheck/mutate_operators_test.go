@@ -17,6 +17,7 @@ func TestMutateOperatorsBadInput(t *testing.T) {
 		"mutate --operators --shard 3/2":               `--shard: "3/2" is not i/n`,
 		"mutate --operators --sample -1":               "--sample -1: give 0 (all) or more",
 		"mutate --operators --faults no-sni":           "--faults and --operators: give one",
+		"mutate --operators --killers k.json":          "--killers and --operators",
 		"mutate --operators --list --mutants x.go:1:1": `--mutants: no mutant "x.go:1:1"`,
 	} {
 		_, err := execute(strings.Fields(args)...)

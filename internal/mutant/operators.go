@@ -130,6 +130,11 @@ func (f *finder) visit(n ast.Node) bool {
 	case *ast.BlockStmt:
 		f.statements(n.List)
 	case *ast.CaseClause:
+		for _, e := range n.List {
+			if f.mentionsFaults(e) { // a fault's case: injection, as an if
+				return false
+			}
+		}
 		f.statements(n.Body)
 	case *ast.CommClause:
 		f.statements(n.Body)
@@ -138,7 +143,7 @@ func (f *finder) visit(n ast.Node) bool {
 	case *ast.SwitchStmt:
 		return n.Tag == nil || !f.mentionsFaults(n.Tag)
 	case *ast.BinaryExpr:
-		if !f.constant(n) {
+		if !f.constant(n) || (n.Op == token.LAND || n.Op == token.LOR) && f.mentionsFaults(n) {
 			return false
 		}
 		f.binary(n)

@@ -37,6 +37,11 @@ func f(a, b int, ok bool, fs faults.Set, log *slog.Logger) (int, error) {
 	if fs.Has("x") {
 		a = 2
 	}
+	switch {
+	case fs.Has("y") && a == 3:
+		a = 4
+	case a == 5:
+	}
 	log.Info("hello")
 	touch(&a)
 	wait := 3 * time.Second
@@ -120,6 +125,7 @@ func TestOperatorsOnASmallSource(t *testing.T) {
 		got = append(got, s.mutant.ID+" "+s.mutant.Original+" → "+s.mutated)
 	}
 	for _, want := range []string{
+		"reference/p.go:28:9:flip-comparison a == 5 → a != 5",
 		"reference/p.go:14:5:negate-condition a < 10 → !(a < 10)",
 		"reference/p.go:14:7:flip-comparison a < 10 → a <= 10",
 		"reference/p.go:14:9:shift-boundary-up a < 10 → a < (10 + 1)",
@@ -130,24 +136,24 @@ func TestOperatorsOnASmallSource(t *testing.T) {
 		"reference/p.go:17:13:flip-comparison b != 0 → b == 0",
 		"reference/p.go:17:16:change-constant 0 → 1",
 		"reference/p.go:20:7:change-constant 1 → 0",
-		"reference/p.go:26:2:remove-call touch(&a) → (removed)",
-		"reference/p.go:27:10:change-constant 3 * time.Second → 2 * (3 * time.Second)",
-		"reference/p.go:29:14:negate-condition i <= b → !(i <= b)",
-		"reference/p.go:29:16:flip-comparison i <= b → i < b",
-		"reference/p.go:30:3:remove-assignment a += i → (removed)",
-		"reference/p.go:39:7:flip-comparison a > 0 → a >= 0",
-		"reference/p.go:40:3:remove-return return errBad → (removed)",
+		"reference/p.go:31:2:remove-call touch(&a) → (removed)",
+		"reference/p.go:32:10:change-constant 3 * time.Second → 2 * (3 * time.Second)",
+		"reference/p.go:34:14:negate-condition i <= b → !(i <= b)",
+		"reference/p.go:34:16:flip-comparison i <= b → i < b",
+		"reference/p.go:35:3:remove-assignment a += i → (removed)",
+		"reference/p.go:44:7:flip-comparison a > 0 → a >= 0",
+		"reference/p.go:45:3:remove-return return errBad → (removed)",
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("no mutant %q", want)
 		}
 	}
 	for _, g := range got {
-		// the fault injection (lines 22 and 23), logging (25), blank
-		// assignments (28, 34), constants and array lengths (32, 33), a
-		// return of nil (42) are left alone; the branch with an else (18)
+		// the fault injection (lines 22, 23, 26, 27), logging (30), blank
+		// assignments (33, 39), constants and array lengths (37, 38), a
+		// return of nil (47) are left alone; the branch with an else (18)
 		// keeps its return.
-		for _, line := range []string{":18:3:remove-return", ":22:", ":23:", ":25:", ":28:", ":32:", ":33:", ":34:", ":42:"} {
+		for _, line := range []string{":18:3:remove-return", ":22:", ":23:", ":26:", ":27:", ":30:", ":33:", ":37:", ":38:", ":39:", ":47:"} {
 			if strings.Contains(g, line) {
 				t.Errorf("mutant %q: that line is not to be mutated", g)
 			}
