@@ -25,27 +25,8 @@ func (s *Set) Build(ctx context.Context, root, pkg string) (binary string, clean
 			cleanup()
 		}
 	}()
-	overlay := map[string]string{}
-	for rel, text := range s.files {
-		gen := filepath.Join(dir, "src", filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(gen), 0o755); err != nil {
-			return "", nil, err
-		}
-		if err := os.WriteFile(gen, text, 0o644); err != nil {
-			return "", nil, err
-		}
-		abs, err := filepath.Abs(filepath.Join(root, filepath.FromSlash(rel)))
-		if err != nil {
-			return "", nil, err
-		}
-		overlay[abs] = gen
-	}
-	data, err := json.Marshal(map[string]any{"Replace": overlay})
+	overlayFile, err := s.WriteOverlay(root, dir)
 	if err != nil {
-		return "", nil, err
-	}
-	overlayFile := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(overlayFile, data, 0o644); err != nil {
 		return "", nil, err
 	}
 	binary = filepath.Join(dir, "xbcheck-mutants")
@@ -56,4 +37,34 @@ func (s *Set) Build(ctx context.Context, root, pkg string) (binary string, clean
 		return "", nil, fmt.Errorf("building the mutant schemata (go build -overlay %s %s): %v\n%s", overlayFile, pkg, err, strings.TrimSpace(string(out)))
 	}
 	return binary, cleanup, nil
+}
+
+// WriteOverlay writes the schemata under dir/src and, as dir/overlay.json,
+// the overlay that puts them in place of root's sources for go build and
+// go test (-overlay); it returns the overlay's path.
+func (s *Set) WriteOverlay(root, dir string) (string, error) {
+	overlay := map[string]string{}
+	for rel, text := range s.files {
+		gen := filepath.Join(dir, "src", filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(gen), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(gen, text, 0o644); err != nil {
+			return "", err
+		}
+		abs, err := filepath.Abs(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			return "", err
+		}
+		overlay[abs] = gen
+	}
+	data, err := json.Marshal(map[string]any{"Replace": overlay})
+	if err != nil {
+		return "", err
+	}
+	overlayFile := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(overlayFile, data, 0o644); err != nil {
+		return "", err
+	}
+	return overlayFile, nil
 }

@@ -3,9 +3,12 @@ package mutant
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xbcheck/xbcheck/internal/mutant/active"
 )
 
 // moduleRoot is the repository root, two folders up.
@@ -75,4 +78,43 @@ func TestSchemataOfTheReferenceCompile(t *testing.T) {
 		}
 	}
 	t.Logf("%d mutants in %d files", len(set.Mutants), len(set.files))
+}
+
+// A mutant switched on changes what the schemata do, and only then: the
+// guardrail's own tests, run over the schemata, pass with no mutant on and
+// fail with the one that negates its range match.
+func TestSwitchedOnMutantChangesBehaviour(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: compiles the guardrail's tests over the schemata")
+	}
+	root := moduleRoot(t)
+	set, err := Generate(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target Mutant
+	for _, m := range set.Mutants {
+		if m.File == "reference/guardrail/guardrail.go" && m.Operator == NegateCondition && m.Original == "r.prefix.Contains(a)" {
+			target = m
+		}
+	}
+	if target.ID == "" {
+		t.Fatal("no negate-condition mutant of r.prefix.Contains(a) in reference/guardrail/guardrail.go")
+	}
+	overlay, err := set.WriteOverlay(root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(id string) ([]byte, error) {
+		cmd := exec.Command("go", "test", "-count=1", "-overlay", overlay, "./reference/guardrail")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", active.Env+"="+id)
+		return cmd.CombinedOutput()
+	}
+	if out, err := run(""); err != nil {
+		t.Errorf("no mutant on: the guardrail's tests fail: %v\n%s", err, out)
+	}
+	if out, err := run(target.ID); err == nil || !strings.Contains(string(out), "FAIL") {
+		t.Errorf("%s on: the guardrail's tests pass (%v)\n%s", target.ID, err, out)
+	}
 }
