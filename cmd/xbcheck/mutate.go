@@ -143,7 +143,7 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 			}
 			report.WriteTable(out)
 			if ops.on {
-				line, survived := mechanicalLine(report, triage)
+				line, survived := mechanicalLine(out, report, triage)
 				fmt.Fprintln(out, line)
 				if survived > 0 {
 					return exitError{code: exitFailed}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -130,13 +131,20 @@ func asFaults(list mutant.List) []faults.Info {
 }
 
 // mechanicalLine is the closing line of a mechanical run: the survivors
-// the triage holds equivalent are counted apart.
-func mechanicalLine(r mutate.Report, triage mutant.Triage) (line string, survived int) {
+// the triage holds equivalent are counted apart, and a mutant whose run
+// broke because the mutated gateway crashed (a panic or fatal error in the
+// child's log; the unmutated gateway passed) counts as killed: every
+// client of that gateway would see its connections fail.
+func mechanicalLine(w io.Writer, r mutate.Report, triage mutant.Triage) (line string, survived int) {
 	killed, equivalent := 0, 0
 	for _, m := range r.Mutants {
+		crash := crashed(m)
 		switch {
 		case m.Killed():
 			killed++
+		case crash != "":
+			killed++
+			fmt.Fprintf(w, "mutate: %s killed: the mutated gateway crashed (%s)\n", m.Fault.Name, crash)
 		case triage.Equivalent(string(m.Fault.Name)):
 			equivalent++
 		default:
@@ -144,4 +152,21 @@ func mechanicalLine(r mutate.Report, triage mutant.Triage) (line string, survive
 		}
 	}
 	return fmt.Sprintf("mechanical mutants: %d killed, %d survived, %d equivalent", killed, survived, equivalent), survived
+}
+
+// crashed is the first panic or fatal error line of a broken run's log.
+func crashed(m mutate.Outcome) string {
+	if m.Err == nil || m.Log == "" {
+		return ""
+	}
+	data, err := os.ReadFile(m.Log)
+	if err != nil {
+		return ""
+	}
+	for line := range strings.Lines(string(data)) {
+		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
