@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/mutant"
 	"github.com/xbcheck/xbcheck/internal/mutate"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -25,6 +26,7 @@ func newMutateCommand() *cobra.Command {
 	parallel := min(max(runtime.NumCPU(), 1), maxParallel)
 	workers := 4
 	sandboxMode := sandbox.ModeAuto
+	var ops operatorFlags
 	c := &cobra.Command{
 		Use:   "mutate",
 		Short: "Mutation testing: prove the suite catches every fault of the reference gateway",
@@ -39,13 +41,35 @@ Every run is an "xbcheck run" child process on one shared control plane;
 the sandbox's addresses, and --workers worker processes of its own. It prints
 the kill matrix and ends with the line
 "mutants: K killed (M by a MUST spec, S only by a SHOULD spec), N survived";
-it exits 1 when a mutant survived.`,
+it exits 1 when a mutant survived.
+
+With --operators it runs the mechanical mutants of reference/ instead
+(internal/mutant), all built once into one xbcheck binary (mutant schemata)
+and switched on one per run; --sample, --seed, --shard and --mutants pick
+which. It ends with "mechanical mutants: K killed, S survived, E equivalent",
+E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
+1 when S is not 0.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, out := c.Context(), c.OutOrStdout()
 			infos, err := mutate.Select(faultList)
 			if err != nil {
 				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
+			}
+			if err := ops.check(c.Flags(), faultList); err != nil {
+				return err
+			}
+			triage, err := mutant.LoadTriage()
+			if err != nil {
+				return err
+			}
+			if ops.on && ops.list {
+				set, list, _, err := ops.selected(ctx)
+				if err != nil {
+					return err
+				}
+				listMutants(out, set.Mutants, list)
+				return nil
 			}
 			if parallel < 1 || parallel > maxParallel {
 				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 to %d", parallel, maxParallel)}
@@ -60,6 +84,18 @@ it exits 1 when a mutant survived.`,
 			self, err := os.Executable()
 			if err != nil {
 				return err
+			}
+			if ops.on {
+				set, list, root, err := ops.selected(ctx)
+				if err != nil {
+					return err
+				}
+				bin, cleanup, err := buildSchemata(ctx, out, set, root)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				self, infos = bin, asFaults(list)
 			}
 			cp, err := runner.StartControlPlane(ctx, opts)
 			if err != nil {
@@ -77,6 +113,7 @@ it exits 1 when a mutant survived.`,
 			report, err := mutate.Run(ctx, mutate.Options{
 				Kubeconfig: cp.Kubeconfig,
 				Faults:     infos,
+				Mechanical: ops.on,
 				Parallel:   parallel,
 				Workers:    workers,
 				History:    mutate.LoadHistory(),
@@ -105,6 +142,14 @@ it exits 1 when a mutant survived.`,
 				}
 			}
 			report.WriteTable(out)
+			if ops.on {
+				line, survived := mechanicalLine(out, report, triage)
+				fmt.Fprintln(out, line)
+				if survived > 0 {
+					return exitError{code: exitFailed}
+				}
+				return nil
+			}
 			if _, _, survived := report.Counts(); survived > 0 {
 				return exitError{code: exitFailed}
 			}
@@ -120,6 +165,7 @@ it exits 1 when a mutant survived.`,
 	f.StringVar(&workDir, "report-output", "_out/mutate", "folder for each run's log, summary.json and evidence, in <fault>/")
 	f.StringVar(&killers, "killers", "", "write the specs that killed each fault as JSON to this file (internal/mutate/killers.json is the one a machine without history starts from)")
 	f.StringVar(&markdown, "markdown", "", "write the kill matrix as a Markdown table to this file: between its <!-- kill-matrix:start --> and <!-- kill-matrix:end --> markers if it has them, else as a new file")
+	ops.register(f)
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	registerBinariesFlag(c)
 	return c

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xbcheck/xbcheck/internal/mutant/active"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/reference/faults"
@@ -17,7 +18,10 @@ const VerdictFilter = "MUST || SHOULD"
 // fault) or one mutant.
 type Child struct {
 	// Fault is the mutant's fault; empty for the baseline.
-	Fault      faults.Fault
+	Fault faults.Fault
+	// Mutant is, instead, the ID of a mechanical mutant (internal/mutant),
+	// switched on through the child's environment (see Env).
+	Mutant     string
 	Kubeconfig string
 	Slot       sandbox.Slot
 	// ReportDir receives the child's reports (--report-output), among
@@ -33,12 +37,25 @@ type Child struct {
 	FirstKill bool
 }
 
-// Name is the mutant's fault, or "baseline".
+// Name is the mutant's fault, its mechanical mutant's ID with "/" as
+// "_", or "baseline".
 func (c Child) Name() string {
-	if c.Fault == "" {
+	switch {
+	case c.Mutant != "":
+		return strings.ReplaceAll(c.Mutant, "/", "_")
+	case c.Fault == "":
 		return "baseline"
 	}
 	return string(c.Fault)
+}
+
+// Env is the environment the child runs with on top of this process's:
+// the mechanical mutant it switches on, if any.
+func (c Child) Env() []string {
+	if c.Mutant == "" {
+		return nil
+	}
+	return []string{active.Env + "=" + c.Mutant}
 }
 
 // ControllerName is the child's own GatewayClass controllerName, so

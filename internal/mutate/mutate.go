@@ -18,16 +18,20 @@ import (
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
-// Launch runs one child `xbcheck run` with args, its output going to log,
-// and returns when it has exited. A child whose specs fail exits non-zero:
+// Launch runs one child `xbcheck run` with args, env added to this
+// process's environment, its output going to log, and returns when it has
+// exited. A child whose specs fail exits non-zero:
 // the verdicts come from its summary file, not from the error.
-type Launch func(ctx context.Context, args []string, log io.Writer) error
+type Launch func(ctx context.Context, args, env []string, log io.Writer) error
 
 // Exec launches children as processes of the xbcheck executable at path.
 // On cancellation a child gets SIGINT, so it stops what it started.
 func Exec(path string) Launch {
-	return func(ctx context.Context, args []string, log io.Writer) error {
+	return func(ctx context.Context, args, env []string, log io.Writer) error {
 		cmd := exec.CommandContext(ctx, path, args...)
+		if len(env) > 0 {
+			cmd.Env = append(os.Environ(), env...)
+		}
 		cmd.Stdout, cmd.Stderr = log, log
 		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 		cmd.WaitDelay = 30 * time.Second
@@ -41,6 +45,10 @@ type Options struct {
 	Kubeconfig string
 	// Faults are the mutants to run, one fault each.
 	Faults []faults.Info
+	// Mechanical says Faults name mechanical mutants instead (their IDs as
+	// Name): each child switches one on through its environment, so Launch
+	// must start the binary holding their schemata (internal/mutant).
+	Mechanical bool
 	// Parallel is how many mutants run at once; default 1.
 	Parallel int
 	// Workers is how many worker processes each mutant's run uses.
@@ -112,6 +120,9 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			for i := range next {
 				info := opts.Faults[i]
 				child := Child{Fault: info.Name}
+				if opts.Mechanical {
+					child = Child{Mutant: string(info.Name)}
+				}
 				if opts.History != nil {
 					child.First = opts.History.first(info)
 					child.FirstKill = opts.History.shouldOnly(info)
@@ -205,7 +216,7 @@ func runChild(ctx context.Context, opts Options, c Child, s sandbox.Slot) Outcom
 		return o
 	}
 	defer log.Close()
-	launchErr := opts.Launch(ctx, c.Args(), log)
+	launchErr := opts.Launch(ctx, c.Args(), c.Env(), log)
 	o.Duration = time.Since(started)
 	run, err := report.ReadRun(dir)
 	switch {

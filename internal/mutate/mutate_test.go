@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xbcheck/xbcheck/internal/mutant/active"
 	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/internal/verdict"
@@ -265,8 +266,13 @@ func flagValue(args []string, name string) string {
 	return ""
 }
 
-func (f *fakeChildren) launch(ctx context.Context, args []string, log io.Writer) error {
+func (f *fakeChildren) launch(ctx context.Context, args, env []string, log io.Writer) error {
 	fault, slot := flagValue(args, "--faults"), flagValue(args, "--slot")
+	for _, e := range env {
+		if id, ok := strings.CutPrefix(e, active.Env+"="); ok {
+			fault = "mutant " + id
+		}
+	}
 	f.mu.Lock()
 	if other, busy := f.running[slot]; busy {
 		f.overlap = append(f.overlap, fmt.Sprintf("%s and %s in slot %q", other, fault, slot))
@@ -440,5 +446,31 @@ func TestHistoryStartsFromTheRecordedKillers(t *testing.T) {
 	var written map[faults.Fault]Killers
 	if err := json.Unmarshal(data, &written); err != nil || len(written) != 1 || !slices.Equal(written[all[0].Name].Should, []string{"K"}) {
 		t.Errorf("WriteKillers wrote %s (%v); want only the killed fault's killer, as SHOULD", data, err)
+	}
+}
+
+// Mechanical mutants run without --faults: each child has its mutant's ID
+// in its environment, its own folder and controllerName; the baseline has
+// none.
+func TestRunMechanicalMutants(t *testing.T) {
+	f := &fakeChildren{fail: map[string][]string{"mutant ref/a.go:3:4:flip-comparison": {"RoutingPlainHTTP"}}, running: map[string]string{}}
+	infos := []faults.Info{{Name: "ref/a.go:3:4:flip-comparison"}, {Name: "ref/a.go:5:1:remove-call"}}
+	dir := t.TempDir()
+	r, err := Run(context.Background(), Options{Kubeconfig: "/k", Faults: infos, Mechanical: true, Parallel: 1, Launch: f.launch, WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.started, []string{"", "mutant ref/a.go:3:4:flip-comparison", "mutant ref/a.go:5:1:remove-call"}) {
+		t.Errorf("runs started %q; want the baseline, then each mutant by its environment", f.started)
+	}
+	if !r.Mutants[0].Killed() || r.Mutants[1].Killed() {
+		t.Errorf("verdicts %s, %s; want the first killed, the second survived", r.Mutants[0].verdict(), r.Mutants[1].verdict())
+	}
+	c := Child{Mutant: "ref/a.go:3:4:flip-comparison"}
+	if c.Name() != "ref_a.go:3:4:flip-comparison" || slices.Contains(c.Args(), "--faults") {
+		t.Errorf("child %q with args %q; want its ID without slashes and no --faults", c.Name(), c.Args())
+	}
+	if _, err := os.Stat(filepath.Join(dir, c.Name(), "log")); err != nil {
+		t.Errorf("no log in the mutant's folder: %v", err)
 	}
 }
