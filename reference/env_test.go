@@ -63,7 +63,7 @@ func startEnv(tb testing.TB, version string) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bundle, err := cluster.LoadCRDs(cluster.WithGatewayAPIVersion(ctx, version), "")
+	bundle, err := cluster.LoadCRDs(ctx, "", version)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
-	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
@@ -23,8 +22,7 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	for _, s := range manifest.Schemas() {
-		ctx := cluster.WithGatewayAPIVersion(context.Background(), s.Version)
-		if _, err := runner.Prepare(ctx, runner.Options{Out: os.Stderr}); err != nil {
+		if _, err := runner.Prepare(context.Background(), runner.Options{GatewayAPIVersion: s.Version, Out: os.Stderr}); err != nil {
 			fmt.Fprintf(os.Stderr, "prepare the embedded control plane with Gateway API %s: %v\n", s.Version, err)
 			os.Exit(1)
 		}

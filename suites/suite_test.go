@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
-	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
@@ -25,9 +24,9 @@ func TestXBackendConformance(t *testing.T) {
 }
 
 func conformance(t *testing.T, version string, logs *runner.ComponentLogs) {
-	ctx, stop := signal.NotifyContext(cluster.WithGatewayAPIVersion(context.Background(), version), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	run, err := runner.Run(ctx, t, runner.Options{Parallel: runner.DefaultParallel(), ComponentLogs: logs})
+	run, err := runner.Run(ctx, t, runner.Options{GatewayAPIVersion: version, Parallel: runner.DefaultParallel(), ComponentLogs: logs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,9 @@ func newRunCommand() *cobra.Command {
 					return err
 				}
 			}
+			if err := checkKindFlags(c.Flags(), opts); err != nil {
+				return err
+			}
 			if c.Flags().Changed("implementation-cmd") && strings.TrimSpace(opts.ImplementationCmd) == "" {
 				return runner.UsageError{Err: errors.New("--implementation-cmd is empty (an unset variable?): give the command that starts the implementation, or leave the flag out to test the in-process reference gateway")}
 			}
@@ -140,7 +143,7 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each spec created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (xbcheck clean removes it)")
 	f.BoolVar(&debug, "debug", false, "print each spec's steps and output as it runs (Ginkgo -v)")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
-	registerKindFlags(c)
+	registerKindFlags(f, &opts)
 	return c
 }
 

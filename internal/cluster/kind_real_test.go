@@ -20,15 +20,15 @@ func TestRealKindProvider(t *testing.T) {
 	if os.Getenv("XBCHECK_KIND_REAL") != "1" {
 		t.Skip("set XBCHECK_KIND_REAL=1 to create a real kind cluster (needs Docker or Podman able to run kind's node image)")
 	}
-	p, err := NewProvider(ProviderOptions{Name: "kind", LogDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := WithKindOptions(context.Background(), KindOptions{
+	p, err := NewProvider(ProviderOptions{Name: "kind", LogDir: t.TempDir(), Kind: KindOptions{
 		NodeImage:  os.Getenv("XBCHECK_KIND_NODE_IMAGE"),
 		ConfigFile: os.Getenv("XBCHECK_KIND_CONFIG"),
 		InstallCmd: `test -s "$KUBECONFIG" && echo installed`,
-	})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
 	begin := time.Now()
 	if err := p.Prepare(ctx, os.Stderr); err != nil {
 		t.Fatal(err)

@@ -118,8 +118,9 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 	}
 
 	t.Run("created", func(t *testing.T) {
-		p := newProvider()
-		ctx := WithKindOptions(ctx, KindOptions{InstallCmd: `kubeconfig="$KUBECONFIG"; test -s "$kubeconfig" && echo installed > ` + seen})
+		p := newProvider(func(o *ProviderOptions) {
+			o.Kind.InstallCmd = `kubeconfig="$KUBECONFIG"; test -s "$kubeconfig" && echo installed > ` + seen
+		})
 		if sb := p.Sandbox(ctx, "auto"); sb != nil {
 			t.Errorf("kind wants no sandbox, got %+v", sb)
 		}
@@ -175,9 +176,10 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 	})
 
 	rt.clusters["ci"] = nil
+	reuseCI := func(o *ProviderOptions) { o.Kind.Cluster = "ci" }
 	t.Run("reused with its CRDs", func(t *testing.T) {
 		keep := func(o *ProviderOptions) { o.Keep = true }
-		c, err := newProvider(keep).Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		c, err := newProvider(keep, reuseCI).Start(ctx, os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,16 +203,14 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if _, err := cs.ApiextensionsV1().CustomResourceDefinitions().Update(ctx, crd, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		p := newProvider()
-		p.crdDir = dir // asked for explicitly, as --crds does
-		_, err = p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		crdDir := func(o *ProviderOptions) { o.CRDDir = dir } // asked for explicitly, as --crds does
+		_, err = newProvider(reuseCI, crdDir).Start(ctx, os.Stderr)
 		var bad BadInput
 		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--allow-cluster-changes") {
 			t.Fatalf("want bad input naming --allow-cluster-changes, got %v", err)
 		}
-		p = newProvider(func(o *ProviderOptions) { o.AllowClusterChanges = true })
-		p.crdDir = dir
-		c, err := p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		allow := func(o *ProviderOptions) { o.AllowClusterChanges = true }
+		c, err := newProvider(reuseCI, crdDir, allow).Start(ctx, os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,11 +229,11 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 }
 
 func TestKindProviderBadInput(t *testing.T) {
-	p, err := NewProvider(ProviderOptions{Name: "kind"})
+	p, err := NewProvider(ProviderOptions{Name: "kind", Kind: KindOptions{ConfigFile: filepath.Join(t.TempDir(), "missing.yaml")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.Prepare(WithKindOptions(context.Background(), KindOptions{ConfigFile: filepath.Join(t.TempDir(), "missing.yaml")}), nil)
+	err = p.Prepare(context.Background(), nil)
 	var bad BadInput
 	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--kind-config") {
 		t.Errorf("a missing --kind-config: %v, want bad input naming it", err)
@@ -252,7 +252,7 @@ func TestLoadRelease(t *testing.T) {
 	path := os.Getenv("PATH")
 	// v1.7.0 needs a newer Go than 1.26 to build, not to read its CRDs.
 	for _, v := range []string{"v1.6.3", "v1.7.0"} {
-		b, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), "")
+		b, err := LoadCRDs(ctx, "", v)
 		if err != nil && strings.Contains(err.Error(), "serves a schema xbcheck does not speak") {
 			// Fetched and read; the fixtures do not know this release's
 			// XBackend yet (fixtures/manifest).
@@ -267,14 +267,14 @@ func TestLoadRelease(t *testing.T) {
 		}
 		// The second time it comes from the cache, with no go command.
 		t.Setenv("PATH", t.TempDir())
-		if _, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), ""); err != nil {
+		if _, err := LoadCRDs(ctx, "", v); err != nil {
 			t.Errorf("%s from the cache: %v", v, err)
 		}
 		t.Setenv("PATH", path)
 	}
 	for _, v := range []string{"1.6.3", "main", "v1.6"} {
 		var bad BadInput
-		if _, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), ""); !errors.As(err, &bad) {
+		if _, err := LoadCRDs(ctx, "", v); !errors.As(err, &bad) {
 			t.Errorf("%q: %v, want bad input", v, err)
 		}
 	}
