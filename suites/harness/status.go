@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -248,42 +245,9 @@ func (s *Spec) DeleteRoute(ctx context.Context, name string) {
 
 // ClusterDomain is the implementation's cluster DNS domain: the one the
 // runner configured (--cluster-domain, or the reference gateway's), else
-// the one CoreDNS serves (the zones of the kubernetes plugin in ConfigMap
-// kube-system/coredns), or "" when nothing says.
-func (s *Spec) ClusterDomain(ctx context.Context) string {
-	GinkgoHelper()
-	if d := s.h.Env.ClusterDomain; d != "" {
-		return d
-	}
-	cm := &corev1.ConfigMap{}
-	err := s.h.Client.Get(ctx, client.ObjectKey{Namespace: "kube-system", Name: "coredns"}, cm)
-	if apierrors.IsNotFound(err) {
-		return ""
-	}
-	Expect(err).NotTo(HaveOccurred(), "read ConfigMap kube-system/coredns for the cluster's DNS domain")
-	return CorefileClusterDomain(cm.Data["Corefile"])
-}
-
-// CorefileClusterDomain returns the first zone of the kubernetes plugin in
-// a Corefile that is not a reverse zone, or "".
-func CorefileClusterDomain(corefile string) string {
-	for line := range strings.SplitSeq(corefile, "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 || fields[0] != "kubernetes" {
-			continue
-		}
-		for _, zone := range fields[1:] {
-			if zone == "{" {
-				break
-			}
-			zone = strings.Trim(zone, ".")
-			if zone != "" && !strings.HasSuffix(zone, ".arpa") {
-				return zone
-			}
-		}
-	}
-	return ""
-}
+// the one the cluster's CoreDNS serves (internal/coredns reads it once per
+// run), or "" when nothing says.
+func (s *Spec) ClusterDomain() string { return s.h.Env.ClusterDomain }
 
 // EventuallyReacted waits until the implementation has visibly acted on
 // the route to an XBackend it must not serve: a probe got a 5xx from the
