@@ -6,7 +6,7 @@ import (
 	"os/signal"
 	"testing"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
@@ -18,7 +18,7 @@ import (
 // nothing may fail: not even a SHOULD.
 func TestXBackendConformance(t *testing.T) {
 	logs := runner.InstallComponentLogs()
-	for _, s := range manifest.Schemas() {
+	for _, s := range gatewayapi.Schemas() {
 		t.Run("Gateway API "+s.Version, func(t *testing.T) { conformance(t, s.Version, logs) })
 	}
 }

@@ -14,9 +14,9 @@ import (
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // apiServerRuntime is kind as far as the kind provider can tell: every
@@ -199,7 +199,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		crd.Annotations[manifest.BundleVersionAnnotation] = "v1.0.0"
+		crd.Annotations[gatewayapi.BundleVersionAnnotation] = "v1.0.0"
 		if _, err := cs.ApiextensionsV1().CustomResourceDefinitions().Update(ctx, crd, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 			t.Errorf("--allow-cluster-changes: ClusterWide %v Created %v, want true, false", c.ClusterWide, c.Created)
 		}
 		crd, err = cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crds.XBackendCRD, metav1.GetOptions{})
-		if err != nil || crd.Annotations[manifest.BundleVersionAnnotation] != c.Bundle.BundleVersion {
+		if err != nil || crd.Annotations[gatewayapi.BundleVersionAnnotation] != c.Bundle.BundleVersion {
 			t.Errorf("the CRDs were not replaced: %v %v", crd.Annotations, err)
 		}
 	})
@@ -255,7 +255,7 @@ func TestLoadRelease(t *testing.T) {
 		b, err := LoadCRDs(ctx, "", v)
 		if err != nil && strings.Contains(err.Error(), "serves a schema xbcheck does not speak") {
 			// Fetched and read; the fixtures do not know this release's
-			// XBackend yet (fixtures/manifest).
+			// XBackend yet (internal/gatewayapi).
 			t.Logf("%s: %v", v, err)
 			continue
 		}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
@@ -83,7 +83,7 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 // DefaultGatewayAPIVersion is the release whose experimental CRDs a
 // provider installs when neither --crds nor --gateway-api-version says:
 // the newest whose XBackend xbcheck speaks.
-func DefaultGatewayAPIVersion() string { return manifest.Newest().Version }
+func DefaultGatewayAPIVersion() string { return gatewayapi.Newest().Version }
 
 // LoadCRDs loads the CRDs of dir (the user's --crds: its errors are bad
 // input), or else of Gateway API release version (--gateway-api-version),

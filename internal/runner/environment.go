@@ -20,10 +20,10 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/dns"
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/coredns"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/implementation"
 	"github.com/xbcheck/xbcheck/internal/incluster"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -180,7 +180,7 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.implementationName = "reference gateway (in-process)"
 	}
 
-	k, err := client.New(c.Config, client.Options{Scheme: manifest.Scheme()})
+	k, err := client.New(c.Config, client.Options{Scheme: gatewayapi.Scheme()})
 	if err != nil {
 		return nil, err
 	}

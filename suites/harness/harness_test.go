@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 func TestTimeouts(t *testing.T) {
@@ -34,7 +34,7 @@ func TestDescriptionsShowValuesNotPointers(t *testing.T) {
 	ref := gatewayv1.ParentReference{Group: &group, Kind: &kind, Namespace: &ns, Name: "gw", SectionName: &section, Port: &port}
 	conds := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionFalse, Reason: "Invalid", ObservedGeneration: 3}}
 	for _, text := range []string{
-		DescribeAncestors([]manifest.Ancestor{{ControllerName: "example.com/gw", Ref: ref, Conditions: conds}}),
+		DescribeAncestors([]gatewayapi.Ancestor{{ControllerName: "example.com/gw", Ref: ref, Conditions: conds}}),
 		DescribeRouteParents([]gatewayv1.RouteParentStatus{{ParentRef: ref, ControllerName: "example.com/gw", Conditions: conds}}),
 	} {
 		if strings.Contains(text, "0x") {

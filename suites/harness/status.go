@@ -16,19 +16,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // XBackend reads XBackend name of the spec's namespace.
 func (s *Spec) XBackend(ctx context.Context, g Gomega, name string) *unstructured.Unstructured {
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	g.Expect(s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, xb)).To(Succeed())
 	return xb
 }
 
 // Ancestors reads the status entries of XBackend name, with its generation.
-func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]manifest.Ancestor, int64) {
+func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]gatewayapi.Ancestor, int64) {
 	xb := s.XBackend(ctx, g, name)
 	list, err := s.h.Schema.Ancestors(xb)
 	g.Expect(err).NotTo(HaveOccurred(), "XBackend %s/%s has a malformed %s", s.Namespace, name, s.h.Schema.StatusField())
@@ -37,7 +37,7 @@ func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]manifest
 
 // Accepted is the Accepted condition controller wrote on an XBackend's
 // entries for Gateway gateway of namespace, or nil.
-func Accepted(entries []manifest.Ancestor, controller gatewayv1.GatewayController, namespace, gateway string) *metav1.Condition {
+func Accepted(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayController, namespace, gateway string) *metav1.Condition {
 	for _, a := range entries {
 		ns := namespace
 		if a.Ref.Namespace != nil {
@@ -51,8 +51,8 @@ func Accepted(entries []manifest.Ancestor, controller gatewayv1.GatewayControlle
 }
 
 // OfController lists the entries of controller.
-func OfController(entries []manifest.Ancestor, controller gatewayv1.GatewayController) []manifest.Ancestor {
-	var out []manifest.Ancestor
+func OfController(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayController) []gatewayapi.Ancestor {
+	var out []gatewayapi.Ancestor
 	for _, a := range entries {
 		if a.ControllerName == controller {
 			out = append(out, a)
@@ -62,7 +62,7 @@ func OfController(entries []manifest.Ancestor, controller gatewayv1.GatewayContr
 }
 
 // GatewayNames names the Gateways of entries, sorted.
-func GatewayNames(entries []manifest.Ancestor) []string {
+func GatewayNames(entries []gatewayapi.Ancestor) []string {
 	var names []string
 	for _, a := range entries {
 		names = append(names, string(a.Ref.Name))
@@ -79,7 +79,7 @@ func (s *Spec) EventuallyAccepted(ctx context.Context, name, gateway string, wan
 	GinkgoHelper()
 	controller := s.h.Env.ControllerName
 	var cond metav1.Condition
-	var seen []manifest.Ancestor
+	var seen []gatewayapi.Ancestor
 	Eventually(func(g Gomega) {
 		entries, generation := s.Ancestors(ctx, g, name)
 		seen = entries
@@ -108,7 +108,7 @@ func (s *Spec) Refused(ctx context.Context, g Gomega, name, gateway string) bool
 // in one line, for messages.
 func (s *Spec) AcceptedSummary(ctx context.Context, name, gateway string) string {
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	if err := s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, xb); err != nil {
 		return "cannot read the XBackend: " + err.Error()
 	}
@@ -132,7 +132,7 @@ func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ..
 		s.EventuallyAccepted(ctx, name, gw, metav1.ConditionTrue)
 	}
 	controller := s.h.Env.ControllerName
-	var seen []manifest.Ancestor
+	var seen []gatewayapi.Ancestor
 	Eventually(func(g Gomega) {
 		entries, _ := s.Ancestors(ctx, g, name)
 		seen = entries
@@ -146,7 +146,7 @@ func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ..
 // controller, as a second implementation sharing the cluster would,
 // keeping the entries already there (the list is atomic) and guarding the
 // write with the resourceVersion read.
-func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry manifest.Ancestor) {
+func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry gatewayapi.Ancestor) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		xb := s.XBackend(ctx, g, name)
@@ -170,7 +170,7 @@ func (s *Spec) PatchXBackend(ctx context.Context, name string, specPatch map[str
 	body, err := json.Marshal(map[string]any{"spec": specPatch})
 	Expect(err).NotTo(HaveOccurred())
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	xb.SetNamespace(s.Namespace)
 	xb.SetName(name)
 	Expect(s.h.Client.Patch(ctx, xb, client.RawPatch(types.MergePatchType, body))).
