@@ -7,9 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,63 +15,8 @@ import (
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 )
-
-// apiServerRuntime is kind as far as the kind provider can tell: every
-// "cluster" is the one API server of an envtest control plane, whose
-// kubeconfig Create writes and Kubeconfig returns.
-type apiServerRuntime struct {
-	kubeconfig string
-	mu         sync.Mutex
-	clusters   map[string][]string // name -> images loaded
-	deleted    []string
-}
-
-func (r *apiServerRuntime) Name() string { return "fake" }
-
-func (r *apiServerRuntime) List() ([]string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var names []string
-	for n := range r.clusters {
-		names = append(names, n)
-	}
-	return names, nil
-}
-
-func (r *apiServerRuntime) Create(name string, _ []byte, _, kubeconfig string, _ time.Duration) error {
-	b, err := os.ReadFile(r.kubeconfig)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.clusters[name] = nil
-	r.mu.Unlock()
-	return os.WriteFile(kubeconfig, b, 0o600)
-}
-
-func (r *apiServerRuntime) Kubeconfig(string) (string, error) {
-	b, err := os.ReadFile(r.kubeconfig)
-	return string(b), err
-}
-
-func (r *apiServerRuntime) LoadImage(name, tarball string) error {
-	if _, err := os.Stat(tarball); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clusters[name] = append(r.clusters[name], filepath.Base(tarball))
-	return nil
-}
-
-func (r *apiServerRuntime) Delete(name, _ string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.clusters, name)
-	r.deleted = append(r.deleted, name)
-	return nil
-}
 
 // TestKindProviderOnAFakeRuntime runs the kind provider as --provider kind
 // does, with kind replaced by an envtest API server: the CRDs installed on
@@ -96,7 +39,13 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer api.Stop()
-	rt := &apiServerRuntime{kubeconfig: api.Kubeconfig, clusters: map[string][]string{}}
+	// Every "kind cluster" is that one API server.
+	kubeconfig, err := os.ReadFile(api.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := kindtest.New(string(kubeconfig))
+	rt.RequireTarballs = true
 	cs, err := apiextensionsclient.NewForConfig(api.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -135,8 +84,8 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if c.ServerVersion != binaries.KubernetesVersion || c.Bundle.Channel != "experimental" {
 			t.Errorf("server %s, CRDs %s %s", c.ServerVersion, c.Bundle.BundleVersion, c.Bundle.Channel)
 		}
-		if !strings.HasPrefix(c.Image, "xbcheck.local/xbcheck:") || !slices.ContainsFunc(rt.clusters[c.Kind.Name], func(s string) bool { return strings.HasPrefix(s, "xbcheck-") }) {
-			t.Errorf("image %q, loaded %v: want xbcheck's image in the nodes", c.Image, rt.clusters)
+		if !strings.HasPrefix(c.Image, "xbcheck.local/xbcheck:") || !slices.ContainsFunc(rt.Images(c.Kind.Name), func(s string) bool { return strings.HasPrefix(s, "xbcheck-") }) {
+			t.Errorf("image %q, loaded %v: want xbcheck's image in the nodes", c.Image, rt.Images(c.Kind.Name))
 		}
 		if b, err := os.ReadFile(seen); err != nil || string(b) != "installed\n" {
 			t.Errorf("the install command did not see the kubeconfig: %q %v", b, err)
@@ -151,7 +100,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err := c.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rt.clusters[name]; ok || !slices.Contains(rt.deleted, name) {
+		if rt.Has(name) || !slices.Contains(rt.Deleted(), name) {
 			t.Errorf("the created cluster %s was not deleted", name)
 		}
 	})
@@ -165,17 +114,17 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err := c.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rt.clusters[name]; !ok || !c.Kind.Kept {
+		if !rt.Has(name) || !c.Kind.Kept {
 			t.Errorf("--keep-cluster: the created cluster %s was deleted (kept %v)", name, c.Kind.Kept)
 		}
 		if _, err := os.Stat(c.Kubeconfig); err != nil {
 			t.Errorf("the kept cluster's kubeconfig is gone: %v", err)
 		}
-		delete(rt.clusters, name)
+		rt.Forget(name)
 		os.RemoveAll(filepath.Dir(c.Kubeconfig))
 	})
 
-	rt.clusters["ci"] = nil
+	rt.Add("ci")
 	reuseCI := func(o *ProviderOptions) { o.Kind.Cluster = "ci" }
 	t.Run("reused with its CRDs", func(t *testing.T) {
 		keep := func(o *ProviderOptions) { o.Keep = true }
@@ -189,7 +138,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err := c.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rt.clusters["ci"]; !ok {
+		if !rt.Has("ci") {
 			t.Error("the reused cluster was deleted")
 		}
 	})
@@ -223,7 +172,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 			t.Errorf("the CRDs were not replaced: %v %v", crd.Annotations, err)
 		}
 	})
-	if _, ok := rt.clusters["ci"]; !ok {
+	if !rt.Has("ci") {
 		t.Error("the reused cluster was deleted")
 	}
 }
