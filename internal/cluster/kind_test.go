@@ -25,14 +25,7 @@ import (
 // are used as they are, and refused when another release is asked for.
 func TestKindProviderOnAFakeRuntime(t *testing.T) {
 	ctx := context.Background()
-	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := crds.ModuleDir(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, pinnedCRDs := pinned(t)
 	// The API server starts with no Gateway API CRDs, as kind does.
 	api, err := StartEnvtest(ctx, EnvtestOptions{Binaries: set, CRDs: &crds.Bundle{}})
 	if err != nil {
@@ -152,7 +145,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if _, err := cs.ApiextensionsV1().CustomResourceDefinitions().Update(ctx, crd, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		crdDir := func(o *ProviderOptions) { o.CRDDir = dir } // asked for explicitly, as --crds does
+		crdDir := func(o *ProviderOptions) { o.CRDDir = pinnedCRDs.Dir } // asked for explicitly, as --crds does
 		_, err = newProvider(reuseCI, crdDir).Start(ctx, os.Stderr)
 		var bad BadInput
 		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--allow-cluster-changes") {

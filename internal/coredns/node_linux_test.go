@@ -59,17 +59,7 @@ func TestStubZoneOnNode(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("the scenario on the node failed: %v", err)
-		}
-	case <-time.After(15 * time.Minute):
-		_ = cmd.Process.Signal(os.Interrupt)
-		t.Fatalf("the scenario on the node did not end within 15 minutes: %v", <-done)
-	}
+	roletest.Wait(t, cmd, 15*time.Minute)
 	var r nodeReport
 	roletest.Read(t, out, &r)
 	if r.Err != "" {

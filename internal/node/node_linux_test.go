@@ -280,17 +280,7 @@ func TestNodeEndToEnd(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.json")
 	begin := time.Now()
 	cmd := sandboxed(t, "cluster", out)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("the sandboxed scenario failed: %v", err)
-		}
-	case <-time.After(10 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatal("the sandboxed scenario did not end within 10 minutes")
-	}
+	roletest.Wait(t, cmd, 10*time.Minute)
 	total := time.Since(begin)
 	var r scenarioReport
 	roletest.Read(t, out, &r)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 )
 
 // RoleEnv names the role a process plays; OutEnv the file it reports to.
@@ -73,4 +75,40 @@ func Read(t testing.TB, out string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decoding its report %q: %v", b, err)
 	}
+}
+
+// Wait waits for cmd, started in a role, to end with code 0, failing t
+// when it does not, or when it still runs after limit, a bound against a
+// hang: it is then interrupted, as Ctrl-C would, and killed a minute later.
+func Wait(t testing.TB, cmd *exec.Cmd, limit time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the role %s failed: %v", roleOf(cmd), err)
+		}
+		return
+	case <-time.After(limit):
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		t.Fatalf("the role %s still ran after %s, and was interrupted: %v", roleOf(cmd), limit, err)
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the role %s still ran after %s, and a minute after Ctrl-C: killed", roleOf(cmd), limit)
+	}
+}
+
+// roleOf is the role cmd plays, for messages.
+func roleOf(cmd *exec.Cmd) string {
+	role := "?"
+	for _, kv := range cmd.Env {
+		if v, ok := strings.CutPrefix(kv, RoleEnv+"="); ok {
+			role = v
+		}
+	}
+	return role
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestMain(m *testing.M) {
@@ -17,9 +18,11 @@ func TestMain(m *testing.M) {
 // ends with its code; an unknown role is refused.
 func TestRoles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.json")
-	if err := Command("echo", out).Run(); err != nil {
+	cmd := Command("echo", out)
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	Wait(t, cmd, time.Minute)
 	var r map[string]string
 	Read(t, out, &r)
 	if r["role"] != "echo" || Role() != "" {
