@@ -43,13 +43,6 @@ func Command(role, out string) *exec.Cmd {
 	return cmd
 }
 
-// Set makes the processes t starts from this binary (a sandbox re-executes
-// it) play role and report to out, until t ends.
-func Set(t testing.TB, role, out string) {
-	t.Setenv(RoleEnv, role)
-	t.Setenv(OutEnv, out)
-}
-
 // Report writes v as JSON to the file OutEnv names and returns the exit
 // code of the role: 0, or 1 when it cannot (said on stderr).
 func Report(v any) int {
