@@ -3,6 +3,7 @@ package golden
 import (
 	"flag"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,19 @@ func Check(t testing.TB, path, got string) {
 		t.Fatalf("%v; run the test with -update to write it", err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs (go test -run '^%s$' -update rewrites it; review the diff if the change is meant):\n--- got\n%s\n--- want\n%s", path, t.Name(), got, want)
+		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		i := 0
+		for i < min(len(g), len(w)) && g[i] == w[i] {
+			i++
+		}
+		t.Errorf("%s differs from what the test produced (go test -run '^%s$' -update rewrites it; review the diff if the change is meant); first difference, line %d:\n produced: %q\n file:     %q", path, t.Name(), i+1, lineAt(g, i), lineAt(w, i))
 	}
+}
+
+// lineAt is lines[i], or "(end of file)".
+func lineAt(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(end of file)"
 }

@@ -64,6 +64,10 @@ func Family() harness.Family {
 		tests = append(tests, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
 	}
 	tests = append(tests, targetTests()...)
+	tests = append(tests, boundTests()...)
+	tests = append(tests, limitTests()...)
+	tests = append(tests, routeLimitTests()...)
+	tests = append(tests, filterLimitTests()...)
 	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
 }
 

@@ -62,6 +62,8 @@ func Family() harness.Family {
 	} {
 		tests = append(tests, rejects(r, harness.V170))
 	}
+	tests = append(tests, sessionRuleTests()...)
+	tests = append(tests, limitTests()...)
 	tests = append(tests, rejects(rejected{"AdmissionRejectsEndpointSelectorType", "endpoint-selector.yaml", apitext.CRDRules, "spec.type", "Unsupported value"},
 		harness.Releases{Before: "v1.7.0", Why: "v1.7.0 added the EndpointSelector type"}))
 	return harness.Family{Name: "Admission v1.7.0", Manifests: manifests, Tests: tests}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -36,6 +37,7 @@ func failClosed(name string, feature verdict.Feature) verdict.Scenario {
 func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    scenario("TLSServerOnlyConfigMapCA", verdict.Must, verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSValidChain},
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
 		Source:      apitext.SNI,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -65,6 +67,7 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    failClosed("TLSRejectsWrongSAN", verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSWrongSAN},
 		Description: "refuses a certificate for another name signed by the trusted CA",
 		Source:      apitext.HostnameAuthenticates,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -101,9 +104,11 @@ func Family() harness.Family {
 	for _, c := range []struct {
 		shortName string
 		mode      upstream.TLSMode
-	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
+		covers    dimension.Class
+	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA, dimension.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired, dimension.TLSExpired}} {
 		tests = append(tests, harness.Test{
 			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+			Covers:      []dimension.Class{c.covers},
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
 			Source:      apitext.ServerOnly,
 			Run: func(ctx context.Context, s *harness.Spec) {
@@ -160,6 +165,7 @@ func Family() harness.Family {
 	})
 	tests = append(tests, harness.Test{
 		Scenario:    scenario("TLSCARotation", verdict.Should, verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSCARotation},
 		Description: "picks up a CA rotated in the ConfigMap",
 		Source:      apitext.SingleCARef,
 		Run:         caRotation,
@@ -200,6 +206,7 @@ func Family() harness.Family {
 		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,
 	})
+	tests = append(tests, validityTests()...)
 	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -56,6 +57,7 @@ func trustTests() []harness.Test {
 		},
 	}, harness.Test{
 		Scenario:    failClosed("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSWildcardDeep},
 		Description: "refuses a wildcard certificate for a name two labels below the wildcard",
 		Source:      apitext.HostnameAuthenticates,
 		Run: func(ctx context.Context, s *harness.Spec) {

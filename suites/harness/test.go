@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
@@ -33,6 +34,9 @@ type Test struct {
 	// which it can only where no kubelet owns pods: it is skipped with
 	// that reason in a cluster with nodes.
 	Pods string
+	// Covers names the behaviour classes the test exercises that its
+	// manifests cannot show (the coverage map, xbcheck coverage).
+	Covers []dimension.Class
 	// Run is the body; s is the spec's own namespace, hostname and fakes.
 	Run func(ctx context.Context, s *Spec)
 }

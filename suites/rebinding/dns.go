@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -28,11 +29,13 @@ func scenario(name string, level verdict.Level, feature verdict.Feature) verdict
 func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    scenario("DNSResolvesExternalHostname", verdict.Must, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSSingleA},
 		Description: "resolves the external hostname through DNS",
 		Source:      apitext.NoIPLiterals,
 		Run:         resolves,
 	}, {
 		Scenario:    scenario("DNSFollowsRecordChange", verdict.Should, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSTTLExpiry},
 		Description: "sends new connections to a changed DNS record within the Traffic timeout",
 		Source:      apitext.TTL,
 		Run:         followsRecordChange,
@@ -51,6 +54,7 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    scenario("DNSTTLCNAMEShorterThanA", verdict.Observe, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSCNAME},
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
 		Source:      apitext.TTL,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -67,11 +71,13 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    scenario("DNSServFailAfterGoodAnswer", verdict.Observe, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSSERVFAIL},
 		Description: "records whether the last good answer is kept when DNS starts failing",
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
 	tests = append(tests, rebindTests()...)
+	tests = append(tests, answerTests()...)
 	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Tests: tests}
 }
 

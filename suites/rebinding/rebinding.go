@@ -377,6 +377,7 @@ func rebindTests() []harness.Test {
 				Description: g.prefix + r.description,
 				Source:      source,
 				Sandbox:     r.c.sandbox,
+				Covers:      covers(r.shortName),
 				Run:         func(ctx context.Context, s *harness.Spec) { runRebind(ctx, s, r.c, withTLS) },
 			})
 		}

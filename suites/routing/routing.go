@@ -15,6 +15,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
@@ -42,6 +43,7 @@ func scenario(name string, level verdict.Level, feature verdict.Feature) verdict
 func Family() harness.Family {
 	tests := []harness.Test{{
 		Scenario:    scenario("RoutingPlainHTTP", verdict.Must, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.TopoOneGateway, dimension.ProtoCleartext},
 		Description: "routes plain HTTP to an external host on the XBackend's port",
 		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
 		Run:         plainHTTP,
@@ -69,6 +71,7 @@ func Family() harness.Family {
 	}
 	tests = append(tests, []harness.Test{{
 		Scenario:    scenario("RoutingCrossNamespaceRefNotPermitted", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.TopoCrossNamespace},
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Source:      apitext.RefNotPermitted,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -80,6 +83,7 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    verdict.Scenario{ShortName: "RoutingCrossNamespaceWithGrantRefused", Level: verdict.Must, Feature: verdict.FeatureResourceBackend, FailClosed: true},
+		Covers:      []dimension.Class{dimension.TopoRefGrant},
 		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace",
 		Source:      apitext.SameNamespace,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -91,11 +95,13 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    scenario("RoutingFollowsPortChange", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
 		Source:      apitext.OnTheWire,
 		Run:         followsPortChange,
 	}, {
 		Scenario:    scenario("RoutingFollowsHostnameChange", verdict.Must, verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's hostname: status at the new generation, traffic to the new host",
 		Source:      apitext.OnTheWire,
 		Run:         followsHostnameChange,
@@ -153,16 +159,19 @@ func Family() harness.Family {
 		},
 	}, {
 		Scenario:    scenario("RoutingWeightedSplit", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.TopoWeights},
 		Description: "splits requests between two XBackends by weight",
 		Source:      apitext.Weight,
 		Run:         weightedSplit,
 	}, {
 		Scenario:    scenario("RoutingDeletedXBackendStops", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusBackendGone},
 		Description: "stops traffic to a deleted XBackend with 500 and reports it as BackendNotFound",
 		Source:      apitext.InvalidGets500,
 		Run:         deletedXBackendStops,
 	}}...)
 	tests = append(tests, statusTests()...)
+	tests = append(tests, topologyTests()...)
 	return harness.Family{Name: "Routing", Manifests: manifests, Tests: tests}
 }
 

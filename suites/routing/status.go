@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
@@ -23,11 +24,13 @@ const foreignController = gatewayv1.GatewayController("example.com/xbcheck-other
 func statusTests() []harness.Test {
 	return []harness.Test{{
 		Scenario:    scenario("StatusXBackendParentPerGateway", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusPerGateway},
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry per Gateway, from the GatewayClass's controller, Accepted at the current generation",
 		Run:         ancestorPerGateway,
 	}, {
 		Scenario:    scenario("StatusParentPerGatewayOfTwo", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusPerGateway, dimension.TopoTwoGateways},
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry for each of two Gateways using the XBackend",
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -37,6 +40,7 @@ func statusTests() []harness.Test {
 		},
 	}, {
 		Scenario:    scenario("StatusParentRemovedWithRoute", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusRemoved},
 		Source:      apitext.ControllerEntries,
 		Description: "removes a Gateway's status entry when no route of that Gateway uses the XBackend any more",
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -49,11 +53,13 @@ func statusTests() []harness.Test {
 		},
 	}, {
 		Scenario:    scenario("StatusNoEntryForOtherControllersGateway", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.TopoForeignGateway},
 		Source:      apitext.ControllerEntries,
 		Description: "writes no status entry for a Gateway of another controller that a route using the XBackend also names",
 		Run:         noEntryForForeignGateway,
 	}, {
 		Scenario:    scenario("StatusForeignParentsKept", verdict.Must, verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusForeignKept},
 		Source:      apitext.ControllerEntries,
 		Description: "leaves the status entries of other controllers alone",
 		Run:         foreignAncestorsKept,
