@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // BenchmarkTimeToFirst200 measures the time from creating an XBackend to
@@ -15,7 +15,7 @@ import (
 // 500 until then). Run it with -benchtime=20x: it reports the median as
 // ms-median besides the mean per op.
 func BenchmarkTimeToFirst200(b *testing.B) {
-	e := startEnv(b, manifest.Newest().Version)
+	e := startEnv(b, gatewayapi.Newest().Version)
 	const ns = "gateway-bench"
 	e.namespace(b, ns)
 	v := e.vars(ns)

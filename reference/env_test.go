@@ -29,6 +29,7 @@ import (
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/guardrail"
 )
 
@@ -46,7 +47,7 @@ const upstreamHost = "e2e.xbcheck.test"
 // and a running reference gateway, all on loopback.
 type env struct {
 	client   client.Client
-	schema   manifest.Schema
+	schema   gatewayapi.Schema
 	gateway  *Gateway
 	upstream *upstream.Server
 	ca       *pki.Authority
@@ -63,7 +64,7 @@ func startEnv(tb testing.TB, version string) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bundle, err := cluster.LoadCRDs(cluster.WithGatewayAPIVersion(ctx, version), "")
+	bundle, err := cluster.LoadCRDs(ctx, "", version)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -177,9 +178,9 @@ func (e *env) apply(tb testing.TB, text string, v vars) {
 
 // ancestors reads the status entries of XBackend namespace/name, in the
 // installed schema, and its generation.
-func (e *env) ancestors(g Gomega, namespace, name string) ([]manifest.Ancestor, int64) {
+func (e *env) ancestors(g Gomega, namespace, name string) ([]gatewayapi.Ancestor, int64) {
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	g.Expect(e.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, xb)).To(Succeed())
 	entries, err := e.schema.Ancestors(xb)
 	g.Expect(err).NotTo(HaveOccurred())

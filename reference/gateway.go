@@ -199,7 +199,3 @@ func (g *Gateway) Stop() error {
 	})
 	return g.err
 }
-
-// Done is closed when the controllers stopped: after Stop, or when the
-// manager failed (Stop then returns its error and closes the listeners).
-func (g *Gateway) Done() <-chan struct{} { return g.done }

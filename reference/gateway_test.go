@@ -14,7 +14,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/controller"
 )
 
@@ -26,7 +26,7 @@ const convergence = 60 * time.Second
 // ServerOnly XBackend and HTTPRoutes as YAML, then checks traffic through
 // the data plane and every status the gateway writes.
 func TestReferenceGateway(t *testing.T) {
-	for _, s := range manifest.Schemas() {
+	for _, s := range gatewayapi.Schemas() {
 		t.Run("Gateway API "+s.Version, func(t *testing.T) { testReferenceGateway(t, s.Version) })
 	}
 }

@@ -7,8 +7,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
-	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
@@ -22,9 +21,8 @@ func TestMain(m *testing.M) {
 	if handled, code := runner.RunWorker(context.Background()); handled {
 		os.Exit(code)
 	}
-	for _, s := range manifest.Schemas() {
-		ctx := cluster.WithGatewayAPIVersion(context.Background(), s.Version)
-		if _, err := runner.Prepare(ctx, runner.Options{Out: os.Stderr}); err != nil {
+	for _, s := range gatewayapi.Schemas() {
+		if _, err := runner.Prepare(context.Background(), runner.Options{GatewayAPIVersion: s.Version, Out: os.Stderr}); err != nil {
 			fmt.Fprintf(os.Stderr, "prepare the embedded control plane with Gateway API %s: %v\n", s.Version, err)
 			os.Exit(1)
 		}

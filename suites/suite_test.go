@@ -6,8 +6,7 @@ import (
 	"os/signal"
 	"testing"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
-	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
@@ -19,15 +18,15 @@ import (
 // nothing may fail: not even a SHOULD.
 func TestXBackendConformance(t *testing.T) {
 	logs := runner.InstallComponentLogs()
-	for _, s := range manifest.Schemas() {
+	for _, s := range gatewayapi.Schemas() {
 		t.Run("Gateway API "+s.Version, func(t *testing.T) { conformance(t, s.Version, logs) })
 	}
 }
 
 func conformance(t *testing.T, version string, logs *runner.ComponentLogs) {
-	ctx, stop := signal.NotifyContext(cluster.WithGatewayAPIVersion(context.Background(), version), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	run, err := runner.Run(ctx, t, runner.Options{Parallel: runner.DefaultParallel(), ComponentLogs: logs})
+	run, err := runner.Run(ctx, t, runner.Options{GatewayAPIVersion: version, Parallel: runner.DefaultParallel(), ComponentLogs: logs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,12 +78,7 @@ func BenchmarkMutate(b *testing.B) {
 // under it, sampled every 100ms.
 func benchChild(b *testing.B, args ...string) uint64 {
 	b.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1")
+	cmd := xbcheckCommand(b, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -105,7 +99,7 @@ func benchChild(b *testing.B, args ...string) uint64 {
 			}
 		}
 	})
-	err = cmd.Wait()
+	err := cmd.Wait()
 	close(done)
 	wg.Wait()
 	if err != nil && args[0] != "mutate" {

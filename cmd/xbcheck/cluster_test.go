@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/xbcheck/xbcheck/internal/roletest"
 )
 
 // A node refused (not root, root of a user namespace) is bad input: exit
@@ -44,7 +46,7 @@ func TestClusterUpRefusesWithoutRealRoot(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before, _ := filepath.Glob(filepath.Join(os.TempDir(), "xbcheck-node-*"))
 			cmd := exec.Command(bin, "cluster", "up")
-			cmd.Env = append(os.Environ(), asMainEnv+"=1", "HOME="+dir, "XDG_CACHE_HOME="+dir)
+			cmd.Env = append(os.Environ(), roletest.RoleEnv+"="+xbcheckRole, "HOME="+dir, "XDG_CACHE_HOME="+dir)
 			cmd.SysProcAttr = tc.attr
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError

@@ -36,9 +36,8 @@ API server's own validation, or why none can; the last line is
 				if err := cluster.CheckGatewayAPIVersion(version); err != nil {
 					return runner.UsageError{Err: err}
 				}
-				ctx = cluster.WithGatewayAPIVersion(ctx, version)
 			}
-			bundle, err := cluster.LoadCRDs(ctx, crdDir)
+			bundle, err := cluster.LoadCRDs(ctx, crdDir, version)
 			if bad := (cluster.BadInput{}); errors.As(err, &bad) {
 				return runner.UsageError{Err: err}
 			}

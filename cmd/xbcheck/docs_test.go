@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/xbcheck/xbcheck/internal/golden"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
@@ -32,31 +33,7 @@ var flagsDocPath = filepath.Join("..", "..", "docs", "flags.md")
 // reworded fails here until `go test ./cmd/xbcheck -run FlagsDoc -update`
 // rewrites the file.
 func TestFlagsDocIsCurrent(t *testing.T) {
-	got := flagsDoc(t)
-	if *update {
-		if err := os.WriteFile(flagsDocPath, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(flagsDocPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		i := 0
-		for i < min(len(g), len(w)) && g[i] == w[i] {
-			i++
-		}
-		line := func(l []string) string {
-			if i < len(l) {
-				return l[i]
-			}
-			return "(end of file)"
-		}
-		t.Errorf("%s is not what the commands' --help says (go test ./cmd/xbcheck -run FlagsDoc -update rewrites it); first difference, line %d:\n the commands: %q\n the file:     %q", flagsDocPath, i+1, line(g), line(w))
-	}
+	golden.Check(t, flagsDocPath, flagsDoc(t))
 }
 
 // machineDefaults are the flags whose default depends on the machine

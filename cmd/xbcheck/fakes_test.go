@@ -25,11 +25,7 @@ func TestSpecsPassWithLocalAndRemoteFakes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane and runs specs twice: skipped with -short")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(asMainEnv, "1")
+	self := asXBcheck(t)
 	config := filepath.Join(t.TempDir(), "fakes.yaml")
 	if err := os.WriteFile(config, []byte("internet: 127.0.1.0/24\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -18,12 +17,7 @@ func runSelf(t *testing.T, args ...string) (string, int) {
 // runSelfIn is runSelf writing the run's reports to reportDir.
 func runSelfIn(t *testing.T, reportDir string, args ...string) (string, int) {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(self, append(args, "--report-output", reportDir)...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1")
+	cmd := xbcheckCommand(t, append(args, "--report-output", reportDir)...)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	switch {

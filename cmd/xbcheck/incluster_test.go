@@ -17,22 +17,6 @@ import (
 	"github.com/xbcheck/xbcheck/internal/node/nodetest"
 )
 
-// requireNode skips where no node can start, naming why, and fails in CI,
-// which must run the node provider.
-func requireNode(t *testing.T) {
-	t.Helper()
-	if err := node.Check(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI must run the node provider: %v", err)
-		}
-		t.Skipf("no node here: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("-short: starts a node")
-	}
-	nodetest.Share(t)
-}
-
 // buildXBcheck builds the xbcheck executable: in a cluster, its image runs
 // the fakes and the reference gateway, which a test binary cannot.
 func buildXBcheck(t *testing.T) string {
@@ -56,7 +40,7 @@ const inClusterSpecs = "/^(RoutingPlainHTTP|RoutingWeightedSplit|TLSServerOnlyCo
 // it found it (CoreDNS's Corefile byte for byte, no namespace, Service or
 // cluster role of its own).
 func TestInClusterRunLeavesTheClusterAsFound(t *testing.T) {
-	requireNode(t)
+	nodetest.Require(t, node.Check, nodetest.Share)
 	bin := buildXBcheck(t)
 
 	report := t.TempDir()
@@ -128,7 +112,7 @@ func closingLine(t *testing.T, text string) (passed, failed int) {
 // fault must fail the specs that catch it in the sandbox, in the cluster
 // too.
 func TestInClusterKillsFaults(t *testing.T) {
-	requireNode(t)
+	nodetest.Require(t, node.Check, nodetest.Share)
 	bin := buildXBcheck(t)
 	for fault, killer := range map[string]string{
 		// Through CoreDNS's stub zone; TLS keeps the canary's answer from

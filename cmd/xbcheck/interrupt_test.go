@@ -21,11 +21,7 @@ func TestInterruptStopsEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane: skipped with -short")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(asMainEnv, "1")
+	self := asXBcheck(t)
 	cmd := exec.Command(self, "run", "--report-output", "")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

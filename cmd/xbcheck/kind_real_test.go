@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/xbcheck/xbcheck/internal/kind"
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 )
 
 // TestRealKindInCluster runs specs of every family in a kind cluster
@@ -21,9 +22,7 @@ import (
 // with XBCHECK_KIND_NODE_IMAGE and XBCHECK_KIND_CONFIG choosing the node
 // image and kind configuration.
 func TestRealKindInCluster(t *testing.T) {
-	if os.Getenv("XBCHECK_KIND_REAL") != "1" {
-		t.Skip("set XBCHECK_KIND_REAL=1 to create real kind clusters (needs Docker or Podman able to run kind's node image)")
-	}
+	env := kindtest.RequireReal(t)
 	rt, err := kind.NewRuntime(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -31,11 +30,11 @@ func TestRealKindInCluster(t *testing.T) {
 	bin := buildXBcheck(t)
 	kindArgs := func(args ...string) []string {
 		args = append([]string{"run", "--provider", "kind", "--report-output", t.TempDir()}, args...)
-		if img := os.Getenv("XBCHECK_KIND_NODE_IMAGE"); img != "" {
-			args = append(args, "--kind-node-image", img)
+		if env.NodeImage != "" {
+			args = append(args, "--kind-node-image", env.NodeImage)
 		}
-		if cfg := os.Getenv("XBCHECK_KIND_CONFIG"); cfg != "" {
-			args = append(args, "--kind-config", cfg)
+		if env.ConfigFile != "" {
+			args = append(args, "--kind-config", env.ConfigFile)
 		}
 		return args
 	}

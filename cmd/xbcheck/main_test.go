@@ -10,21 +10,43 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
-// TestMain lets the test binary act as xbcheck itself when a command
-// re-executes itself (the label filter check, the sandbox).
+// TestMain lets the test binary act as xbcheck itself (roletest role
+// xbcheckRole) when a command re-executes itself (the label filter check,
+// the sandbox, workers) or a test runs it.
 func TestMain(m *testing.M) {
-	if os.Getenv(asMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	roletest.Main(m, map[string]func() int{xbcheckRole: func() int { main(); return 0 }})
 }
 
-const asMainEnv = "XBCHECK_TEST_AS_MAIN"
+const xbcheckRole = "xbcheck"
+
+// asXBcheck makes this test binary act as xbcheck itself wherever t or
+// what it starts runs it again, and returns its path.
+func asXBcheck(t *testing.T) string {
+	t.Helper()
+	t.Setenv(roletest.RoleEnv, xbcheckRole)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return self
+}
+
+// xbcheckCommand runs this test binary as xbcheck with args.
+func xbcheckCommand(tb testing.TB, args ...string) *exec.Cmd {
+	tb.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), roletest.RoleEnv+"="+xbcheckRole)
+	return cmd
+}
 
 func execute(args ...string) (string, error) {
 	root := newRootCommand()
@@ -39,7 +61,7 @@ func execute(args ...string) (string, error) {
 // Bad input must end as a UsageError (exit 2) whose one line says what to
 // do, and leave nothing behind: not even the default report folder.
 func TestBadInputIsAUsageError(t *testing.T) {
-	t.Setenv(asMainEnv, "1")
+	asXBcheck(t)
 	cwd := t.TempDir()
 	t.Chdir(cwd)
 	defer func() {
@@ -106,11 +128,7 @@ func TestImplementationCmdRunsGroupB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane and runs group B: skipped with -short")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(asMainEnv, "1")
+	self := asXBcheck(t)
 	reports := t.TempDir()
 	cmd := exec.Command(self, "run", "--focus", "Routing|Status", "--report-output", reports,
 		"--implementation-cmd", self+" gateway",

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files this package compares with (testdata/short-run.golden, docs/flags.md) from this run")
+	"github.com/xbcheck/xbcheck/internal/golden"
+)
 
 // shortRun is a run with a pass, a failure against an implementation
 // that writes no route status, a skip with its reason, an OBSERVE
@@ -52,20 +50,7 @@ func TestShortRunOutput(t *testing.T) {
 		}
 		seen[line] = true
 	}
-	got := stable(text, dir)
-	golden := filepath.Join("testdata", "short-run.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("the output changed (go test ./cmd/xbcheck -run ShortRunOutput -update rewrites %s if it should):\n--- got\n%s\n--- want\n%s", golden, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "short-run.golden"), stable(text, dir))
 }
 
 // stable masks what changes from run to run and sorts the progress lines,

@@ -4,6 +4,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/xbcheck/xbcheck/internal/node"
+	"github.com/xbcheck/xbcheck/internal/node/nodetest"
 )
 
 // TestProviderNodeRunsAdmissionAndStatus runs the admission and status
@@ -11,7 +14,7 @@ import (
 // (--provider node). It needs real root and the node's packages: it skips
 // elsewhere with the reason, and must run in CI.
 func TestProviderNodeRunsAdmissionAndStatus(t *testing.T) {
-	requireNode(t)
+	nodetest.Require(t, node.Check, nodetest.Share)
 	report := t.TempDir()
 	out, err := exec.Command(buildXBcheck(t), "run", "--provider", "node", "--label-filter", "/^(Admission|Status)/", "--report-output", report).CombinedOutput()
 	if err != nil {

@@ -40,6 +40,9 @@ func newRunCommand() *cobra.Command {
 					return err
 				}
 			}
+			if err := checkKindFlags(c.Context(), c.Flags(), opts); err != nil {
+				return err
+			}
 			if c.Flags().Changed("implementation-cmd") && strings.TrimSpace(opts.ImplementationCmd) == "" {
 				return runner.UsageError{Err: errors.New("--implementation-cmd is empty (an unset variable?): give the command that starts the implementation, or leave the flag out to test the in-process reference gateway")}
 			}
@@ -142,7 +145,7 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&debug, "debug", false, "print each spec's steps and output as it runs (Ginkgo -v)")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
 	registerBinariesFlag(c)
-	registerKindFlags(c)
+	registerKindFlags(f, &opts)
 	return c
 }
 

@@ -63,7 +63,7 @@ images.`,
 			}
 			// The default release's CRDs, fetched once and cached for runs
 			// in the network sandbox.
-			bundle, err := cluster.LoadCRDs(ctx, "")
+			bundle, err := cluster.LoadCRDs(ctx, "", "")
 			if err != nil {
 				return err
 			}

@@ -5,9 +5,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/xbcheck/xbcheck/internal/binaries"
-	"github.com/xbcheck/xbcheck/internal/crds"
 )
 
 // BenchmarkEnvtestStart measures starting the embedded control plane with
@@ -17,18 +14,7 @@ import (
 //	go test -run '^$' -bench EnvtestStart -benchtime 5x ./internal/cluster/
 func BenchmarkEnvtestStart(b *testing.B) {
 	ctx := context.Background()
-	set, err := binaries.Ensure(ctx, binaries.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir, err := crds.ModuleDir(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bundle, err := crds.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	set, bundle := pinned(b)
 	var starts []time.Duration
 	b.ResetTimer()
 	for range b.N {

@@ -18,9 +18,9 @@ import (
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/kind"
 	"github.com/xbcheck/xbcheck/internal/node"
 )
@@ -185,12 +185,12 @@ func installedBundle(ctx context.Context, cfg *rest.Config) (*crds.Bundle, error
 	if !established {
 		return nil, fmt.Errorf("the XBackend CRD in %s is not established yet; wait for it or reinstall it", cfg.Host)
 	}
-	schema, err := manifest.SchemaOf(crd)
+	schema, err := gatewayapi.SchemaOf(crd)
 	if err != nil {
 		return nil, err
 	}
 	return &crds.Bundle{
-		BundleVersion: crd.Annotations[manifest.BundleVersionAnnotation],
+		BundleVersion: crd.Annotations[gatewayapi.BundleVersionAnnotation],
 		Channel:       crd.Annotations[crds.ChannelAnnotation],
 		Schema:        schema,
 	}, nil

@@ -9,25 +9,35 @@ import (
 
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 )
+
+// pinned ensures the pinned control-plane binaries (building them on
+// first use) and loads the CRDs of the pinned gateway-api module.
+func pinned(tb testing.TB) (binaries.Set, *crds.Bundle) {
+	tb.Helper()
+	ctx := context.Background()
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir, err := crds.ModuleDir(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bundle, err := crds.Load(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set, bundle
+}
 
 // TestEnvtestLifecycle starts the embedded control plane from the pinned
 // binaries (building them on first use), uses it through the kubeconfig it
 // wrote, and checks that Stop leaves nothing behind.
 func TestEnvtestLifecycle(t *testing.T) {
 	ctx := context.Background()
-	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := crds.ModuleDir(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bundle, err := crds.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, bundle := pinned(t)
 	c, err := StartEnvtest(ctx, EnvtestOptions{Binaries: set, CRDs: bundle})
 	if err != nil {
 		t.Fatal(err)
@@ -73,14 +83,7 @@ func TestConnectErrorsSayWhatToDo(t *testing.T) {
 		t.Fatalf("missing file: got %v", err)
 	}
 	bad := filepath.Join(t.TempDir(), "kubeconfig")
-	unreachable := `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-current-context: x
-`
-	if err := os.WriteFile(bad, []byte(unreachable), 0o600); err != nil {
+	if err := os.WriteFile(bad, []byte(kindtest.UnreachableKubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err = Connect(ctx, bad)

@@ -2,8 +2,8 @@
 // behind one interface, Provider: an embedded control plane (envtest:
 // kube-apiserver and etcd as child processes), a real single node xbcheck
 // builds and starts (node: internal/node), a kind cluster xbcheck creates
-// or reuses (kind: internal/kind; its flags come in the context,
-// WithKindOptions), or an existing cluster named by a kubeconfig. Each
+// or reuses (kind: internal/kind; its flags are ProviderOptions.Kind), or
+// an existing cluster named by a kubeconfig. Each
 // gets the Gateway API CRDs installed (or checks they are) and gives the
 // caller a rest.Config, a kubeconfig file child processes can use, and
 // the schema of the XBackend it serves. A cluster xbcheck did not create

@@ -14,7 +14,7 @@ import (
 // envtestProvider is the embedded control plane: kube-apiserver and etcd
 // only, no node; the implementation under test runs beside xbcheck.
 type envtestProvider struct {
-	crdDir string
+	crds   crdSource
 	set    binaries.Set
 	bundle *crds.Bundle
 }
@@ -22,7 +22,7 @@ type envtestProvider struct {
 func (p *envtestProvider) Name() string { return "envtest" }
 
 func (p *envtestProvider) Prepare(ctx context.Context, progress io.Writer) error {
-	bundle, err := LoadCRDs(ctx, p.crdDir)
+	bundle, err := p.crds.load(ctx)
 	if err != nil {
 		return err
 	}

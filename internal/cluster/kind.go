@@ -35,26 +35,14 @@ type KindOptions struct {
 	InstallCmd string
 }
 
-type kindOptionsKey struct{}
-
-// WithKindOptions returns ctx carrying the flags of --provider kind: the
-// kind provider reads them in Prepare and Start. --keep-cluster and
-// --allow-cluster-changes, which other providers honour too, come through
-// ProviderOptions.
-func WithKindOptions(ctx context.Context, o KindOptions) context.Context {
-	return context.WithValue(ctx, kindOptionsKey{}, o)
-}
-
-func kindOptions(ctx context.Context) KindOptions {
-	o, _ := ctx.Value(kindOptionsKey{}).(KindOptions)
-	return o
-}
-
 // kindProvider is a kind cluster, created or reused, with xbcheck's own
 // image loaded into its nodes and the implementation installed by the
 // user's command.
 type kindProvider struct {
-	crdDir, logDir string
+	crds   crdSource
+	logDir string
+	// opts are ProviderOptions.Kind.
+	opts KindOptions
 	// keep and allowChanges are ProviderOptions.Keep and
 	// AllowClusterChanges.
 	keep, allowChanges bool
@@ -71,8 +59,7 @@ func (p *kindProvider) Name() string { return "kind" }
 // Prepare checks that --kind-config can be read and that Docker or Podman
 // answers, and loads the CRDs.
 func (p *kindProvider) Prepare(ctx context.Context, progress io.Writer) error {
-	o := kindOptions(ctx)
-	if o.ConfigFile != "" {
+	if o := p.opts; o.ConfigFile != "" {
 		b, err := os.ReadFile(o.ConfigFile)
 		if err != nil {
 			return BadInput{fmt.Errorf("--kind-config: %v; give a readable kind Cluster configuration (kind.x-k8s.io/v1alpha4)", err)}
@@ -86,7 +73,7 @@ func (p *kindProvider) Prepare(ctx context.Context, progress io.Writer) error {
 		}
 		p.runtime = rt
 	}
-	bundle, err := LoadCRDs(ctx, p.crdDir)
+	bundle, err := p.crds.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,7 +93,7 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 			return nil, err
 		}
 	}
-	o := kindOptions(ctx)
+	o := p.opts
 	exe := p.executable
 	if exe == "" {
 		var err error
@@ -148,8 +135,7 @@ func (p *kindProvider) Start(ctx context.Context, progress io.Writer) (*Cluster,
 		LogDir:     p.logDir,
 		Progress:   progress,
 		Setup: func(ctx context.Context, kc *kind.Cluster) error {
-			explicit := p.crdDir != "" || gatewayAPIVersion(ctx) != ""
-			b, err := ensureCRDs(ctx, kc.Config, p.bundle, kc.Created, p.allowChanges, explicit)
+			b, err := ensureCRDs(ctx, kc.Config, p.bundle, kc.Created, p.allowChanges, p.crds.explicit())
 			if err != nil {
 				return fmt.Errorf("kind cluster %s: %w", kc.Name, err)
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 )
 
 // TestRealKindProvider runs --provider kind for real: a kind cluster
@@ -17,18 +19,16 @@ import (
 // XBCHECK_KIND_NODE_IMAGE and XBCHECK_KIND_CONFIG choose the node image
 // and the kind configuration. It logs the times.
 func TestRealKindProvider(t *testing.T) {
-	if os.Getenv("XBCHECK_KIND_REAL") != "1" {
-		t.Skip("set XBCHECK_KIND_REAL=1 to create a real kind cluster (needs Docker or Podman able to run kind's node image)")
-	}
-	p, err := NewProvider(ProviderOptions{Name: "kind", LogDir: t.TempDir()})
+	env := kindtest.RequireReal(t)
+	p, err := NewProvider(ProviderOptions{Name: "kind", LogDir: t.TempDir(), Kind: KindOptions{
+		NodeImage:  env.NodeImage,
+		ConfigFile: env.ConfigFile,
+		InstallCmd: `test -s "$KUBECONFIG" && echo installed`,
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := WithKindOptions(context.Background(), KindOptions{
-		NodeImage:  os.Getenv("XBCHECK_KIND_NODE_IMAGE"),
-		ConfigFile: os.Getenv("XBCHECK_KIND_CONFIG"),
-		InstallCmd: `test -s "$KUBECONFIG" && echo installed`,
-	})
+	ctx := context.Background()
 	begin := time.Now()
 	if err := p.Prepare(ctx, os.Stderr); err != nil {
 		t.Fatal(err)

@@ -7,73 +7,16 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 )
-
-// apiServerRuntime is kind as far as the kind provider can tell: every
-// "cluster" is the one API server of an envtest control plane, whose
-// kubeconfig Create writes and Kubeconfig returns.
-type apiServerRuntime struct {
-	kubeconfig string
-	mu         sync.Mutex
-	clusters   map[string][]string // name -> images loaded
-	deleted    []string
-}
-
-func (r *apiServerRuntime) Name() string { return "fake" }
-
-func (r *apiServerRuntime) List() ([]string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var names []string
-	for n := range r.clusters {
-		names = append(names, n)
-	}
-	return names, nil
-}
-
-func (r *apiServerRuntime) Create(name string, _ []byte, _, kubeconfig string, _ time.Duration) error {
-	b, err := os.ReadFile(r.kubeconfig)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.clusters[name] = nil
-	r.mu.Unlock()
-	return os.WriteFile(kubeconfig, b, 0o600)
-}
-
-func (r *apiServerRuntime) Kubeconfig(string) (string, error) {
-	b, err := os.ReadFile(r.kubeconfig)
-	return string(b), err
-}
-
-func (r *apiServerRuntime) LoadImage(name, tarball string) error {
-	if _, err := os.Stat(tarball); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clusters[name] = append(r.clusters[name], filepath.Base(tarball))
-	return nil
-}
-
-func (r *apiServerRuntime) Delete(name, _ string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.clusters, name)
-	r.deleted = append(r.deleted, name)
-	return nil
-}
 
 // TestKindProviderOnAFakeRuntime runs the kind provider as --provider kind
 // does, with kind replaced by an envtest API server: the CRDs installed on
@@ -82,21 +25,20 @@ func (r *apiServerRuntime) Delete(name, _ string) error {
 // are used as they are, and refused when another release is asked for.
 func TestKindProviderOnAFakeRuntime(t *testing.T) {
 	ctx := context.Background()
-	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := crds.ModuleDir(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, pinnedCRDs := pinned(t)
 	// The API server starts with no Gateway API CRDs, as kind does.
 	api, err := StartEnvtest(ctx, EnvtestOptions{Binaries: set, CRDs: &crds.Bundle{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer api.Stop()
-	rt := &apiServerRuntime{kubeconfig: api.Kubeconfig, clusters: map[string][]string{}}
+	// Every "kind cluster" is that one API server.
+	kubeconfig, err := os.ReadFile(api.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := kindtest.New(string(kubeconfig))
+	rt.RequireTarballs = true
 	cs, err := apiextensionsclient.NewForConfig(api.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +60,9 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 	}
 
 	t.Run("created", func(t *testing.T) {
-		p := newProvider()
-		ctx := WithKindOptions(ctx, KindOptions{InstallCmd: `kubeconfig="$KUBECONFIG"; test -s "$kubeconfig" && echo installed > ` + seen})
+		p := newProvider(func(o *ProviderOptions) {
+			o.Kind.InstallCmd = `kubeconfig="$KUBECONFIG"; test -s "$kubeconfig" && echo installed > ` + seen
+		})
 		if sb := p.Sandbox(ctx, "auto"); sb != nil {
 			t.Errorf("kind wants no sandbox, got %+v", sb)
 		}
@@ -134,8 +77,8 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if c.ServerVersion != binaries.KubernetesVersion || c.Bundle.Channel != "experimental" {
 			t.Errorf("server %s, CRDs %s %s", c.ServerVersion, c.Bundle.BundleVersion, c.Bundle.Channel)
 		}
-		if !strings.HasPrefix(c.Image, "xbcheck.local/xbcheck:") || !slices.ContainsFunc(rt.clusters[c.Kind.Name], func(s string) bool { return strings.HasPrefix(s, "xbcheck-") }) {
-			t.Errorf("image %q, loaded %v: want xbcheck's image in the nodes", c.Image, rt.clusters)
+		if !strings.HasPrefix(c.Image, "xbcheck.local/xbcheck:") || !slices.ContainsFunc(rt.Images(c.Kind.Name), func(s string) bool { return strings.HasPrefix(s, "xbcheck-") }) {
+			t.Errorf("image %q, loaded %v: want xbcheck's image in the nodes", c.Image, rt.Images(c.Kind.Name))
 		}
 		if b, err := os.ReadFile(seen); err != nil || string(b) != "installed\n" {
 			t.Errorf("the install command did not see the kubeconfig: %q %v", b, err)
@@ -150,7 +93,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err := c.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rt.clusters[name]; ok || !slices.Contains(rt.deleted, name) {
+		if rt.Has(name) || !slices.Contains(rt.Deleted(), name) {
 			t.Errorf("the created cluster %s was not deleted", name)
 		}
 	})
@@ -164,20 +107,21 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err := c.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rt.clusters[name]; !ok || !c.Kind.Kept {
+		if !rt.Has(name) || !c.Kind.Kept {
 			t.Errorf("--keep-cluster: the created cluster %s was deleted (kept %v)", name, c.Kind.Kept)
 		}
 		if _, err := os.Stat(c.Kubeconfig); err != nil {
 			t.Errorf("the kept cluster's kubeconfig is gone: %v", err)
 		}
-		delete(rt.clusters, name)
+		rt.Forget(name)
 		os.RemoveAll(filepath.Dir(c.Kubeconfig))
 	})
 
-	rt.clusters["ci"] = nil
+	rt.Add("ci")
+	reuseCI := func(o *ProviderOptions) { o.Kind.Cluster = "ci" }
 	t.Run("reused with its CRDs", func(t *testing.T) {
 		keep := func(o *ProviderOptions) { o.Keep = true }
-		c, err := newProvider(keep).Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		c, err := newProvider(keep, reuseCI).Start(ctx, os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +131,7 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err := c.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rt.clusters["ci"]; !ok {
+		if !rt.Has("ci") {
 			t.Error("the reused cluster was deleted")
 		}
 	})
@@ -197,20 +141,18 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		crd.Annotations[manifest.BundleVersionAnnotation] = "v1.0.0"
+		crd.Annotations[gatewayapi.BundleVersionAnnotation] = "v1.0.0"
 		if _, err := cs.ApiextensionsV1().CustomResourceDefinitions().Update(ctx, crd, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		p := newProvider()
-		p.crdDir = dir // asked for explicitly, as --crds does
-		_, err = p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		crdDir := func(o *ProviderOptions) { o.CRDDir = pinnedCRDs.Dir } // asked for explicitly, as --crds does
+		_, err = newProvider(reuseCI, crdDir).Start(ctx, os.Stderr)
 		var bad BadInput
 		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--allow-cluster-changes") {
 			t.Fatalf("want bad input naming --allow-cluster-changes, got %v", err)
 		}
-		p = newProvider(func(o *ProviderOptions) { o.AllowClusterChanges = true })
-		p.crdDir = dir
-		c, err := p.Start(WithKindOptions(ctx, KindOptions{Cluster: "ci"}), os.Stderr)
+		allow := func(o *ProviderOptions) { o.AllowClusterChanges = true }
+		c, err := newProvider(reuseCI, crdDir, allow).Start(ctx, os.Stderr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,21 +161,21 @@ func TestKindProviderOnAFakeRuntime(t *testing.T) {
 			t.Errorf("--allow-cluster-changes: ClusterWide %v Created %v, want true, false", c.ClusterWide, c.Created)
 		}
 		crd, err = cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crds.XBackendCRD, metav1.GetOptions{})
-		if err != nil || crd.Annotations[manifest.BundleVersionAnnotation] != c.Bundle.BundleVersion {
+		if err != nil || crd.Annotations[gatewayapi.BundleVersionAnnotation] != c.Bundle.BundleVersion {
 			t.Errorf("the CRDs were not replaced: %v %v", crd.Annotations, err)
 		}
 	})
-	if _, ok := rt.clusters["ci"]; !ok {
+	if !rt.Has("ci") {
 		t.Error("the reused cluster was deleted")
 	}
 }
 
 func TestKindProviderBadInput(t *testing.T) {
-	p, err := NewProvider(ProviderOptions{Name: "kind"})
+	p, err := NewProvider(ProviderOptions{Name: "kind", Kind: KindOptions{ConfigFile: filepath.Join(t.TempDir(), "missing.yaml")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.Prepare(WithKindOptions(context.Background(), KindOptions{ConfigFile: filepath.Join(t.TempDir(), "missing.yaml")}), nil)
+	err = p.Prepare(context.Background(), nil)
 	var bad BadInput
 	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "--kind-config") {
 		t.Errorf("a missing --kind-config: %v, want bad input naming it", err)
@@ -252,10 +194,10 @@ func TestLoadRelease(t *testing.T) {
 	path := os.Getenv("PATH")
 	// v1.7.0 needs a newer Go than 1.26 to build, not to read its CRDs.
 	for _, v := range []string{"v1.6.3", "v1.7.0"} {
-		b, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), "")
+		b, err := LoadCRDs(ctx, "", v)
 		if err != nil && strings.Contains(err.Error(), "serves a schema xbcheck does not speak") {
 			// Fetched and read; the fixtures do not know this release's
-			// XBackend yet (fixtures/manifest).
+			// XBackend yet (internal/gatewayapi).
 			t.Logf("%s: %v", v, err)
 			continue
 		}
@@ -267,14 +209,14 @@ func TestLoadRelease(t *testing.T) {
 		}
 		// The second time it comes from the cache, with no go command.
 		t.Setenv("PATH", t.TempDir())
-		if _, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), ""); err != nil {
+		if _, err := LoadCRDs(ctx, "", v); err != nil {
 			t.Errorf("%s from the cache: %v", v, err)
 		}
 		t.Setenv("PATH", path)
 	}
 	for _, v := range []string{"1.6.3", "main", "v1.6"} {
 		var bad BadInput
-		if _, err := LoadCRDs(WithGatewayAPIVersion(ctx, v), ""); !errors.As(err, &bad) {
+		if _, err := LoadCRDs(ctx, "", v); !errors.As(err, &bad) {
 			t.Errorf("%q: %v, want bad input", v, err)
 		}
 	}

@@ -17,9 +17,10 @@ import (
 // nodeProvider is a real single-node cluster xbcheck builds and starts in
 // its own sandbox (internal/node): pods, kube-proxy, CoreDNS.
 type nodeProvider struct {
-	crdDir, logDir string
-	assets         node.Assets
-	bundle         *crds.Bundle
+	crds   crdSource
+	logDir string
+	assets node.Assets
+	bundle *crds.Bundle
 }
 
 func (p *nodeProvider) Name() string { return "node" }
@@ -30,7 +31,7 @@ func (p *nodeProvider) Prepare(ctx context.Context, progress io.Writer) error {
 	if err := node.Check(); err != nil {
 		return BadInput{err}
 	}
-	bundle, err := LoadCRDs(ctx, p.crdDir)
+	bundle, err := p.crds.load(ctx)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/crds"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
@@ -37,8 +37,13 @@ type ProviderOptions struct {
 	Name string
 	// Kubeconfig reaches an existing cluster instead (provider "existing").
 	Kubeconfig string
-	// CRDDir overrides the CRDs of the Gateway API release installed.
+	// CRDDir is --crds: a folder of CRDs installed instead of a Gateway
+	// API release's.
 	CRDDir string
+	// GatewayAPIVersion is --gateway-api-version: the Gateway API release
+	// whose experimental CRDs are installed when CRDDir is empty; empty
+	// is DefaultGatewayAPIVersion.
+	GatewayAPIVersion string
 	// LogDir, when set, receives the node's daemons' logs.
 	LogDir string
 	// Keep is --keep-cluster for a kind cluster xbcheck creates: it stays
@@ -50,6 +55,8 @@ type ProviderOptions struct {
 	// a whole, as it may one it created: CoreDNS's configuration, Services
 	// with externalIPs, a reused kind cluster's Gateway API CRDs.
 	AllowClusterChanges bool
+	// Kind are the flags of --provider kind; other providers ignore them.
+	Kind KindOptions
 }
 
 // NewProvider returns the provider the options name. The error is bad
@@ -61,13 +68,14 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 		}
 		return existing{kubeconfig: o.Kubeconfig, allowChanges: o.AllowClusterChanges}, nil
 	}
+	src := crdSource{dir: o.CRDDir, version: o.GatewayAPIVersion}
 	switch o.Name {
 	case "", "envtest":
-		return &envtestProvider{crdDir: o.CRDDir}, nil
+		return &envtestProvider{crds: src}, nil
 	case "node":
-		return &nodeProvider{crdDir: o.CRDDir, logDir: o.LogDir}, nil
+		return &nodeProvider{crds: src, logDir: o.LogDir}, nil
 	case "kind":
-		return &kindProvider{crdDir: o.CRDDir, logDir: o.LogDir, keep: o.Keep, allowChanges: o.AllowClusterChanges}, nil
+		return &kindProvider{crds: src, logDir: o.LogDir, opts: o.Kind, keep: o.Keep, allowChanges: o.AllowClusterChanges}, nil
 	}
 	return nil, fmt.Errorf("--provider %q: use one of %s, or --kubeconfig for an existing cluster", o.Name, strings.Join(Names(), ", "))
 }
@@ -75,13 +83,14 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 // DefaultGatewayAPIVersion is the release whose experimental CRDs a
 // provider installs when neither --crds nor --gateway-api-version says:
 // the newest whose XBackend xbcheck speaks.
-func DefaultGatewayAPIVersion() string { return manifest.Newest().Version }
+func DefaultGatewayAPIVersion() string { return gatewayapi.Newest().Version }
 
 // LoadCRDs loads the CRDs of dir (the user's --crds: its errors are bad
-// input), or of the release ctx names (WithGatewayAPIVersion), or of
-// DefaultGatewayAPIVersion. A release is fetched through the Go module
-// proxy once and cached: call it before entering the network sandbox.
-func LoadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
+// input), or else of Gateway API release version (--gateway-api-version),
+// or else of DefaultGatewayAPIVersion. A release is fetched through the Go
+// module proxy once and cached: call it before entering the network
+// sandbox.
+func LoadCRDs(ctx context.Context, dir, version string) (*crds.Bundle, error) {
 	if dir != "" {
 		b, err := crds.Load(dir)
 		if err != nil {
@@ -89,9 +98,20 @@ func LoadCRDs(ctx context.Context, dir string) (*crds.Bundle, error) {
 		}
 		return b, nil
 	}
-	v := gatewayAPIVersion(ctx)
-	if v == "" {
-		v = DefaultGatewayAPIVersion()
+	if version == "" {
+		version = DefaultGatewayAPIVersion()
 	}
-	return loadRelease(ctx, v)
+	return loadRelease(ctx, version)
 }
+
+// crdSource is where a provider's CRDs come from: ProviderOptions.CRDDir
+// and GatewayAPIVersion.
+type crdSource struct{ dir, version string }
+
+func (s crdSource) load(ctx context.Context) (*crds.Bundle, error) {
+	return LoadCRDs(ctx, s.dir, s.version)
+}
+
+// explicit tells whether the user chose the CRDs (--crds or
+// --gateway-api-version) rather than taking the default release.
+func (s crdSource) explicit() bool { return s.dir != "" || s.version != "" }

@@ -17,21 +17,6 @@ import (
 	"github.com/xbcheck/xbcheck/internal/crds"
 )
 
-// gatewayAPIVersionKey carries --gateway-api-version in a context.
-type gatewayAPIVersionKey struct{}
-
-// WithGatewayAPIVersion returns ctx carrying --gateway-api-version: the
-// Gateway API release whose experimental CRDs a provider installs instead
-// of the default (DefaultGatewayAPIVersion; LoadCRDs reads it).
-func WithGatewayAPIVersion(ctx context.Context, version string) context.Context {
-	return context.WithValue(ctx, gatewayAPIVersionKey{}, version)
-}
-
-func gatewayAPIVersion(ctx context.Context) string {
-	v, _ := ctx.Value(gatewayAPIVersionKey{}).(string)
-	return v
-}
-
 var releaseVersion = regexp.MustCompile(`^v\d+\.\d+\.\d+(-rc\.\d+)?$`)
 
 // CheckGatewayAPIVersion says, in one line, what is wrong with a

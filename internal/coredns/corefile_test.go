@@ -59,3 +59,19 @@ func TestConflict(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterDomain(t *testing.T) {
+	for _, tc := range []struct{ name, corefile, want string }{
+		{"kind", kindCorefile, "cluster.local"},
+		{"custom domain after a reverse zone", ".:53 {\n  kubernetes in-addr.arpa Corp.Internal. {\n  }\n}", "corp.internal"},
+		{"no kubernetes plugin", ".:53 {\n    forward . /etc/resolv.conf\n}", ""},
+		{"only reverse zones", ".:53 {\n  kubernetes in-addr.arpa ip6.arpa\n}", ""},
+		{"zones end at the block", ".:53 {\n  kubernetes {\n    pods insecure\n  }\n  whoami cluster.local\n}\n", ""},
+		{"a comment is no plugin", ".:53 {\n  # kubernetes old.local\n  kubernetes new.local\n}\n", "new.local"},
+		{"a word later on a line is no plugin", ".:53 {\n  log kubernetes other.local\n}\n", ""},
+	} {
+		if got := clusterDomain(tc.corefile); got != tc.want {
+			t.Errorf("%s: clusterDomain = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package coredns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,6 +22,10 @@ const (
 	corefileKey = "Corefile"
 )
 
+// errNoCoreDNS marks the errors of find that say the cluster runs no
+// CoreDNS it can find.
+var errNoCoreDNS = errors.New("no CoreDNS found")
+
 // server is CoreDNS in a cluster: its Deployment and the ConfigMap holding
 // its Corefile, both in namespace.
 type server struct {
@@ -35,7 +40,7 @@ func find(ctx context.Context, cs kubernetes.Interface) (server, error) {
 		return server{}, fmt.Errorf("look for CoreDNS (Deployments labelled %s in %s): %w", dnsSelector, namespace, err)
 	}
 	if len(deps.Items) == 0 {
-		return server{}, fmt.Errorf("no CoreDNS found: no Deployment labelled %s in %s; xbcheck forwards its test zone through CoreDNS, so use a cluster that runs it (kind, kubeadm, --provider node)", dnsSelector, namespace)
+		return server{}, fmt.Errorf("%w: no Deployment labelled %s in %s; xbcheck forwards its test zone through CoreDNS, so use a cluster that runs it (kind, kubeadm, --provider node)", errNoCoreDNS, dnsSelector, namespace)
 	}
 	var looked []string
 	for i := range deps.Items {
@@ -54,8 +59,8 @@ func find(ctx context.Context, cs kubernetes.Interface) (server, error) {
 		}
 		looked = append(looked, d.Name)
 	}
-	return server{}, fmt.Errorf("no CoreDNS found: the Deployments labelled %s in %s (%s) mount no ConfigMap with a key %s; xbcheck forwards its test zone through CoreDNS, so use a cluster that runs it (kind, kubeadm, --provider node)",
-		dnsSelector, namespace, strings.Join(looked, ", "), corefileKey)
+	return server{}, fmt.Errorf("%w: the Deployments labelled %s in %s (%s) mount no ConfigMap with a key %s; xbcheck forwards its test zone through CoreDNS, so use a cluster that runs it (kind, kubeadm, --provider node)",
+		errNoCoreDNS, dnsSelector, namespace, strings.Join(looked, ", "), corefileKey)
 }
 
 // configMaps names the ConfigMaps d's pods mount as volumes.

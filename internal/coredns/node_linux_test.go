@@ -2,13 +2,11 @@ package coredns
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/internal/node"
 	"github.com/xbcheck/xbcheck/internal/node/nodetest"
+	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
@@ -54,42 +53,15 @@ type nodeReport struct {
 // for byte as before and the name no longer answered; three times, then
 // once more undone by Clean.
 func TestStubZoneOnNode(t *testing.T) {
-	if err := node.Check(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI must run the CoreDNS test on a node: %v", err)
-		}
-		t.Skipf("no node here: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("-short: starts a node")
-	}
-	nodetest.Share(t)
+	nodetest.Require(t, node.Check, nodetest.Share)
 	out := filepath.Join(t.TempDir(), "report.json")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), roleEnv+"=node", outEnv+"="+out)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd := roletest.Command("node", out)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("the scenario on the node failed: %v", err)
-		}
-	case <-time.After(15 * time.Minute):
-		_ = cmd.Process.Signal(os.Interrupt)
-		t.Fatalf("the scenario on the node did not end within 15 minutes: %v", <-done)
-	}
+	roletest.Wait(t, cmd, 15*time.Minute)
 	var r nodeReport
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("the scenario wrote no report: %v", err)
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	roletest.Read(t, out, &r)
 	if r.Err != "" {
 		t.Fatalf("on the node: %s", r.Err)
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
@@ -35,7 +36,7 @@ func placeholders() map[string]string {
 // for the map: their sources, behaviour annotations and the objects of the
 // manifests they apply (found in sources, the suites' Go files). It
 // returns them with the sentences package apitext quotes.
-func FromSuites(families []harness.Family, sources fs.FS, schema manifest.Schema) ([]Spec, []string, error) {
+func FromSuites(families []harness.Family, sources fs.FS, schema gatewayapi.Schema) ([]Spec, []string, error) {
 	var names []string
 	for _, s := range harness.Scenarios(families) {
 		names = append(names, s.ShortName)
@@ -83,7 +84,7 @@ func FromSuites(families []harness.Family, sources fs.FS, schema manifest.Schema
 }
 
 // runsOn reports whether a test of releases r runs on schema's release.
-func runsOn(r harness.Releases, schema manifest.Schema) bool {
+func runsOn(r harness.Releases, schema gatewayapi.Schema) bool {
 	return (r.Since == "" || schema.AtLeast(r.Since)) && (r.Before == "" || !schema.AtLeast(r.Before))
 }
 

@@ -4,10 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/coverage"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/suites"
 )
 
@@ -19,7 +19,7 @@ func TestMapOfTheSuites(t *testing.T) {
 	for _, d := range dimension.All() {
 		classes[d.Class] = true
 	}
-	for _, schema := range manifest.Schemas() {
+	for _, schema := range gatewayapi.Schemas() {
 		specs, quotes, err := coverage.FromSuites(suites.Families(), suites.Sources, schema)
 		if err != nil {
 			t.Fatalf("%s: %v", schema.Version, err)
@@ -41,8 +41,8 @@ func TestMapOfTheSuites(t *testing.T) {
 		if withObjects < len(specs)/2 {
 			t.Errorf("%s: only %d of %d specs have manifests found", schema.Version, withObjects, len(specs))
 		}
-		ctx := cluster.WithGatewayAPIVersion(context.Background(), schema.Version)
-		bundle, err := cluster.LoadCRDs(ctx, "")
+		ctx := context.Background()
+		bundle, err := cluster.LoadCRDs(ctx, "", schema.Version)
 		if err != nil {
 			t.Fatal(err)
 		}

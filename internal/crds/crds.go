@@ -19,7 +19,7 @@ import (
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 const (
@@ -28,7 +28,7 @@ const (
 	// XBackendCRD is the name of the XBackend CustomResourceDefinition.
 	XBackendCRD = "xbackends." + xv1alpha1.GroupName
 
-	bundleVersionAnnotation = manifest.BundleVersionAnnotation
+	bundleVersionAnnotation = gatewayapi.BundleVersionAnnotation
 	// ChannelAnnotation names the release channel of Gateway API CRDs.
 	ChannelAnnotation = "gateway.networking.k8s.io/channel"
 	experimentalPath  = "config/crd/experimental"
@@ -42,7 +42,7 @@ type Bundle struct {
 	BundleVersion string
 	Channel       string
 	// Schema is the XBackend schema the CRD serves.
-	Schema manifest.Schema
+	Schema gatewayapi.Schema
 }
 
 // moduleVersion returns the gateway-api version this binary was built with,
@@ -113,7 +113,7 @@ func Load(dir string) (*Bundle, error) {
 		if crd.Name == XBackendCRD {
 			b.BundleVersion = crd.Annotations[bundleVersionAnnotation]
 			b.Channel = crd.Annotations[ChannelAnnotation]
-			if b.Schema, err = manifest.SchemaOf(crd); err != nil {
+			if b.Schema, err = gatewayapi.SchemaOf(crd); err != nil {
 				return nil, fmt.Errorf("%s: %w", dir, err)
 			}
 			return b, nil

@@ -9,127 +9,19 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	kinderrors "sigs.k8s.io/kind/pkg/errors"
 	kindexec "sigs.k8s.io/kind/pkg/exec"
+
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 )
 
-// fakeKubeconfig is a kubeconfig client-go parses; nothing dials it.
-const fakeKubeconfig = `apiVersion: v1
-kind: Config
-clusters: [{name: kind, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: kind, user: {token: t}}]
-contexts: [{name: kind, context: {cluster: kind, user: kind}}]
-current-context: kind
-`
-
-// fakeRuntime is kind as the tests need it: clusters are names with the
-// images loaded into them, and every call is recorded in order.
-type fakeRuntime struct {
-	mu       sync.Mutex
-	clusters map[string][]string // name -> images loaded
-	calls    []string
-	// createErr fails Create (after kind's own cleanup).
-	createErr error
-	// block, when set, holds Create after its nodes exist until it is
-	// closed or the cluster is deleted; started is closed when Create
-	// begins to wait.
-	block, started chan struct{}
-	deleted        chan struct{}
-}
-
-func newFake(existing ...string) *fakeRuntime {
-	f := &fakeRuntime{clusters: map[string][]string{}, deleted: make(chan struct{}, 8)}
-	for _, n := range existing {
-		f.clusters[n] = nil
-	}
-	return f
-}
-
-func (f *fakeRuntime) record(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fmt.Sprintf(format, args...))
-}
-
-func (f *fakeRuntime) Calls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
-}
-
-func (f *fakeRuntime) has(name string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	_, ok := f.clusters[name]
-	return ok
-}
-
-func (f *fakeRuntime) Name() string { return "fake" }
-
-func (f *fakeRuntime) List() ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var names []string
-	for n := range f.clusters {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names, nil
-}
-
-func (f *fakeRuntime) Create(name string, config []byte, nodeImage, kubeconfig string, _ time.Duration) error {
-	f.record("create %s config=%q image=%q", name, config, nodeImage)
-	f.mu.Lock()
-	f.clusters[name] = nil // the nodes exist from here on
-	f.mu.Unlock()
-	if f.block != nil {
-		close(f.started)
-		select {
-		case <-f.block:
-		case <-f.deleted:
-			return errors.New("node container vanished")
-		}
-	}
-	if f.createErr != nil {
-		// kind deletes the nodes of a failed create.
-		f.mu.Lock()
-		delete(f.clusters, name)
-		f.mu.Unlock()
-		return f.createErr
-	}
-	return os.WriteFile(kubeconfig, []byte(fakeKubeconfig), 0o600)
-}
-
-func (f *fakeRuntime) Kubeconfig(name string) (string, error) {
-	f.record("kubeconfig %s", name)
-	if !f.has(name) {
-		return "", fmt.Errorf("no cluster %s", name)
-	}
-	return fakeKubeconfig, nil
-}
-
-func (f *fakeRuntime) LoadImage(name, tarball string) error {
-	f.record("load %s %s", name, filepath.Base(tarball))
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.clusters[name]; !ok {
-		return fmt.Errorf("no cluster %s", name)
-	}
-	f.clusters[name] = append(f.clusters[name], filepath.Base(tarball))
-	return nil
-}
-
-func (f *fakeRuntime) Delete(name, _ string) error {
-	f.record("delete %s", name)
-	f.mu.Lock()
-	delete(f.clusters, name)
-	f.mu.Unlock()
-	f.deleted <- struct{}{}
-	return nil
+// clusters names the clusters of rt.
+func clusters(rt *kindtest.Runtime) []string {
+	names, _ := rt.List()
+	return names
 }
 
 // kindFiles lists xbcheck's kind folders in the temporary folder.
@@ -150,7 +42,7 @@ func isolate(t *testing.T) {
 
 func TestStartCreatesAClusterAndStopDeletesIt(t *testing.T) {
 	isolate(t)
-	rt := newFake("other")
+	rt := kindtest.New("", "other")
 	var progress bytes.Buffer
 	c, err := Start(context.Background(), Options{Runtime: rt, Config: []byte("kind: Cluster"), NodeImage: "node:v1", Progress: &progress})
 	if err != nil {
@@ -159,7 +51,7 @@ func TestStartCreatesAClusterAndStopDeletesIt(t *testing.T) {
 	if !c.Created || c.Kept || !strings.HasPrefix(c.Name, "xbcheck-") || c.Runtime != "fake" {
 		t.Fatalf("cluster %+v: want a created xbcheck-<id> on the fake", c)
 	}
-	if b, err := os.ReadFile(c.Kubeconfig); err != nil || string(b) != fakeKubeconfig {
+	if b, err := os.ReadFile(c.Kubeconfig); err != nil || string(b) != kindtest.UnreachableKubeconfig {
 		t.Fatalf("kubeconfig %s: %v %q", c.Kubeconfig, err, b)
 	}
 	if c.Config == nil || c.Config.Host != "https://127.0.0.1:1" {
@@ -171,8 +63,8 @@ func TestStartCreatesAClusterAndStopDeletesIt(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if rt.has(c.Name) || !rt.has("other") {
-		t.Errorf("after Stop the clusters are %v: want only other", rt.clusters)
+	if rt.Has(c.Name) || !rt.Has("other") {
+		t.Errorf("after Stop the clusters are %v: want only other", clusters(rt))
 	}
 	if left := kindFiles(t); len(left) > 0 {
 		t.Errorf("files left behind: %v", left)
@@ -189,7 +81,7 @@ func TestStartCreatesAClusterAndStopDeletesIt(t *testing.T) {
 
 func TestStartReusesAClusterByNameAndNeverDeletesIt(t *testing.T) {
 	isolate(t)
-	rt := newFake("ci")
+	rt := kindtest.New("", "ci")
 	c, err := Start(context.Background(), Options{Runtime: rt, Name: "ci", Keep: true, Images: []string{"/tmp/xbcheck.tar"}})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +89,7 @@ func TestStartReusesAClusterByNameAndNeverDeletesIt(t *testing.T) {
 	if c.Created || c.Kept {
 		t.Fatalf("a reused cluster: Created %v Kept %v, want both false", c.Created, c.Kept)
 	}
-	if b, err := os.ReadFile(c.Kubeconfig); err != nil || string(b) != fakeKubeconfig {
+	if b, err := os.ReadFile(c.Kubeconfig); err != nil || string(b) != kindtest.UnreachableKubeconfig {
 		t.Fatalf("kubeconfig of the reused cluster %s: %v %q", c.Kubeconfig, err, b)
 	}
 	if err := c.Stop(); err != nil {
@@ -206,7 +98,7 @@ func TestStartReusesAClusterByNameAndNeverDeletesIt(t *testing.T) {
 	if want := []string{"kubeconfig ci", "load ci xbcheck.tar"}; !slices.Equal(rt.Calls(), want) {
 		t.Errorf("calls %q, want %q: no create, no delete", rt.Calls(), want)
 	}
-	if !rt.has("ci") {
+	if !rt.Has("ci") {
 		t.Error("the reused cluster was deleted")
 	}
 	if left := kindFiles(t); len(left) > 0 {
@@ -216,7 +108,7 @@ func TestStartReusesAClusterByNameAndNeverDeletesIt(t *testing.T) {
 
 func TestStartCreatesANamedClusterThatDoesNotExist(t *testing.T) {
 	isolate(t)
-	rt := newFake()
+	rt := kindtest.New("")
 	c, err := Start(context.Background(), Options{Runtime: rt, Name: "ci"})
 	if err != nil {
 		t.Fatal(err)
@@ -227,14 +119,14 @@ func TestStartCreatesANamedClusterThatDoesNotExist(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if rt.has("ci") {
+	if rt.Has("ci") {
 		t.Error("the cluster xbcheck created under the given name was not deleted")
 	}
 }
 
 func TestKeepLeavesTheCreatedClusterAndItsKubeconfig(t *testing.T) {
 	isolate(t)
-	rt := newFake()
+	rt := kindtest.New("")
 	var progress bytes.Buffer
 	c, err := Start(context.Background(), Options{Runtime: rt, Keep: true, Progress: &progress})
 	if err != nil {
@@ -246,7 +138,7 @@ func TestKeepLeavesTheCreatedClusterAndItsKubeconfig(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if !rt.has(c.Name) {
+	if !rt.Has(c.Name) {
 		t.Error("a kept cluster was deleted")
 	}
 	if _, err := os.Stat(c.Kubeconfig); err != nil {
@@ -259,7 +151,7 @@ func TestKeepLeavesTheCreatedClusterAndItsKubeconfig(t *testing.T) {
 
 func TestSetupThenImagesThenInstallInOrder(t *testing.T) {
 	isolate(t)
-	rt := newFake()
+	rt := kindtest.New("")
 	logDir := filepath.Join(t.TempDir(), "report")
 	out := filepath.Join(t.TempDir(), "seen")
 	var setupSaw []string
@@ -315,15 +207,15 @@ func TestFailuresAfterCreateDeleteTheCluster(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			isolate(t)
-			rt := newFake()
+			rt := kindtest.New("")
 			opts.Runtime, opts.LogDir = rt, t.TempDir()
 			c, err := Start(context.Background(), opts)
 			if err == nil {
 				c.Stop()
 				t.Fatal("Start succeeded")
 			}
-			if len(rt.clusters) != 0 {
-				t.Errorf("clusters left: %v", rt.clusters)
+			if len(clusters(rt)) != 0 {
+				t.Errorf("clusters left: %v", clusters(rt))
 			}
 			if left := kindFiles(t); len(left) > 0 {
 				t.Errorf("files left behind: %v", left)
@@ -335,7 +227,7 @@ func TestFailuresAfterCreateDeleteTheCluster(t *testing.T) {
 func TestInstallFailureIsOneLineSayingWhereTheLogIs(t *testing.T) {
 	isolate(t)
 	logDir := t.TempDir()
-	_, err := Start(context.Background(), Options{Runtime: newFake(), LogDir: logDir, InstallCmd: "echo applying; echo 'error: no such chart' >&2; exit 3"})
+	_, err := Start(context.Background(), Options{Runtime: kindtest.New(""), LogDir: logDir, InstallCmd: "echo applying; echo 'error: no such chart' >&2; exit 3"})
 	if err == nil {
 		t.Fatal("a failing install command passed")
 	}
@@ -356,14 +248,14 @@ func TestInstallFailureIsOneLineSayingWhereTheLogIs(t *testing.T) {
 
 func TestCreateFailureLeavesNothing(t *testing.T) {
 	isolate(t)
-	rt := newFake()
-	rt.createErr = errors.New("failed to pull image")
+	rt := kindtest.New("")
+	rt.CreateErr = errors.New("failed to pull image")
 	_, err := Start(context.Background(), Options{Runtime: rt, Name: "ci"})
 	if err == nil || !strings.Contains(err.Error(), "create kind cluster ci on fake: failed to pull image") {
 		t.Fatalf("error %v", err)
 	}
-	if len(rt.clusters) != 0 || !slices.Contains(rt.Calls(), "delete ci") {
-		t.Errorf("clusters %v, calls %q: want none left and a delete to make sure", rt.clusters, rt.Calls())
+	if len(clusters(rt)) != 0 || !slices.Contains(rt.Calls(), "delete ci") {
+		t.Errorf("clusters %v, calls %q: want none left and a delete to make sure", clusters(rt), rt.Calls())
 	}
 	if left := kindFiles(t); len(left) > 0 {
 		t.Errorf("files left behind: %v", left)
@@ -374,11 +266,11 @@ func TestCreateFailureLeavesNothing(t *testing.T) {
 // nodes: kind's Create takes no context, so the nodes are deleted under it.
 func TestInterruptDuringCreateLeavesNothing(t *testing.T) {
 	isolate(t)
-	rt := newFake()
-	rt.block, rt.started = make(chan struct{}), make(chan struct{})
+	rt := kindtest.New("")
+	rt.Block, rt.Started = make(chan struct{}), make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-rt.started
+		<-rt.Started
 		cancel()
 	}()
 	begin := time.Now()
@@ -389,8 +281,8 @@ func TestInterruptDuringCreateLeavesNothing(t *testing.T) {
 	if time.Since(begin) > 5*time.Second {
 		t.Errorf("Start took %s to return after Ctrl-C", time.Since(begin))
 	}
-	if len(rt.clusters) != 0 {
-		t.Errorf("clusters left: %v", rt.clusters)
+	if len(clusters(rt)) != 0 {
+		t.Errorf("clusters left: %v", clusters(rt))
 	}
 	if left := kindFiles(t); len(left) > 0 {
 		t.Errorf("files left behind: %v", left)
@@ -401,7 +293,7 @@ func TestInterruptDuringCreateLeavesNothing(t *testing.T) {
 // it started in the background end, and the cluster is deleted.
 func TestInterruptDuringInstallEndsItsProcesses(t *testing.T) {
 	isolate(t)
-	rt := newFake()
+	rt := kindtest.New("")
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -435,8 +327,8 @@ func TestInterruptDuringInstallEndsItsProcesses(t *testing.T) {
 	if processAlive(pid) {
 		t.Errorf("the install command's background sleep (pid %d) survived", pid)
 	}
-	if len(rt.clusters) != 0 {
-		t.Errorf("clusters left: %v", rt.clusters)
+	if len(clusters(rt)) != 0 {
+		t.Errorf("clusters left: %v", clusters(rt))
 	}
 }
 

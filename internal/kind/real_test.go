@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/client-go/discovery"
 
+	"github.com/xbcheck/xbcheck/internal/kind/kindtest"
 	"github.com/xbcheck/xbcheck/internal/node"
 )
 
@@ -22,12 +23,10 @@ import (
 // XBCHECK_KIND_CONFIG (a file) choose the node image and configuration
 // (for example a node image built offline). It logs the times.
 func TestRealKind(t *testing.T) {
-	if os.Getenv("XBCHECK_KIND_REAL") != "1" {
-		t.Skip("set XBCHECK_KIND_REAL=1 to create a real kind cluster (needs Docker or Podman able to run kind's node image)")
-	}
+	env := kindtest.RequireReal(t)
 	isolate(t)
 	var config []byte
-	if f := os.Getenv("XBCHECK_KIND_CONFIG"); f != "" {
+	if f := env.ConfigFile; f != "" {
 		var err error
 		if config, err = os.ReadFile(f); err != nil {
 			t.Fatal(err)
@@ -47,7 +46,7 @@ func TestRealKind(t *testing.T) {
 		Runtime:    rt,
 		Name:       "xbcheck-real-" + randomID(),
 		Config:     config,
-		NodeImage:  os.Getenv("XBCHECK_KIND_NODE_IMAGE"),
+		NodeImage:  env.NodeImage,
 		Images:     []string{img.Path},
 		InstallCmd: `test -s "$KUBECONFIG"`,
 		LogDir:     t.TempDir(),

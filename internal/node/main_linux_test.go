@@ -17,50 +17,40 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 // The test binary plays every role: the test process (outside), the node
-// sandbox's parent and program (roleEnv "cluster" or "hold"), and the
+// sandbox's parent and program (roles "cluster" and "hold"), and the
 // programs of the pods the scenario runs ("serve", "client"), as the
 // image ExecutableImage makes of it.
-const (
-	roleEnv = "XBCHECK_NODE_TEST_ROLE"
-	// outEnv names the file a sandboxed role reports to (JSON).
-	outEnv = "XBCHECK_NODE_TEST_OUT"
-)
-
 func TestMain(m *testing.M) {
-	switch role := os.Getenv(roleEnv); role {
-	case "":
-		os.Exit(m.Run())
-	case "serve":
-		os.Exit(serve())
-	case "client":
-		os.Exit(client())
-	case "cluster", "hold":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		assets, err := Prepare(ctx, os.Stderr)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		handled, code, err := sandbox.Run(SandboxOptions(ctx))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-		if handled {
-			os.Exit(code)
-		}
-		if role == "hold" {
-			os.Exit(hold(ctx, assets))
-		}
-		os.Exit(scenario(ctx, assets))
-	default:
-		fmt.Fprintf(os.Stderr, "unknown %s=%s\n", roleEnv, role)
-		os.Exit(2)
+	roletest.Main(m, map[string]func() int{
+		"serve":   serve,
+		"client":  client,
+		"cluster": func() int { return inNode(scenario) },
+		"hold":    func() int { return inNode(hold) },
+	})
+}
+
+// inNode prepares a node, enters its sandbox and runs f there.
+func inNode(f func(context.Context, Assets) int) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	assets, err := Prepare(ctx, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	handled, code, err := sandbox.Run(SandboxOptions(ctx))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if handled {
+		return code
+	}
+	return f(ctx, assets)
 }
 
 // serve answers every HTTP request with this pod's name: the backend of
@@ -144,13 +134,4 @@ func apiStatus(err error) int32 {
 		return s.Status().Code
 	}
 	return 0
-}
-
-// report writes v as JSON to the file the test named.
-func report(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(os.Getenv(outEnv), b, 0o644)
 }

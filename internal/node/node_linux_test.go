@@ -29,25 +29,17 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/xbcheck/xbcheck/internal/node/nodetest"
+	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
-// requireNode skips the test where a node cannot run, except in CI (CI=true,
-// as root, after `xbcheck setup --provider node`), where that is a failure.
+// requireNode skips the test where a node cannot run (nodetest.Require),
+// holds the host alone (these tests look at the whole host for a node's
+// leftovers: a node of another package's test must not be running
+// meanwhile) and prepares the node's assets.
 func requireNode(t *testing.T) Assets {
 	t.Helper()
-	if err := Check(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI must run the node tests: %v", err)
-		}
-		t.Skipf("no node here: %v", err)
-	}
-	if testing.Short() {
-		t.Skip("-short: a node takes a minute or more")
-	}
-	// These tests look at the whole host for a node's leftovers: a node of
-	// another package's test must not be running meanwhile.
-	nodetest.Exclusive(t)
+	nodetest.Require(t, Check, nodetest.Exclusive)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	a, err := Prepare(ctx, os.Stderr)
@@ -77,11 +69,7 @@ func scenario(ctx context.Context, a Assets) int {
 	if err := runScenario(ctx, a, &r); err != nil {
 		r.Err = err.Error()
 	}
-	if err := report(r); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
+	return roletest.Report(r)
 }
 
 func runScenario(ctx context.Context, a Assets, r *scenarioReport) error {
@@ -211,7 +199,7 @@ func createWorkload(ctx context.Context, cs kubernetes.Interface, ns, image stri
 			Image:           image,
 			ImagePullPolicy: corev1.PullNever,
 			Env: []corev1.EnvVar{
-				{Name: roleEnv, Value: role},
+				{Name: roletest.RoleEnv, Value: role},
 				{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
 			},
 		}
@@ -278,9 +266,7 @@ func hold(ctx context.Context, a Assets) int {
 // own (as a shell starts a command), its output in the test's log.
 func sandboxed(t *testing.T, role, out string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), roleEnv+"="+role, outEnv+"="+out)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd := roletest.Command(role, out)
 	cmd.SysProcAttr = newProcessGroup()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -294,26 +280,10 @@ func TestNodeEndToEnd(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.json")
 	begin := time.Now()
 	cmd := sandboxed(t, "cluster", out)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("the sandboxed scenario failed: %v", err)
-		}
-	case <-time.After(10 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatal("the sandboxed scenario did not end within 10 minutes")
-	}
+	roletest.Wait(t, cmd, 10*time.Minute)
 	total := time.Since(begin)
 	var r scenarioReport
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("the scenario wrote no report: %v", err)
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	roletest.Read(t, out, &r)
 	if r.Err != "" {
 		t.Fatalf("scenario: %s", r.Err)
 	}

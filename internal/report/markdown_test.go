@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,11 +9,9 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 
+	"github.com/xbcheck/xbcheck/internal/golden"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
-
-// updateGoldenEnv rewrites the golden files instead of comparing with them.
-const updateGoldenEnv = "XBCHECK_UPDATE_GOLDEN"
 
 func markdown(t *testing.T, r Run) string {
 	t.Helper()
@@ -38,19 +35,7 @@ func gfm(t *testing.T, md string) string {
 
 func TestMarkdownMatchesGolden(t *testing.T) {
 	got := markdown(t, fixture(t, t.TempDir()))
-	golden := filepath.Join("testdata", "markdown.golden.md")
-	if os.Getenv(updateGoldenEnv) == "1" {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v; run the test with %s=1 to write it", err, updateGoldenEnv)
-	}
-	if got != string(want) {
-		t.Errorf("Markdown differs from %s (rerun with %s=1 and review the diff if the change is meant):\n%s", golden, updateGoldenEnv, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "markdown.golden.md"), got)
 }
 
 func TestMarkdownVerdictLineSaysWhy(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,14 +14,16 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/dns"
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/cluster"
+	"github.com/xbcheck/xbcheck/internal/coredns"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/implementation"
 	"github.com/xbcheck/xbcheck/internal/incluster"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -177,13 +180,16 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		e.implementationName = "reference gateway (in-process)"
 	}
 
-	k, err := client.New(c.Config, client.Options{Scheme: manifest.Scheme()})
+	k, err := client.New(c.Config, client.Options{Scheme: gatewayapi.Scheme()})
 	if err != nil {
 		return nil, err
 	}
 	e.client = k
 	if opts.ClusterDomain != "" {
 		e.ClusterDomain = opts.ClusterDomain
+	}
+	if e.ClusterDomain == "" {
+		e.ClusterDomain = coreDNSClusterDomain(ctx, c, opts.Out)
 	}
 	e.GatewayAddress = opts.GatewayAddress
 	e.GatewayClass = opts.GatewayClass
@@ -336,4 +342,19 @@ func (e *environment) implementationExited() error {
 	default:
 		return nil
 	}
+}
+
+// coreDNSClusterDomain is the cluster DNS domain c's CoreDNS serves, or ""
+// when c runs none or it cannot be read (said on out: the specs that need
+// it then skip, saying it is unknown).
+func coreDNSClusterDomain(ctx context.Context, c *cluster.Cluster, out io.Writer) string {
+	cs, err := kubernetes.NewForConfig(c.Config)
+	if err == nil {
+		var d string
+		if d, err = coredns.ClusterDomain(ctx, cs); err == nil {
+			return d
+		}
+	}
+	fmt.Fprintf(out, "xbcheck: the cluster's DNS domain is unknown (%v); give --cluster-domain\n", err)
+	return ""
 }

@@ -37,9 +37,6 @@ const (
 	FakesCluster = "cluster"
 )
 
-// FakesPlaces lists what --fakes accepts.
-func FakesPlaces() []string { return []string{FakesLocal, FakesCluster} }
-
 // fakesInCluster says whether the run deploys its fakes into the cluster
 // (once placeFakes has resolved the default).
 func (o *Options) fakesInCluster() bool { return o.Fakes == FakesCluster }

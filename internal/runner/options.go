@@ -36,8 +36,15 @@ type Options struct {
 	// Finished, when set, is called with the run's verdicts once the specs
 	// have run, before anything is stopped: it writes the reports.
 	Finished func(*report.Run)
-	// CRDDir overrides the CRD folder of the pinned gateway-api module.
+	// CRDDir is a folder of CRDs installed instead of a Gateway API
+	// release's.
 	CRDDir string
+	// GatewayAPIVersion is the Gateway API release whose experimental
+	// CRDs are installed when CRDDir is empty; empty is
+	// cluster.DefaultGatewayAPIVersion.
+	GatewayAPIVersion string
+	// Kind are the settings of Provider "kind".
+	Kind cluster.KindOptions
 	// LabelFilter and Focus are Ginkgo's filters.
 	LabelFilter string
 	Focus       []string
@@ -121,6 +128,8 @@ func (o *Options) provider() (cluster.Provider, error) {
 		Name:                o.Provider,
 		Kubeconfig:          o.Kubeconfig,
 		CRDDir:              o.CRDDir,
+		GatewayAPIVersion:   o.GatewayAPIVersion,
+		Kind:                o.Kind,
 		LogDir:              o.ReportDir,
 		Keep:                o.KeepCluster,
 		AllowClusterChanges: o.AllowClusterChanges,

@@ -17,8 +17,8 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/probe"
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
@@ -81,11 +81,11 @@ func work(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	k, err := client.New(restConfig, client.Options{Scheme: manifest.Scheme()})
+	k, err := client.New(restConfig, client.Options{Scheme: gatewayapi.Scheme()})
 	if err != nil {
 		return err
 	}
-	schema, err := manifest.SchemaFor(spec.Schema)
+	schema, err := gatewayapi.SchemaFor(spec.Schema)
 	if err != nil {
 		return err
 	}

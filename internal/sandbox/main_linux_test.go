@@ -18,16 +18,15 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xbcheck/xbcheck/internal/roletest"
 )
 
-// The test binary plays every role: the test process, a parent process
-// (started by a test), and the sandboxed child. testChildEnv names the
-// function the child runs inside the sandbox; testOutEnv the file where it
-// writes what it observed, outside the sandbox's reach for nothing: the
-// filesystem is shared.
+// The test binary plays every role (internal/roletest): the test process,
+// a parent process (started by a test), and the sandboxed child, which
+// runs the role's function inside the sandbox and reports what it
+// observed to a file outside, the filesystem being shared.
 const (
-	testChildEnv = "XBCHECK_SANDBOX_TEST_CHILD"
-	testOutEnv   = "XBCHECK_SANDBOX_TEST_OUT"
 	// testPrivateEnv lists the private folders of a node sandbox.
 	testPrivateEnv = "XBCHECK_SANDBOX_TEST_PRIVATE"
 )
@@ -35,23 +34,26 @@ const (
 // exitGotSIGTERM is how the wait-signal child ends when SIGTERM reaches it.
 const exitGotSIGTERM = 42
 
-var children = map[string]func() int{
-	"ready":        func() int { return 0 },
-	"exit7":        func() int { return 7 },
-	"plan":         observePlan,
-	"wait-signal":  waitSignal,
-	"report":       reportInside,
-	"refused":      reexecRefused,
-	"setup-failed": reexecSetupFailed,
-	"node-observe": observeNode,
+func TestMain(m *testing.M) {
+	roletest.Main(m, map[string]func() int{
+		"ready":        inSandbox(func() int { return 0 }),
+		"exit7":        inSandbox(func() int { return 7 }),
+		"plan":         inSandbox(observePlan),
+		"wait-signal":  inSandbox(waitSignal),
+		"report":       inSandbox(reportInside),
+		"refused":      inSandbox(reexecRefused),
+		"setup-failed": inSandbox(reexecSetupFailed),
+		"node-observe": inSandbox(observeNode),
+	})
 }
 
-func TestMain(m *testing.M) {
-	if name := os.Getenv(testChildEnv); name != "" {
-		// A parent re-executes (handled); the sandboxed child and
-		// processes it starts carry on into the named function.
+// inSandbox runs child inside the sandbox: a parent re-executes (handled);
+// the sandboxed child and processes it starts carry on into child. A
+// role named node-* gets a node sandbox.
+func inSandbox(child func() int) func() int {
+	return func() int {
 		opts := Options{Mode: ModeRequire}
-		if strings.HasPrefix(name, "node-") {
+		if strings.HasPrefix(roletest.Role(), "node-") {
 			opts.Node = &NodeOptions{PrivateDirs: filepath.SplitList(os.Getenv(testPrivateEnv))}
 		}
 		handled, code, err := Run(opts)
@@ -59,11 +61,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 		}
 		if handled {
-			os.Exit(code)
+			return code
 		}
-		os.Exit(children[name]())
+		return child()
 	}
-	os.Exit(m.Run())
 }
 
 func errText(err error) string {
@@ -71,19 +72,6 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
-}
-
-// report writes v as JSON to the file the test named.
-func report(v any) int {
-	b, err := json.Marshal(v)
-	if err == nil {
-		err = os.WriteFile(os.Getenv(testOutEnv), b, 0o644)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "reporting:", err)
-		return 1
-	}
-	return 0
 }
 
 // planObservations is what the plan child saw inside the sandbox.
@@ -106,9 +94,9 @@ type descendantReport struct{ Inside, Netns string }
 func reportInside() int {
 	netns, err := currentNS("net")
 	if err != nil {
-		return report(descendantReport{Inside: err.Error()})
+		return roletest.Report(descendantReport{Inside: err.Error()})
 	}
-	return report(descendantReport{Inside: errText(Inside()), Netns: netns.String()})
+	return roletest.Report(descendantReport{Inside: errText(Inside()), Netns: netns.String()})
 }
 
 // planAddrs is every address of the plan, and one of the simulated internet.
@@ -158,7 +146,7 @@ func observePlan() int {
 	hosts, _ := os.ReadFile(hostsFile)
 	o.ResolvConf, o.Hosts = string(resolv), string(hosts)
 	o.Descendant = descendantInside()
-	return report(o)
+	return roletest.Report(o)
 }
 
 // isLocal says whether this namespace's routing table delivers a locally.
@@ -212,7 +200,7 @@ func descendantInside() string {
 	defer os.Remove(f.Name())
 	f.Close()
 	cmd := exec.Command("/proc/self/exe", "-test.run=^$")
-	cmd.Env = append(os.Environ(), testChildEnv+"=report", testOutEnv+"="+f.Name())
+	cmd.Env = append(os.Environ(), roletest.RoleEnv+"=report", roletest.OutEnv+"="+f.Name())
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "descendant: " + err.Error()
@@ -250,7 +238,7 @@ type nestedResult struct {
 }
 
 func reportNested(err error) int {
-	return report(nestedResult{Err: errText(err), Unavailable: errors.Is(err, ErrUnavailable)})
+	return roletest.Report(nestedResult{Err: errText(err), Unavailable: errors.Is(err, ErrUnavailable)})
 }
 
 // reexecRefused forbids new user namespaces in its own user namespace, then
@@ -270,7 +258,7 @@ func reexecSetupFailed() int {
 	if err := unix.Mount("tmpfs", "/etc", "tmpfs", 0, ""); err != nil {
 		return reportNested(fmt.Errorf("hiding /etc: %w", err))
 	}
-	os.Setenv(testChildEnv, "ready") // should the grandchild get through after all
+	os.Setenv(roletest.RoleEnv, "ready") // should the grandchild get through after all
 	_, err := reexec()
 	return reportNested(err)
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xbcheck/xbcheck/internal/roletest"
 )
 
 // orphanArg marks the process the node child leaves running, so the test
@@ -85,7 +87,7 @@ func observeNode() int {
 	if err := exec.Command("sleep", orphanArg).Start(); err != nil {
 		o.WorkdirErr += " starting the orphan: " + err.Error()
 	}
-	return report(o)
+	return roletest.Report(o)
 }
 
 func TestNodeSandbox(t *testing.T) {
@@ -96,14 +98,14 @@ func TestNodeSandbox(t *testing.T) {
 	private := []string{filepath.Join(base, "made", "deep"), t.TempDir()}
 	t.Setenv(testPrivateEnv, strings.Join(private, string(filepath.ListSeparator)))
 	out := filepath.Join(t.TempDir(), "node.json")
-	t.Setenv(testOutEnv, out)
-	t.Setenv(testChildEnv, "node-observe")
+	t.Setenv(roletest.OutEnv, out)
+	t.Setenv(roletest.RoleEnv, "node-observe")
 	handled, code, err := Run(Options{Node: &NodeOptions{PrivateDirs: private}})
 	if err != nil || !handled || code != 0 {
 		t.Fatalf("Run() = handled %v, code %d, err %v; want the child run and exit 0", handled, code, err)
 	}
 	var o nodeObservations
-	readReport(t, out, &o)
+	roletest.Read(t, out, &o)
 	if o.PID == 1 || o.PPID != 1 {
 		t.Errorf("the program runs as PID %d, child of %d, in its namespace; want a child of PID 1 (the reaper)", o.PID, o.PPID)
 	}

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -15,13 +14,15 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/xbcheck/xbcheck/internal/roletest"
 )
 
 // sandboxed runs child inside a sandbox this test process builds, and returns
 // its exit code. It skips the test where namespaces are refused.
 func sandboxed(t *testing.T, child string) int {
 	t.Helper()
-	t.Setenv(testChildEnv, child)
+	t.Setenv(roletest.RoleEnv, child)
 	handled, code, err := Run(Options{Mode: ModeRequire})
 	if errors.Is(err, ErrUnavailable) {
 		t.Skipf("namespaces are refused on this machine: %v", err)
@@ -30,18 +31,6 @@ func sandboxed(t *testing.T, child string) int {
 		t.Fatalf("Run() = handled %v, code %d, err %v; want the child run", handled, code, err)
 	}
 	return code
-}
-
-// readReport decodes what a child wrote to the file named by testOutEnv.
-func readReport(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("the child's report did not land outside the sandbox: %v", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("decoding the child's report %q: %v", b, err)
-	}
 }
 
 // etcMounts lists this process's mounts under /etc.
@@ -67,12 +56,12 @@ func TestPlanInsideTheSandbox(t *testing.T) {
 	}
 	mountsBefore := etcMounts(t)
 	out := filepath.Join(t.TempDir(), "plan.json")
-	t.Setenv(testOutEnv, out)
+	t.Setenv(roletest.OutEnv, out)
 	if code := sandboxed(t, "plan"); code != 0 {
 		t.Fatalf("the plan child exited %d", code)
 	}
 	var o planObservations
-	readReport(t, out, &o)
+	roletest.Read(t, out, &o)
 
 	if o.Inside != "" {
 		t.Errorf("Inside() in the sandbox = %q, want nil", o.Inside)
@@ -193,7 +182,7 @@ func TestExitCodeOfTheChild(t *testing.T) {
 }
 
 func TestRunOffDoesNothing(t *testing.T) {
-	t.Setenv(testChildEnv, "exit7")
+	t.Setenv(roletest.RoleEnv, "exit7")
 	handled, code, err := Run(Options{Mode: ModeOff})
 	if handled || code != 0 || err != nil {
 		t.Errorf("Run(off) = %v, %d, %v; want false, 0, nil", handled, code, err)
@@ -205,7 +194,7 @@ func TestRunOffDoesNothing(t *testing.T) {
 func parentProcess(t *testing.T, child string) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), testChildEnv+"="+child)
+	cmd.Env = append(os.Environ(), roletest.RoleEnv+"="+child)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -259,12 +248,12 @@ func TestChildGetsSIGTERMWhenTheParentDies(t *testing.T) {
 
 func TestRefusedNamespacesAreUnavailable(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "nested.json")
-	t.Setenv(testOutEnv, out)
+	t.Setenv(roletest.OutEnv, out)
 	if code := sandboxed(t, "refused"); code != 0 {
 		t.Fatalf("the child exited %d", code)
 	}
 	var r nestedResult
-	readReport(t, out, &r)
+	roletest.Read(t, out, &r)
 	if !r.Unavailable || !strings.Contains(r.Err, "refused new user, network and mount namespaces") {
 		t.Errorf("reexec() where user namespaces are forbidden = %q (ErrUnavailable: %v), want ErrUnavailable naming the refusal", r.Err, r.Unavailable)
 	}
@@ -272,12 +261,12 @@ func TestRefusedNamespacesAreUnavailable(t *testing.T) {
 
 func TestFailedSetupIsUnavailable(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "nested.json")
-	t.Setenv(testOutEnv, out)
+	t.Setenv(roletest.OutEnv, out)
 	if code := sandboxed(t, "setup-failed"); code != 0 {
 		t.Fatalf("the child exited %d", code)
 	}
 	var r nestedResult
-	readReport(t, out, &r)
+	roletest.Read(t, out, &r)
 	if !r.Unavailable || !strings.Contains(r.Err, resolvConf) {
 		t.Errorf("reexec() whose child cannot mount over %s = %q (ErrUnavailable: %v), want ErrUnavailable naming the file", resolvConf, r.Err, r.Unavailable)
 	}
@@ -304,7 +293,7 @@ func TestRootless(t *testing.T) {
 	}
 	out := filepath.Join(dir, "plan.json")
 	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), testChildEnv+"=plan", testOutEnv+"="+out)
+	cmd.Env = append(os.Environ(), roletest.RoleEnv+"=plan", roletest.OutEnv+"="+out)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 	got, err := cmd.CombinedOutput()
 	if strings.Contains(string(got), ErrUnavailable.Error()) {
@@ -314,7 +303,7 @@ func TestRootless(t *testing.T) {
 		t.Fatalf("the rootless run failed: %v\n%s", err, got)
 	}
 	var o planObservations
-	readReport(t, out, &o)
+	roletest.Read(t, out, &o)
 	if o.Inside != "" || o.UID != 0 {
 		t.Errorf("rootless sandbox: Inside() = %q, uid %d; want nil, 0", o.Inside, o.UID)
 	}
@@ -342,7 +331,7 @@ func copyFile(from, to string) error {
 // report that the sandbox is set up (ready-ms), and the whole round trip of
 // a child that exits at once (ns/op).
 func BenchmarkSandboxReady(b *testing.B) {
-	b.Setenv(testChildEnv, "ready")
+	b.Setenv(roletest.RoleEnv, "ready")
 	var ready time.Duration
 	for b.Loop() {
 		r, err := reexec()

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/dataplane"
 	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/reference/xbackend"
@@ -52,7 +52,7 @@ var SupportedFeatures = []gatewayv1.FeatureName{
 type Options struct {
 	ControllerName gatewayv1.GatewayController // default DefaultControllerName
 	// Schema is the XBackend schema the cluster's CRD serves (xbackend.Installed).
-	Schema        manifest.Schema
+	Schema        gatewayapi.Schema
 	ClusterDomain string // default DefaultClusterDomain
 	// Addresses is the pool of data-plane IPs, one per Gateway, used
 	// unless Frontend is set.

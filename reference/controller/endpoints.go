@@ -16,7 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
@@ -163,7 +163,7 @@ func (c *Controllers) service(xb *xbackend.XBackend) *corev1.Service {
 			Namespace: xb.Namespace, GenerateName: xb.Name + "-",
 			Labels: map[string]string{serviceLabel: xb.Name, controllerLabel: c.controllerValue()},
 			OwnerReferences: []metav1.OwnerReference{{
-				APIVersion: manifest.XBackend.GroupVersion().String(), Kind: manifest.XBackend.Kind,
+				APIVersion: gatewayapi.XBackend.GroupVersion().String(), Kind: gatewayapi.XBackend.Kind,
 				Name: xb.Name, UID: xb.UID, Controller: ptrTo(true),
 			}},
 		},

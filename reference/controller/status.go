@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // condition builds a condition from the API's typed type and reason.
@@ -57,11 +57,11 @@ func refGateway(ref gatewayv1.ParentReference, namespace string) (types.Namespac
 // gateways, each with the Accepted condition (lastTransitionTime kept when
 // unchanged). keepStale (the keep-stale-parents fault) keeps our entries for
 // Gateways that no longer use the XBackend.
-func XBackendParents(have []manifest.Ancestor, controller gatewayv1.GatewayController,
+func XBackendParents(have []gatewayapi.Ancestor, controller gatewayv1.GatewayController,
 	namespace string, gateways []types.NamespacedName, accepted metav1.Condition, keepStale bool,
-) []manifest.Ancestor {
-	var out []manifest.Ancestor
-	ours := map[types.NamespacedName]manifest.Ancestor{}
+) []gatewayapi.Ancestor {
+	var out []gatewayapi.Ancestor
+	ours := map[types.NamespacedName]gatewayapi.Ancestor{}
 	for _, p := range have {
 		gw, ok := refGateway(p.Ref, namespace)
 		if p.ControllerName != controller || !ok {
@@ -73,7 +73,7 @@ func XBackendParents(have []manifest.Ancestor, controller gatewayv1.GatewayContr
 	wanted := map[types.NamespacedName]bool{}
 	for _, gw := range gateways {
 		wanted[gw] = true
-		out = append(out, manifest.Ancestor{
+		out = append(out, gatewayapi.Ancestor{
 			ControllerName: controller,
 			Ref:            gatewayParentRef(gw),
 			Conditions:     setConditions(ours[gw].Conditions, accepted),

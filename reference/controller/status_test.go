@@ -8,13 +8,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 const other gatewayv1.GatewayController = "example.net/other-gateway"
 
-func entry(controller gatewayv1.GatewayController, ns, gw string, status metav1.ConditionStatus, since time.Time) manifest.Ancestor {
-	return manifest.Ancestor{
+func entry(controller gatewayv1.GatewayController, ns, gw string, status metav1.ConditionStatus, since time.Time) gatewayapi.Ancestor {
+	return gatewayapi.Ancestor{
 		ControllerName: controller,
 		Ref:            gatewayParentRef(types.NamespacedName{Namespace: ns, Name: gw}),
 		Conditions: []metav1.Condition{{Type: string(ConditionAccepted), Status: status, Reason: string(ReasonAccepted),
@@ -25,7 +25,7 @@ func entry(controller gatewayv1.GatewayController, ns, gw string, status metav1.
 func TestXBackendParents(t *testing.T) {
 	long := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	theirs := entry(other, "ns", "gw-a", metav1.ConditionFalse, long)
-	have := []manifest.Ancestor{
+	have := []gatewayapi.Ancestor{
 		theirs,
 		entry(DefaultControllerName, "ns", "gw-a", metav1.ConditionTrue, long),
 		entry(DefaultControllerName, "ns", "gone", metav1.ConditionTrue, long),

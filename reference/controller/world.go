@@ -14,7 +14,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
 
@@ -31,7 +31,7 @@ type World struct {
 	Pods       []*corev1.Pod                // for endpointSelectors
 }
 
-func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.GatewayController, schema manifest.Schema) (*World, error) {
+func loadWorld(ctx context.Context, c client.Reader, controller gatewayv1.GatewayController, schema gatewayapi.Schema) (*World, error) {
 	w := &World{
 		Controller: controller,
 		Classes:    map[string]*gatewayv1.GatewayClass{},

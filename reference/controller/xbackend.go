@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
@@ -157,7 +157,7 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 // patchXBackendParents writes the status entries where the installed schema
 // keeps them, with a JSON merge patch guarded by the resourceVersion: the
 // list is atomic, and a merge patch works for every shape a user can write.
-func (c *Controllers) patchXBackendParents(ctx context.Context, xb *xbackend.XBackend, parents []manifest.Ancestor) error {
+func (c *Controllers) patchXBackendParents(ctx context.Context, xb *xbackend.XBackend, parents []gatewayapi.Ancestor) error {
 	body, err := xbackend.StatusPatch(c.opts.Schema, xb.ResourceVersion, parents)
 	if err != nil {
 		return err

@@ -5,7 +5,7 @@
 // type, sessionPersistence, protocol WSS). The pinned Go module has
 // v1.6.3's types only, and v1.7.0's module needs a newer Go, so the
 // gateway watches XBackends as unstructured objects and decodes them here;
-// fixtures/manifest's Schema, detected from the installed CRD, is the one
+// internal/gatewayapi's Schema, detected from the installed CRD, is the one
 // place that knows where the two releases put the port and the status.
 //
 //	schema, err := xbackend.Installed(ctx, reader) // from the XBackend CRD

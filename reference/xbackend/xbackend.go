@@ -14,7 +14,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	xv1alpha1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // CRDName is the name of the XBackend CustomResourceDefinition.
@@ -59,7 +59,7 @@ type XBackend struct {
 	metav1.ObjectMeta
 	Spec BackendSpec
 	// Ancestors are the status entries, whatever the schema calls them.
-	Ancestors []manifest.Ancestor
+	Ancestors []gatewayapi.Ancestor
 }
 
 // BackendSpec is spec, the fields both releases share plus v1.7.0's;
@@ -121,7 +121,7 @@ type BackendTLS struct {
 }
 
 // Decode reads u, an XBackend of schema s.
-func Decode(u *unstructured.Unstructured, s manifest.Schema) (*XBackend, error) {
+func Decode(u *unstructured.Unstructured, s gatewayapi.Schema) (*XBackend, error) {
 	xb := &XBackend{}
 	meta, _, err := unstructured.NestedMap(u.Object, "metadata")
 	if err == nil {
@@ -160,20 +160,20 @@ func (xb *XBackend) Key() types.NamespacedName {
 // Object is an empty unstructured XBackend, for watches and reads.
 func Object() *unstructured.Unstructured {
 	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(manifest.XBackend)
+	u.SetGroupVersionKind(gatewayapi.XBackend)
 	return u
 }
 
 // List is an empty unstructured XBackend list.
 func List() *unstructured.UnstructuredList {
 	l := &unstructured.UnstructuredList{}
-	l.SetGroupVersionKind(manifest.XBackend.GroupVersion().WithKind(manifest.XBackend.Kind + "List"))
+	l.SetGroupVersionKind(gatewayapi.XBackend.GroupVersion().WithKind(gatewayapi.XBackend.Kind + "List"))
 	return l
 }
 
 // StatusPatch is a JSON merge patch of the status subresource setting
 // exactly entries, guarded by resourceVersion.
-func StatusPatch(s manifest.Schema, resourceVersion string, entries []manifest.Ancestor) ([]byte, error) {
+func StatusPatch(s gatewayapi.Schema, resourceVersion string, entries []gatewayapi.Ancestor) ([]byte, error) {
 	status, err := s.AncestorsPatch(entries)
 	if err != nil {
 		return nil, err
@@ -185,10 +185,10 @@ func StatusPatch(s manifest.Schema, resourceVersion string, entries []manifest.A
 }
 
 // Installed reads the schema the cluster's XBackend CRD serves.
-func Installed(ctx context.Context, c client.Reader) (manifest.Schema, error) {
+func Installed(ctx context.Context, c client.Reader) (gatewayapi.Schema, error) {
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	if err := c.Get(ctx, client.ObjectKey{Name: CRDName}, crd); err != nil {
-		return manifest.Schema{}, fmt.Errorf("read the XBackend CRD %s: %w; install Gateway API's experimental CRDs", CRDName, err)
+		return gatewayapi.Schema{}, fmt.Errorf("read the XBackend CRD %s: %w; install Gateway API's experimental CRDs", CRDName, err)
 	}
-	return manifest.SchemaOf(crd)
+	return gatewayapi.SchemaOf(crd)
 }

@@ -9,6 +9,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 const endpointSelectorYAML = `apiVersion: gateway.networking.x-k8s.io/v1alpha1
@@ -24,7 +25,7 @@ spec:
 `
 
 func TestDecodeReadsEitherSchema(t *testing.T) {
-	for _, s := range manifest.Schemas() {
+	for _, s := range gatewayapi.Schemas() {
 		objs, err := manifest.Decode([]byte(endpointSelectorYAML))
 		if err != nil {
 			t.Fatal(err)
@@ -33,9 +34,9 @@ func TestDecodeReadsEitherSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		ns := gatewayv1.Namespace("ns")
-		entry := manifest.Ancestor{ControllerName: "example.com/gw", Ref: gatewayv1.ParentReference{Name: "gw", Namespace: &ns},
+		entry := gatewayapi.Ancestor{ControllerName: "example.com/gw", Ref: gatewayv1.ParentReference{Name: "gw", Namespace: &ns},
 			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", LastTransitionTime: metav1.Unix(1, 0).Rfc3339Copy()}}}
-		patch, err := StatusPatch(s, "7", []manifest.Ancestor{entry})
+		patch, err := StatusPatch(s, "7", []gatewayapi.Ancestor{entry})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func TestDecodeWithoutValidationBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := manifest.SchemaFor("v1.6.3")
+	s, _ := gatewayapi.SchemaFor("v1.6.3")
 	xb, err := Decode(objs[0], s)
 	if err != nil {
 		t.Fatal(err)

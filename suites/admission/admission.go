@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -34,7 +34,7 @@ func Family() harness.Family {
 			s.Create(ctx, xb)
 			By("reading back the hostname that was stored")
 			got := &unstructured.Unstructured{}
-			got.SetGroupVersionKind(manifest.XBackend)
+			got.SetGroupVersionKind(gatewayapi.XBackend)
 			Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(xb), got)).To(Succeed())
 			host, _, _ := unstructured.NestedString(got.Object, "spec", "externalHostname", "hostname")
 			Expect(host).To(Equal(s.Hostname))

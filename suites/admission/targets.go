@@ -96,10 +96,10 @@ func serviceName(s *harness.Spec) string { return "api." + s.Namespace }
 // underClusterDomain is a Service name under the cluster's own DNS domain,
 // when that domain is not the cluster.local the CRD already rejects.
 func underClusterDomain(ctx context.Context, s *harness.Spec) (string, netip.Addr) {
-	domain := s.ClusterDomain(ctx)
+	domain := s.ClusterDomain()
 	switch domain {
 	case "":
-		Skip("the cluster's DNS domain is unknown (no --cluster-domain, no kube-system/coredns ConfigMap), so there is no custom cluster domain to test")
+		Skip("the cluster's DNS domain is unknown (no --cluster-domain, no CoreDNS Corefile naming it), so there is no custom cluster domain to test")
 	case defaultClusterDomain:
 		Skip("the cluster's DNS domain is cluster.local, which the CRD itself rejects (AdmissionRejectsClusterLocalHostname)")
 	}

@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -45,8 +45,8 @@ func serviceTests() []harness.Test {
 		Run: withServices(func(ctx context.Context, s *harness.Spec, b *backend, svc *corev1.Service) {
 			xb := s.XBackend(ctx, Default, "pods")
 			Expect(svc.OwnerReferences).To(ContainElement(SatisfyAll(
-				HaveField("Kind", manifest.XBackend.Kind),
-				HaveField("APIVersion", manifest.XBackend.GroupVersion().String()),
+				HaveField("Kind", gatewayapi.XBackend.Kind),
+				HaveField("APIVersion", gatewayapi.XBackend.GroupVersion().String()),
 				HaveField("Name", "pods"),
 				HaveField("UID", xb.GetUID()),
 			)), "Service %s has no ownerReference to XBackend pods (uid %s): %v", svc.Name, xb.GetUID(), svc.OwnerReferences)

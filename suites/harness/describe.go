@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // Failure messages show Kubernetes objects as values, one readable line per
@@ -46,7 +46,7 @@ func DescribeRef(ref gatewayv1.ParentReference, defaultNamespace string) string 
 }
 
 // DescribeAncestors renders an XBackend's status entries, one a line.
-func DescribeAncestors(entries []manifest.Ancestor) string {
+func DescribeAncestors(entries []gatewayapi.Ancestor) string {
 	if len(entries) == 0 {
 		return "none"
 	}

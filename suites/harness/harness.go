@@ -18,8 +18,8 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/control"
 	"github.com/xbcheck/xbcheck/fakes/probe"
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
@@ -41,7 +41,7 @@ const MeasurementEntry = "measurement"
 type Harness struct {
 	// Client reaches the cluster; Schema is the XBackend schema it serves.
 	Client client.Client
-	Schema manifest.Schema
+	Schema gatewayapi.Schema
 	// Fakes are the upstreams, canaries and rogue DNS specs use.
 	Fakes control.Fakes
 	// RunID names this run in namespace names and the RunLabel.

@@ -8,22 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
-
-func TestCorefileClusterDomain(t *testing.T) {
-	for _, tc := range []struct{ name, corefile, want string }{
-		{"default", ".:53 {\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n    }\n}", "cluster.local"},
-		{"custom domain after a reverse zone", ".:53 {\n  kubernetes in-addr.arpa corp.internal. {\n  }\n}", "corp.internal"},
-		{"no kubernetes plugin", ".:53 {\n    forward . /etc/resolv.conf\n}", ""},
-		{"only reverse zones", "kubernetes in-addr.arpa ip6.arpa", ""},
-		{"zones end at the block", "kubernetes { \n}\n", ""},
-	} {
-		if got := CorefileClusterDomain(tc.corefile); got != tc.want {
-			t.Errorf("%s: CorefileClusterDomain = %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}
 
 func TestTimeouts(t *testing.T) {
 	var to Timeouts
@@ -48,7 +34,7 @@ func TestDescriptionsShowValuesNotPointers(t *testing.T) {
 	ref := gatewayv1.ParentReference{Group: &group, Kind: &kind, Namespace: &ns, Name: "gw", SectionName: &section, Port: &port}
 	conds := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionFalse, Reason: "Invalid", ObservedGeneration: 3}}
 	for _, text := range []string{
-		DescribeAncestors([]manifest.Ancestor{{ControllerName: "example.com/gw", Ref: ref, Conditions: conds}}),
+		DescribeAncestors([]gatewayapi.Ancestor{{ControllerName: "example.com/gw", Ref: ref, Conditions: conds}}),
 		DescribeRouteParents([]gatewayv1.RouteParentStatus{{ParentRef: ref, ControllerName: "example.com/gw", Conditions: conds}}),
 	} {
 		if strings.Contains(text, "0x") {

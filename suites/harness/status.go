@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -19,19 +16,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 // XBackend reads XBackend name of the spec's namespace.
 func (s *Spec) XBackend(ctx context.Context, g Gomega, name string) *unstructured.Unstructured {
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	g.Expect(s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, xb)).To(Succeed())
 	return xb
 }
 
 // Ancestors reads the status entries of XBackend name, with its generation.
-func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]manifest.Ancestor, int64) {
+func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]gatewayapi.Ancestor, int64) {
 	xb := s.XBackend(ctx, g, name)
 	list, err := s.h.Schema.Ancestors(xb)
 	g.Expect(err).NotTo(HaveOccurred(), "XBackend %s/%s has a malformed %s", s.Namespace, name, s.h.Schema.StatusField())
@@ -40,7 +37,7 @@ func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]manifest
 
 // Accepted is the Accepted condition controller wrote on an XBackend's
 // entries for Gateway gateway of namespace, or nil.
-func Accepted(entries []manifest.Ancestor, controller gatewayv1.GatewayController, namespace, gateway string) *metav1.Condition {
+func Accepted(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayController, namespace, gateway string) *metav1.Condition {
 	for _, a := range entries {
 		ns := namespace
 		if a.Ref.Namespace != nil {
@@ -54,8 +51,8 @@ func Accepted(entries []manifest.Ancestor, controller gatewayv1.GatewayControlle
 }
 
 // OfController lists the entries of controller.
-func OfController(entries []manifest.Ancestor, controller gatewayv1.GatewayController) []manifest.Ancestor {
-	var out []manifest.Ancestor
+func OfController(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayController) []gatewayapi.Ancestor {
+	var out []gatewayapi.Ancestor
 	for _, a := range entries {
 		if a.ControllerName == controller {
 			out = append(out, a)
@@ -65,7 +62,7 @@ func OfController(entries []manifest.Ancestor, controller gatewayv1.GatewayContr
 }
 
 // GatewayNames names the Gateways of entries, sorted.
-func GatewayNames(entries []manifest.Ancestor) []string {
+func GatewayNames(entries []gatewayapi.Ancestor) []string {
 	var names []string
 	for _, a := range entries {
 		names = append(names, string(a.Ref.Name))
@@ -82,7 +79,7 @@ func (s *Spec) EventuallyAccepted(ctx context.Context, name, gateway string, wan
 	GinkgoHelper()
 	controller := s.h.Env.ControllerName
 	var cond metav1.Condition
-	var seen []manifest.Ancestor
+	var seen []gatewayapi.Ancestor
 	Eventually(func(g Gomega) {
 		entries, generation := s.Ancestors(ctx, g, name)
 		seen = entries
@@ -111,7 +108,7 @@ func (s *Spec) Refused(ctx context.Context, g Gomega, name, gateway string) bool
 // in one line, for messages.
 func (s *Spec) AcceptedSummary(ctx context.Context, name, gateway string) string {
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	if err := s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, xb); err != nil {
 		return "cannot read the XBackend: " + err.Error()
 	}
@@ -135,7 +132,7 @@ func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ..
 		s.EventuallyAccepted(ctx, name, gw, metav1.ConditionTrue)
 	}
 	controller := s.h.Env.ControllerName
-	var seen []manifest.Ancestor
+	var seen []gatewayapi.Ancestor
 	Eventually(func(g Gomega) {
 		entries, _ := s.Ancestors(ctx, g, name)
 		seen = entries
@@ -149,7 +146,7 @@ func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ..
 // controller, as a second implementation sharing the cluster would,
 // keeping the entries already there (the list is atomic) and guarding the
 // write with the resourceVersion read.
-func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry manifest.Ancestor) {
+func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry gatewayapi.Ancestor) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		xb := s.XBackend(ctx, g, name)
@@ -173,7 +170,7 @@ func (s *Spec) PatchXBackend(ctx context.Context, name string, specPatch map[str
 	body, err := json.Marshal(map[string]any{"spec": specPatch})
 	Expect(err).NotTo(HaveOccurred())
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	xb.SetNamespace(s.Namespace)
 	xb.SetName(name)
 	Expect(s.h.Client.Patch(ctx, xb, client.RawPatch(types.MergePatchType, body))).
@@ -248,42 +245,9 @@ func (s *Spec) DeleteRoute(ctx context.Context, name string) {
 
 // ClusterDomain is the implementation's cluster DNS domain: the one the
 // runner configured (--cluster-domain, or the reference gateway's), else
-// the one CoreDNS serves (the zones of the kubernetes plugin in ConfigMap
-// kube-system/coredns), or "" when nothing says.
-func (s *Spec) ClusterDomain(ctx context.Context) string {
-	GinkgoHelper()
-	if d := s.h.Env.ClusterDomain; d != "" {
-		return d
-	}
-	cm := &corev1.ConfigMap{}
-	err := s.h.Client.Get(ctx, client.ObjectKey{Namespace: "kube-system", Name: "coredns"}, cm)
-	if apierrors.IsNotFound(err) {
-		return ""
-	}
-	Expect(err).NotTo(HaveOccurred(), "read ConfigMap kube-system/coredns for the cluster's DNS domain")
-	return CorefileClusterDomain(cm.Data["Corefile"])
-}
-
-// CorefileClusterDomain returns the first zone of the kubernetes plugin in
-// a Corefile that is not a reverse zone, or "".
-func CorefileClusterDomain(corefile string) string {
-	for line := range strings.SplitSeq(corefile, "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 || fields[0] != "kubernetes" {
-			continue
-		}
-		for _, zone := range fields[1:] {
-			if zone == "{" {
-				break
-			}
-			zone = strings.Trim(zone, ".")
-			if zone != "" && !strings.HasSuffix(zone, ".arpa") {
-				return zone
-			}
-		}
-	}
-	return ""
-}
+// the one the cluster's CoreDNS serves (internal/coredns reads it once per
+// run), or "" when nothing says.
+func (s *Spec) ClusterDomain() string { return s.h.Env.ClusterDomain }
 
 // EventuallyReacted waits until the implementation has visibly acted on
 // the route to an XBackend it must not serve: a probe got a 5xx from the

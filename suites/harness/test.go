@@ -9,8 +9,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 )
@@ -77,7 +77,7 @@ var (
 
 // skip says why a test of these releases does not run against schema s,
 // or "" when it does.
-func (r Releases) skip(s manifest.Schema) string {
+func (r Releases) skip(s gatewayapi.Schema) string {
 	switch {
 	case r.Since != "" && !s.AtLeast(r.Since):
 		return fmt.Sprintf("needs the XBackend of Gateway API %s or later (%s); the cluster serves %s's", r.Since, r.Why, s.Version)

@@ -363,15 +363,6 @@ func rebindGroups() []rebindGroup {
 	}}
 }
 
-// rebindCases are the rebinding attacks of every group.
-func rebindCases() []rebind {
-	var out []rebind
-	for _, g := range rebindGroups() {
-		out = append(out, g.rs...)
-	}
-	return out
-}
-
 func rebindTests() []harness.Test {
 	var tests []harness.Test
 	for _, g := range rebindGroups() {

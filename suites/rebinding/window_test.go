@@ -118,6 +118,15 @@ func TestCanariesAreInTheNetworkPlan(t *testing.T) {
 	}
 }
 
+// rebindCases are the rebinding attacks of every group.
+func rebindCases() []rebind {
+	var out []rebind
+	for _, g := range rebindGroups() {
+		out = append(out, g.rs...)
+	}
+	return out
+}
+
 // byName finds the case a rebinding spec plays.
 func byName(t *testing.T, shortName string) rebindCase {
 	t.Helper()

@@ -15,8 +15,8 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -332,7 +332,7 @@ func deletedXBackendStops(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(up))
 	By("deleting the XBackend")
 	xb := &unstructured.Unstructured{}
-	xb.SetGroupVersionKind(manifest.XBackend)
+	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	xb.SetNamespace(s.Namespace)
 	xb.SetName("external")
 	Expect(s.Client().Delete(ctx, xb)).To(Succeed())

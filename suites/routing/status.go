@@ -8,8 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -90,11 +90,11 @@ func ancestorPerGateway(ctx context.Context, s *harness.Spec) {
 }
 
 func foreignAncestorsKept(ctx context.Context, s *harness.Spec) {
-	var foreign manifest.Ancestor
+	var foreign gatewayapi.Ancestor
 	twoGateways(ctx, s, func() {
 		By("writing an entry of another controller for Gateway gw before any route uses the XBackend")
 		_, generation := s.Ancestors(ctx, Default, "external")
-		foreign = manifest.Ancestor{
+		foreign = gatewayapi.Ancestor{
 			ControllerName: foreignController,
 			Ref:            gatewayv1.ParentReference{Name: "gw"},
 			Conditions: []metav1.Condition{{
@@ -125,7 +125,7 @@ func noEntryForForeignGateway(ctx context.Context, s *harness.Spec) {
 	s.EventuallyAncestors(ctx, "external", "gw")
 	By("checking, for the Never window, that no entry of the controller names gw-foreign")
 	controller := s.Env().ControllerName
-	var seen []manifest.Ancestor
+	var seen []gatewayapi.Ancestor
 	Consistently(func(g Gomega) {
 		entries, _ := s.Ancestors(ctx, g, "external")
 		seen = entries
@@ -153,7 +153,7 @@ func twoGateways(ctx context.Context, s *harness.Spec, beforeRoutes func()) {
 
 // expectForeign checks the other controller's entry is still on XBackend
 // "external", as it was written.
-func expectForeign(ctx context.Context, s *harness.Spec, want manifest.Ancestor) {
+func expectForeign(ctx context.Context, s *harness.Spec, want gatewayapi.Ancestor) {
 	GinkgoHelper()
 	entries, _ := s.Ancestors(ctx, Default, "external")
 	got := harness.OfController(entries, want.ControllerName)
