@@ -2,10 +2,12 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/runner"
@@ -25,23 +27,44 @@ func TestBinariesFlagRefusesAnUnknownMode(t *testing.T) {
 	}
 }
 
-// The mode given reaches the code that prepares binaries through the
-// command's context; without the flag it is auto.
-func TestBinariesFlagReachesTheContext(t *testing.T) {
+// The mode given lands in the variable the command passes on in its
+// options; without the flag it is auto.
+func TestBinariesFlagSetsTheMode(t *testing.T) {
 	for want, args := range map[binaries.Mode][]string{
 		binaries.ModeAuto:     nil,
 		binaries.ModeBuild:    {"--binaries", "build"},
 		binaries.ModeDownload: {"--binaries=download"},
 	} {
 		var got binaries.Mode
-		c := &cobra.Command{Use: "x", RunE: func(c *cobra.Command, _ []string) error {
-			got = binaries.ModeFrom(c.Context())
-			return nil
-		}}
-		registerBinariesFlag(c)
-		c.SetArgs(args)
-		if err := c.Execute(); err != nil || got != want {
+		f := pflag.NewFlagSet("x", pflag.ContinueOnError)
+		registerBinariesFlag(f, &got)
+		if err := f.Parse(args); err != nil || got != want {
 			t.Errorf("%v: mode %s, %v; want %s", args, got, err, want)
 		}
+	}
+}
+
+// --config sets --binaries of xbcheck run like any other flag, and an
+// unknown mode there is the same one-line usage error.
+func TestBinariesFlagFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	build := filepath.Join(dir, "build.yaml")
+	fetch := filepath.Join(dir, "fetch.yaml")
+	for path, cfg := range map[string]string{build: "binaries: build\n", fetch: "binaries: fetch\n"} {
+		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := newRunCommand()
+	if err := applyConfig(cmd.Flags(), build); err != nil {
+		t.Fatal(err)
+	}
+	if got := cmd.Flags().Lookup("binaries").Value.String(); got != string(binaries.ModeBuild) {
+		t.Errorf("--config with binaries: build gave --binaries %s", got)
+	}
+	_, err := execute("run", "--config", fetch)
+	var usage runner.UsageError
+	if err == nil || !strings.Contains(err.Error(), `give auto, download or build, not "fetch"`) || !errors.As(err, &usage) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("binaries: fetch in --config: want a one-line usage error naming the modes, got %T %v", err, err)
 	}
 }

@@ -29,6 +29,7 @@ func newClusterCommand() *cobra.Command {
 func newClusterUpCommand() *cobra.Command {
 	var logDir string
 	var images []string
+	var mode binaries.Mode
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Start a single-node Kubernetes cluster in a sandbox and keep it until Ctrl-C",
@@ -44,16 +45,16 @@ were imported, never pulled: xbcheck's own image is imported, and --image
 adds image tarballs (docker save form).`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return clusterUp(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), logDir, images)
+			return clusterUp(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), mode, logDir, images)
 		},
 	}
 	c.Flags().StringVar(&logDir, "log-dir", "", "keep the daemons' logs in this folder (default: removed with the cluster)")
 	c.Flags().StringArrayVar(&images, "image", nil, "import this image tarball into the node (repeatable)")
-	registerBinariesFlag(c)
+	registerBinariesFlag(c.Flags(), &mode)
 	return c
 }
 
-func clusterUp(ctx context.Context, out, progress io.Writer, logDir string, imageFiles []string) error {
+func clusterUp(ctx context.Context, out, progress io.Writer, mode binaries.Mode, logDir string, imageFiles []string) error {
 	if err := node.Check(); err != nil {
 		return runner.UsageError{Err: err}
 	}
@@ -75,7 +76,7 @@ func clusterUp(ctx context.Context, out, progress io.Writer, logDir string, imag
 		}
 		extra = append(extra, node.Image{Path: abs})
 	}
-	assets, err := node.Prepare(ctx, progress)
+	assets, err := node.Prepare(ctx, progress, mode)
 	if err != nil {
 		return err
 	}

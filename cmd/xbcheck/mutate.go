@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/mutant"
 	"github.com/xbcheck/xbcheck/internal/mutate"
@@ -26,6 +27,7 @@ func newMutateCommand() *cobra.Command {
 	parallel := min(max(runtime.NumCPU(), 1), maxParallel)
 	workers := 4
 	sandboxMode := sandbox.ModeAuto
+	var binariesMode binaries.Mode
 	var ops operatorFlags
 	c := &cobra.Command{
 		Use:   "mutate",
@@ -77,7 +79,9 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 			if workers < 1 {
 				return runner.UsageError{Err: fmt.Errorf("--workers %d: give 1 or more", workers)}
 			}
-			opts := runner.Options{Kubeconfig: kubeconfig, CRDDir: crdDir, Out: out}
+			// The children reach this control plane by its kubeconfig: they
+			// prepare no binaries, so they need no --binaries.
+			opts := runner.Options{Kubeconfig: kubeconfig, CRDDir: crdDir, Binaries: binariesMode, Out: out}
 			if err := enterSandbox(ctx, opts, sandboxMode); err != nil {
 				return err
 			}
@@ -167,6 +171,6 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 	f.StringVar(&markdown, "markdown", "", "write the kill matrix as a Markdown table to this file: between its <!-- kill-matrix:start --> and <!-- kill-matrix:end --> markers if it has them, else as a new file")
 	ops.register(f)
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
-	registerBinariesFlag(c)
+	registerBinariesFlag(f, &binariesMode)
 	return c
 }

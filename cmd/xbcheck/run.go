@@ -144,7 +144,7 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each spec created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (xbcheck clean removes it)")
 	f.BoolVar(&debug, "debug", false, "print each spec's steps and output as it runs (Ginkgo -v)")
 	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
-	registerBinariesFlag(c)
+	registerBinariesFlag(f, &opts.Binaries)
 	registerKindFlags(f, &opts)
 	return c
 }

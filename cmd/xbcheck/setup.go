@@ -19,6 +19,7 @@ import (
 
 func newSetupCommand() *cobra.Command {
 	var provider string
+	var mode binaries.Mode
 	c := &cobra.Command{
 		Use:   "setup",
 		Short: "Download, build or locate kube-apiserver and etcd for the embedded control plane, and print them",
@@ -49,7 +50,7 @@ images.`,
 			default:
 				return runner.UsageError{Err: fmt.Errorf("--provider %q is not one of envtest, node", provider)}
 			}
-			set, err := binaries.Ensure(ctx, binaries.Options{Progress: c.ErrOrStderr(), Mode: binaries.ModeFrom(ctx)})
+			set, err := binaries.Ensure(ctx, binaries.Options{Progress: c.ErrOrStderr(), Mode: mode})
 			if err != nil {
 				return err
 			}
@@ -69,7 +70,7 @@ images.`,
 			}
 			fmt.Fprintf(w, "crds\t%s\tgateway-api %s %s\t(%d CRDs)\n", bundle.Dir, bundle.BundleVersion, bundle.Channel, len(bundle.CRDs))
 			if provider == "node" {
-				assets, err := node.Prepare(ctx, c.ErrOrStderr())
+				assets, err := node.Prepare(ctx, c.ErrOrStderr(), mode)
 				if err != nil {
 					return err
 				}
@@ -84,7 +85,7 @@ images.`,
 		},
 	}
 	c.Flags().StringVar(&provider, "provider", "envtest", "what to prepare: envtest (kube-apiserver and etcd), or node (also everything a real single node needs; Linux, as root)")
-	registerBinariesFlag(c)
+	registerBinariesFlag(c.Flags(), &mode)
 	return c
 }
 

@@ -49,7 +49,7 @@
 // xbcheck's pause program has no release: it is always built, from its
 // embedded source, in seconds.
 //
-//	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr, Mode: binaries.ModeFrom(ctx)})
+//	set, err := binaries.Ensure(ctx, binaries.Options{Progress: os.Stderr, Mode: binaries.ModeAuto})
 //	// set.Dir holds kube-apiserver and etcd; pass it to envtest.
 //	node, err := binaries.EnsureNode(ctx, binaries.Options{Progress: os.Stderr})
 //	kubelet := node.Path(binaries.Kubelet)

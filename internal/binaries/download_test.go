@@ -498,7 +498,4 @@ func TestParseMode(t *testing.T) {
 	if _, err := ParseMode("fetch"); err == nil || !strings.Contains(err.Error(), "give auto, download or build") {
 		t.Errorf("ParseMode(fetch): %v, want an error listing the modes", err)
 	}
-	if ModeFrom(WithMode(context.Background(), ModeBuild)) != ModeBuild || ModeFrom(context.Background()) != ModeAuto {
-		t.Error("the mode does not travel in the context, or its default is not auto")
-	}
 }

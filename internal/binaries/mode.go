@@ -1,9 +1,6 @@
 package binaries
 
-import (
-	"context"
-	"fmt"
-)
+import "fmt"
 
 // Mode is --binaries: where binaries the cache lacks come from.
 type Mode string
@@ -50,19 +47,3 @@ func (m *Mode) Set(s string) error {
 
 // Type names the flag's value type in help output.
 func (*Mode) Type() string { return "auto|download|build" }
-
-type modeKey struct{}
-
-// WithMode returns ctx carrying --binaries to the code that prepares a
-// cluster's binaries ([ModeFrom]).
-func WithMode(ctx context.Context, m Mode) context.Context {
-	return context.WithValue(ctx, modeKey{}, m)
-}
-
-// ModeFrom returns the mode ctx carries ([WithMode]), or [ModeAuto].
-func ModeFrom(ctx context.Context) Mode {
-	if m, ok := ctx.Value(modeKey{}).(Mode); ok && m != "" {
-		return m
-	}
-	return ModeAuto
-}

@@ -14,9 +14,11 @@ import (
 // envtestProvider is the embedded control plane: kube-apiserver and etcd
 // only, no node; the implementation under test runs beside xbcheck.
 type envtestProvider struct {
-	crds   crdSource
-	set    binaries.Set
-	bundle *crds.Bundle
+	crds crdSource
+	// binaries is ProviderOptions.Binaries.
+	binaries binaries.Mode
+	set      binaries.Set
+	bundle   *crds.Bundle
 }
 
 func (p *envtestProvider) Name() string { return "envtest" }
@@ -26,7 +28,7 @@ func (p *envtestProvider) Prepare(ctx context.Context, progress io.Writer) error
 	if err != nil {
 		return err
 	}
-	set, err := binaries.Ensure(ctx, binaries.Options{Progress: progress, Mode: binaries.ModeFrom(ctx)})
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: progress, Mode: p.binaries})
 	if err != nil {
 		return err
 	}

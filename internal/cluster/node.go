@@ -9,6 +9,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/internal/node"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -17,10 +18,12 @@ import (
 // nodeProvider is a real single-node cluster xbcheck builds and starts in
 // its own sandbox (internal/node): pods, kube-proxy, CoreDNS.
 type nodeProvider struct {
-	crds   crdSource
-	logDir string
-	assets node.Assets
-	bundle *crds.Bundle
+	crds crdSource
+	// binaries is ProviderOptions.Binaries.
+	binaries binaries.Mode
+	logDir   string
+	assets   node.Assets
+	bundle   *crds.Bundle
 }
 
 func (p *nodeProvider) Name() string { return "node" }
@@ -35,7 +38,7 @@ func (p *nodeProvider) Prepare(ctx context.Context, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
-	assets, err := node.Prepare(ctx, progress)
+	assets, err := node.Prepare(ctx, progress, p.binaries)
 	if err != nil {
 		return err
 	}

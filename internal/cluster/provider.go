@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/crds"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -57,6 +58,9 @@ type ProviderOptions struct {
 	AllowClusterChanges bool
 	// Kind are the flags of --provider kind; other providers ignore them.
 	Kind KindOptions
+	// Binaries is --binaries: where the binaries of envtest and node that
+	// the cache lacks come from; empty is binaries.ModeAuto.
+	Binaries binaries.Mode
 }
 
 // NewProvider returns the provider the options name. The error is bad
@@ -71,9 +75,9 @@ func NewProvider(o ProviderOptions) (Provider, error) {
 	src := crdSource{dir: o.CRDDir, version: o.GatewayAPIVersion}
 	switch o.Name {
 	case "", "envtest":
-		return &envtestProvider{crds: src}, nil
+		return &envtestProvider{crds: src, binaries: o.Binaries}, nil
 	case "node":
-		return &nodeProvider{crds: src, logDir: o.LogDir}, nil
+		return &nodeProvider{crds: src, binaries: o.Binaries, logDir: o.LogDir}, nil
 	case "kind":
 		return &kindProvider{crds: src, logDir: o.LogDir, opts: o.Kind, keep: o.Keep, allowChanges: o.AllowClusterChanges}, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/node"
 	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 func inNode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	assets, err := node.Prepare(ctx, os.Stderr)
+	assets, err := node.Prepare(ctx, os.Stderr, binaries.ModeAuto)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

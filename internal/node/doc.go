@@ -31,7 +31,7 @@
 // for its names), Service names resolved by CoreDNS, container logs
 // through the API server.
 //
-//	assets, err := node.Prepare(ctx, os.Stderr) // outside: may build for minutes, once
+//	assets, err := node.Prepare(ctx, os.Stderr, binaries.ModeAuto) // outside: may build for minutes, once
 //	handled, code, err := sandbox.Run(node.SandboxOptions(ctx))
 //	if handled { os.Exit(code) }
 //	c, err := node.Start(ctx, node.Options{Assets: assets})

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 func inNode(f func(context.Context, Assets) int) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	assets, err := Prepare(ctx, os.Stderr)
+	assets, err := Prepare(ctx, os.Stderr, binaries.ModeAuto)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

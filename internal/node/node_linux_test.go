@@ -28,6 +28,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/vishvananda/netlink"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/node/nodetest"
 	"github.com/xbcheck/xbcheck/internal/roletest"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -42,7 +43,7 @@ func requireNode(t *testing.T) Assets {
 	nodetest.Require(t, Check, nodetest.Exclusive)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
-	a, err := Prepare(ctx, os.Stderr)
+	a, err := Prepare(ctx, os.Stderr, binaries.ModeAuto)
 	if err != nil {
 		t.Fatal(err)
 	}

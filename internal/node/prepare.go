@@ -36,16 +36,16 @@ type Assets struct {
 	Pause, CoreDNS Image
 }
 
-// Prepare finds or builds every binary and image a node needs, printing
-// progress to progress: a one-off of several minutes on a new machine
-// (each binary from the Go module proxy, cached like kube-apiserver), a
-// few milliseconds afterwards. Call it before entering the sandbox, which
-// has no network.
-func Prepare(ctx context.Context, progress io.Writer) (Assets, error) {
+// Prepare finds, downloads or builds every binary and image a node needs,
+// as mode (--binaries) says, printing progress to progress: a one-off of
+// several minutes on a new machine (cached like kube-apiserver), a few
+// milliseconds afterwards. Call it before entering the sandbox, which has
+// no network.
+func Prepare(ctx context.Context, progress io.Writer, mode binaries.Mode) (Assets, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	opts := binaries.Options{Progress: progress, Mode: binaries.ModeFrom(ctx)}
+	opts := binaries.Options{Progress: progress, Mode: mode}
 	var a Assets
 	var err error
 	if a.ControlPlane, err = binaries.Ensure(ctx, opts); err != nil {

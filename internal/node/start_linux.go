@@ -44,7 +44,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	if opts.Assets.Node.Dir == "" {
-		if opts.Assets, err = Prepare(ctx, opts.Progress); err != nil {
+		// Everything cached is found whatever the mode; the sandbox has
+		// no network to fetch the rest with.
+		if opts.Assets, err = Prepare(ctx, opts.Progress, binaries.ModeAuto); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/report"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
@@ -45,6 +46,10 @@ type Options struct {
 	GatewayAPIVersion string
 	// Kind are the settings of Provider "kind".
 	Kind cluster.KindOptions
+	// Binaries is --binaries: where the binaries of Provider "envtest"
+	// and "node" that the cache lacks come from; empty is
+	// binaries.ModeAuto.
+	Binaries binaries.Mode
 	// LabelFilter and Focus are Ginkgo's filters.
 	LabelFilter string
 	Focus       []string
@@ -130,6 +135,7 @@ func (o *Options) provider() (cluster.Provider, error) {
 		CRDDir:              o.CRDDir,
 		GatewayAPIVersion:   o.GatewayAPIVersion,
 		Kind:                o.Kind,
+		Binaries:            o.Binaries,
 		LogDir:              o.ReportDir,
 		Keep:                o.KeepCluster,
 		AllowClusterChanges: o.AllowClusterChanges,
