@@ -112,7 +112,7 @@ func TestTableEndsWithTheCounts(t *testing.T) {
 	all := faults.All()
 	for _, want := range []string{
 		string(all[0].Name), all[0].Description, "MUST: TLSSANHostnameMismatch, TLSSANURIMismatch", "SHOULD: RebindLoopback",
-		"SURVIVED (harness error: BeforeSuite: boom)", "slowest mutant",
+		"SURVIVED (" + verdict.HarnessErrorf("BeforeSuite: boom").Error() + ")", "slowest mutant",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)

@@ -22,6 +22,8 @@
 // safety check first (internal/sandbox.Guard).
 //
 // Helpers that assert call GinkgoHelper, so a failure points at the spec.
-// Failures caused by the harness rather than the implementation start with
-// verdict.HarnessErrorPrefix and fail the run whatever the spec's level.
+// A failure caused by the harness rather than the implementation goes
+// through Check or Fault: it carries a verdict.HarnessError, which the
+// runner recognises by its type, fails the run whatever the spec's level,
+// and is never counted against the implementation.
 package harness

@@ -62,7 +62,7 @@ func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream 
 		cfg.Authority = s.CA()
 	}
 	authority, err := cfg.Authority.PEM()
-	Expect(err).NotTo(HaveOccurred(), "harness error: encode the CA of upstream %s", cfg.Role)
+	Check(err, "encode the CA of upstream %s", cfg.Role)
 	spec := control.UpstreamSpec{
 		Role: s.Namespace + "/" + cfg.Role, Addr: cfg.Addr, Hostname: cfg.Hostname,
 		TLS: cfg.TLS, Protocols: cfg.Protocols, Authority: &authority,
@@ -74,7 +74,7 @@ func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream 
 		spec.ClientCA = string(cfg.ClientCA.CertPEM)
 	}
 	info, err := s.h.Fakes.StartUpstream(ctx, spec)
-	Expect(err).NotTo(HaveOccurred(), "harness error: start the fake upstream %s", cfg.Role)
+	Check(err, "start the fake upstream %s", cfg.Role)
 	up := &Upstream{UpstreamInfo: info, role: cfg.Role, s: s}
 	DeferCleanup(func(ctx SpecContext) {
 		if !up.stopped {
@@ -112,7 +112,7 @@ func (u *Upstream) ListenPort() string {
 func (u *Upstream) Log(ctx context.Context) []upstream.Event {
 	GinkgoHelper()
 	events, err := u.ReadLog(ctx)
-	Expect(err).NotTo(HaveOccurred(), "harness error: read the log of upstream %s", u.role)
+	Check(err, "read the log of upstream %s", u.role)
 	return events
 }
 
@@ -140,7 +140,7 @@ func (u *Upstream) Events(ctx context.Context, kinds ...upstream.EventKind) []up
 // implementation's next request dials, and resolves, anew.
 func (u *Upstream) Drop(ctx context.Context) {
 	GinkgoHelper()
-	Expect(u.s.h.Fakes.DropConnections(ctx, u.Role)).To(Succeed(), "harness error: drop the connections of upstream %s", u.role)
+	Check(u.s.h.Fakes.DropConnections(ctx, u.Role), "drop the connections of upstream %s", u.role)
 }
 
 // Stop stops the upstream, keeping its log as evidence; the spec's end
@@ -150,7 +150,7 @@ func (u *Upstream) Stop(ctx context.Context) {
 	if events, err := u.s.h.Fakes.UpstreamLog(ctx, u.Role); err == nil {
 		u.s.evidence.upstreamLog(u.role, events)
 	}
-	Expect(u.s.h.Fakes.StopUpstream(ctx, u.Role)).To(Succeed(), "harness error: stop upstream %s", u.role)
+	Check(u.s.h.Fakes.StopUpstream(ctx, u.Role), "stop upstream %s", u.role)
 	u.stopped = true
 }
 
@@ -178,13 +178,13 @@ func (s *Spec) StartCanary(ctx context.Context, name string, addr netip.Addr, po
 		Name:  s.Namespace + "/" + name,
 		Addrs: []string{net.JoinHostPort(addr.String(), strconv.Itoa(int(port)))},
 	})
-	Expect(err).NotTo(HaveOccurred(), "harness error: no canary can listen at %s port %d: the network plan (internal/sandbox) must carry this address", addr, port)
+	Check(err, "no canary can listen at %s port %d: the network plan (internal/sandbox) must carry this address", addr, port)
 	c := &Canary{CanaryInfo: info, name: name, s: s}
 	DeferCleanup(func(ctx SpecContext) {
 		if hits, err := s.h.Fakes.CanaryHits(ctx, c.Name); err == nil {
 			s.evidence.canaryHits(c.name, hits)
 		}
-		Expect(s.h.Fakes.StopCanary(ctx, c.Name)).To(Succeed(), "harness error: stop canary %s", c.name)
+		Check(s.h.Fakes.StopCanary(ctx, c.Name), "stop canary %s", c.name)
 	})
 	return c
 }
@@ -199,7 +199,7 @@ func (c *Canary) Port() uint16 { return c.Addrs[0].Port() }
 func (c *Canary) Hits(ctx context.Context) []canary.Hit {
 	GinkgoHelper()
 	hits, err := c.s.h.Fakes.CanaryHits(ctx, c.Name)
-	Expect(err).NotTo(HaveOccurred(), "harness error: read the hits of canary %s", c.name)
+	Check(err, "read the hits of canary %s", c.name)
 	return hits
 }
 
@@ -212,12 +212,15 @@ func (s *Spec) ProveReachable(ctx context.Context, c *Canary) {
 	GinkgoHelper()
 	for _, a := range c.Addrs {
 		res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + a.String() + "/", Timeout: s.h.Timeouts.Request})
-		Expect(err).NotTo(HaveOccurred(), "harness error: probe canary %s at %s", c.name, a)
-		Expect(res.Error).To(BeEmpty(), "harness error: canary %s at %s is not reachable, so 'never reached' would prove nothing", c.name, a)
+		Check(err, "probe canary %s at %s", c.name, a)
+		if res.Error != "" {
+			Fault(fmt.Errorf("canary %s at %s is not reachable, so 'never reached' would prove nothing: %s", c.name, a, res.Error))
+		}
 	}
-	Eventually(func() int { return len(c.Hits(ctx)) }).WithContext(ctx).WithTimeout(s.h.Timeouts.Request).WithPolling(s.h.Timeouts.Poll).
-		Should(BeNumerically(">=", len(c.Addrs)), "harness error: canary %s did not record the harness's own connection", c.name)
-	Expect(s.h.Fakes.ClearCanary(ctx, c.Name)).To(Succeed(), "harness error: clear canary %s", c.name)
+	s.eventuallyOrFault(ctx, s.h.Timeouts.Request, func(g Gomega) {
+		g.Expect(len(c.Hits(ctx))).To(BeNumerically(">=", len(c.Addrs)))
+	}, "canary %s did not record the harness's own connection", c.name)
+	Check(s.h.Fakes.ClearCanary(ctx, c.Name), "clear canary %s", c.name)
 	s.Note("positive control: canary %s at %v reachable", c.name, c.Addrs)
 }
 
@@ -230,7 +233,7 @@ func (s *Spec) Answer(ctx context.Context, name string, p dns.Program) {
 // AnswerType installs the DNS program for (name, qtype).
 func (s *Spec) AnswerType(ctx context.Context, name string, qtype uint16, p dns.Program) {
 	GinkgoHelper()
-	Expect(s.h.Fakes.SetProgram(ctx, mdns.Fqdn(name), qtype, p)).To(Succeed(), "harness error: program the DNS answers for %s", name)
+	Check(s.h.Fakes.SetProgram(ctx, mdns.Fqdn(name), qtype, p), "program the DNS answers for %s", name)
 	s.evidence.dnsName(name)
 }
 
@@ -248,7 +251,7 @@ func (s *Spec) DNSLog(ctx context.Context, names ...string) []dns.Query {
 		names = []string{s.Hostname}
 	}
 	queries, err := s.h.Fakes.DNSLog(ctx, names...)
-	Expect(err).NotTo(HaveOccurred(), "harness error: read the DNS log")
+	Check(err, "read the DNS log")
 	return queries
 }
 

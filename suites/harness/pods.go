@@ -73,7 +73,7 @@ func (s *Spec) SetPodReady(ctx context.Context, p *FakePod, ready bool) {
 	if ready {
 		status = corev1.ConditionTrue
 	}
-	Eventually(func(g Gomega) {
+	s.eventuallyOrFault(ctx, s.h.Timeouts.Status, func(g Gomega) {
 		pod := &corev1.Pod{}
 		g.Expect(s.h.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Name}, pod)).To(Succeed())
 		ip := p.Addr().String()
@@ -86,8 +86,7 @@ func (s *Spec) SetPodReady(ctx context.Context, p *FakePod, ready bool) {
 			},
 		}
 		g.Expect(s.h.Client.Status().Update(ctx, pod)).To(Succeed())
-	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Status).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		"harness error: could not write the status of pod %s/%s", p.Namespace, p.Name)
+	}, "could not write the status of pod %s/%s", p.Namespace, p.Name)
 	s.Note("pod %s/%s Ready=%t", p.Namespace, p.Name, ready)
 }
 

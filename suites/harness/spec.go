@@ -122,8 +122,8 @@ func (s *Spec) vars(extra map[string]string) map[string]string {
 func (s *Spec) Render(name string, extra map[string]string) []*unstructured.Unstructured {
 	GinkgoHelper()
 	objs, err := manifest.Render(s.manifests, name, s.vars(extra))
-	Expect(err).NotTo(HaveOccurred(), "harness error: manifest %s", name)
-	Expect(s.h.Schema.Render(objs)).To(Succeed(), "harness error: manifest %s", name)
+	Check(err, "manifest %s", name)
+	Check(s.h.Schema.Render(objs), "manifest %s", name)
 	return objs
 }
 
@@ -139,7 +139,7 @@ func (s *Spec) Apply(ctx context.Context, name string, extra map[string]string) 
 func (s *Spec) ApplyGateway(ctx context.Context) {
 	GinkgoHelper()
 	objs, err := manifest.Render(common, "gateway.yaml", s.vars(nil))
-	Expect(err).NotTo(HaveOccurred(), "harness error: manifest gateway.yaml")
+	Check(err, "manifest gateway.yaml")
 	s.apply(ctx, "gateway.yaml", objs)
 }
 

@@ -151,7 +151,7 @@ func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ..
 // write with the resourceVersion read.
 func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry manifest.Ancestor) {
 	GinkgoHelper()
-	Eventually(func(g Gomega) {
+	s.eventuallyOrFault(ctx, s.h.Timeouts.Status, func(g Gomega) {
 		xb := s.XBackend(ctx, g, name)
 		entries, err := s.h.Schema.Ancestors(xb)
 		g.Expect(err).NotTo(HaveOccurred())
@@ -160,8 +160,7 @@ func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry manife
 		body, err := json.Marshal(map[string]any{"metadata": map[string]any{"resourceVersion": xb.GetResourceVersion()}, "status": status})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(s.h.Client.Status().Patch(ctx, xb, client.RawPatch(types.MergePatchType, body))).To(Succeed())
-	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Status).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		"harness error: could not write another controller's entry into XBackend %s/%s %s", s.Namespace, name, s.h.Schema.StatusField())
+	}, "could not write another controller's entry into XBackend %s/%s %s", s.Namespace, name, s.h.Schema.StatusField())
 	s.Note("wrote a %s entry of controller %s for %s into XBackend %s", s.h.Schema.StatusField(), entry.ControllerName, entry.Ref.Name, name)
 }
 

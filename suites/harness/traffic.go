@@ -73,12 +73,12 @@ func (s *Spec) Get(ctx context.Context, gateway, path string) (*Response, error)
 	return s.GetWith(ctx, gateway, path, nil)
 }
 
-// GetWith is Get sending header too (a session's cookie or header).
+// GetWith is Get sending header too (a session's cookie or header). Its
+// error is the request's (the implementation's answer); a prober that
+// cannot send it fails the scenario with a harness error.
 func (s *Spec) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
 	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request, Header: header})
-	if err != nil {
-		return nil, fmt.Errorf("harness error: %w", err)
-	}
+	Check(err, "probe %s%s", gateway, path)
 	if res.Error != "" {
 		return nil, errors.New(res.Error)
 	}

@@ -2,6 +2,7 @@ package rebinding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,7 +81,7 @@ func (w *window) watch(ctx context.Context) {
 	}
 	switch {
 	case p.broken != "":
-		Fail("harness error: " + p.broken)
+		harness.Fault(errors.New(p.broken))
 	case p.skip != "":
 		s.Note("not applicable: %s", p.skip)
 		Skip(p.skip)
