@@ -157,3 +157,12 @@ func TestHarnessErrorIsRecognisedByType(t *testing.T) {
 		t.Fatal("an error that only reads like a harness error is recognised as one")
 	}
 }
+
+func TestTheConstructorMakesTheScenarioItSays(t *testing.T) {
+	if got, want := Must.Scenario("TLSRejectsWrongSAN", FeatureTLS, FailClosed), (Scenario{ShortName: "TLSRejectsWrongSAN", Level: Must, Feature: FeatureTLS, FailClosed: true}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got, want := Observe.Scenario("ProtocolH2CWithTLS", FeatureResourceBackend), (Scenario{ShortName: "ProtocolH2CWithTLS", Level: Observe, Feature: FeatureResourceBackend}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

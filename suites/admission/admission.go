@@ -25,7 +25,7 @@ var manifests embed.FS
 // Family is catalog group A.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    verdict.Scenario{ShortName: "AdmissionValidExternalHostname", Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+		Scenario:    verdict.Must.Scenario("AdmissionValidExternalHostname", verdict.FeatureExternalHostname),
 		Description: "admits a valid ExternalHostname XBackend",
 		Source:      apitext.CRDRules,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -80,7 +80,7 @@ type rejected struct {
 // refuses the XBackend of file at r.field with r.message.
 func rejects(description string, r rejected, source apitext.Sentence, file string, vars map[string]string) harness.Test {
 	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: r.shortName, Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+		Scenario:    verdict.Must.Scenario(r.shortName, verdict.FeatureExternalHostname),
 		Description: description,
 		Source:      source,
 		Releases:    r.releases,

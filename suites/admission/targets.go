@@ -60,7 +60,7 @@ func targetTests() []harness.Test {
 		{"AdmissionCustomClusterDomainNotRouted", verdict.Must, apitext.TrustDomains, underClusterDomain, false, true},
 	} {
 		tests = append(tests, harness.Test{
-			Scenario:    verdict.Scenario{ShortName: t.shortName, Level: t.level, Feature: verdict.FeatureExternalHostname, FailClosed: true},
+			Scenario:    t.level.Scenario(t.shortName, verdict.FeatureExternalHostname, verdict.FailClosed),
 			Description: "never routes to a hostname the CRD admits but that names no external host",
 			Source:      t.source,
 			Run:         func(ctx context.Context, s *harness.Spec) { notRouted(ctx, s, t) },

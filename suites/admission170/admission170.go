@@ -71,7 +71,7 @@ func Family() harness.Family {
 // of a.file and stores a.path as written.
 func admits(a admitted) harness.Test {
 	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: a.shortName, Level: verdict.Must, Feature: verdict.FeatureResourceBackend},
+		Scenario:    verdict.Must.Scenario(a.shortName, verdict.FeatureResourceBackend),
 		Description: "admits what v1.7.0's CRD allows: " + a.file,
 		Source:      a.source,
 		Releases:    harness.V170,
@@ -95,7 +95,7 @@ func admits(a admitted) harness.Test {
 // of r.file at r.field with r.message.
 func rejects(r rejected, releases harness.Releases) harness.Test {
 	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: r.shortName, Level: verdict.Must, Feature: verdict.FeatureResourceBackend},
+		Scenario:    verdict.Must.Scenario(r.shortName, verdict.FeatureResourceBackend),
 		Description: "rejects what the CRD forbids: " + r.file,
 		Source:      r.source,
 		Releases:    releases,

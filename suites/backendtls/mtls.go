@@ -18,7 +18,7 @@ import (
 // clientCertificateRef presented, or the XBackend refused.
 func mutualTLSTests() []harness.Test {
 	tests := []harness.Test{{
-		Scenario:    scenario("TLSClientCertificatePresented", verdict.Must, verdict.FeatureMutualTLS),
+		Scenario:    verdict.Must.Scenario("TLSClientCertificatePresented", verdict.FeatureMutualTLS),
 		Description: "presents the client certificate of clientCertificateRef in ClientAndServer mode",
 		Source:      apitext.ClientCertificateRef,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -36,13 +36,13 @@ func mutualTLSTests() []harness.Test {
 			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
 		},
 	}, {
-		Scenario:    failClosed("TLSClientAndServerServedOrRefused", verdict.FeatureMutualTLS),
+		Scenario:    verdict.Must.Scenario("TLSClientAndServerServedOrRefused", verdict.FeatureMutualTLS, verdict.FailClosed),
 		Description: "serves ClientAndServer with the client certificate or reports it not Accepted, and never sends plaintext",
 		Source:      apitext.ClientAndServer,
 		Run:         servedOrRefused,
 	}}
 	tests = append(tests, harness.Test{
-		Scenario:    failClosed("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS),
+		Scenario:    verdict.Must.Scenario("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS, verdict.FailClosed),
 		Description: "verifies the server in ClientAndServer mode: refuses an upstream whose certificate no referenced CA signed",
 		Source:      apitext.ServerOnly,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -62,7 +62,7 @@ func mutualTLSTests() []harness.Test {
 		elsewhere bool
 	}{{"TLSClientCertSecretMissing", false}, {"TLSClientCertSecretOtherNamespace", true}} {
 		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureMutualTLS),
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureMutualTLS, verdict.FailClosed),
 			Description: "refuses a clientCertificateRef it cannot use",
 			Source:      apitext.ClientCertificateRef,
 			Run:         func(ctx context.Context, s *harness.Spec) { unusableClientCert(ctx, s, c.elsewhere) },

@@ -20,7 +20,7 @@ import (
 // fixes.
 func rewriteTests() []harness.Test {
 	return []harness.Test{{
-		Scenario:    scenario("TLSURLRewriteKeepsSNI", verdict.Must, verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSURLRewriteKeepsSNI", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when a URLRewrite filter rewrites the Host header",
 		Source:      apitext.SNI,
 		Run: func(ctx context.Context, s *harness.Spec) {

@@ -22,20 +22,10 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
-}
-
-// failClosed is a requirement every implementation meets, whatever it
-// claims: one without this TLS support refuses instead of serving.
-func failClosed(name string, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: feature, FailClosed: true}
-}
-
 // Family is catalog group C.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    scenario("TLSServerOnlyConfigMapCA", verdict.Must, verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSServerOnlyConfigMapCA", verdict.FeatureTLS),
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
 		Source:      apitext.SNI,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -49,7 +39,7 @@ func Family() harness.Family {
 			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
 		},
 	}, {
-		Scenario:    scenario("TLSSNIFromValidationHostname", verdict.Must, verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSSNIFromValidationHostname", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when it differs from the externalHostname",
 		Source:      apitext.SNI,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -64,7 +54,7 @@ func Family() harness.Family {
 			Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
 		},
 	}, {
-		Scenario:    failClosed("TLSRejectsWrongSAN", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSRejectsWrongSAN", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a certificate for another name signed by the trusted CA",
 		Source:      apitext.HostnameAuthenticates,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -81,9 +71,9 @@ func Family() harness.Family {
 		{"TLSSANURIMatches", gatewayv1.URISubjectAltNameType, "uri-only", "upstream", "upstream", true},
 		{"TLSSANURIMismatch", gatewayv1.URISubjectAltNameType, "", "upstream", "other", false},
 	} {
-		sc := scenario(c.shortName, verdict.Must, verdict.FeatureTLS)
+		sc := verdict.Must.Scenario(c.shortName, verdict.FeatureTLS)
 		if !c.matches {
-			sc = failClosed(c.shortName, verdict.FeatureTLS)
+			sc = verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed)
 		}
 		source := apitext.SubjectAltNames
 		if c.shortName == "TLSSANHostnameMismatch" {
@@ -103,7 +93,7 @@ func Family() harness.Family {
 		mode      upstream.TLSMode
 	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
 		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
 			Source:      apitext.ServerOnly,
 			Run: func(ctx context.Context, s *harness.Spec) {
@@ -116,7 +106,7 @@ func Family() harness.Family {
 		})
 	}
 	tests = append(tests, harness.Test{
-		Scenario:    failClosed("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a private-CA certificate when trusting the system CAs",
 		Source:      apitext.WellKnownCAs,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -126,7 +116,7 @@ func Family() harness.Family {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	}, harness.Test{
-		Scenario:    failClosed("TLSNoValidationVerifiesServer", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSNoValidationVerifiesServer", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "still verifies the server certificate when ServerOnly has no validation block",
 		Source:      apitext.ServerOnly,
 		Releases:    harness.ServerOnlyWithoutValidation,
@@ -146,25 +136,25 @@ func Family() harness.Family {
 		empty     bool
 	}{{"TLSMissingCAConfigMap", false}, {"TLSEmptyCAConfigMap", true}} {
 		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "fails closed while the CA ConfigMap is missing or empty",
 			Source:      apitext.InvalidCARef,
 			Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, c.empty, false) },
 		})
 	}
 	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSCAConfigMapCreatedServes", verdict.Must, verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSCAConfigMapCreatedServes", verdict.FeatureTLS),
 		Description: "serves once the missing CA ConfigMap is created with the CA",
 		Source:      apitext.SingleCARef,
 		Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, false, true) },
 	})
 	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSCARotation", verdict.Should, verdict.FeatureTLS),
+		Scenario:    verdict.Should.Scenario("TLSCARotation", verdict.FeatureTLS),
 		Description: "picks up a CA rotated in the ConfigMap",
 		Source:      apitext.SingleCARef,
 		Run:         caRotation,
 	}, harness.Test{
-		Scenario:    scenario("TLSSecondCARefSigns", verdict.Observe, verdict.FeatureTLS),
+		Scenario:    verdict.Observe.Scenario("TLSSecondCARefSigns", verdict.FeatureTLS),
 		Description: "records whether a second caCertificateRefs entry is trusted",
 		Source:      apitext.MultipleCARefs,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -195,7 +185,7 @@ func Family() harness.Family {
 	tests = append(tests, rewriteTests()...)
 	tests = append(tests, mutualTLSTests()...)
 	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSNoneToHTTPSUpstream", verdict.Observe, verdict.FeatureTLS),
+		Scenario:    verdict.Observe.Scenario("TLSNoneToHTTPSUpstream", verdict.FeatureTLS),
 		Description: "records what tls mode None does with an upstream that speaks only HTTPS",
 		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,

@@ -25,7 +25,7 @@ import (
 // has nothing to stop trusting, and the spec is skipped with that reason.
 func transitionTests() []harness.Test {
 	return []harness.Test{{
-		Scenario:    failClosed("TLSCAReplacedRefusesOldCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSCAReplacedRefusesOldCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses the upstream once its CA is replaced by another in the ConfigMap, and serves it again when the CA is put back",
 		Source:      apitext.CACertificateRefs,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -40,7 +40,7 @@ func transitionTests() []harness.Test {
 			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
 		},
 	}, {
-		Scenario:    failClosed("TLSCAConfigMapDeletedRefuses", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSCAConfigMapDeletedRefuses", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses the upstream with a 5xx once the CA ConfigMap is deleted, and serves it again when it is recreated",
 		Source:      apitext.InvalidCARef,
 		Run: func(ctx context.Context, s *harness.Spec) {

@@ -29,7 +29,7 @@ func trustTests() []harness.Test {
 		{"TLSSANRejectsExpiredCertificate", "expired, signed by the trusted CA while it was valid", upstream.TLSExpired},
 	} {
 		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "refuses a certificate matching subjectAltNames but " + c.what,
 			Source:      apitext.ServerOnly,
 			Run: func(ctx context.Context, s *harness.Spec) {
@@ -42,7 +42,7 @@ func trustTests() []harness.Test {
 		})
 	}
 	tests = append(tests, harness.Test{
-		Scenario:    failClosed("TLSRejectsCANamedLikeTrustedCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSRejectsCANamedLikeTrustedCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a certificate whose issuer is named like the trusted CA but signed with another key",
 		Source:      apitext.CACertificateRefs,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -55,7 +55,7 @@ func trustTests() []harness.Test {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	}, harness.Test{
-		Scenario:    failClosed("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a wildcard certificate for a name two labels below the wildcard",
 		Source:      apitext.HostnameAuthenticates,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -67,7 +67,7 @@ func trustTests() []harness.Test {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	}, harness.Test{
-		Scenario:    failClosed("TLSTwoCARefsRejectUnrelatedCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSTwoCARefsRejectUnrelatedCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, with two caCertificateRefs, a certificate signed by neither CA",
 		Source:      apitext.CACertificateRefs,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -92,7 +92,7 @@ func trustTests() []harness.Test {
 // the reason, when the run cannot know the implementation's trust store.
 func systemCATests() []harness.Test {
 	return []harness.Test{{
-		Scenario:    scenario("TLSSystemRootsServedOrRefused", verdict.Must, verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSSystemRootsServedOrRefused", verdict.FeatureTLS),
 		Description: "serves, under wellKnownCACertificates System, a certificate of a system CA for the hostname, or reports the XBackend not Accepted",
 		Source:      apitext.WellKnownUnsupported,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -115,7 +115,7 @@ func systemCATests() []harness.Test {
 			Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
 		},
 	}, {
-		Scenario:    failClosed("TLSSystemRootsRejectWrongName", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectWrongName", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, under wellKnownCACertificates System, a certificate of a system CA for another name",
 		Source:      apitext.HostnameAuthenticates,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -125,7 +125,7 @@ func systemCATests() []harness.Test {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	}, {
-		Scenario:    failClosed("TLSConfigMapCARejectsSystemCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSConfigMapCARejectsSystemCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, when caCertificateRefs names a ConfigMap CA, a certificate a system CA signed",
 		Source:      apitext.CACertificateRefs,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -136,7 +136,7 @@ func systemCATests() []harness.Test {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	}, {
-		Scenario:    failClosed("TLSTwoCARefsRejectSystemCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSTwoCARefsRejectSystemCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, with two caCertificateRefs, a certificate a system CA signed",
 		Source:      apitext.CACertificateRefs,
 		Run: func(ctx context.Context, s *harness.Spec) {

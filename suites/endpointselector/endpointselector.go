@@ -26,32 +26,32 @@ const fakePods = "its pods are objects whose status the harness writes, with a f
 // Family is the EndpointSelector group.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    must("EndpointSelectorRoutesToReadyPods"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorRoutesToReadyPods", verdict.FeatureResourceBackend),
 		Description: "routes to every ready pod of the XBackend's namespace that carries all its matchLabels",
 		Source:      apitext.EndpointSelectorType,
 		Run:         routesToReadyPods,
 	}, {
-		Scenario:    must("EndpointSelectorFollowsPods"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorFollowsPods", verdict.FeatureResourceBackend),
 		Description: "follows pods as they are added and removed, with no endpoint object to manage",
 		Source:      apitext.EndpointsStayUpToDate,
 		Run:         followsPods,
 	}, {
-		Scenario:    must("EndpointSelectorExcludesNotReadyPods"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorExcludesNotReadyPods", verdict.FeatureResourceBackend),
 		Description: "never routes to a selected pod that is not Ready, and follows readiness both ways",
 		Source:      apitext.EndpointSelectorType,
 		Run:         excludesNotReady,
 	}, {
-		Scenario:    must("EndpointSelectorRequiresEveryLabel"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorRequiresEveryLabel", verdict.FeatureResourceBackend),
 		Description: "never routes to a pod that carries only some of the matchLabels",
 		Source:      apitext.MatchEveryLabel,
 		Run:         requiresEveryLabel,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "EndpointSelectorOtherNamespaceNeverSelected", Level: verdict.Must, Feature: verdict.FeatureResourceBackend, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("EndpointSelectorOtherNamespaceNeverSelected", verdict.FeatureResourceBackend, verdict.FailClosed),
 		Description: "never routes to a pod of another namespace, whatever its labels",
 		Source:      apitext.EndpointSelectorType,
 		Run:         otherNamespace,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "EndpointSelectorNoReadyPodAnswers503", Level: verdict.Should, Feature: verdict.FeatureResourceBackend},
+		Scenario:    verdict.Should.Scenario("EndpointSelectorNoReadyPodAnswers503", verdict.FeatureResourceBackend),
 		Description: "answers 503 while no selected pod is ready",
 		Source:      apitext.NoReadyEndpoints,
 		Run:         noReadyPod,
@@ -61,10 +61,6 @@ func Family() harness.Family {
 		tests[i].Releases, tests[i].Pods = harness.V170, fakePods
 	}
 	return harness.Family{Name: "EndpointSelector", Manifests: manifests, Tests: tests}
-}
-
-func must(name string) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
 }
 
 // selected are the labels pods.yaml selects, for app.

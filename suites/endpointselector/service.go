@@ -22,7 +22,7 @@ import (
 // none skips them, saying so.
 func serviceTests() []harness.Test {
 	return []harness.Test{{
-		Scenario:    must("EndpointSelectorServiceGenerateName"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorServiceGenerateName", verdict.FeatureResourceBackend),
 		Description: "names the Service it makes for an EndpointSelector with generateName, never a predictable name",
 		Source:      apitext.ServiceGenerateName,
 		Run: withServices(func(ctx context.Context, s *harness.Spec, b *backend, svc *corev1.Service) {
@@ -32,14 +32,14 @@ func serviceTests() []harness.Test {
 			Expect(svc.Name).NotTo(Equal("pods-backend"), "Service %s has the predictable name <backend-name>-backend", svc.Name)
 		}),
 	}, {
-		Scenario:    should("EndpointSelectorServiceHeadless"),
+		Scenario:    verdict.Should.Scenario("EndpointSelectorServiceHeadless", verdict.FeatureResourceBackend),
 		Description: "makes the Service for an EndpointSelector headless (clusterIP: None)",
 		Source:      apitext.ServiceHeadless,
 		Run: withServices(func(ctx context.Context, s *harness.Spec, b *backend, svc *corev1.Service) {
 			Expect(svc.Spec.ClusterIP).To(Equal(corev1.ClusterIPNone), "Service %s has clusterIP %q", svc.Name, svc.Spec.ClusterIP)
 		}),
 	}, {
-		Scenario:    should("EndpointSelectorServiceOwnedByXBackend"),
+		Scenario:    verdict.Should.Scenario("EndpointSelectorServiceOwnedByXBackend", verdict.FeatureResourceBackend),
 		Description: "ties the Service's lifecycle to the XBackend with an ownerReference",
 		Source:      apitext.ServiceOwnerReferences,
 		Run: withServices(func(ctx context.Context, s *harness.Spec, b *backend, svc *corev1.Service) {
@@ -52,7 +52,7 @@ func serviceTests() []harness.Test {
 			)), "Service %s has no ownerReference to XBackend pods (uid %s): %v", svc.Name, xb.GetUID(), svc.OwnerReferences)
 		}),
 	}, {
-		Scenario:    should("EndpointSelectorServiceTargetPort"),
+		Scenario:    verdict.Should.Scenario("EndpointSelectorServiceTargetPort", verdict.FeatureResourceBackend),
 		Description: "sets the targetPort of the Service's ports to the XBackend's port.number",
 		Source:      apitext.ServiceTargetPort,
 		Run: withServices(func(ctx context.Context, s *harness.Spec, b *backend, svc *corev1.Service) {
@@ -62,10 +62,6 @@ func serviceTests() []harness.Test {
 			}
 		}),
 	}}
-}
-
-func should(name string) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Should, Feature: verdict.FeatureResourceBackend}
 }
 
 // withServices serves the XBackend "pods" from a ready pod, then runs check

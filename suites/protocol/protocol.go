@@ -40,14 +40,14 @@ func Family() harness.Family {
 	var tests []harness.Test
 	for _, c := range cases() {
 		tests = append(tests, harness.Test{
-			Scenario:    verdict.Scenario{ShortName: c.shortName, Level: verdict.Must, Feature: verdict.FeatureResourceBackend},
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureResourceBackend),
 			Description: "speaks the protocol the XBackend names: " + c.description,
 			Source:      c.source,
 			Run:         func(ctx context.Context, s *harness.Spec) { speaks(ctx, s, c) },
 		})
 	}
 	tests = append(tests, harness.Test{
-		Scenario:    verdict.Scenario{ShortName: "ProtocolH2CWithTLS", Level: verdict.Observe, Feature: verdict.FeatureResourceBackend},
+		Scenario:    verdict.Observe.Scenario("ProtocolH2CWithTLS", verdict.FeatureResourceBackend),
 		Description: "records whether H2C with tls ServerOnly is refused or handled",
 		Source:      apitext.H2CWithoutTLS,
 		Releases:    harness.H2CWithTLSAdmitted,

@@ -20,24 +20,20 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
-}
-
 // Family is catalog group E.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    scenario("DNSResolvesExternalHostname", verdict.Must, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),
 		Description: "resolves the external hostname through DNS",
 		Source:      apitext.NoIPLiterals,
 		Run:         resolves,
 	}, {
-		Scenario:    scenario("DNSFollowsRecordChange", verdict.Should, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Should.Scenario("DNSFollowsRecordChange", verdict.FeatureExternalHostname),
 		Description: "sends new connections to a changed DNS record within the Traffic timeout",
 		Source:      apitext.TTL,
 		Run:         followsRecordChange,
 	}, {
-		Scenario:    scenario("DNSTTLFollowDelay", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSTTLFollowDelay", verdict.FeatureExternalHostname),
 		Description: "measures how long new connections take to follow a changed A record",
 		Source:      apitext.TTL,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -50,7 +46,7 @@ func Family() harness.Family {
 			s.Observe("seconds until new connections follow a changed A record (TTL 3s)", timeToFollow(ctx, s, gw, second, first))
 		},
 	}, {
-		Scenario:    scenario("DNSTTLCNAMEShorterThanA", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSTTLCNAMEShorterThanA", verdict.FeatureExternalHostname),
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
 		Source:      apitext.TTL,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -66,7 +62,7 @@ func Family() harness.Family {
 			s.Observe("seconds until new connections follow a changed CNAME (CNAME TTL 1s, A TTL 10s)", timeToFollow(ctx, s, gw, second, first))
 		},
 	}, {
-		Scenario:    scenario("DNSServFailAfterGoodAnswer", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSServFailAfterGoodAnswer", verdict.FeatureExternalHostname),
 		Description: "records whether the last good answer is kept when DNS starts failing",
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,

@@ -382,7 +382,7 @@ func rebindTests() []harness.Test {
 			}
 			withTLS := g.withTLS
 			tests = append(tests, harness.Test{
-				Scenario:    verdict.Scenario{ShortName: r.shortName, Level: r.level, Feature: g.feature, FailClosed: true},
+				Scenario:    r.level.Scenario(r.shortName, g.feature, verdict.FailClosed),
 				Description: g.prefix + r.description,
 				Source:      source,
 				Sandbox:     r.c.sandbox,

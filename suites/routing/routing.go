@@ -34,14 +34,10 @@ const (
 	heavyAtLeast  = 63
 )
 
-func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
-}
-
 // Family is catalog group B.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    scenario("RoutingPlainHTTP", verdict.Must, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Must.Scenario("RoutingPlainHTTP", verdict.FeatureExternalHostname),
 		Description: "routes plain HTTP to an external host on the XBackend's port",
 		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
 		Run:         plainHTTP,
@@ -54,7 +50,7 @@ func Family() harness.Family {
 		{"RoutingUnknownBackendKind", "unknown-kind.yaml", "to-unknown-kind", "/unknown", gatewayv1.RouteReasonInvalidKind},
 	} {
 		tests = append(tests, harness.Test{
-			Scenario:    scenario(u.shortName, verdict.Must, verdict.FeatureResourceBackend),
+			Scenario:    verdict.Must.Scenario(u.shortName, verdict.FeatureResourceBackend),
 			Description: "reports an unresolvable backendRef with reason " + string(u.reason) + " and answers its requests with 500",
 			Source:      apitext.InvalidBackendRef,
 			Run: func(ctx context.Context, s *harness.Spec) {
@@ -68,7 +64,7 @@ func Family() harness.Family {
 		})
 	}
 	tests = append(tests, []harness.Test{{
-		Scenario:    scenario("RoutingCrossNamespaceRefNotPermitted", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceRefNotPermitted", verdict.FeatureResourceBackend),
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Source:      apitext.RefNotPermitted,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -79,7 +75,7 @@ func Family() harness.Family {
 			expectNotServedBy(ctx, s, up)
 		},
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "RoutingCrossNamespaceWithGrantRefused", Level: verdict.Must, Feature: verdict.FeatureResourceBackend, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceWithGrantRefused", verdict.FeatureResourceBackend, verdict.FailClosed),
 		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace",
 		Source:      apitext.SameNamespace,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -90,22 +86,22 @@ func Family() harness.Family {
 			expectNotServedBy(ctx, s, up)
 		},
 	}, {
-		Scenario:    scenario("RoutingFollowsPortChange", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingFollowsPortChange", verdict.FeatureResourceBackend),
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
 		Source:      apitext.OnTheWire,
 		Run:         followsPortChange,
 	}, {
-		Scenario:    scenario("RoutingFollowsHostnameChange", verdict.Must, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Must.Scenario("RoutingFollowsHostnameChange", verdict.FeatureExternalHostname),
 		Description: "follows a change of the XBackend's hostname: status at the new generation, traffic to the new host",
 		Source:      apitext.OnTheWire,
 		Run:         followsHostnameChange,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "RoutingHostnameToIPLiteralRefused", Level: verdict.Must, Feature: verdict.FeatureExternalHostname, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("RoutingHostnameToIPLiteralRefused", verdict.FeatureExternalHostname, verdict.FailClosed),
 		Description: "stops routing once the XBackend's hostname is changed to an IP literal, and routes again when it is changed back",
 		Source:      apitext.NoIPLiterals,
 		Run:         hostnameToIPLiteral,
 	}, {
-		Scenario:    scenario("RoutingBackendRefPortAbsent", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingBackendRefPortAbsent", verdict.FeatureResourceBackend),
 		Description: "serves a backendRef without a port on the XBackend's port",
 		Source:      apitext.OnTheWire,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -119,7 +115,7 @@ func Family() harness.Family {
 			Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
 		},
 	}, {
-		Scenario:    scenario("RoutingBackendRefPortMismatch", verdict.Observe, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Observe.Scenario("RoutingBackendRefPortMismatch", verdict.FeatureResourceBackend),
 		Description: "observes which port serves a backendRef whose port differs from the XBackend's",
 		Source:      apitext.BackendPort,
 		Releases:    harness.BackendRefPortAllowed,
@@ -133,12 +129,12 @@ func Family() harness.Family {
 			observeRouting(ctx, s, "backendRef port differs from the XBackend's", "to-external", up, refPort)
 		},
 	}, {
-		Scenario:    scenario("RoutingHostHeaderSeenUpstream", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("RoutingHostHeaderSeenUpstream", verdict.FeatureExternalHostname),
 		Description: "observes the Host header the upstream sees",
 		Source:      apitext.Unspecified,
 		Run:         hostHeaderSeen,
 	}, {
-		Scenario:    scenario("RoutingURLRewriteHostnameWins", verdict.Must, verdict.FeatureHTTPRouteHostRewrite),
+		Scenario:    verdict.Must.Scenario("RoutingURLRewriteHostnameWins", verdict.FeatureHTTPRouteHostRewrite),
 		Description: "sends the URLRewrite filter's hostname as the Host header upstream",
 		Source:      apitext.RewriteHostname,
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -152,12 +148,12 @@ func Family() harness.Family {
 			Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
 		},
 	}, {
-		Scenario:    scenario("RoutingWeightedSplit", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingWeightedSplit", verdict.FeatureResourceBackend),
 		Description: "splits requests between two XBackends by weight",
 		Source:      apitext.Weight,
 		Run:         weightedSplit,
 	}, {
-		Scenario:    scenario("RoutingDeletedXBackendStops", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingDeletedXBackendStops", verdict.FeatureResourceBackend),
 		Description: "stops traffic to a deleted XBackend with 500 and reports it as BackendNotFound",
 		Source:      apitext.InvalidGets500,
 		Run:         deletedXBackendStops,

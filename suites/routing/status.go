@@ -22,12 +22,12 @@ const foreignController = gatewayv1.GatewayController("example.com/xbcheck-other
 // implementation keeps on an XBackend.
 func statusTests() []harness.Test {
 	return []harness.Test{{
-		Scenario:    scenario("StatusXBackendParentPerGateway", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("StatusXBackendParentPerGateway", verdict.FeatureResourceBackend),
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry per Gateway, from the GatewayClass's controller, Accepted at the current generation",
 		Run:         ancestorPerGateway,
 	}, {
-		Scenario:    scenario("StatusParentPerGatewayOfTwo", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("StatusParentPerGatewayOfTwo", verdict.FeatureResourceBackend),
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry for each of two Gateways using the XBackend",
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -36,7 +36,7 @@ func statusTests() []harness.Test {
 			s.EventuallyAncestors(ctx, "external", "gw", "gw2")
 		},
 	}, {
-		Scenario:    scenario("StatusParentRemovedWithRoute", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("StatusParentRemovedWithRoute", verdict.FeatureResourceBackend),
 		Source:      apitext.ControllerEntries,
 		Description: "removes a Gateway's status entry when no route of that Gateway uses the XBackend any more",
 		Run: func(ctx context.Context, s *harness.Spec) {
@@ -48,12 +48,12 @@ func statusTests() []harness.Test {
 			s.EventuallyAncestors(ctx, "external", "gw")
 		},
 	}, {
-		Scenario:    scenario("StatusNoEntryForOtherControllersGateway", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("StatusNoEntryForOtherControllersGateway", verdict.FeatureResourceBackend),
 		Source:      apitext.ControllerEntries,
 		Description: "writes no status entry for a Gateway of another controller that a route using the XBackend also names",
 		Run:         noEntryForForeignGateway,
 	}, {
-		Scenario:    scenario("StatusForeignParentsKept", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("StatusForeignParentsKept", verdict.FeatureResourceBackend),
 		Source:      apitext.ControllerEntries,
 		Description: "leaves the status entries of other controllers alone",
 		Run:         foreignAncestorsKept,

@@ -32,17 +32,17 @@ const requests = 12
 // Family is the sessionPersistence group.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    must("SessionPersistenceCookieKeepsPod"),
+		Scenario:    verdict.Must.Scenario("SessionPersistenceCookieKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session cookie back on the pod that served the first, and moves the session once that pod is no longer ready",
 		Source:      apitext.SessionPersistence,
 		Run:         func(ctx context.Context, s *harness.Spec) { keepsPod(ctx, s, "cookie.yaml", cookieSession) },
 	}, {
-		Scenario:    must("SessionPersistenceCookiePathDefault"),
+		Scenario:    verdict.Must.Scenario("SessionPersistenceCookiePathDefault", verdict.FeatureSessionPersistence),
 		Description: "sets the session cookie's Path to / when the XBackend names none",
 		Source:      apitext.CookiePath,
 		Run:         cookiePathDefault,
 	}, {
-		Scenario:    must("SessionPersistenceHeaderKeepsPod"),
+		Scenario:    verdict.Must.Scenario("SessionPersistenceHeaderKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session header back on the pod that served the first",
 		Source:      apitext.SessionHeader,
 		Run:         func(ctx context.Context, s *harness.Spec) { keepsPod(ctx, s, "header.yaml", headerSession) },
@@ -52,10 +52,6 @@ func Family() harness.Family {
 		tests[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
 	}
 	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Tests: tests}
-}
-
-func must(name string) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: verdict.FeatureSessionPersistence}
 }
 
 // session reads the token a response starts a session with, as the

@@ -22,12 +22,12 @@ var manifests embed.FS
 // Family is the WSS group.
 func Family() harness.Family {
 	tests := []harness.Test{{
-		Scenario:    verdict.Scenario{ShortName: "WSSUpgradeOverVerifiedTLS", Level: verdict.Must, Feature: verdict.FeatureWSS},
+		Scenario:    verdict.Must.Scenario("WSSUpgradeOverVerifiedTLS", verdict.FeatureWSS),
 		Description: "carries a WebSocket upgrade through the Gateway to the external host over TLS with the validation hostname as SNI, and messages both ways",
 		Source:      apitext.WSS,
 		Run:         upgradeOverTLS,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "WSSRejectsUntrustedServer", Level: verdict.Must, Feature: verdict.FeatureWSS, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("WSSRejectsUntrustedServer", verdict.FeatureWSS, verdict.FailClosed),
 		Description: "opens no WebSocket to a server whose certificate the validation does not trust, and sends it no request",
 		Source:      apitext.ServerOnly,
 		Run:         rejectsUntrusted,
