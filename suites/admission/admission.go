@@ -24,11 +24,11 @@ var manifests embed.FS
 
 // Family is catalog group A.
 func Family() harness.Family {
-	tests := []harness.Test{{
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("AdmissionValidExternalHostname", verdict.FeatureExternalHostname),
 		Description: "admits a valid ExternalHostname XBackend",
 		Source:      apitext.CRDRules,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			xb := s.Render("valid.yaml", nil)[0]
 			By("creating the XBackend")
 			s.Create(ctx, xb)
@@ -58,13 +58,13 @@ func Family() harness.Family {
 		{"AdmissionRejectsTypeWithoutExternalHostname", "type-without-hostname.yaml", "spec", "externalHostname must be set when type is ExternalHostname", harness.Releases{}},
 	}
 	for _, r := range hostnameRejections {
-		tests = append(tests, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, apitext.CRDHostname, "hostname.yaml", map[string]string{"Hostname": r.input}))
+		scenarios = append(scenarios, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, apitext.CRDHostname, "hostname.yaml", map[string]string{"Hostname": r.input}))
 	}
 	for _, r := range specRejections {
-		tests = append(tests, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
+		scenarios = append(scenarios, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
 	}
-	tests = append(tests, targetTests()...)
-	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, targetScenarios()...)
+	return harness.Family{Name: "Admission", Manifests: manifests, Scenarios: scenarios}
 }
 
 // rejected is one input the CRD must refuse, at field with message (or,
@@ -78,13 +78,13 @@ type rejected struct {
 
 // rejects declares one MUST-level admission variant: the API server
 // refuses the XBackend of file at r.field with r.message.
-func rejects(description string, r rejected, source apitext.Sentence, file string, vars map[string]string) harness.Test {
-	return harness.Test{
+func rejects(description string, r rejected, source apitext.Sentence, file string, vars map[string]string) harness.Scenario {
+	return harness.Scenario{
 		Scenario:    verdict.Must.Scenario(r.shortName, verdict.FeatureExternalHostname),
 		Description: description,
 		Source:      source,
 		Releases:    r.releases,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			field := r.field
 			if field == "" {
 				field = s.Harness().Schema.PortField()

@@ -14,14 +14,14 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// mutualTLSTests are tls.mode ClientAndServer: the client certificate of
+// mutualTLSScenarios are tls.mode ClientAndServer: the client certificate of
 // clientCertificateRef presented, or the XBackend refused.
-func mutualTLSTests() []harness.Test {
-	tests := []harness.Test{{
+func mutualTLSScenarios() []harness.Scenario {
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSClientCertificatePresented", verdict.FeatureMutualTLS),
 		Description: "presents the client certificate of clientCertificateRef in ClientAndServer mode",
 		Source:      apitext.ClientCertificateRef,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			clientCA, leaf := s.ClientCertificate()
 			s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
@@ -41,11 +41,11 @@ func mutualTLSTests() []harness.Test {
 		Source:      apitext.ClientAndServer,
 		Run:         servedOrRefused,
 	}}
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS, verdict.FailClosed),
 		Description: "verifies the server in ClientAndServer mode: refuses an upstream whose certificate no referenced CA signed",
 		Source:      apitext.ServerOnly,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			clientCA, leaf := s.ClientCertificate()
 			s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
 			rogue, err := pki.NewAuthority("xbcheck " + s.ShortName + " untrusted server CA")
@@ -61,17 +61,17 @@ func mutualTLSTests() []harness.Test {
 		shortName string
 		elsewhere bool
 	}{{"TLSClientCertSecretMissing", false}, {"TLSClientCertSecretOtherNamespace", true}} {
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureMutualTLS, verdict.FailClosed),
 			Description: "refuses a clientCertificateRef it cannot use",
 			Source:      apitext.ClientCertificateRef,
-			Run:         func(ctx context.Context, s *harness.Spec) { unusableClientCert(ctx, s, c.elsewhere) },
+			Run:         func(ctx context.Context, s *harness.T) { unusableClientCert(ctx, s, c.elsewhere) },
 		})
 	}
-	return tests
+	return scenarios
 }
 
-func servedOrRefused(ctx context.Context, s *harness.Spec) {
+func servedOrRefused(ctx context.Context, s *harness.T) {
 	clientCA, leaf := s.ClientCertificate()
 	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
@@ -100,7 +100,7 @@ func servedOrRefused(ctx context.Context, s *harness.Spec) {
 	Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
 }
 
-func unusableClientCert(ctx context.Context, s *harness.Spec, elsewhere bool) {
+func unusableClientCert(ctx context.Context, s *harness.T, elsewhere bool) {
 	clientCA, leaf := s.ClientCertificate()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
 	s.CreateCAConfigMap(ctx, "ca", s.CA())

@@ -15,15 +15,15 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// rewriteTests check the Host header and the SNI apart: a route filter
+// rewriteScenarios check the Host header and the SNI apart: a route filter
 // that rewrites Host must not move the SNI, which tls.validation.hostname
 // fixes.
-func rewriteTests() []harness.Test {
-	return []harness.Test{{
+func rewriteScenarios() []harness.Scenario {
+	return []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSURLRewriteKeepsSNI", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when a URLRewrite filter rewrites the Host header",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			rewrite := "rewritten." + s.Hostname
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 			s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -46,7 +46,7 @@ func rewriteTests() []harness.Test {
 // routeAcceptsFilter waits for the Accepted condition of route on the
 // spec's Gateway and skips the spec when the implementation refused the
 // route (as it must for a filter it does not support).
-func routeAcceptsFilter(ctx context.Context, s *harness.Spec, route string) {
+func routeAcceptsFilter(ctx context.Context, s *harness.T, route string) {
 	GinkgoHelper()
 	var cond *metav1.Condition
 	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {

@@ -24,11 +24,11 @@ var manifests embed.FS
 
 // Family is catalog group C.
 func Family() harness.Family {
-	tests := []harness.Test{{
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSServerOnlyConfigMapCA", verdict.FeatureTLS),
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 			s.CreateCAConfigMap(ctx, "ca", s.CA())
 			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
@@ -42,7 +42,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("TLSSNIFromValidationHostname", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when it differs from the externalHostname",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			validation := "tls-name." + s.Hostname
 			By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
@@ -57,7 +57,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("TLSRejectsWrongSAN", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a certificate for another name signed by the trusted CA",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
 			s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -81,22 +81,22 @@ func Family() harness.Family {
 			// that the hostname does not authenticate refuses it.
 			source = apitext.HostnameNotWithSANs
 		}
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    sc,
 			Description: fmt.Sprintf("checks the certificate against a subjectAltNames %s entry instead of validation.hostname", c.sanType),
 			Source:      source,
-			Run:         func(ctx context.Context, s *harness.Spec) { subjectAltNames(ctx, s, c) },
+			Run:         func(ctx context.Context, s *harness.T) { subjectAltNames(ctx, s, c) },
 		})
 	}
 	for _, c := range []struct {
 		shortName string
 		mode      upstream.TLSMode
 	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
 			Source:      apitext.ServerOnly,
-			Run: func(ctx context.Context, s *harness.Spec) {
+			Run: func(ctx context.Context, s *harness.T) {
 				By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
 				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
 				s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -105,22 +105,22 @@ func Family() harness.Family {
 			},
 		})
 	}
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a private-CA certificate when trusting the system CAs",
 		Source:      apitext.WellKnownCAs,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			By("serving a certificate signed by the spec's private CA")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
-	}, harness.Test{
+	}, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSNoValidationVerifiesServer", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "still verifies the server certificate when ServerOnly has no validation block",
 		Source:      apitext.ServerOnly,
 		Releases:    harness.ServerOnlyWithoutValidation,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			By("serving a certificate for the externalHostname signed by the spec's private CA")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 			gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
@@ -135,29 +135,29 @@ func Family() harness.Family {
 		shortName string
 		empty     bool
 	}{{"TLSMissingCAConfigMap", false}, {"TLSEmptyCAConfigMap", true}} {
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "fails closed while the CA ConfigMap is missing or empty",
 			Source:      apitext.InvalidCARef,
-			Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, c.empty, false) },
+			Run:         func(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, c.empty, false) },
 		})
 	}
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSCAConfigMapCreatedServes", verdict.FeatureTLS),
 		Description: "serves once the missing CA ConfigMap is created with the CA",
 		Source:      apitext.SingleCARef,
-		Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, false, true) },
+		Run:         func(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, false, true) },
 	})
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Should.Scenario("TLSCARotation", verdict.FeatureTLS),
 		Description: "picks up a CA rotated in the ConfigMap",
 		Source:      apitext.SingleCARef,
 		Run:         caRotation,
-	}, harness.Test{
+	}, harness.Scenario{
 		Scenario:    verdict.Observe.Scenario("TLSSecondCARefSigns", verdict.FeatureTLS),
 		Description: "records whether a second caCertificateRefs entry is trusted",
 		Source:      apitext.MultipleCARefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
 			Expect(err).NotTo(HaveOccurred())
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
@@ -180,17 +180,17 @@ func Family() harness.Family {
 			s.Observe("second CA reference", outcome)
 		},
 	})
-	tests = append(tests, trustTests()...)
-	tests = append(tests, transitionTests()...)
-	tests = append(tests, rewriteTests()...)
-	tests = append(tests, mutualTLSTests()...)
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, trustScenarios()...)
+	scenarios = append(scenarios, transitionScenarios()...)
+	scenarios = append(scenarios, rewriteScenarios()...)
+	scenarios = append(scenarios, mutualTLSScenarios()...)
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Observe.Scenario("TLSNoneToHTTPSUpstream", verdict.FeatureTLS),
 		Description: "records what tls mode None does with an upstream that speaks only HTTPS",
 		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,
 	})
-	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: scenarios}
 }
 
 // sanCase is one subjectAltNames variant: the certificate's name (a label
@@ -204,7 +204,7 @@ type sanCase struct {
 	matches           bool
 }
 
-func subjectAltNames(ctx context.Context, s *harness.Spec, c sanCase) {
+func subjectAltNames(ctx context.Context, s *harness.T, c sanCase) {
 	cfg := harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: s.Hostname}
 	if c.certName != "" {
 		cfg.Hostname = c.certName + "." + s.Hostname
@@ -232,7 +232,7 @@ func subjectAltNames(ctx context.Context, s *harness.Spec, c sanCase) {
 // caConfigMapAbsent refers to a CA ConfigMap that is missing (or empty):
 // the implementation must fail closed; with heal, the ConfigMap is then
 // filled with the CA and traffic must flow.
-func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty, heal bool) {
+func caConfigMapAbsent(ctx context.Context, s *harness.T, empty, heal bool) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	if empty {
 		By("creating ConfigMap ca with no " + pki.ConfigMapCAKey)
@@ -256,7 +256,7 @@ func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty, heal bool) {
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 }
 
-func caRotation(ctx context.Context, s *harness.Spec) {
+func caRotation(ctx context.Context, s *harness.T) {
 	old := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "old-ca", TLS: upstream.TLSValid})
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
 	gw := serveXBackend(ctx, s, old, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
@@ -283,7 +283,7 @@ func caRotation(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(rotated))
 }
 
-func noneToHTTPS(ctx context.Context, s *harness.Spec) {
+func noneToHTTPS(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	gw := serveXBackend(ctx, s, up, "mode-none.yaml", nil)
 
@@ -309,7 +309,7 @@ func noneToHTTPS(ctx context.Context, s *harness.Spec) {
 // serveXBackend makes the spec's hostname resolve to up, applies the
 // spec's Gateway, the XBackend of manifest (with vars and up's port as
 // {{.Port}}) and the route to it, and returns the Gateway's address.
-func serveXBackend(ctx context.Context, s *harness.Spec, up *harness.Upstream, manifest string, vars map[string]string) string {
+func serveXBackend(ctx context.Context, s *harness.T, up *harness.Upstream, manifest string, vars map[string]string) string {
 	GinkgoHelper()
 	all := map[string]string{"Port": up.Port()}
 	for k, v := range vars {
@@ -323,6 +323,6 @@ func serveXBackend(ctx context.Context, s *harness.Spec, up *harness.Upstream, m
 }
 
 // spiffe is a URI SAN unique to the spec.
-func spiffe(s *harness.Spec, name string) *url.URL {
+func spiffe(s *harness.T, name string) *url.URL {
 	return &url.URL{Scheme: "spiffe", Host: harness.TestZone, Path: "/" + s.Namespace + "/" + name}
 }

@@ -14,13 +14,13 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// trustTests check which CAs are trusted, in more than one configuration:
+// trustScenarios check which CAs are trusted, in more than one configuration:
 // with subjectAltNames as without, with several caCertificateRefs as with
 // one, under the system roots (the run's system CA) as under a ConfigMap.
 // Each negative serves a certificate that is right in every respect but
 // the one it names, so the implementation can only pass by checking that.
-func trustTests() []harness.Test {
-	var tests []harness.Test
+func trustScenarios() []harness.Scenario {
+	var scenarios []harness.Scenario
 	for _, c := range []struct {
 		shortName, what string
 		mode            upstream.TLSMode
@@ -28,11 +28,11 @@ func trustTests() []harness.Test {
 		{"TLSSANRejectsUntrustedCA", "signed by a CA no reference names", upstream.TLSUntrustedCA},
 		{"TLSSANRejectsExpiredCertificate", "expired, signed by the trusted CA while it was valid", upstream.TLSExpired},
 	} {
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "refuses a certificate matching subjectAltNames but " + c.what,
 			Source:      apitext.ServerOnly,
-			Run: func(ctx context.Context, s *harness.Spec) {
+			Run: func(ctx context.Context, s *harness.T) {
 				By(fmt.Sprintf("serving a %s certificate for %s, the one subjectAltNames entry", c.mode, s.Hostname))
 				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
 				s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -41,11 +41,11 @@ func trustTests() []harness.Test {
 			},
 		})
 	}
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSRejectsCANamedLikeTrustedCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a certificate whose issuer is named like the trusted CA but signed with another key",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			impostor, err := pki.NewAuthority(s.CA().Cert.Subject.CommonName)
 			Expect(err).NotTo(HaveOccurred())
 			By("serving a certificate for the hostname signed by a CA with the trusted CA's subject " + s.CA().Cert.Subject.String() + " and its own key")
@@ -54,11 +54,11 @@ func trustTests() []harness.Test {
 			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
-	}, harness.Test{
+	}, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a wildcard certificate for a name two labels below the wildcard",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			wildcard, name := "*."+s.Hostname, "deep.tls."+s.Hostname
 			By(fmt.Sprintf("serving a certificate for %s from the trusted CA, checked against validation.hostname %s", wildcard, name))
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard})
@@ -66,11 +66,11 @@ func trustTests() []harness.Test {
 			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": name})
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
-	}, harness.Test{
+	}, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSTwoCARefsRejectUnrelatedCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, with two caCertificateRefs, a certificate signed by neither CA",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			// Whether several refs are supported is the implementation's
 			// choice (MultipleCARefs); trusting a CA none of them names is not.
 			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
@@ -83,19 +83,19 @@ func trustTests() []harness.Test {
 			failsClosed(ctx, s, gw, "/tls", up, "external")
 		},
 	})
-	tests = append(tests, systemCATests()...)
-	return tests
+	scenarios = append(scenarios, systemCAScenarios()...)
+	return scenarios
 }
 
-// systemCATests use the run's system CA (harness Environment.SystemCA): a
+// systemCAScenarios use the run's system CA (harness Environment.SystemCA): a
 // CA the implementation trusts as one of "the system CAs". They skip, with
 // the reason, when the run cannot know the implementation's trust store.
-func systemCATests() []harness.Test {
-	return []harness.Test{{
+func systemCAScenarios() []harness.Scenario {
+	return []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSSystemRootsServedOrRefused", verdict.FeatureTLS),
 		Description: "serves, under wellKnownCACertificates System, a certificate of a system CA for the hostname, or reports the XBackend not Accepted",
 		Source:      apitext.WellKnownUnsupported,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
 			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
 			refusal := upstreamRefusal(ctx, gw, "/tls", up, "external")
@@ -118,7 +118,7 @@ func systemCATests() []harness.Test {
 		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectWrongName", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, under wellKnownCACertificates System, a certificate of a system CA for another name",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			By("serving a certificate for " + upstream.WrongSANName + " signed by a system CA")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN, Authority: systemCA(s)})
 			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
@@ -128,7 +128,7 @@ func systemCATests() []harness.Test {
 		Scenario:    verdict.Must.Scenario("TLSConfigMapCARejectsSystemCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, when caCertificateRefs names a ConfigMap CA, a certificate a system CA signed",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			By("serving a certificate for the hostname signed by a system CA, while the XBackend trusts only the CA of ConfigMap ca")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
 			s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -139,7 +139,7 @@ func systemCATests() []harness.Test {
 		Scenario:    verdict.Must.Scenario("TLSTwoCARefsRejectSystemCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, with two caCertificateRefs, a certificate a system CA signed",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
 			Expect(err).NotTo(HaveOccurred())
 			By("referring to two CA ConfigMaps and serving a certificate for the hostname signed by a system CA")
@@ -153,7 +153,7 @@ func systemCATests() []harness.Test {
 }
 
 // systemCA is the run's system CA, or skips the spec with the reason.
-func systemCA(s *harness.Spec) *pki.Authority {
+func systemCA(s *harness.T) *pki.Authority {
 	GinkgoHelper()
 	ca := s.Env().SystemCA
 	if ca == nil {

@@ -4,7 +4,7 @@
 // fakes and evidence), with the helpers specs share.
 //
 // A test is a declaration first (its Scenario, the requirement it checks)
-// and a body; a Family groups the tests of one scenario group with the
+// and a body; a Family groups the scenarios of one scenario group with the
 // manifests they apply:
 //
 //	var family = harness.Family{Name: "TLS", Manifests: manifests, Tests: []harness.Test{{

@@ -44,13 +44,13 @@ type UpstreamConfig struct {
 type Upstream struct {
 	control.UpstreamInfo
 	role    string
-	s       *Spec
+	s       *T
 	stopped bool
 }
 
 // StartUpstream starts an upstream for the spec and stops it when the spec
 // ends, keeping its connection log as evidence.
-func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
+func (s *T) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
 	GinkgoHelper()
 	if cfg.Role == "" {
 		cfg.Role = "upstream"
@@ -159,14 +159,14 @@ func (u *Upstream) Stop(ctx context.Context) {
 type Canary struct {
 	control.CanaryInfo
 	name string
-	s    *Spec
+	s    *T
 }
 
 // StartCanary listens at addr:port for the spec (port 0 picks one) and
 // stops it when the spec ends, keeping its hits as evidence. A target the
 // network plan says cannot be watched (the loopback of an implementation
 // in pods, IPv6 where it has none) skips the spec with the plan's reason.
-func (s *Spec) StartCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *Canary {
+func (s *T) StartCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *Canary {
 	GinkgoHelper()
 	switch n := s.h.Env.Network; {
 	case addr.IsLoopback() && n.NoLoopback != "":
@@ -208,7 +208,7 @@ func (c *Canary) Hits(ctx context.Context) []canary.Hit {
 // are (its prober), connects to the canary and sees its hit, so a later
 // empty hit list means the implementation did not connect, not that the
 // canary was deaf or out of reach. The control's hits are then cleared.
-func (s *Spec) ProveReachable(ctx context.Context, c *Canary) {
+func (s *T) ProveReachable(ctx context.Context, c *Canary) {
 	GinkgoHelper()
 	for _, a := range c.Addrs {
 		res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + a.String() + "/", Timeout: s.h.Timeouts.Request})
@@ -225,27 +225,27 @@ func (s *Spec) ProveReachable(ctx context.Context, c *Canary) {
 }
 
 // Answer installs the DNS program that answers A queries for name.
-func (s *Spec) Answer(ctx context.Context, name string, p dns.Program) {
+func (s *T) Answer(ctx context.Context, name string, p dns.Program) {
 	GinkgoHelper()
 	s.AnswerType(ctx, name, mdns.TypeA, p)
 }
 
 // AnswerType installs the DNS program for (name, qtype).
-func (s *Spec) AnswerType(ctx context.Context, name string, qtype uint16, p dns.Program) {
+func (s *T) AnswerType(ctx context.Context, name string, qtype uint16, p dns.Program) {
 	GinkgoHelper()
 	Check(s.h.Fakes.SetProgram(ctx, mdns.Fqdn(name), qtype, p), "program the DNS answers for %s", name)
 	s.evidence.dnsName(name)
 }
 
 // ResolveTo makes the spec's hostname resolve to up's address with ttl.
-func (s *Spec) ResolveTo(ctx context.Context, up *Upstream, ttl uint32) {
+func (s *T) ResolveTo(ctx context.Context, up *Upstream, ttl uint32) {
 	GinkgoHelper()
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(ttl, "A "+up.Host())))
 }
 
 // DNSLog is what the rogue DNS was asked for the given names (default the
 // spec's hostname) and answered.
-func (s *Spec) DNSLog(ctx context.Context, names ...string) []dns.Query {
+func (s *T) DNSLog(ctx context.Context, names ...string) []dns.Query {
 	GinkgoHelper()
 	if len(names) == 0 {
 		names = []string{s.Hostname}
@@ -258,7 +258,7 @@ func (s *Spec) DNSLog(ctx context.Context, names ...string) []dns.Query {
 // Served waits, up to the Request timeout, for the DNS log to show an
 // answer for name that match accepts, served to the implementation (the
 // harness itself never queries the rogue DNS).
-func (s *Spec) Served(ctx context.Context, name string, match func(answer string) bool) (dns.Query, error) {
+func (s *T) Served(ctx context.Context, name string, match func(answer string) bool) (dns.Query, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
 	defer cancel()
 	return s.h.Fakes.WaitDNS(ctx, func(q dns.Query) bool {

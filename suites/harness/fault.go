@@ -45,7 +45,7 @@ func Check(err error, format string, args ...any) {
 // saying what the harness could not do (format and args) and f's last
 // failure. It is for the harness's own work (writing a status a kubelet or
 // another controller would), never for waiting on the implementation.
-func (s *Spec) eventuallyOrFault(ctx context.Context, within time.Duration, f func(g Gomega), format string, args ...any) {
+func (s *T) eventuallyOrFault(ctx context.Context, within time.Duration, f func(g Gomega), format string, args ...any) {
 	GinkgoHelper()
 	var failure string
 	g := NewGomega(func(message string, _ ...int) { failure = message })

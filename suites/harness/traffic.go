@@ -25,7 +25,7 @@ import (
 // GatewayAddress waits until the spec's Gateway name is Programmed and
 // returns host:port of its first listener: the host from status.addresses,
 // or the run's --gateway-address, which needs no published address.
-func (s *Spec) GatewayAddress(ctx context.Context, name string) string {
+func (s *T) GatewayAddress(ctx context.Context, name string) string {
 	GinkgoHelper()
 	override := s.h.Env.GatewayAddress
 	var host string
@@ -69,14 +69,14 @@ func (r *Response) String() string {
 // Get sends one request through the Gateway on a fresh connection, so every
 // probe makes the implementation route anew: from this process, or from
 // the cluster when the harness has a remote prober.
-func (s *Spec) Get(ctx context.Context, gateway, path string) (*Response, error) {
+func (s *T) Get(ctx context.Context, gateway, path string) (*Response, error) {
 	return s.GetWith(ctx, gateway, path, nil)
 }
 
 // GetWith is Get sending header too (a session's cookie or header). Its
 // error is the request's (the implementation's answer); a prober that
 // cannot send it fails the scenario with a harness error.
-func (s *Spec) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
+func (s *T) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
 	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request, Header: header})
 	Check(err, "probe %s%s", gateway, path)
 	if res.Error != "" {
@@ -94,7 +94,7 @@ func (s *Spec) GetWith(ctx context.Context, gateway, path string, header http.He
 
 // EventuallyGet probes until a response satisfies match (e.g. a 200 from
 // the upstream), as implementations converge at their own pace.
-func (s *Spec) EventuallyGet(ctx context.Context, gateway, path string, match func(Gomega, *Response)) *Response {
+func (s *T) EventuallyGet(ctx context.Context, gateway, path string, match func(Gomega, *Response)) *Response {
 	GinkgoHelper()
 	var last *Response
 	var lastErr error
@@ -136,7 +136,7 @@ func ServedBy(r *Response, token string) bool {
 // connections: no probe may succeed or carry a fake's body (an upstream's
 // observation, a canary's token), and the canaries see no connection. A
 // probe whose connection fails served nothing.
-func (s *Spec) ConsistentlyNotServed(ctx context.Context, gateway, path string, canaries ...*Canary) {
+func (s *T) ConsistentlyNotServed(ctx context.Context, gateway, path string, canaries ...*Canary) {
 	GinkgoHelper()
 	var last *Response
 	Consistently(func(g Gomega) {

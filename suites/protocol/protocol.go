@@ -37,26 +37,26 @@ func (c protocolCase) tls() bool { return c.upstream.TLS != "" && c.upstream.TLS
 
 // Family is catalog group D.
 func Family() harness.Family {
-	var tests []harness.Test
+	var scenarios []harness.Scenario
 	for _, c := range cases() {
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureResourceBackend),
 			Description: "speaks the protocol the XBackend names: " + c.description,
 			Source:      c.source,
-			Run:         func(ctx context.Context, s *harness.Spec) { speaks(ctx, s, c) },
+			Run:         func(ctx context.Context, s *harness.T) { speaks(ctx, s, c) },
 		})
 	}
-	tests = append(tests, harness.Test{
+	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Observe.Scenario("ProtocolH2CWithTLS", verdict.FeatureResourceBackend),
 		Description: "records whether H2C with tls ServerOnly is refused or handled",
 		Source:      apitext.H2CWithoutTLS,
 		Releases:    harness.H2CWithTLSAdmitted,
 		Run:         h2cWithTLS,
 	})
-	return harness.Family{Name: "Protocol", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "Protocol", Manifests: manifests, Scenarios: scenarios}
 }
 
-func speaks(ctx context.Context, s *harness.Spec, c protocolCase) {
+func speaks(ctx context.Context, s *harness.T, c protocolCase) {
 	up := s.StartUpstream(ctx, c.upstream)
 	s.ResolveTo(ctx, up, 5)
 	if c.tls() {
@@ -144,7 +144,7 @@ func cases() []protocolCase {
 	}}
 }
 
-func h2cWithTLS(ctx context.Context, s *harness.Spec) {
+func h2cWithTLS(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.HTTP2}})
 	s.ResolveTo(ctx, up, 5)
 	s.CreateCAConfigMap(ctx, "upstream-ca", s.CA())

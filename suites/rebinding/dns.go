@@ -22,7 +22,7 @@ var manifests embed.FS
 
 // Family is catalog group E.
 func Family() harness.Family {
-	tests := []harness.Test{{
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),
 		Description: "resolves the external hostname through DNS",
 		Source:      apitext.NoIPLiterals,
@@ -36,7 +36,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Observe.Scenario("DNSTTLFollowDelay", verdict.FeatureExternalHostname),
 		Description: "measures how long new connections take to follow a changed A record",
 		Source:      apitext.TTL,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			first, second := startUpstreamPair(ctx, s)
 			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+first.Host())))
 			gw := applyCleartext(ctx, s, first)
@@ -49,7 +49,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Observe.Scenario("DNSTTLCNAMEShorterThanA", verdict.FeatureExternalHostname),
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
 		Source:      apitext.TTL,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			first, second := startUpstreamPair(ctx, s)
 			firstName, secondName := "first."+s.Hostname, "second."+s.Hostname
 			s.Answer(ctx, firstName, dns.Static(dns.Records(10, "A "+first.Host())))
@@ -67,11 +67,11 @@ func Family() harness.Family {
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
-	tests = append(tests, rebindTests()...)
-	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, rebindScenarios()...)
+	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: scenarios}
 }
 
-func resolves(ctx context.Context, s *harness.Spec) {
+func resolves(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "public"})
 	s.ResolveTo(ctx, up, 5)
 	s.ApplyGateway(ctx)
@@ -86,7 +86,7 @@ func resolves(ctx context.Context, s *harness.Spec) {
 	s.Note("the implementation asked %s %s over %s from %s", q.Type, q.Name, q.Transport, q.Peer)
 }
 
-func followsRecordChange(ctx context.Context, s *harness.Spec) {
+func followsRecordChange(ctx context.Context, s *harness.T) {
 	first, second := startUpstreamPair(ctx, s)
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(1, "A "+first.Host())))
 	gw := applyCleartext(ctx, s, first)
@@ -109,7 +109,7 @@ func followsRecordChange(ctx context.Context, s *harness.Spec) {
 		s.Timeouts().Traffic, last)
 }
 
-func servFailAfterGoodAnswer(ctx context.Context, s *harness.Spec) {
+func servFailAfterGoodAnswer(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "public"})
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(1, "A "+up.Host())))
 	gw := applyCleartext(ctx, s, up)
@@ -150,7 +150,7 @@ func servFailAfterGoodAnswer(ctx context.Context, s *harness.Spec) {
 
 // startUpstreamPair starts two cleartext upstreams, first and second, on
 // the same port of two addresses (an XBackend has one port).
-func startUpstreamPair(ctx context.Context, s *harness.Spec) (first, second *harness.Upstream) {
+func startUpstreamPair(ctx context.Context, s *harness.T) (first, second *harness.Upstream) {
 	GinkgoHelper()
 	first = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "first"})
 	second = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second", Addr: ":" + first.Port()})
@@ -159,7 +159,7 @@ func startUpstreamPair(ctx context.Context, s *harness.Spec) (first, second *har
 
 // applyCleartext applies the spec's Gateway and a cleartext XBackend on
 // up's port, and returns the Gateway's address.
-func applyCleartext(ctx context.Context, s *harness.Spec, up *harness.Upstream) string {
+func applyCleartext(ctx context.Context, s *harness.T, up *harness.Upstream) string {
 	GinkgoHelper()
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "cleartext.yaml", map[string]string{"Port": up.Port()})
@@ -168,7 +168,7 @@ func applyCleartext(ctx context.Context, s *harness.Spec, up *harness.Upstream) 
 
 // timeToFollow probes on new connections until one reaches to, for at most
 // the Traffic timeout, and says how long that took.
-func timeToFollow(ctx context.Context, s *harness.Spec, gw string, to *harness.Upstream, others ...*harness.Upstream) string {
+func timeToFollow(ctx context.Context, s *harness.T, gw string, to *harness.Upstream, others ...*harness.Upstream) string {
 	changed := time.Now()
 	var last string
 	followed := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {

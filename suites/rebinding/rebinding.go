@@ -372,8 +372,8 @@ func rebindCases() []rebind {
 	return out
 }
 
-func rebindTests() []harness.Test {
-	var tests []harness.Test
+func rebindScenarios() []harness.Scenario {
+	var scenarios []harness.Scenario
 	for _, g := range rebindGroups() {
 		for _, r := range g.rs {
 			source := g.source
@@ -381,16 +381,16 @@ func rebindTests() []harness.Test {
 				source = r.source
 			}
 			withTLS := g.withTLS
-			tests = append(tests, harness.Test{
+			scenarios = append(scenarios, harness.Scenario{
 				Scenario:    r.level.Scenario(r.shortName, g.feature, verdict.FailClosed),
 				Description: g.prefix + r.description,
 				Source:      source,
 				Sandbox:     r.c.sandbox,
-				Run:         func(ctx context.Context, s *harness.Spec) { runRebind(ctx, s, r.c, withTLS) },
+				Run:         func(ctx context.Context, s *harness.T) { runRebind(ctx, s, r.c, withTLS) },
 			})
 		}
 	}
-	return tests
+	return scenarios
 }
 
 func ident(a netip.Addr) netip.Addr { return a }
@@ -401,7 +401,7 @@ func ident(a netip.Addr) netip.Addr { return a }
 // the implementation dials anew) must keep away from the canaries for the
 // window the package doc describes. Through ServerOnly TLS (withTLS) a
 // canary may be connected to, but its answer must never reach the client.
-func runRebind(ctx context.Context, s *harness.Spec, c rebindCase, withTLS bool) {
+func runRebind(ctx context.Context, s *harness.T, c rebindCase, withTLS bool) {
 	e := attackEnv{n: s.Env().Network, namespace: s.Namespace}
 	cfg := harness.UpstreamConfig{Role: "public"}
 	manifest := "cleartext.yaml"

@@ -23,7 +23,7 @@ const windowRule = "canaries are watched from the rebinding until the implementa
 // window watches one rebinding: it probes the Gateway on fresh connections
 // and checks the canaries after every probe.
 type window struct {
-	s        *harness.Spec
+	s        *harness.T
 	gw       string
 	up       *harness.Upstream
 	canaries []*harness.Canary

@@ -36,7 +36,7 @@ const (
 
 // Family is catalog group B.
 func Family() harness.Family {
-	tests := []harness.Test{{
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingPlainHTTP", verdict.FeatureExternalHostname),
 		Description: "routes plain HTTP to an external host on the XBackend's port",
 		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
@@ -49,11 +49,11 @@ func Family() harness.Family {
 		{"RoutingMissingXBackend", "missing-backend.yaml", "to-missing", "/missing", gatewayv1.RouteReasonBackendNotFound},
 		{"RoutingUnknownBackendKind", "unknown-kind.yaml", "to-unknown-kind", "/unknown", gatewayv1.RouteReasonInvalidKind},
 	} {
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(u.shortName, verdict.FeatureResourceBackend),
 			Description: "reports an unresolvable backendRef with reason " + string(u.reason) + " and answers its requests with 500",
 			Source:      apitext.InvalidBackendRef,
-			Run: func(ctx context.Context, s *harness.Spec) {
+			Run: func(ctx context.Context, s *harness.T) {
 				s.ApplyGateway(ctx)
 				s.Apply(ctx, u.file, nil)
 				By("checking the route reports ResolvedRefs=False with reason " + string(u.reason))
@@ -63,11 +63,11 @@ func Family() harness.Family {
 			},
 		})
 	}
-	tests = append(tests, []harness.Test{{
+	scenarios = append(scenarios, []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceRefNotPermitted", verdict.FeatureResourceBackend),
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Source:      apitext.RefNotPermitted,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := crossNamespaceRoute(ctx, s, false)
 			By("checking the route reports ResolvedRefs=False with reason RefNotPermitted")
 			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonRefNotPermitted)
@@ -78,7 +78,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceWithGrantRefused", verdict.FeatureResourceBackend, verdict.FailClosed),
 		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace",
 		Source:      apitext.SameNamespace,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := crossNamespaceRoute(ctx, s, true)
 			By("checking the route reports ResolvedRefs=False although a ReferenceGrant allows the reference")
 			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
@@ -104,7 +104,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("RoutingBackendRefPortAbsent", verdict.FeatureResourceBackend),
 		Description: "serves a backendRef without a port on the XBackend's port",
 		Source:      apitext.OnTheWire,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
 			s.ApplyGateway(ctx)
 			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
@@ -119,7 +119,7 @@ func Family() harness.Family {
 		Description: "observes which port serves a backendRef whose port differs from the XBackend's",
 		Source:      apitext.BackendPort,
 		Releases:    harness.BackendRefPortAllowed,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
 			refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
 				Addr: up.Host() + ":0"})
@@ -137,7 +137,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("RoutingURLRewriteHostnameWins", verdict.FeatureHTTPRouteHostRewrite),
 		Description: "sends the URLRewrite filter's hostname as the Host header upstream",
 		Source:      apitext.RewriteHostname,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			up := plainUpstream(ctx, s, "upstream", s.Hostname)
 			rewrite := "rewritten." + s.Hostname
 			s.ApplyGateway(ctx)
@@ -158,11 +158,11 @@ func Family() harness.Family {
 		Source:      apitext.InvalidGets500,
 		Run:         deletedXBackendStops,
 	}}...)
-	tests = append(tests, statusTests()...)
-	return harness.Family{Name: "Routing", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, statusScenarios()...)
+	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: scenarios}
 }
 
-func plainHTTP(ctx context.Context, s *harness.Spec) {
+func plainHTTP(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
 	s.ResolveTo(ctx, up, 5)
 	s.ApplyGateway(ctx)
@@ -178,7 +178,7 @@ func plainHTTP(ctx context.Context, s *harness.Spec) {
 	Expect(r.Status).To(Equal(http.StatusOK))
 }
 
-func followsPortChange(ctx context.Context, s *harness.Spec) {
+func followsPortChange(ctx context.Context, s *harness.T) {
 	first := plainRoute(ctx, s)
 	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
 		Addr: first.Host() + ":0"})
@@ -195,7 +195,7 @@ func followsPortChange(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
 }
 
-func followsHostnameChange(ctx context.Context, s *harness.Spec) {
+func followsHostnameChange(ctx context.Context, s *harness.T) {
 	first := plainRoute(ctx, s)
 	next := "next." + s.Hostname
 	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-host", Hostname: next, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
@@ -214,7 +214,7 @@ func followsHostnameChange(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
 }
 
-func hostnameToIPLiteral(ctx context.Context, s *harness.Spec) {
+func hostnameToIPLiteral(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
 	By("waiting until the XBackend is served by name")
@@ -255,7 +255,7 @@ func upstreamRefusal(ctx context.Context, gw string, up *harness.Upstream) harne
 	}
 }
 
-func hostHeaderSeen(ctx context.Context, s *harness.Spec) {
+func hostHeaderSeen(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
 	var r *harness.Response
@@ -281,7 +281,7 @@ func hostHeaderSeen(ctx context.Context, s *harness.Spec) {
 	s.Observe("Host header seen upstream", fmt.Sprintf("%q: %s (client sent %q, externalHostname %q)", host, which, gw, s.Hostname))
 }
 
-func weightedSplit(ctx context.Context, s *harness.Spec) {
+func weightedSplit(ctx context.Context, s *harness.T) {
 	heavy := plainUpstream(ctx, s, "heavy", "heavy."+s.Hostname)
 	light := plainUpstream(ctx, s, "light", "light."+s.Hostname)
 	s.ApplyGateway(ctx)
@@ -313,7 +313,7 @@ func weightedSplit(ctx context.Context, s *harness.Spec) {
 		counts[heavy.Token], splitRequests, counts[light.Token], heavyAtLeast)
 }
 
-func deletedXBackendStops(ctx context.Context, s *harness.Spec) {
+func deletedXBackendStops(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(up))
@@ -333,7 +333,7 @@ func deletedXBackendStops(ctx context.Context, s *harness.Spec) {
 
 // plainUpstream starts a cleartext HTTP/1.1 upstream named role and makes
 // host resolve to it.
-func plainUpstream(ctx context.Context, s *harness.Spec, role, host string) *harness.Upstream {
+func plainUpstream(ctx context.Context, s *harness.T, role, host string) *harness.Upstream {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: role, Hostname: host, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
 	s.Answer(ctx, host, dns.Static(dns.Records(5, "A "+up.Host())))
@@ -343,7 +343,7 @@ func plainUpstream(ctx context.Context, s *harness.Spec, role, host string) *har
 // plainRoute sets up plain-http.yaml: the Gateway, the XBackend "external"
 // for the spec's host and the route "to-external", served by the upstream
 // it returns.
-func plainRoute(ctx context.Context, s *harness.Spec) *harness.Upstream {
+func plainRoute(ctx context.Context, s *harness.T) *harness.Upstream {
 	GinkgoHelper()
 	up := plainUpstream(ctx, s, "upstream", s.Hostname)
 	s.ApplyGateway(ctx)
@@ -355,7 +355,7 @@ func plainRoute(ctx context.Context, s *harness.Spec) *harness.Upstream {
 // of the spec, served by the upstream it returns, and a route to it in
 // the spec's namespace; with a ReferenceGrant in the second namespace
 // when grant is set.
-func crossNamespaceRoute(ctx context.Context, s *harness.Spec, grant bool) *harness.Upstream {
+func crossNamespaceRoute(ctx context.Context, s *harness.T, grant bool) *harness.Upstream {
 	GinkgoHelper()
 	other := s.NewNamespace(ctx, s.ShortName+"Backends")
 	up := plainUpstream(ctx, s, "other-namespace", s.Hostname)
@@ -371,7 +371,7 @@ func crossNamespaceRoute(ctx context.Context, s *harness.Spec, grant bool) *harn
 
 // expectNotServedBy checks that requests through the spec's Gateway get
 // 500 and that up never sees a connection.
-func expectNotServedBy(ctx context.Context, s *harness.Spec, up *harness.Upstream) {
+func expectNotServedBy(ctx context.Context, s *harness.T, up *harness.Upstream) {
 	GinkgoHelper()
 	gw := s.GatewayAddress(ctx, "gw")
 	s.EventuallyGet(ctx, gw, "/", harness.AnsweredWith(http.StatusInternalServerError))
@@ -382,7 +382,7 @@ func expectNotServedBy(ctx context.Context, s *harness.Spec, up *harness.Upstrea
 // observeRouting records, without a verdict, the ResolvedRefs condition
 // of route and which of the upstreams (if any) serves requests through
 // the spec's Gateway.
-func observeRouting(ctx context.Context, s *harness.Spec, name, route string, ups ...*harness.Upstream) {
+func observeRouting(ctx context.Context, s *harness.T, name, route string, ups ...*harness.Upstream) {
 	var cond *metav1.Condition
 	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
 		cond = s.RouteCondition(ctx, route, "gw", gatewayv1.RouteConditionResolvedRefs)

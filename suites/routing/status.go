@@ -20,8 +20,8 @@ const foreignController = gatewayv1.GatewayController("example.com/xbcheck-other
 
 // Catalog group B, items 6 and 7: the per-Gateway status entries an
 // implementation keeps on an XBackend.
-func statusTests() []harness.Test {
-	return []harness.Test{{
+func statusScenarios() []harness.Scenario {
+	return []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("StatusXBackendParentPerGateway", verdict.FeatureResourceBackend),
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry per Gateway, from the GatewayClass's controller, Accepted at the current generation",
@@ -30,7 +30,7 @@ func statusTests() []harness.Test {
 		Scenario:    verdict.Must.Scenario("StatusParentPerGatewayOfTwo", verdict.FeatureResourceBackend),
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry for each of two Gateways using the XBackend",
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			twoGateways(ctx, s, nil)
 			By("checking the controller's entries are exactly one for gw and one for gw2")
 			s.EventuallyAncestors(ctx, "external", "gw", "gw2")
@@ -39,7 +39,7 @@ func statusTests() []harness.Test {
 		Scenario:    verdict.Must.Scenario("StatusParentRemovedWithRoute", verdict.FeatureResourceBackend),
 		Source:      apitext.ControllerEntries,
 		Description: "removes a Gateway's status entry when no route of that Gateway uses the XBackend any more",
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			twoGateways(ctx, s, nil)
 			s.EventuallyAncestors(ctx, "external", "gw", "gw2")
 			By("deleting the route of gw2, so the XBackend is used through gw only")
@@ -60,7 +60,7 @@ func statusTests() []harness.Test {
 	}}
 }
 
-func ancestorPerGateway(ctx context.Context, s *harness.Spec) {
+func ancestorPerGateway(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	By("waiting until the XBackend is Accepted for the Gateway at its current generation")
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
@@ -83,7 +83,7 @@ func ancestorPerGateway(ctx context.Context, s *harness.Spec) {
 	s.Note("XBackend for upstream %s; %s: %s", up.Addr, s.Harness().Schema.StatusField(), harness.DescribeAncestors(entries))
 }
 
-func foreignAncestorsKept(ctx context.Context, s *harness.Spec) {
+func foreignAncestorsKept(ctx context.Context, s *harness.T) {
 	var foreign manifest.Ancestor
 	twoGateways(ctx, s, func() {
 		By("writing an entry of another controller for Gateway gw before any route uses the XBackend")
@@ -108,7 +108,7 @@ func foreignAncestorsKept(ctx context.Context, s *harness.Spec) {
 	expectForeign(ctx, s, foreign)
 }
 
-func noEntryForForeignGateway(ctx context.Context, s *harness.Spec) {
+func noEntryForForeignGateway(ctx context.Context, s *harness.T) {
 	up := plainUpstream(ctx, s, "upstream", s.Hostname)
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
@@ -134,7 +134,7 @@ func noEntryForForeignGateway(ctx context.Context, s *harness.Spec) {
 // twoGateways starts an upstream for the spec's host, creates Gateways gw
 // and gw2 and the XBackend "external", runs beforeRoutes, then creates one
 // route per Gateway to the XBackend (via-gw, via-gw2).
-func twoGateways(ctx context.Context, s *harness.Spec, beforeRoutes func()) {
+func twoGateways(ctx context.Context, s *harness.T, beforeRoutes func()) {
 	GinkgoHelper()
 	up := plainUpstream(ctx, s, "upstream", s.Hostname)
 	s.ApplyGateway(ctx)
@@ -147,7 +147,7 @@ func twoGateways(ctx context.Context, s *harness.Spec, beforeRoutes func()) {
 
 // expectForeign checks the other controller's entry is still on XBackend
 // "external", as it was written.
-func expectForeign(ctx context.Context, s *harness.Spec, want manifest.Ancestor) {
+func expectForeign(ctx context.Context, s *harness.T, want manifest.Ancestor) {
 	GinkgoHelper()
 	entries, _ := s.Ancestors(ctx, Default, "external")
 	got := harness.OfController(entries, want.ControllerName)

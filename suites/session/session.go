@@ -31,11 +31,11 @@ const requests = 12
 
 // Family is the sessionPersistence group.
 func Family() harness.Family {
-	tests := []harness.Test{{
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("SessionPersistenceCookieKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session cookie back on the pod that served the first, and moves the session once that pod is no longer ready",
 		Source:      apitext.SessionPersistence,
-		Run:         func(ctx context.Context, s *harness.Spec) { keepsPod(ctx, s, "cookie.yaml", cookieSession) },
+		Run:         func(ctx context.Context, s *harness.T) { keepsPod(ctx, s, "cookie.yaml", cookieSession) },
 	}, {
 		Scenario:    verdict.Must.Scenario("SessionPersistenceCookiePathDefault", verdict.FeatureSessionPersistence),
 		Description: "sets the session cookie's Path to / when the XBackend names none",
@@ -45,13 +45,13 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("SessionPersistenceHeaderKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session header back on the pod that served the first",
 		Source:      apitext.SessionHeader,
-		Run:         func(ctx context.Context, s *harness.Spec) { keepsPod(ctx, s, "header.yaml", headerSession) },
+		Run:         func(ctx context.Context, s *harness.T) { keepsPod(ctx, s, "header.yaml", headerSession) },
 	}}
-	for i := range tests {
-		tests[i].Releases = harness.V170
-		tests[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
+	for i := range scenarios {
+		scenarios[i].Releases = harness.V170
+		scenarios[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
 	}
-	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Scenarios: scenarios}
 }
 
 // session reads the token a response starts a session with, as the
@@ -76,7 +76,7 @@ func headerSession(r *harness.Response) http.Header {
 
 // threePods starts three ready pods app=web on one port, the Gateway and
 // the manifest file for them.
-func threePods(ctx context.Context, s *harness.Spec, file string) (string, []*harness.FakePod) {
+func threePods(ctx context.Context, s *harness.T, file string) (string, []*harness.FakePod) {
 	GinkgoHelper()
 	labels := map[string]string{"app": "web"}
 	up := harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}}
@@ -92,7 +92,7 @@ func threePods(ctx context.Context, s *harness.Spec, file string) (string, []*ha
 
 // start sends requests without a session until one is served by a pod
 // and starts a session; it returns the session and the pod's token.
-func start(ctx context.Context, s *harness.Spec, gw string, read session) (http.Header, string) {
+func start(ctx context.Context, s *harness.T, gw string, read session) (http.Header, string) {
 	GinkgoHelper()
 	var token http.Header
 	r := s.EventuallyGet(ctx, gw, "/", func(g Gomega, r *harness.Response) {
@@ -106,7 +106,7 @@ func start(ctx context.Context, s *harness.Spec, gw string, read session) (http.
 }
 
 // stays sends requests with the session and checks each reaches pod.
-func stays(ctx context.Context, s *harness.Spec, gw string, token http.Header, pod string) {
+func stays(ctx context.Context, s *harness.T, gw string, token http.Header, pod string) {
 	GinkgoHelper()
 	for i := range requests {
 		r, err := s.GetWith(ctx, gw, "/", token)
@@ -116,7 +116,7 @@ func stays(ctx context.Context, s *harness.Spec, gw string, token http.Header, p
 	}
 }
 
-func keepsPod(ctx context.Context, s *harness.Spec, file string, read session) {
+func keepsPod(ctx context.Context, s *harness.T, file string, read session) {
 	gw, pods := threePods(ctx, s, file)
 	By("starting a session")
 	token, pod := start(ctx, s, gw, read)
@@ -138,7 +138,7 @@ func keepsPod(ctx context.Context, s *harness.Spec, file string, read session) {
 	})
 }
 
-func cookiePathDefault(ctx context.Context, s *harness.Spec) {
+func cookiePathDefault(ctx context.Context, s *harness.T) {
 	gw, _ := threePods(ctx, s, "cookie.yaml")
 	var cookie *http.Cookie
 	s.EventuallyGet(ctx, gw, "/deep/path", func(g Gomega, r *harness.Response) {
