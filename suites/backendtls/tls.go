@@ -22,48 +22,23 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-// Family is catalog group C.
+// Family is catalog family C.
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSServerOnlyConfigMapCA", verdict.FeatureTLS),
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-			By("checking the upstream was reached over TLS with validation.hostname as SNI")
-			Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
-			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
-		},
+		Run:         serverOnlyConfigMapCA,
 	}, {
 		Scenario:    verdict.Must.Scenario("TLSSNIFromValidationHostname", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when it differs from the externalHostname",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.T) {
-			validation := "tls-name." + s.Hostname
-			By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-			By("checking the SNI was validation.hostname, not the externalHostname")
-			Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
-		},
+		Run:         sniFromValidationHostname,
 	}, {
 		Scenario:    verdict.Must.Scenario("TLSRejectsWrongSAN", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a certificate for another name signed by the trusted CA",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.T) {
-			By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         rejectsWrongSAN,
 	}}
 	for _, c := range []sanCase{
 		{"TLSSANHostnameMatches", gatewayv1.HostnameSubjectAltNameType, "san-only", "", "san-only", true},
@@ -85,68 +60,45 @@ func Family() harness.Family {
 			Scenario:    sc,
 			Description: fmt.Sprintf("checks the certificate against a subjectAltNames %s entry instead of validation.hostname", c.sanType),
 			Source:      source,
-			Run:         func(ctx context.Context, s *harness.T) { subjectAltNames(ctx, s, c) },
+			Run:         c.subjectAltNames,
 		})
 	}
-	for _, c := range []struct {
-		shortName string
-		mode      upstream.TLSMode
-	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
+	for _, c := range []refusedCertificate{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
 		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
 			Source:      apitext.ServerOnly,
-			Run: func(ctx context.Context, s *harness.T) {
-				By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
-				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
-				s.CreateCAConfigMap(ctx, "ca", s.CA())
-				gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-				failsClosed(ctx, s, gw, "/tls", up, "external")
-			},
+			Run:         c.refused,
 		})
 	}
 	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a private-CA certificate when trusting the system CAs",
 		Source:      apitext.WellKnownCAs,
-		Run: func(ctx context.Context, s *harness.T) {
-			By("serving a certificate signed by the spec's private CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         systemRootsRejectPrivateCA,
 	}, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSNoValidationVerifiesServer", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "still verifies the server certificate when ServerOnly has no validation block",
 		Source:      apitext.ServerOnly,
 		Releases:    harness.ServerOnlyWithoutValidation,
-		Run: func(ctx context.Context, s *harness.T) {
-			By("serving a certificate for the externalHostname signed by the spec's private CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-			if len(up.Log(ctx)) > 0 {
-				By("checking the connections the upstream saw were TLS handshakes, not cleartext")
-				Expect(tlsAttempts(ctx, up)).NotTo(BeEmpty(), "the implementation connected to the upstream without a TLS ClientHello; ServerOnly must speak TLS")
-			}
-		},
+		Run:         noValidationVerifiesServer,
 	})
 	for _, c := range []struct {
 		shortName string
-		empty     bool
-	}{{"TLSMissingCAConfigMap", false}, {"TLSEmptyCAConfigMap", true}} {
+		run       func(context.Context, *harness.T)
+	}{{"TLSMissingCAConfigMap", missingCAConfigMap}, {"TLSEmptyCAConfigMap", emptyCAConfigMap}} {
 		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "fails closed while the CA ConfigMap is missing or empty",
 			Source:      apitext.InvalidCARef,
-			Run:         func(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, c.empty, false) },
+			Run:         c.run,
 		})
 	}
 	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSCAConfigMapCreatedServes", verdict.FeatureTLS),
 		Description: "serves once the missing CA ConfigMap is created with the CA",
 		Source:      apitext.SingleCARef,
-		Run:         func(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, false, true) },
+		Run:         caConfigMapCreatedServes,
 	})
 	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Should.Scenario("TLSCARotation", verdict.FeatureTLS),
@@ -157,28 +109,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Observe.Scenario("TLSSecondCARefSigns", verdict.FeatureTLS),
 		Description: "records whether a second caCertificateRefs entry is trusted",
 		Source:      apitext.MultipleCARefs,
-		Run: func(ctx context.Context, s *harness.T) {
-			other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
-			Expect(err).NotTo(HaveOccurred())
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			By("referring first to a ConfigMap of an unrelated CA, then to the one of the CA that signed the upstream")
-			s.CreateCAConfigMap(ctx, "first", other)
-			s.CreateCAConfigMap(ctx, "second", s.CA())
-			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-			By("sending requests through the Gateway until the upstream answers or the Traffic timeout passes")
-			var r *harness.Response
-			var err2 error
-			served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-				r, err2 = s.Get(ctx, gw, "/tls")
-				g.Expect(err2).NotTo(HaveOccurred())
-				harness.FromUpstream(up)(g, r)
-			})
-			outcome := "served: the CA of the second reference is trusted"
-			if !served {
-				outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + harness.Outcome(r, err2, up) + ")"
-			}
-			s.Observe("second CA reference", outcome)
-		},
+		Run:         secondCARefSigns,
 	})
 	scenarios = append(scenarios, trustScenarios()...)
 	scenarios = append(scenarios, transitionScenarios()...)
@@ -193,6 +124,120 @@ func Family() harness.Family {
 	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: scenarios}
 }
 
+// serverOnlyConfigMapCA: ServerOnly with the CA of a ConfigMap reaches the
+// upstream over TLS, with validation.hostname as SNI.
+func serverOnlyConfigMapCA(ctx context.Context, s *harness.T) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	By("checking the upstream was reached over TLS with validation.hostname as SNI")
+	Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
+	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
+}
+
+// sniFromValidationHostname: the SNI is validation.hostname, not the
+// externalHostname, when the two differ.
+func sniFromValidationHostname(ctx context.Context, s *harness.T) {
+	validation := "tls-name." + s.Hostname
+	By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	By("checking the SNI was validation.hostname, not the externalHostname")
+	Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
+}
+
+// rejectsWrongSAN: a certificate for another name, signed by the trusted
+// CA, is refused.
+func rejectsWrongSAN(ctx context.Context, s *harness.T) {
+	By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// refusedCertificate is a certificate for the validation hostname that
+// fails verification otherwise (untrusted CA, expired).
+type refusedCertificate struct {
+	shortName string
+	mode      upstream.TLSMode
+}
+
+// refused: the certificate of mode c.mode is refused.
+func (c refusedCertificate) refused(ctx context.Context, s *harness.T) {
+	By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// systemRootsRejectPrivateCA: trusting the system CAs does not trust the
+// scenario's private CA.
+func systemRootsRejectPrivateCA(ctx context.Context, s *harness.T) {
+	By("serving a certificate signed by the spec's private CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// noValidationVerifiesServer: ServerOnly without a validation block still
+// verifies the server (releases before v1.7.0, whose CRD admits it).
+func noValidationVerifiesServer(ctx context.Context, s *harness.T) {
+	By("serving a certificate for the externalHostname signed by the spec's private CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+	if len(up.Log(ctx)) > 0 {
+		By("checking the connections the upstream saw were TLS handshakes, not cleartext")
+		Expect(tlsAttempts(ctx, up)).NotTo(BeEmpty(), "the implementation connected to the upstream without a TLS ClientHello; ServerOnly must speak TLS")
+	}
+}
+
+// missingCAConfigMap: no request is served while the CA ConfigMap the
+// XBackend names does not exist.
+func missingCAConfigMap(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, false, false) }
+
+// emptyCAConfigMap: no request is served while the CA ConfigMap holds no
+// certificate.
+func emptyCAConfigMap(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, true, false) }
+
+// caConfigMapCreatedServes: requests are served once the missing CA
+// ConfigMap is created.
+func caConfigMapCreatedServes(ctx context.Context, s *harness.T) {
+	caConfigMapAbsent(ctx, s, false, true)
+}
+
+// secondCARefSigns records whether the CA of a second caCertificateRefs
+// entry is trusted.
+func secondCARefSigns(ctx context.Context, s *harness.T) {
+	other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
+	Expect(err).NotTo(HaveOccurred())
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	By("referring first to a ConfigMap of an unrelated CA, then to the one of the CA that signed the upstream")
+	s.CreateCAConfigMap(ctx, "first", other)
+	s.CreateCAConfigMap(ctx, "second", s.CA())
+	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+	By("sending requests through the Gateway until the upstream answers or the Traffic timeout passes")
+	var r *harness.Response
+	var err2 error
+	served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
+		r, err2 = s.Get(ctx, gw, "/tls")
+		g.Expect(err2).NotTo(HaveOccurred())
+		harness.FromUpstream(up)(g, r)
+	})
+	outcome := "served: the CA of the second reference is trusted"
+	if !served {
+		outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + harness.Outcome(r, err2, up) + ")"
+	}
+	s.Observe("second CA reference", outcome)
+}
+
 // sanCase is one subjectAltNames variant: the certificate's name (a label
 // under the spec's hostname, or the hostname itself when empty) and URI,
 // the subjectAltNames entry, and whether they match.
@@ -204,7 +249,7 @@ type sanCase struct {
 	matches           bool
 }
 
-func subjectAltNames(ctx context.Context, s *harness.T, c sanCase) {
+func (c sanCase) subjectAltNames(ctx context.Context, s *harness.T) {
 	cfg := harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: s.Hostname}
 	if c.certName != "" {
 		cfg.Hostname = c.certName + "." + s.Hostname
