@@ -22,7 +22,7 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-// Family is catalog group A.
+// Family is catalog family A.
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("AdmissionValidExternalHostname", verdict.FeatureExternalHostname),

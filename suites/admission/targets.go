@@ -47,7 +47,7 @@ type target struct {
 	inCluster bool
 }
 
-// Catalog group A, items 4 and 4b.
+// Catalog family A, items 4 and 4b.
 func targetScenarios() []harness.Scenario {
 	var scenarios []harness.Scenario
 	for _, t := range []target{

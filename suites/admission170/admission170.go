@@ -37,7 +37,7 @@ type rejected struct {
 	field, message  string
 }
 
-// Family is catalog group A for v1.7.0.
+// Family is catalog family A for v1.7.0.
 func Family() harness.Family {
 	var scenarios []harness.Scenario
 	for _, a := range []admitted{

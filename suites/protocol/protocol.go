@@ -35,7 +35,7 @@ type protocolCase struct {
 // spec's CA that the manifest trusts through the ConfigMap upstream-ca.
 func (c protocolCase) tls() bool { return c.upstream.TLS != "" && c.upstream.TLS != upstream.TLSNone }
 
-// Family is catalog group D.
+// Family is catalog family D.
 func Family() harness.Family {
 	var scenarios []harness.Scenario
 	for _, c := range cases() {

@@ -20,7 +20,7 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-// Family is catalog group E.
+// Family is catalog family E.
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),

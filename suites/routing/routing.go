@@ -34,7 +34,7 @@ const (
 	heavyAtLeast  = 63
 )
 
-// Family is catalog group B.
+// Family is catalog family B.
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingPlainHTTP", verdict.FeatureExternalHostname),
