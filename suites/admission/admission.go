@@ -28,17 +28,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("AdmissionValidExternalHostname", verdict.FeatureExternalHostname),
 		Description: "admits a valid ExternalHostname XBackend",
 		Source:      apitext.CRDRules,
-		Run: func(ctx context.Context, s *harness.T) {
-			xb := s.Render("valid.yaml", nil)[0]
-			By("creating the XBackend")
-			s.Create(ctx, xb)
-			By("reading back the hostname that was stored")
-			got := &unstructured.Unstructured{}
-			got.SetGroupVersionKind(manifest.XBackend)
-			Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(xb), got)).To(Succeed())
-			host, _, _ := unstructured.NestedString(got.Object, "spec", "externalHostname", "hostname")
-			Expect(host).To(Equal(s.Hostname))
-		},
+		Run:         validExternalHostname,
 	}}
 	hostnameRejections := []rejected{
 		{"AdmissionRejectsClusterLocalHostname", "kubernetes.default.svc.cluster.local", "spec.externalHostname.hostname", "must not be an IP address or end with .cluster.local", harness.Releases{}},
@@ -126,4 +116,18 @@ func HaveCause(field, message string) OmegaMatcher {
 		}
 		return causes
 	}, ContainElement(SatisfyAll(HavePrefix(field+": "), ContainSubstring(message))))
+}
+
+// validExternalHostname is the run function of
+// AdmissionValidExternalHostname: admits a valid ExternalHostname XBackend.
+func validExternalHostname(ctx context.Context, s *harness.T) {
+	xb := s.Render("valid.yaml", nil)[0]
+	By("creating the XBackend")
+	s.Create(ctx, xb)
+	By("reading back the hostname that was stored")
+	got := &unstructured.Unstructured{}
+	got.SetGroupVersionKind(manifest.XBackend)
+	Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(xb), got)).To(Succeed())
+	host, _, _ := unstructured.NestedString(got.Object, "spec", "externalHostname", "hostname")
+	Expect(host).To(Equal(s.Hostname))
 }

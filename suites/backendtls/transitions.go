@@ -28,31 +28,12 @@ func transitionScenarios() []harness.Scenario {
 		Scenario:    verdict.Must.Scenario("TLSCAReplacedRefusesOldCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses the upstream once its CA is replaced by another in the ConfigMap, and serves it again when the CA is put back",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.T) {
-			up, gw := servedTLS(ctx, s)
-			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " replacement CA")
-			Expect(err).NotTo(HaveOccurred())
-			By("replacing the CA in ConfigMap ca by one that did not sign the upstream")
-			s.SetCAConfigMap(ctx, "ca", other)
-			refusedAfterChange(ctx, s, gw, up)
-			By("putting the upstream's CA back in ConfigMap ca")
-			s.SetCAConfigMap(ctx, "ca", s.CA())
-			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-		},
+		Run:         caReplacedRefusesOldCA,
 	}, {
 		Scenario:    verdict.Must.Scenario("TLSCAConfigMapDeletedRefuses", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses the upstream with a 5xx once the CA ConfigMap is deleted, and serves it again when it is recreated",
 		Source:      apitext.InvalidCARef,
-		Run: func(ctx context.Context, s *harness.T) {
-			up, gw := servedTLS(ctx, s)
-			By("deleting ConfigMap ca")
-			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}}
-			Expect(client.IgnoreNotFound(s.Client().Delete(ctx, cm))).To(Succeed())
-			refusedAfterChange(ctx, s, gw, up)
-			By("creating ConfigMap ca again with the upstream's CA")
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-		},
+		Run:         caConfigMapDeletedRefuses,
 	}}
 }
 
@@ -90,4 +71,33 @@ func refusedAfterChange(ctx context.Context, s *harness.T, gw string, up *harnes
 	s.AwaitRefusal(ctx, converging)
 	By("checking that every request keeps failing with a 5xx and the upstream sees no request and no plaintext")
 	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, "/tls", up, "external"))
+}
+
+// caReplacedRefusesOldCA is the run function of TLSCAReplacedRefusesOldCA:
+// refuses the upstream once its CA is replaced by another in the ConfigMap,
+// and serves it again when the CA is put back.
+func caReplacedRefusesOldCA(ctx context.Context, s *harness.T) {
+	up, gw := servedTLS(ctx, s)
+	other, err := pki.NewAuthority("xbcheck " + s.ShortName + " replacement CA")
+	Expect(err).NotTo(HaveOccurred())
+	By("replacing the CA in ConfigMap ca by one that did not sign the upstream")
+	s.SetCAConfigMap(ctx, "ca", other)
+	refusedAfterChange(ctx, s, gw, up)
+	By("putting the upstream's CA back in ConfigMap ca")
+	s.SetCAConfigMap(ctx, "ca", s.CA())
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+}
+
+// caConfigMapDeletedRefuses is the run function of
+// TLSCAConfigMapDeletedRefuses: refuses the upstream with a 5xx once the CA
+// ConfigMap is deleted, and serves it again when it is recreated.
+func caConfigMapDeletedRefuses(ctx context.Context, s *harness.T) {
+	up, gw := servedTLS(ctx, s)
+	By("deleting ConfigMap ca")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}}
+	Expect(client.IgnoreNotFound(s.Client().Delete(ctx, cm))).To(Succeed())
+	refusedAfterChange(ctx, s, gw, up)
+	By("creating ConfigMap ca again with the upstream's CA")
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
 }

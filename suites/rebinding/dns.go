@@ -36,31 +36,12 @@ func Family() harness.Family {
 		Scenario:    verdict.Observe.Scenario("DNSTTLFollowDelay", verdict.FeatureExternalHostname),
 		Description: "measures how long new connections take to follow a changed A record",
 		Source:      apitext.TTL,
-		Run: func(ctx context.Context, s *harness.T) {
-			first, second := startUpstreamPair(ctx, s)
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+first.Host())))
-			gw := applyCleartext(ctx, s, first)
-			s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
-			By("changing the A record (TTL 3s) to the second upstream and timing new connections")
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+second.Host())))
-			s.Observe("seconds until new connections follow a changed A record (TTL 3s)", timeToFollow(ctx, s, gw, second, first))
-		},
+		Run:         ttlFollowDelay,
 	}, {
 		Scenario:    verdict.Observe.Scenario("DNSTTLCNAMEShorterThanA", verdict.FeatureExternalHostname),
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
 		Source:      apitext.TTL,
-		Run: func(ctx context.Context, s *harness.T) {
-			first, second := startUpstreamPair(ctx, s)
-			firstName, secondName := "first."+s.Hostname, "second."+s.Hostname
-			s.Answer(ctx, firstName, dns.Static(dns.Records(10, "A "+first.Host())))
-			s.Answer(ctx, secondName, dns.Static(dns.Records(10, "A "+second.Host())))
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+firstName+".", "10 A "+first.Host())))
-			gw := applyCleartext(ctx, s, first)
-			s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
-			By("pointing the CNAME (TTL 1s) at the second upstream's name (A TTL 10s) and timing new connections")
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+secondName+".", "10 A "+second.Host())))
-			s.Observe("seconds until new connections follow a changed CNAME (CNAME TTL 1s, A TTL 10s)", timeToFollow(ctx, s, gw, second, first))
-		},
+		Run:         ttlCNAMEShorterThanA,
 	}, {
 		Scenario:    verdict.Observe.Scenario("DNSServFailAfterGoodAnswer", verdict.FeatureExternalHostname),
 		Description: "records whether the last good answer is kept when DNS starts failing",
@@ -201,4 +182,32 @@ func describeProgram(p dns.Program) string {
 		steps = append(steps, strings.Join(st.Answers, ", "))
 	}
 	return string(p.Kind) + " [" + strings.Join(steps, " | ") + "] TTL 0"
+}
+
+// ttlFollowDelay is the run function of DNSTTLFollowDelay: measures how long
+// new connections take to follow a changed A record.
+func ttlFollowDelay(ctx context.Context, s *harness.T) {
+	first, second := startUpstreamPair(ctx, s)
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+first.Host())))
+	gw := applyCleartext(ctx, s, first)
+	s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
+	By("changing the A record (TTL 3s) to the second upstream and timing new connections")
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+second.Host())))
+	s.Observe("seconds until new connections follow a changed A record (TTL 3s)", timeToFollow(ctx, s, gw, second, first))
+}
+
+// ttlCNAMEShorterThanA is the run function of DNSTTLCNAMEShorterThanA:
+// measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its
+// A TTL.
+func ttlCNAMEShorterThanA(ctx context.Context, s *harness.T) {
+	first, second := startUpstreamPair(ctx, s)
+	firstName, secondName := "first."+s.Hostname, "second."+s.Hostname
+	s.Answer(ctx, firstName, dns.Static(dns.Records(10, "A "+first.Host())))
+	s.Answer(ctx, secondName, dns.Static(dns.Records(10, "A "+second.Host())))
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+firstName+".", "10 A "+first.Host())))
+	gw := applyCleartext(ctx, s, first)
+	s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
+	By("pointing the CNAME (TTL 1s) at the second upstream's name (A TTL 10s) and timing new connections")
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+secondName+".", "10 A "+second.Host())))
+	s.Observe("seconds until new connections follow a changed CNAME (CNAME TTL 1s, A TTL 10s)", timeToFollow(ctx, s, gw, second, first))
 }

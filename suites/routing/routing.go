@@ -67,24 +67,12 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceRefNotPermitted", verdict.FeatureResourceBackend),
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Source:      apitext.RefNotPermitted,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := crossNamespaceRoute(ctx, s, false)
-			By("checking the route reports ResolvedRefs=False with reason RefNotPermitted")
-			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonRefNotPermitted)
-			By("checking requests get 500 and none reaches the other namespace's upstream")
-			expectNotServedBy(ctx, s, up)
-		},
+		Run:         crossNamespaceRefNotPermitted,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceWithGrantRefused", verdict.FeatureResourceBackend, verdict.FailClosed),
 		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace",
 		Source:      apitext.SameNamespace,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := crossNamespaceRoute(ctx, s, true)
-			By("checking the route reports ResolvedRefs=False although a ReferenceGrant allows the reference")
-			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
-			By("checking requests get 500 and none reaches the other namespace's upstream")
-			expectNotServedBy(ctx, s, up)
-		},
+		Run:         crossNamespaceWithGrantRefused,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingFollowsPortChange", verdict.FeatureResourceBackend),
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
@@ -104,30 +92,13 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("RoutingBackendRefPortAbsent", verdict.FeatureResourceBackend),
 		Description: "serves a backendRef without a port on the XBackend's port",
 		Source:      apitext.OnTheWire,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
-			s.ApplyGateway(ctx)
-			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
-			s.Apply(ctx, "port-absent.yaml", nil)
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/", harness.FromUpstream(up))
-			By("checking the connection arrived on the XBackend's port, the only port the reference names")
-			Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
-		},
+		Run:         backendRefPortAbsent,
 	}, {
 		Scenario:    verdict.Observe.Scenario("RoutingBackendRefPortMismatch", verdict.FeatureResourceBackend),
 		Description: "observes which port serves a backendRef whose port differs from the XBackend's",
 		Source:      apitext.BackendPort,
 		Releases:    harness.BackendRefPortAllowed,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
-			refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
-				Addr: up.Host() + ":0"})
-			s.ApplyGateway(ctx)
-			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
-			s.Apply(ctx, "port-mismatch.yaml", map[string]string{"RefPort": refPort.Port()})
-			observeRouting(ctx, s, "backendRef port differs from the XBackend's", "to-external", up, refPort)
-		},
+		Run:         backendRefPortMismatch,
 	}, {
 		Scenario:    verdict.Observe.Scenario("RoutingHostHeaderSeenUpstream", verdict.FeatureExternalHostname),
 		Description: "observes the Host header the upstream sees",
@@ -137,16 +108,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("RoutingURLRewriteHostnameWins", verdict.FeatureHTTPRouteHostRewrite),
 		Description: "sends the URLRewrite filter's hostname as the Host header upstream",
 		Source:      apitext.RewriteHostname,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := plainUpstream(ctx, s, "upstream", s.Hostname)
-			rewrite := "rewritten." + s.Hostname
-			s.ApplyGateway(ctx)
-			s.Apply(ctx, "url-rewrite-hostname.yaml", map[string]string{"Port": up.Port(), "RewriteHost": rewrite})
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
-			By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
-			Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
-		},
+		Run:         urlRewriteHostnameWins,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingWeightedSplit", verdict.FeatureResourceBackend),
 		Description: "splits requests between two XBackends by weight",
@@ -428,4 +390,67 @@ func hostOnly(host string) string {
 		return h
 	}
 	return host
+}
+
+// crossNamespaceRefNotPermitted is the run function of
+// RoutingCrossNamespaceRefNotPermitted: refuses an XBackend of another
+// namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing.
+func crossNamespaceRefNotPermitted(ctx context.Context, s *harness.T) {
+	up := crossNamespaceRoute(ctx, s, false)
+	By("checking the route reports ResolvedRefs=False with reason RefNotPermitted")
+	s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonRefNotPermitted)
+	By("checking requests get 500 and none reaches the other namespace's upstream")
+	expectNotServedBy(ctx, s, up)
+}
+
+// crossNamespaceWithGrantRefused is the run function of
+// RoutingCrossNamespaceWithGrantRefused: refuses an XBackend of another
+// namespace even with a ReferenceGrant: Backends live in the route's
+// namespace.
+func crossNamespaceWithGrantRefused(ctx context.Context, s *harness.T) {
+	up := crossNamespaceRoute(ctx, s, true)
+	By("checking the route reports ResolvedRefs=False although a ReferenceGrant allows the reference")
+	s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
+	By("checking requests get 500 and none reaches the other namespace's upstream")
+	expectNotServedBy(ctx, s, up)
+}
+
+// backendRefPortAbsent is the run function of RoutingBackendRefPortAbsent:
+// serves a backendRef without a port on the XBackend's port.
+func backendRefPortAbsent(ctx context.Context, s *harness.T) {
+	up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+	s.Apply(ctx, "port-absent.yaml", nil)
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/", harness.FromUpstream(up))
+	By("checking the connection arrived on the XBackend's port, the only port the reference names")
+	Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
+}
+
+// backendRefPortMismatch is the run function of
+// RoutingBackendRefPortMismatch: observes which port serves a backendRef
+// whose port differs from the XBackend's.
+func backendRefPortMismatch(ctx context.Context, s *harness.T) {
+	up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
+	refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
+		Addr: up.Host() + ":0"})
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+	s.Apply(ctx, "port-mismatch.yaml", map[string]string{"RefPort": refPort.Port()})
+	observeRouting(ctx, s, "backendRef port differs from the XBackend's", "to-external", up, refPort)
+}
+
+// urlRewriteHostnameWins is the run function of
+// RoutingURLRewriteHostnameWins: sends the URLRewrite filter's hostname as
+// the Host header upstream.
+func urlRewriteHostnameWins(ctx context.Context, s *harness.T) {
+	up := plainUpstream(ctx, s, "upstream", s.Hostname)
+	rewrite := "rewritten." + s.Hostname
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "url-rewrite-hostname.yaml", map[string]string{"Port": up.Port(), "RewriteHost": rewrite})
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
+	By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
+	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
 }
