@@ -63,7 +63,7 @@ func targetScenarios() []harness.Scenario {
 			Scenario:    t.level.Scenario(t.shortName, verdict.FeatureExternalHostname, verdict.FailClosed),
 			Description: "never routes to a hostname the CRD admits but that names no external host",
 			Source:      t.source,
-			Run:         func(ctx context.Context, s *harness.T) { notRouted(ctx, s, t) },
+			Run:         t.notRouted,
 		})
 	}
 	return scenarios
@@ -129,7 +129,7 @@ func clusterAnswer(ctx context.Context, s *harness.T, host string, up *harness.U
 // implementation has reacted (a response from the Gateway, or a refusal in
 // status), no request may be served for the Never window, and the target
 // (its canary, or the upstream at a public literal) sees nothing.
-func notRouted(ctx context.Context, s *harness.T, t target) {
+func (t target) notRouted(ctx context.Context, s *harness.T) {
 	var host string
 	var canaryAt netip.Addr
 	var up *harness.Upstream

@@ -75,20 +75,23 @@ func admits(a admitted) harness.Scenario {
 		Description: "admits what v1.7.0's CRD allows: " + a.file,
 		Source:      a.source,
 		Releases:    harness.V170,
-		Run: func(ctx context.Context, s *harness.T) {
-			obj := s.Render(a.file, nil)[0]
-			By("creating " + a.file)
-			s.Create(ctx, obj)
-			By("reading back " + fmt.Sprint(a.path))
-			got := &unstructured.Unstructured{}
-			got.SetGroupVersionKind(obj.GroupVersionKind())
-			Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(obj), got)).To(Succeed())
-			value, found, err := unstructured.NestedFieldNoCopy(got.Object, a.path...)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(found).To(BeTrue(), "%v was not stored (pruned by a schema without it?)", a.path)
-			Expect(value).To(Equal(a.want), "%v reads back as %v", a.path, value)
-		},
+		Run:         a.run,
 	}
+}
+
+// run creates the object and reads a.path back as written.
+func (a admitted) run(ctx context.Context, s *harness.T) {
+	obj := s.Render(a.file, nil)[0]
+	By("creating " + a.file)
+	s.Create(ctx, obj)
+	By("reading back " + fmt.Sprint(a.path))
+	got := &unstructured.Unstructured{}
+	got.SetGroupVersionKind(obj.GroupVersionKind())
+	Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(obj), got)).To(Succeed())
+	value, found, err := unstructured.NestedFieldNoCopy(got.Object, a.path...)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(found).To(BeTrue(), "%v was not stored (pruned by a schema without it?)", a.path)
+	Expect(value).To(Equal(a.want), "%v reads back as %v", a.path, value)
 }
 
 // rejects declares one MUST spec: the API server refuses the first object
@@ -99,14 +102,18 @@ func rejects(r rejected, releases harness.Releases) harness.Scenario {
 		Description: "rejects what the CRD forbids: " + r.file,
 		Source:      r.source,
 		Releases:    releases,
-		Run: func(ctx context.Context, s *harness.T) {
-			obj := s.Render(r.file, nil)[0]
-			By("creating " + r.file)
-			err := s.Client().Create(ctx, obj)
-			Expect(err).To(HaveOccurred(), "the API server admitted %s, which the CRD must reject with %q", r.file, r.message)
-			var status *apierrors.StatusError
-			Expect(errors.As(err, &status) && apierrors.IsInvalid(err)).To(BeTrue(), "want a validation error (422 Invalid), got: %v", err)
-			Expect(status).To(admission.HaveCause(r.field, r.message), "%s must be rejected at %s with %q", r.file, r.field, r.message)
-		},
+		Run:         r.run,
 	}
+}
+
+// run creates the object and expects the API server's refusal at r.field
+// with r.message.
+func (r rejected) run(ctx context.Context, s *harness.T) {
+	obj := s.Render(r.file, nil)[0]
+	By("creating " + r.file)
+	err := s.Client().Create(ctx, obj)
+	Expect(err).To(HaveOccurred(), "the API server admitted %s, which the CRD must reject with %q", r.file, r.message)
+	var status *apierrors.StatusError
+	Expect(errors.As(err, &status) && apierrors.IsInvalid(err)).To(BeTrue(), "want a validation error (422 Invalid), got: %v", err)
+	Expect(status).To(admission.HaveCause(r.field, r.message), "%s must be rejected at %s with %q", r.file, r.field, r.message)
 }

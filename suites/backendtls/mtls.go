@@ -36,13 +36,13 @@ func mutualTLSScenarios() []harness.Scenario {
 	})
 	for _, c := range []struct {
 		shortName string
-		elsewhere bool
-	}{{"TLSClientCertSecretMissing", false}, {"TLSClientCertSecretOtherNamespace", true}} {
+		run       func(context.Context, *harness.T)
+	}{{"TLSClientCertSecretMissing", clientCertSecretMissing}, {"TLSClientCertSecretOtherNamespace", clientCertSecretOtherNamespace}} {
 		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureMutualTLS, verdict.FailClosed),
 			Description: "refuses a clientCertificateRef it cannot use",
 			Source:      apitext.ClientCertificateRef,
-			Run:         func(ctx context.Context, s *harness.T) { unusableClientCert(ctx, s, c.elsewhere) },
+			Run:         c.run,
 		})
 	}
 	return scenarios
@@ -75,6 +75,16 @@ func servedOrRefused(ctx context.Context, s *harness.T) {
 	}
 	By("checking, after the refusal, that the upstream answered no request")
 	Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
+}
+
+// clientCertSecretMissing: the Secret of the clientCertificateRef does
+// not exist.
+func clientCertSecretMissing(ctx context.Context, s *harness.T) { unusableClientCert(ctx, s, false) }
+
+// clientCertSecretOtherNamespace: the Secret of the clientCertificateRef is
+// in another namespace.
+func clientCertSecretOtherNamespace(ctx context.Context, s *harness.T) {
+	unusableClientCert(ctx, s, true)
 }
 
 func unusableClientCert(ctx context.Context, s *harness.T, elsewhere bool) {

@@ -21,10 +21,7 @@ import (
 // the one it names, so the implementation can only pass by checking that.
 func trustScenarios() []harness.Scenario {
 	var scenarios []harness.Scenario
-	for _, c := range []struct {
-		shortName, what string
-		mode            upstream.TLSMode
-	}{
+	for _, c := range []sanRefused{
 		{"TLSSANRejectsUntrustedCA", "signed by a CA no reference names", upstream.TLSUntrustedCA},
 		{"TLSSANRejectsExpiredCertificate", "expired, signed by the trusted CA while it was valid", upstream.TLSExpired},
 	} {
@@ -32,13 +29,7 @@ func trustScenarios() []harness.Scenario {
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "refuses a certificate matching subjectAltNames but " + c.what,
 			Source:      apitext.ServerOnly,
-			Run: func(ctx context.Context, s *harness.T) {
-				By(fmt.Sprintf("serving a %s certificate for %s, the one subjectAltNames entry", c.mode, s.Hostname))
-				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
-				s.CreateCAConfigMap(ctx, "ca", s.CA())
-				gw := serveXBackend(ctx, s, up, "san.yaml", map[string]string{"SANType": "Hostname", "SANField": "hostname", "SANValue": s.Hostname})
-				failsClosed(ctx, s, gw, "/tls", up, "external")
-			},
+			Run:         c.run,
 		})
 	}
 	scenarios = append(scenarios, harness.Scenario{
@@ -195,5 +186,21 @@ func twoCARefsRejectSystemCA(ctx context.Context, s *harness.T) {
 	s.CreateCAConfigMap(ctx, "first", s.CA())
 	s.CreateCAConfigMap(ctx, "second", other)
 	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// sanRefused is a certificate matching the one subjectAltNames entry, of
+// mode (what says how it is wrong otherwise).
+type sanRefused struct {
+	shortName, what string
+	mode            upstream.TLSMode
+}
+
+// run serves the certificate through san.yaml and expects it refused.
+func (c sanRefused) run(ctx context.Context, s *harness.T) {
+	By(fmt.Sprintf("serving a %s certificate for %s, the one subjectAltNames entry", c.mode, s.Hostname))
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "san.yaml", map[string]string{"SANType": "Hostname", "SANField": "hostname", "SANValue": s.Hostname})
 	failsClosed(ctx, s, gw, "/tls", up, "external")
 }

@@ -43,7 +43,7 @@ func Family() harness.Family {
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureResourceBackend),
 			Description: "speaks the protocol the XBackend names: " + c.description,
 			Source:      c.source,
-			Run:         func(ctx context.Context, s *harness.T) { speaks(ctx, s, c) },
+			Run:         c.speaks,
 		})
 	}
 	scenarios = append(scenarios, harness.Scenario{
@@ -56,7 +56,7 @@ func Family() harness.Family {
 	return harness.Family{Name: "Protocol", Manifests: manifests, Scenarios: scenarios}
 }
 
-func speaks(ctx context.Context, s *harness.T, c protocolCase) {
+func (c protocolCase) speaks(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, c.upstream)
 	s.ResolveTo(ctx, up, 5)
 	if c.tls() {

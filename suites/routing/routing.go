@@ -42,10 +42,7 @@ func Family() harness.Family {
 		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
 		Run:         plainHTTP,
 	}}
-	for _, u := range []struct {
-		shortName, file, route, path string
-		reason                       gatewayv1.RouteConditionReason
-	}{
+	for _, u := range []unresolvable{
 		{"RoutingMissingXBackend", "missing-backend.yaml", "to-missing", "/missing", gatewayv1.RouteReasonBackendNotFound},
 		{"RoutingUnknownBackendKind", "unknown-kind.yaml", "to-unknown-kind", "/unknown", gatewayv1.RouteReasonInvalidKind},
 	} {
@@ -53,14 +50,7 @@ func Family() harness.Family {
 			Scenario:    verdict.Must.Scenario(u.shortName, verdict.FeatureResourceBackend),
 			Description: "reports an unresolvable backendRef with reason " + string(u.reason) + " and answers its requests with 500",
 			Source:      apitext.InvalidBackendRef,
-			Run: func(ctx context.Context, s *harness.T) {
-				s.ApplyGateway(ctx)
-				s.Apply(ctx, u.file, nil)
-				By("checking the route reports ResolvedRefs=False with reason " + string(u.reason))
-				s.EventuallyRouteCondition(ctx, u.route, "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, u.reason)
-				By("checking requests through the Gateway get 500")
-				s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), u.path, harness.AnsweredWith(http.StatusInternalServerError))
-			},
+			Run:         u.run,
 		})
 	}
 	scenarios = append(scenarios, []harness.Scenario{{
@@ -453,4 +443,22 @@ func urlRewriteHostnameWins(ctx context.Context, s *harness.T) {
 	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
 	By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
 	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
+}
+
+// unresolvable is a route, in manifest file, whose backendRef cannot be
+// resolved, the reason the route must report, and the path it serves.
+type unresolvable struct {
+	shortName, file, route, path string
+	reason                       gatewayv1.RouteConditionReason
+}
+
+// run applies the manifest and expects ResolvedRefs=False with u.reason
+// and a 500 for the route's requests.
+func (u unresolvable) run(ctx context.Context, s *harness.T) {
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, u.file, nil)
+	By("checking the route reports ResolvedRefs=False with reason " + string(u.reason))
+	s.EventuallyRouteCondition(ctx, u.route, "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, u.reason)
+	By("checking requests through the Gateway get 500")
+	s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), u.path, harness.AnsweredWith(http.StatusInternalServerError))
 }

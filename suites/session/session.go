@@ -35,7 +35,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("SessionPersistenceCookieKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session cookie back on the pod that served the first, and moves the session once that pod is no longer ready",
 		Source:      apitext.SessionPersistence,
-		Run:         func(ctx context.Context, s *harness.T) { keepsPod(ctx, s, "cookie.yaml", cookieSession) },
+		Run:         cookieKeepsPod,
 	}, {
 		Scenario:    verdict.Must.Scenario("SessionPersistenceCookiePathDefault", verdict.FeatureSessionPersistence),
 		Description: "sets the session cookie's Path to / when the XBackend names none",
@@ -45,7 +45,7 @@ func Family() harness.Family {
 		Scenario:    verdict.Must.Scenario("SessionPersistenceHeaderKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session header back on the pod that served the first",
 		Source:      apitext.SessionHeader,
-		Run:         func(ctx context.Context, s *harness.T) { keepsPod(ctx, s, "header.yaml", headerSession) },
+		Run:         headerKeepsPod,
 	}}
 	for i := range scenarios {
 		scenarios[i].Releases = harness.V170
@@ -103,6 +103,16 @@ func start(ctx context.Context, s *harness.T, gw string, read session) (http.Hea
 	})
 	s.Note("session started on pod upstream %s with %v", r.Upstream.Role, token)
 	return token, r.Upstream.Token
+}
+
+// cookieKeepsPod: a session cookie keeps its requests on one pod.
+func cookieKeepsPod(ctx context.Context, s *harness.T) {
+	keepsPod(ctx, s, "cookie.yaml", cookieSession)
+}
+
+// headerKeepsPod: a session header keeps its requests on one pod.
+func headerKeepsPod(ctx context.Context, s *harness.T) {
+	keepsPod(ctx, s, "header.yaml", headerSession)
 }
 
 // stays sends requests with the session and checks each reaches pod.
