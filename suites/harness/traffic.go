@@ -20,6 +20,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // GatewayAddress waits until the spec's Gateway name is Programmed and
@@ -74,11 +75,13 @@ func (s *T) Get(ctx context.Context, gateway, path string) (*Response, error) {
 }
 
 // GetWith is Get sending header too (a session's cookie or header). Its
-// error is the request's (the implementation's answer); a prober that
-// cannot send it fails the scenario with a harness error.
+// error is the request's, or a verdict.HarnessError when the prober itself
+// could not send it.
 func (s *T) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
 	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request, Header: header})
-	Check(err, "probe %s%s", gateway, path)
+	if err != nil {
+		return nil, verdict.HarnessErrorf("probe %s%s: %w", gateway, path, err)
+	}
 	if res.Error != "" {
 		return nil, errors.New(res.Error)
 	}
@@ -93,19 +96,29 @@ func (s *T) GetWith(ctx context.Context, gateway, path string, header http.Heade
 }
 
 // EventuallyGet probes until a response satisfies match (e.g. a 200 from
-// the upstream), as implementations converge at their own pace.
+// the upstream), as implementations converge at their own pace. When the
+// last probe failed because the prober could not send it, the scenario
+// fails with that harness error rather than against the implementation.
 func (s *T) EventuallyGet(ctx context.Context, gateway, path string, match func(Gomega, *Response)) *Response {
 	GinkgoHelper()
 	var last *Response
 	var lastErr error
-	Eventually(func(g Gomega) {
+	var failure string
+	g := NewGomega(func(message string, _ ...int) { failure = message })
+	if g.Eventually(func(g Gomega) {
 		r, err := s.Get(ctx, gateway, path)
 		last, lastErr = r, err
 		g.Expect(err).NotTo(HaveOccurred())
 		match(g, r)
 	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Traffic).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		func() string { return "last response: " + Outcome(last, lastErr) })
-	return last
+		func() string { return "last response: " + Outcome(last, lastErr) }) {
+		return last
+	}
+	if verdict.IsHarnessError(lastErr) {
+		Fault(lastErr)
+	}
+	Fail(failure)
+	return nil
 }
 
 // FromUpstream matches a 200 whose body came from up.
