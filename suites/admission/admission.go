@@ -74,24 +74,37 @@ func rejects(description string, r rejected, source apitext.Sentence, file strin
 		Description: description,
 		Source:      source,
 		Releases:    r.releases,
-		Run: func(ctx context.Context, s *harness.T) {
-			field := r.field
-			if field == "" {
-				field = s.Harness().Schema.PortField()
-			}
-			message := r.message
-			if before, after, two := strings.Cut(message, "|"); two {
-				message = before
-				if s.Harness().Schema.AtLeast("v1.7.0") {
-					message = after
-				}
-			}
-			xb := s.Render(file, vars)[0]
-			By(fmt.Sprintf("creating the XBackend of %s %v", file, vars))
-			Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, message),
-				"%s %v must be rejected at %s with %q", file, vars, field, message)
-		},
+		Run:         refused{r, file, vars}.run,
 	}
+}
+
+// refused is an input the CRD must refuse and the manifest (file, filled
+// with vars) that carries it.
+type refused struct {
+	r    rejected
+	file string
+	vars map[string]string
+}
+
+// run creates the XBackend and expects the API server's refusal at the
+// field with the message of the rule.
+func (f refused) run(ctx context.Context, s *harness.T) {
+	r, file, vars := f.r, f.file, f.vars
+	field := r.field
+	if field == "" {
+		field = s.Harness().Schema.PortField()
+	}
+	message := r.message
+	if before, after, two := strings.Cut(message, "|"); two {
+		message = before
+		if s.Harness().Schema.AtLeast("v1.7.0") {
+			message = after
+		}
+	}
+	xb := s.Render(file, vars)[0]
+	By(fmt.Sprintf("creating the XBackend of %s %v", file, vars))
+	Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, message),
+		"%s %v must be rejected at %s with %q", file, vars, field, message)
 }
 
 // rejection returns the API server's validation error, failing the spec if
