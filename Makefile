@@ -46,6 +46,7 @@ mutation:
 	@mkdir -p _out && rm -f _out/kill-matrix.md
 	$(GO) run ./cmd/xbcheck mutate --parallel 4 --markdown _out/kill-matrix.md
 
-## kill-matrix: mutation testing, then regenerate the README's kill matrix between its markers
+## kill-matrix: mutation testing, then regenerate docs/kill-matrix.md between its markers (and the
+## killers the next run starts from)
 kill-matrix:
-	$(GO) run ./cmd/xbcheck mutate --parallel 4 --markdown README.md --killers internal/mutate/killers.json
+	$(GO) run ./cmd/xbcheck mutate --parallel 4 --markdown docs/kill-matrix.md --killers internal/mutate/killers.json

@@ -84,39 +84,41 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 	}
 }
 
-// The call the README shows must be one the reusable workflow accepts.
-func TestREADMECallPassesActionlint(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+// ciDoc is the page that shows a vendor how to call the templates.
+var ciDoc = filepath.Join("..", "docs", "ci.md")
+
+// The call docs/ci.md shows must be one the reusable workflow accepts, and
+// the page must document every input and variable of the templates.
+func TestCIDocCallPassesActionlint(t *testing.T) {
+	doc, err := os.ReadFile(ciDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Certify in CI\n")
-	section, _, _ = strings.Cut(section, "\n## ")
-	_, block, ok2 := strings.Cut(section, "```yaml\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("README.md has no yaml block under ## Certify in CI")
+	page := string(doc)
+	_, block, ok := strings.Cut(page, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatalf("%s has no yaml block", ciDoc)
 	}
-	// Every input and variable is documented there.
 	w, _ := actionlint.Parse([]byte(template(t, "github/xbcheck.yml")))
 	for _, in := range w.On[0].(*actionlint.WorkflowCallEvent).Inputs {
-		if !strings.Contains(section, "`"+in.Name.Value+"`") {
-			t.Errorf("README.md's Certify in CI does not list the input %s", in.Name.Value)
+		if !strings.Contains(page, "`"+in.Name.Value+"`") {
+			t.Errorf("%s does not list the input %s", ciDoc, in.Name.Value)
 		}
 	}
 	for _, name := range regexp.MustCompile(`(?m)^  (XBCHECK_[A-Z_]+):$`).FindAllStringSubmatch(template(t, "gitlab/xbcheck.gitlab-ci.yml"), -1) {
-		if !strings.Contains(section, "`"+name[1]+"`") {
-			t.Errorf("README.md's Certify in CI does not list the variable %s", name[1])
+		if !strings.Contains(page, "`"+name[1]+"`") {
+			t.Errorf("%s does not list the variable %s", ciDoc, name[1])
 		}
 	}
 	root := githubLayout(t, nil)
-	workflow := "name: README example\non: [push]\npermissions:\n  contents: read\n" + block
-	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "readme.yml"), []byte(workflow), 0o644); err != nil {
+	workflow := "name: docs example\non: [push]\npermissions:\n  contents: read\n" + block
+	if err := os.WriteFile(filepath.Join(root, ".github", "workflows", "docs.yml"), []byte(workflow), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range lint(t, root) {
-		if filepath.Base(e.Filepath) == "readme.yml" {
-			t.Errorf("README.md's call, line %d: %s [%s]", e.Line-4, e.Message, e.Kind)
+		if filepath.Base(e.Filepath) == "docs.yml" {
+			t.Errorf("%s's call, line %d: %s [%s]", ciDoc, e.Line-4, e.Message, e.Kind)
 		}
 	}
 }

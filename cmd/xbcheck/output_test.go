@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/short-run.golden from this run")
+var update = flag.Bool("update", false, "rewrite the golden files this package compares with (testdata/short-run.golden, docs/flags.md) from this run")
 
 // shortRun is a run with a pass, a failure against an implementation
 // that writes no route status, a skip with its reason, an OBSERVE

@@ -22,7 +22,7 @@ whether it does what the API demands. With no subcommand it runs the suite.`,
 		SilenceErrors: true,
 	}
 	root.Flags().AddFlagSet(run.Flags())
-	root.AddCommand(run, newSetupCommand(), newCleanCommand(), newVersionCommand(), newGatewayCommand(), newFakesCommand(), newMutateCommand(), newReportCommand(), newClusterCommand())
+	root.AddCommand(run, newSetupCommand(), newCleanCommand(), newVersionCommand(), newGatewayCommand(), newFakesCommand(), newMutateCommand(), newReportCommand(), newClusterCommand(), newCoverageCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return runner.UsageError{Err: fmt.Errorf("%v; see `%s --help`", err, c.CommandPath())}
 	})

@@ -273,7 +273,7 @@ func invalid(at, format string, args ...any) error {
 
 var (
 	tlsModes = []upstream.TLSMode{upstream.TLSNone, upstream.TLSValid, upstream.TLSWrongSAN,
-		upstream.TLSUntrustedCA, upstream.TLSExpired, upstream.TLSClientCertRequired}
+		upstream.TLSUntrustedCA, upstream.TLSExpired, upstream.TLSNotYetValid, upstream.TLSCommonNameOnly, upstream.TLSClientCertRequired}
 	protocols = []upstream.Protocol{upstream.HTTP1, upstream.HTTP2, upstream.H2C}
 )
 

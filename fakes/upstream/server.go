@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/net/http2"
 
@@ -39,6 +40,10 @@ const (
 	TLSUntrustedCA TLSMode = "UntrustedCA"
 	// TLSExpired presents a leaf for Hostname signed by Authority whose validity has ended.
 	TLSExpired TLSMode = "Expired"
+	// TLSCommonNameOnly presents a leaf signed by Authority naming Hostname in its subject CN only, with no SAN.
+	TLSCommonNameOnly TLSMode = "CommonNameOnly"
+	// TLSNotYetValid presents a leaf for Hostname signed by Authority whose validity begins tomorrow.
+	TLSNotYetValid TLSMode = "NotYetValid"
 	// TLSClientCertRequired is TLSValid plus a client certificate that ClientCA must have signed.
 	TLSClientCertRequired TLSMode = "ClientCertRequired"
 )
@@ -173,9 +178,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.TLS = TLSNone
 	}
 	switch cfg.TLS {
-	case TLSNone, TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSClientCertRequired:
+	case TLSNone, TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSNotYetValid, TLSCommonNameOnly, TLSClientCertRequired:
 	default:
-		return cfg, fmt.Errorf("upstream %q: TLS mode %q is unknown; use None, Valid, WrongSAN, UntrustedCA, Expired or ClientCertRequired", cfg.Role, cfg.TLS)
+		return cfg, fmt.Errorf("upstream %q: TLS mode %q is unknown; use None, Valid, WrongSAN, UntrustedCA, Expired, NotYetValid, CommonNameOnly or ClientCertRequired", cfg.Role, cfg.TLS)
 	}
 	if cfg.TLS != TLSNone && cfg.Hostname == "" {
 		return cfg, fmt.Errorf("upstream %q: TLS mode %s needs a Hostname to put in the certificate", cfg.Role, cfg.TLS)
@@ -227,6 +232,11 @@ func serverTLS(cfg Config) (*tls.Config, *x509.Certificate, error) {
 		issuer = untrusted
 	case TLSExpired:
 		opts.Expired = true
+	case TLSCommonNameOnly:
+		opts.DNSNames, opts.IPAddresses = nil, nil
+	case TLSNotYetValid:
+		tomorrow := time.Now().Add(24 * time.Hour)
+		opts.NotBefore, opts.NotAfter = tomorrow, tomorrow.Add(24*time.Hour)
 	}
 	leaf, err := issuer.Issue(opts)
 	if err != nil {

@@ -192,9 +192,19 @@ func checkPresented(t *testing.T, mode TLSMode, trusted *pki.Authority, cert *x5
 		if !slices.Equal(cert.DNSNames, []string{hostname}) {
 			t.Errorf("%s certificate names %v, want [%s]", mode, cert.DNSNames, hostname)
 		}
-	case TLSExpired:
+	case TLSCommonNameOnly:
+		if len(cert.DNSNames)+len(cert.IPAddresses) != 0 || cert.Subject.CommonName != hostname {
+			t.Errorf("%s certificate names DNS %v IP %v CN %q, want only the CN %s", mode, cert.DNSNames, cert.IPAddresses, cert.Subject.CommonName, hostname)
+		}
+		if err := verify(hostname); err == nil {
+			t.Errorf("%s certificate verified for %s: Go must not fall back to the CN", mode, hostname)
+		}
+	case TLSExpired, TLSNotYetValid:
 		if err := verify(hostname); !errors.As(err, &invalidErr) || invalidErr.Reason != x509.Expired {
-			t.Errorf("%s certificate: got %v, want expired", mode, err)
+			t.Errorf("%s certificate: got %v, want outside its validity period", mode, err)
+		}
+		if mode == TLSNotYetValid && !cert.NotBefore.After(time.Now()) {
+			t.Errorf("%s certificate is valid from %s, which has passed", mode, cert.NotBefore)
 		}
 	}
 }
@@ -216,7 +226,7 @@ func TestObservationEchoesWhatTheClientSent(t *testing.T) {
 		{"HTTP/2 by ALPN", []string{"h2", "http/1.1"}, true, 0, "h2", "HTTP/2.0", "TLS1.3"},
 		{"HTTP/1.1 without ALPN over TLS 1.2", nil, false, tls.VersionTLS12, "", "HTTP/1.1", "TLS1.2"},
 	}
-	for _, mode := range []TLSMode{TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSClientCertRequired} {
+	for _, mode := range []TLSMode{TLSValid, TLSWrongSAN, TLSUntrustedCA, TLSExpired, TLSNotYetValid, TLSCommonNameOnly, TLSClientCertRequired} {
 		srv := start(t, Config{Role: "role-" + string(mode), Hostname: hostname, TLS: mode, Authority: trusted, ClientCA: clientCA})
 		for _, tc := range cases {
 			t.Run(string(mode)+"/"+tc.name, func(t *testing.T) {
@@ -278,6 +288,7 @@ func TestVerifyingClientRefusesBadCertificates(t *testing.T) {
 		{TLSWrongSAN, x509.HostnameError{}},
 		{TLSUntrustedCA, x509.UnknownAuthorityError{}},
 		{TLSExpired, x509.CertificateInvalidError{}},
+		{TLSNotYetValid, x509.CertificateInvalidError{}},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.mode), func(t *testing.T) {

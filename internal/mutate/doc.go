@@ -14,7 +14,7 @@
 //		Launch: mutate.Exec(os.Args[0]), WorkDir: "_out/mutate", Progress: os.Stdout,
 //	})
 //	report.WriteTable(os.Stdout)     // ends with "mutants: K killed, S survived"
-//	report.WriteMarkdown(w)          // the README's kill matrix
+//	report.WriteMarkdown(w)          // the kill matrix of docs/kill-matrix.md
 //
 // A mutant is killed when at least one MUST or SHOULD spec fails against it.
 package mutate

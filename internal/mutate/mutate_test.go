@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -92,12 +94,12 @@ func TestSelect(t *testing.T) {
 
 func sampleReport() Report {
 	all := faults.All()
-	return Report{Mutants: []Outcome{
-		{Fault: all[0], Killers: []verdict.Scenario{
+	return Report{Baseline: Outcome{Duration: 115 * time.Second}, Duration: 318 * time.Second, Mutants: []Outcome{
+		{Fault: all[0], Duration: 20 * time.Second, Killers: []verdict.Scenario{
 			{ShortName: "TLSSANHostnameMismatch", Level: verdict.Should}, {ShortName: "TLSSANURIMismatch", Level: verdict.Must}}},
-		{Fault: all[1], HarnessErrors: []string{"BeforeSuite: boom"}},
-		{Fault: all[2]},
-		{Fault: all[3], Killers: []verdict.Scenario{{ShortName: "RebindLoopback", Level: verdict.Should}}},
+		{Fault: all[1], Duration: 35 * time.Second, HarnessErrors: []string{"BeforeSuite: boom"}},
+		{Fault: all[2], Duration: 10 * time.Second},
+		{Fault: all[3], Duration: 12 * time.Second, Killers: []verdict.Scenario{{ShortName: "RebindLoopback", Level: verdict.Should}}},
 	}}
 }
 
@@ -112,7 +114,8 @@ func TestTableEndsWithTheCounts(t *testing.T) {
 	all := faults.All()
 	for _, want := range []string{
 		string(all[0].Name), all[0].Description, "MUST: TLSSANHostnameMismatch, TLSSANURIMismatch", "SHOULD: RebindLoopback",
-		"SURVIVED (" + verdict.HarnessErrorf("BeforeSuite: boom").Error() + ")", "slowest mutant",
+		"SURVIVED (" + verdict.HarnessErrorf("BeforeSuite: boom").Error() + ")",
+		fmt.Sprintf("baseline: 1m55s; total wall time: 5m18s; slowest mutant: %s (35s)", all[1].Name),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -133,6 +136,8 @@ func TestMarkdownMatrix(t *testing.T) {
 		fmt.Sprintf("| `%s` | %s | MUST | `TLSSANHostnameMismatch`, `TLSSANURIMismatch` |", all[0].Name, all[0].Description),
 		fmt.Sprintf("| `%s` | %s | **SURVIVED** |  |", all[2].Name, all[2].Description),
 		fmt.Sprintf("| `%s` | %s | SHOULD only | `RebindLoopback` |", all[3].Name, all[3].Description),
+		// The document says how long the run that generated it took.
+		fmt.Sprintf("\n\nbaseline: 1m55s; total wall time: 5m18s; slowest mutant: %s (35s)\n\n", all[1].Name),
 		"mutants: 2 killed (1 by a MUST spec, 1 only by a SHOULD spec), 2 survived",
 	} {
 		if !strings.Contains(out, want) {
@@ -168,13 +173,13 @@ func TestWriteMarkdownFile(t *testing.T) {
 	if b, _ := os.ReadFile(fresh); !strings.HasPrefix(string(b), "| fault |") {
 		t.Errorf("a new file must be the matrix alone, got %q", b)
 	}
-	readme := filepath.Join(dir, "README.md")
-	os.WriteFile(readme, []byte("intro\n"+StartMarker+"\n"+EndMarker+"\n"), 0o644)
-	if err := WriteMarkdownFile(readme, sampleReport()); err != nil {
+	doc := filepath.Join(dir, "kill-matrix.md")
+	os.WriteFile(doc, []byte("intro\n"+StartMarker+"\n"+EndMarker+"\n"), 0o644)
+	if err := WriteMarkdownFile(doc, sampleReport()); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(readme); !strings.HasPrefix(string(b), "intro\n"+StartMarker+"\n| fault |") || !strings.HasSuffix(string(b), "survived\n"+EndMarker+"\n") {
-		t.Errorf("README section not regenerated in place:\n%s", b)
+	if b, _ := os.ReadFile(doc); !strings.HasPrefix(string(b), "intro\n"+StartMarker+"\n| fault |") || !strings.HasSuffix(string(b), "survived\n"+EndMarker+"\n") {
+		t.Errorf("the document's section not regenerated in place:\n%s", b)
 	}
 	plain := filepath.Join(dir, "notes.md")
 	os.WriteFile(plain, []byte("keep me\n"), 0o644)
@@ -182,6 +187,58 @@ func TestWriteMarkdownFile(t *testing.T) {
 	if b, _ := os.ReadFile(plain); err == nil || string(b) != "keep me\n" || !strings.Contains(err.Error(), StartMarker) {
 		t.Errorf("a file without markers must be left alone with an error naming them; err %v, content %q", err, b)
 	}
+}
+
+// killMatrixDoc is where `make kill-matrix` writes the matrix.
+var killMatrixDoc = filepath.Join("..", "..", "docs", "kill-matrix.md")
+
+// The generated matrix in docs/ has a row for every fault mutate runs, in
+// its order, and its counts add up to them: a fault added, renamed or
+// removed without `make kill-matrix` fails here.
+func TestKillMatrixDocListsEveryFault(t *testing.T) {
+	b, err := os.ReadFile(killMatrixDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), StartMarker)
+	section, _, ok2 := strings.Cut(section, EndMarker)
+	if !ok || !ok2 {
+		t.Fatalf("%s has no %s ... %s section", killMatrixDoc, StartMarker, EndMarker)
+	}
+	var rows []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllStringSubmatch(section, -1) {
+		rows = append(rows, m[1])
+	}
+	all, err := Select("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range all {
+		want = append(want, string(f.Name))
+	}
+	if !slices.Equal(rows, want) {
+		t.Errorf("%s lists the faults\n%v\nbut mutate runs\n%v\n(make kill-matrix regenerates it)", killMatrixDoc, rows, want)
+	}
+	counts := regexp.MustCompile(`(?m)^mutants: (\d+) killed \(\d+ by a MUST spec, \d+ only by a SHOULD spec\), (\d+) survived$`).FindStringSubmatch(section)
+	if counts == nil {
+		t.Fatalf("%s's matrix does not end with the counts line", killMatrixDoc)
+	}
+	if killed, survived := atoi(t, counts[1]), atoi(t, counts[2]); killed+survived != len(want) {
+		t.Errorf("%s counts %d killed and %d survived, of %d faults", killMatrixDoc, killed, survived, len(want))
+	}
+	if !strings.Contains(section, "baseline: ") {
+		t.Errorf("%s's matrix does not say how long the run that made it took", killMatrixDoc)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // fakeChildren plays `xbcheck run`: it writes a summary in which the

@@ -34,17 +34,24 @@ func (r Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Fault.Name, m.Duration.Round(time.Second), m.verdict(), m.Fault.Description)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "baseline: %s; total wall time: %s", r.Baseline.Duration.Round(time.Second), r.Duration.Round(time.Second))
-	if slow, ok := r.Slowest(); ok {
-		fmt.Fprintf(w, "; slowest mutant: %s (%s)", slow.Fault.Name, slow.Duration.Round(time.Second))
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, r.timingLine())
 	fmt.Fprintln(w, r.CountsLine())
+}
+
+// timingLine is how long the baseline, the whole run and its slowest
+// mutant took.
+func (r Report) timingLine() string {
+	line := fmt.Sprintf("baseline: %s; total wall time: %s", r.Baseline.Duration.Round(time.Second), r.Duration.Round(time.Second))
+	if slow, ok := r.Slowest(); ok {
+		line += fmt.Sprintf("; slowest mutant: %s (%s)", slow.Fault.Name, slow.Duration.Round(time.Second))
+	}
+	return line
 }
 
 // WriteMarkdown writes the kill matrix as a Markdown table: fault, the bug
 // it imitates, the level that killed it (MUST: a vendor's run fails; SHOULD:
-// only a warning), the specs that killed it.
+// only a warning), the specs that killed it; then the run's timings, so the
+// document says what the run that generated it measured, and the counts.
 func (r Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintln(w, "| fault | bug it imitates | killed at | killed by |")
 	fmt.Fprintln(w, "|---|---|---|---|")
@@ -59,7 +66,7 @@ func (r Report) WriteMarkdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", m.Fault.Name, escapeCell(m.Fault.Description), level, v)
 	}
-	fmt.Fprintf(w, "\n%s\n", r.CountsLine())
+	fmt.Fprintf(w, "\n%s\n\n%s\n", r.timingLine(), r.CountsLine())
 }
 
 func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -165,6 +165,9 @@ func (v verifier) verifyChain(leaf *x509.Certificate, chain []*x509.Certificate)
 	if v.faults.Has(faults.SkipValidityPeriod) {
 		opts.CurrentTime = leaf.NotBefore.Add(time.Second)
 	}
+	if v.faults.Has(faults.CheckExpiryOnly) && time.Now().Before(leaf.NotBefore) {
+		opts.CurrentTime = leaf.NotBefore.Add(time.Second)
+	}
 	if _, err := leaf.Verify(opts); err != nil {
 		return fmt.Errorf("server certificate not trusted: %w", err)
 	}

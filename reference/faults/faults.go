@@ -31,6 +31,7 @@ const (
 	CARefsPlusSystemRoots Fault = "ca-refs-plus-system-roots"
 	SystemRootsSkipName   Fault = "system-roots-skip-name"
 	SkipValidityPeriod    Fault = "skip-validity-period"
+	CheckExpiryOnly       Fault = "check-expiry-only"
 	SANSkipsChain         Fault = "san-skips-chain"
 	HostnameWithSANs      Fault = "hostname-authenticates-with-sans"
 	WildcardAnyDepth      Fault = "wildcard-any-depth"
@@ -108,6 +109,7 @@ var all = []Info{
 	{CARefsPlusSystemRoots, "starts the caCertificateRefs pool from the system roots, so any public CA is trusted too: x509.SystemCertPool plus AppendCertsFromPEM, the pattern of vbauerster/getparty#26 and oauth2-proxy/oauth2-proxy#2236, applied where only the referenced CA may be trusted"},
 	{SystemRootsSkipName, "under wellKnownCACertificates System checks the chain but not the name: Envoy trusting any certificate of a trusted CA when no SAN matcher is set (envoyproxy/envoy#6763, envoyproxy/envoy#7312)"},
 	{SkipValidityPeriod, "verifies the chain as of the certificate's own NotBefore, never against the clock, so an expired certificate passes: a custom verifier that skips the validity period (google/nomulus#391)"},
+	{CheckExpiryOnly, "checks that the certificate has not expired but not that its validity has begun, so a certificate valid only from tomorrow passes: a verifier comparing NotAfter alone"},
 	{SANSkipsChain, "when subjectAltNames is set, matches the SAN but skips the chain: SAN-only verification without a trusted CA (envoyproxy/envoy#3550)"},
 	{HostnameWithSANs, "accepts a certificate for validation.hostname even when subjectAltNames is set and none matches: the precedence gateway-api fixed in kubernetes-sigs/gateway-api#4039 (hostname MUST NOT authenticate then)"},
 	{WildcardAnyDepth, "lets a wildcard certificate name match any number of labels (*.example.com for a.b.example.com): the RFC 6125 violation of testssl/testssl.sh#94 and eclipse-ee4j/angus-mail#208"},

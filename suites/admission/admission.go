@@ -54,6 +54,10 @@ func Family() harness.Family {
 		scenarios = append(scenarios, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
 	}
 	scenarios = append(scenarios, targetScenarios()...)
+	scenarios = append(scenarios, boundScenarios()...)
+	scenarios = append(scenarios, limitScenarios()...)
+	scenarios = append(scenarios, routeLimitScenarios()...)
+	scenarios = append(scenarios, filterLimitScenarios()...)
 	return harness.Family{Name: "Admission", Manifests: manifests, Scenarios: scenarios}
 }
 

@@ -62,6 +62,8 @@ func Family() harness.Family {
 	} {
 		scenarios = append(scenarios, rejects(r, harness.V170))
 	}
+	scenarios = append(scenarios, sessionRuleScenarios()...)
+	scenarios = append(scenarios, limitScenarios()...)
 	scenarios = append(scenarios, rejects(rejected{"AdmissionRejectsEndpointSelectorType", "endpoint-selector.yaml", apitext.CRDRules, "spec.type", "Unsupported value"},
 		harness.Releases{Before: "v1.7.0", Why: "v1.7.0 added the EndpointSelector type"}))
 	return harness.Family{Name: "Admission v1.7.0", Manifests: manifests, Scenarios: scenarios}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -19,6 +20,7 @@ import (
 func mutualTLSScenarios() []harness.Scenario {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSClientCertificatePresented", verdict.FeatureMutualTLS),
+		Covers:      []dimension.Class{dimension.TLSClientCert},
 		Description: "presents the client certificate of clientCertificateRef in ClientAndServer mode",
 		Source:      apitext.ClientCertificateRef,
 		Run:         clientCertificatePresented,

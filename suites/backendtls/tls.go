@@ -14,6 +14,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -26,6 +27,7 @@ var manifests embed.FS
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSServerOnlyConfigMapCA", verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSValidChain},
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
 		Source:      apitext.SNI,
 		Run:         serverOnlyConfigMapCA,
@@ -36,6 +38,7 @@ func Family() harness.Family {
 		Run:         sniFromValidationHostname,
 	}, {
 		Scenario:    verdict.Must.Scenario("TLSRejectsWrongSAN", verdict.FeatureTLS, verdict.FailClosed),
+		Covers:      []dimension.Class{dimension.TLSWrongSAN},
 		Description: "refuses a certificate for another name signed by the trusted CA",
 		Source:      apitext.HostnameAuthenticates,
 		Run:         rejectsWrongSAN,
@@ -63,9 +66,10 @@ func Family() harness.Family {
 			Run:         c.subjectAltNames,
 		})
 	}
-	for _, c := range []refusedCertificate{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired}} {
+	for _, c := range []refusedCertificate{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA, dimension.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired, dimension.TLSExpired}} {
 		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
+			Covers:      []dimension.Class{c.covers},
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
 			Source:      apitext.ServerOnly,
 			Run:         c.refused,
@@ -102,6 +106,7 @@ func Family() harness.Family {
 	})
 	scenarios = append(scenarios, harness.Scenario{
 		Scenario:    verdict.Should.Scenario("TLSCARotation", verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSCARotation},
 		Description: "picks up a CA rotated in the ConfigMap",
 		Source:      apitext.SingleCARef,
 		Run:         caRotation,
@@ -121,6 +126,7 @@ func Family() harness.Family {
 		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,
 	})
+	scenarios = append(scenarios, validityScenarios()...)
 	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: scenarios}
 }
 
@@ -166,6 +172,7 @@ func rejectsWrongSAN(ctx context.Context, s *harness.T) {
 type refusedCertificate struct {
 	shortName string
 	mode      upstream.TLSMode
+	covers    dimension.Class
 }
 
 // refused: the certificate of mode c.mode is refused.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -39,6 +40,7 @@ func trustScenarios() []harness.Scenario {
 		Run:         rejectsCANamedLikeTrustedCA,
 	}, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS, verdict.FailClosed),
+		Covers:      []dimension.Class{dimension.TLSWildcardDeep},
 		Description: "refuses a wildcard certificate for a name two labels below the wildcard",
 		Source:      apitext.HostnameAuthenticates,
 		Run:         rejectsWildcardTwoLabelsDeep,

@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 )
@@ -34,6 +35,9 @@ type Scenario struct {
 	// which it can only where no kubelet owns pods: it is skipped with
 	// that reason in a cluster with nodes.
 	Pods string
+	// Covers names the behaviour classes the scenario exercises that its
+	// manifests cannot show (the coverage map, xbcheck coverage).
+	Covers []dimension.Class
 	// Run is the run function, named after what it checks; s is the
 	// running scenario: its own namespace, hostname and fakes.
 	Run func(ctx context.Context, s *T)

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -29,6 +30,7 @@ type protocolCase struct {
 	manifest               string
 	upstream               harness.UpstreamConfig
 	check                  func(o *upstream.Observation)
+	covers                 []dimension.Class
 }
 
 // tls reports whether the upstream speaks TLS, with a certificate from the
@@ -44,6 +46,7 @@ func Family() harness.Family {
 			Description: "speaks the protocol the XBackend names: " + c.description,
 			Source:      c.source,
 			Run:         c.speaks,
+			Covers:      c.covers,
 		})
 	}
 	scenarios = append(scenarios, harness.Scenario{
@@ -76,6 +79,7 @@ func cases() []protocolCase {
 	tlsBoth := harness.UpstreamConfig{TLS: upstream.TLSValid, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.HTTP2}}
 	return []protocolCase{{
 		shortName: "ProtocolHTTP2OverTLS", description: "HTTP2: h2 offered by ALPN, HTTP/2 spoken over TLS", source: apitext.ProtocolNegotiation,
+		covers:   []dimension.Class{dimension.ProtoH2ALPN},
 		manifest: "http2-tls.yaml", upstream: tlsBoth,
 		check: func(o *upstream.Observation) {
 			By("checking the ClientHello offered h2, as GEP-4894 asks of the protocol set")
@@ -87,6 +91,7 @@ func cases() []protocolCase {
 		},
 	}, {
 		shortName: "ProtocolHTTP11OverTLS", description: "HTTP11: HTTP/1.1 spoken, h2 not offered", source: apitext.ProtocolCore,
+		covers:   []dimension.Class{dimension.ProtoHTTP11TLS},
 		manifest: "http11-tls.yaml", upstream: tlsBoth,
 		check: func(o *upstream.Observation) {
 			By("checking the upstream, which prefers h2, was spoken HTTP/1.1 to")
@@ -98,6 +103,7 @@ func cases() []protocolCase {
 		},
 	}, {
 		shortName: "ProtocolH2C", description: "H2C: the HTTP/2 prior-knowledge preface in cleartext", source: apitext.ProtocolCore,
+		covers:   []dimension.Class{dimension.ProtoH2C},
 		manifest: "h2c.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.H2C}},
 		check: func(o *upstream.Observation) {
 			By("checking the upstream saw cleartext HTTP/2 opened with the prior-knowledge preface")
@@ -118,6 +124,7 @@ func cases() []protocolCase {
 		},
 	}, {
 		shortName: "ProtocolHTTPOverTLSToHTTP11Server", description: "HTTP over TLS: an HTTP/1.1-only server, which refuses an ALPN list without http/1.1, is spoken HTTP/1.1 to",
+		covers:   []dimension.Class{dimension.ProtoHTTP11Only},
 		source:   apitext.ProtocolCore,
 		manifest: "http-tls.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSValid, Protocols: []upstream.Protocol{upstream.HTTP1}},
 		check: func(o *upstream.Observation) {
@@ -127,6 +134,7 @@ func cases() []protocolCase {
 		},
 	}, {
 		shortName: "ProtocolHTTPCleartext", description: "HTTP in cleartext: an HTTP/1.1-only upstream accepts it", source: apitext.ProtocolCore,
+		covers:   []dimension.Class{dimension.ProtoCleartext},
 		manifest: "http-cleartext.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}},
 		check: func(o *upstream.Observation) {
 			By("checking the HTTP/1.1-only upstream was spoken cleartext HTTP/1.1 to")
@@ -135,6 +143,7 @@ func cases() []protocolCase {
 		},
 	}, {
 		shortName: "ProtocolUnsetFollowsRoute", description: "no protocol: HTTP/1.1 as the HTTPRoute, in cleartext", source: apitext.ProtocolCore,
+		covers:   []dimension.Class{dimension.ProtoUnset},
 		manifest: "unset.yaml", upstream: harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.H2C}},
 		check: func(o *upstream.Observation) {
 			By("checking the upstream was spoken what the route carries: cleartext HTTP/1.1")

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -24,11 +25,13 @@ var manifests embed.FS
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSSingleA},
 		Description: "resolves the external hostname through DNS",
 		Source:      apitext.NoIPLiterals,
 		Run:         resolves,
 	}, {
 		Scenario:    verdict.Should.Scenario("DNSFollowsRecordChange", verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSTTLExpiry},
 		Description: "sends new connections to a changed DNS record within the Traffic timeout",
 		Source:      apitext.TTL,
 		Run:         followsRecordChange,
@@ -39,16 +42,19 @@ func Family() harness.Family {
 		Run:         ttlFollowDelay,
 	}, {
 		Scenario:    verdict.Observe.Scenario("DNSTTLCNAMEShorterThanA", verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSCNAME},
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
 		Source:      apitext.TTL,
 		Run:         ttlCNAMEShorterThanA,
 	}, {
 		Scenario:    verdict.Observe.Scenario("DNSServFailAfterGoodAnswer", verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.DNSSERVFAIL},
 		Description: "records whether the last good answer is kept when DNS starts failing",
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
 	scenarios = append(scenarios, rebindScenarios()...)
+	scenarios = append(scenarios, answerScenarios()...)
 	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: scenarios}
 }
 

@@ -394,6 +394,7 @@ func rebindScenarios() []harness.Scenario {
 				Source:      source,
 				Sandbox:     r.c.sandbox,
 				Run:         attack{r.c, g.manifest}.run,
+				Covers:      covers(r.shortName),
 			})
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -38,6 +39,7 @@ const (
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingPlainHTTP", verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.TopoOneGateway, dimension.ProtoCleartext},
 		Description: "routes plain HTTP to an external host on the XBackend's port",
 		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
 		Run:         plainHTTP,
@@ -55,21 +57,25 @@ func Family() harness.Family {
 	}
 	scenarios = append(scenarios, []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceRefNotPermitted", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.TopoCrossNamespace},
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Source:      apitext.RefNotPermitted,
 		Run:         crossNamespaceRefNotPermitted,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceWithGrantRefused", verdict.FeatureResourceBackend, verdict.FailClosed),
+		Covers:      []dimension.Class{dimension.TopoRefGrant},
 		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace",
 		Source:      apitext.SameNamespace,
 		Run:         crossNamespaceWithGrantRefused,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingFollowsPortChange", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
 		Source:      apitext.OnTheWire,
 		Run:         followsPortChange,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingFollowsHostnameChange", verdict.FeatureExternalHostname),
+		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's hostname: status at the new generation, traffic to the new host",
 		Source:      apitext.OnTheWire,
 		Run:         followsHostnameChange,
@@ -101,16 +107,19 @@ func Family() harness.Family {
 		Run:         urlRewriteHostnameWins,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingWeightedSplit", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.TopoWeights},
 		Description: "splits requests between two XBackends by weight",
 		Source:      apitext.Weight,
 		Run:         weightedSplit,
 	}, {
 		Scenario:    verdict.Must.Scenario("RoutingDeletedXBackendStops", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusBackendGone},
 		Description: "stops traffic to a deleted XBackend with 500 and reports it as BackendNotFound",
 		Source:      apitext.InvalidGets500,
 		Run:         deletedXBackendStops,
 	}}...)
 	scenarios = append(scenarios, statusScenarios()...)
+	scenarios = append(scenarios, topologyScenarios()...)
 	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: scenarios}
 }
 

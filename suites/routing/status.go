@@ -9,6 +9,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -23,37 +24,31 @@ const foreignController = gatewayv1.GatewayController("example.com/xbcheck-other
 func statusScenarios() []harness.Scenario {
 	return []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("StatusXBackendParentPerGateway", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusPerGateway},
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry per Gateway, from the GatewayClass's controller, Accepted at the current generation",
 		Run:         ancestorPerGateway,
 	}, {
 		Scenario:    verdict.Must.Scenario("StatusParentPerGatewayOfTwo", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusPerGateway, dimension.TopoTwoGateways},
 		Source:      apitext.StatusEntries,
 		Description: "reports one status entry for each of two Gateways using the XBackend",
-		Run: func(ctx context.Context, s *harness.T) {
-			twoGateways(ctx, s, nil)
-			By("checking the controller's entries are exactly one for gw and one for gw2")
-			s.EventuallyAncestors(ctx, "external", "gw", "gw2")
-		},
+		Run:         statusParentPerGatewayOfTwo,
 	}, {
 		Scenario:    verdict.Must.Scenario("StatusParentRemovedWithRoute", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusRemoved},
 		Source:      apitext.ControllerEntries,
 		Description: "removes a Gateway's status entry when no route of that Gateway uses the XBackend any more",
-		Run: func(ctx context.Context, s *harness.T) {
-			twoGateways(ctx, s, nil)
-			s.EventuallyAncestors(ctx, "external", "gw", "gw2")
-			By("deleting the route of gw2, so the XBackend is used through gw only")
-			s.DeleteRoute(ctx, "via-gw2")
-			By("checking the entry for gw2 is removed and the one for gw stays")
-			s.EventuallyAncestors(ctx, "external", "gw")
-		},
+		Run:         statusParentRemovedWithRoute,
 	}, {
 		Scenario:    verdict.Must.Scenario("StatusNoEntryForOtherControllersGateway", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.TopoForeignGateway},
 		Source:      apitext.ControllerEntries,
 		Description: "writes no status entry for a Gateway of another controller that a route using the XBackend also names",
 		Run:         noEntryForForeignGateway,
 	}, {
 		Scenario:    verdict.Must.Scenario("StatusForeignParentsKept", verdict.FeatureResourceBackend),
+		Covers:      []dimension.Class{dimension.StatusForeignKept},
 		Source:      apitext.ControllerEntries,
 		Description: "leaves the status entries of other controllers alone",
 		Run:         foreignAncestorsKept,
@@ -155,4 +150,25 @@ func expectForeign(ctx context.Context, s *harness.T, want manifest.Ancestor) {
 	Expect(got[0].Ref.Name).To(Equal(want.Ref.Name), "the entry of %s was rewritten", want.ControllerName)
 	Expect(got[0].Conditions).To(HaveLen(1), "the conditions of %s's entry were rewritten: %s", want.ControllerName, harness.DescribeAncestors(got))
 	Expect(got[0].Conditions[0].Message).To(Equal(want.Conditions[0].Message), "the conditions of %s's entry were rewritten", want.ControllerName)
+}
+
+// statusParentPerGatewayOfTwo is the run function of
+// StatusParentPerGatewayOfTwo: reports one status entry for each of two
+// Gateways using the XBackend.
+func statusParentPerGatewayOfTwo(ctx context.Context, s *harness.T) {
+	twoGateways(ctx, s, nil)
+	By("checking the controller's entries are exactly one for gw and one for gw2")
+	s.EventuallyAncestors(ctx, "external", "gw", "gw2")
+}
+
+// statusParentRemovedWithRoute is the run function of
+// StatusParentRemovedWithRoute: removes a Gateway's status entry when no
+// route of that Gateway uses the XBackend any more.
+func statusParentRemovedWithRoute(ctx context.Context, s *harness.T) {
+	twoGateways(ctx, s, nil)
+	s.EventuallyAncestors(ctx, "external", "gw", "gw2")
+	By("deleting the route of gw2, so the XBackend is used through gw only")
+	s.DeleteRoute(ctx, "via-gw2")
+	By("checking the entry for gw2 is removed and the one for gw stays")
+	s.EventuallyAncestors(ctx, "external", "gw")
 }

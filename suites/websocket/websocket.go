@@ -11,6 +11,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
 	"github.com/xbcheck/xbcheck/suites/harness"
@@ -23,6 +24,7 @@ var manifests embed.FS
 func Family() harness.Family {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("WSSUpgradeOverVerifiedTLS", verdict.FeatureWSS),
+		Covers:      []dimension.Class{dimension.ProtoWSS},
 		Description: "carries a WebSocket upgrade through the Gateway to the external host over TLS with the validation hostname as SNI, and messages both ways",
 		Source:      apitext.WSS,
 		Run:         upgradeOverTLS,

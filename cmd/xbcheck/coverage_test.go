@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xbcheck/xbcheck/internal/runner"
+)
+
+// xbcheck coverage prints the map of a release, in text or Markdown, and
+// ends with "uncovered: N"; bad input is a usage error.
+func TestCoverageCommand(t *testing.T) {
+	last := regexp.MustCompile(`\nuncovered: \d+\n$`)
+	for _, args := range [][]string{
+		{"coverage", "--gateway-api-version", "v1.6.3"},
+		{"coverage", "--gateway-api-version", "v1.7.0", "--format", "markdown"},
+	} {
+		out, err := execute(args...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !last.MatchString(out) || !strings.Contains(out, "XBackend CEL rule") || !strings.Contains(out, "AdmissionValidExternalHostname") {
+			t.Errorf("%v: the map lacks its groups, its specs or its closing line:\n%s", args, out[max(0, len(out)-400):])
+		}
+	}
+	noCRD := t.TempDir()
+	if err := os.WriteFile(filepath.Join(noCRD, "x.yaml"), []byte("kind: ConfigMap\napiVersion: v1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"coverage", "--format", "html"}, `--format "html"`},
+		{[]string{"coverage", "--gateway-api-version", "latest"}, "is not a Gateway API release"},
+		{[]string{"coverage", "--crds", noCRD}, "no XBackend CRD"},
+		{[]string{"coverage", "now"}, "unknown command"},
+	} {
+		_, err := execute(tc.args...)
+		var usage runner.UsageError
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &usage) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: want a one-line usage error containing %q, got %T %v", tc.args, tc.want, err, err)
+		}
+	}
+}

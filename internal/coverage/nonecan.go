@@ -1,0 +1,52 @@
+package coverage
+
+import (
+	"strings"
+
+	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
+)
+
+// Reasons why no spec can exercise a cell, each with the sentence or rule
+// it rests on.
+const (
+	referentIsXBackend = "no spec can: a reference to an XBackend has group gateway.networking.x-k8s.io and kind XBackend " +
+		"(HTTPRoute API: \"Group is the group of the referent ... When unspecified or empty string, core API group is inferred.\" " +
+		"\"Kind is the Kubernetes resource kind of the referent ... Defaults to \"Service\" when not specified.\"); " +
+		"with any other group or kind, or none, the reference names no XBackend"
+	serviceOnly = "no spec can: the rule or sentence is about a reference to a Service (its port, its appProtocol), " +
+		"and a reference to an XBackend is never one"
+	noPortOnXBackendRef = "no spec can: v1.7.0's HTTPRoute CRD refuses a port on a reference to an XBackend " +
+		"(rule \"Must not have port for Backend reference\"), so no such port is ever admitted"
+	externalHostnameRequired = "no spec can: v1.6.3's only type, ExternalHostname, requires externalHostname " +
+		"(rule \"externalHostname must be set when type is ExternalHostname and must be unset otherwise\")"
+	noWSS          = "no spec can: v1.6.3's protocol enum has no WSS (v1.7.0 added it: \"BackendProtocolWSS indicates WebSocket over TLS\")"
+	portNumberOnly = "no spec can: v1.7.0's spec.port has one field, number, and needs at least one (minProperties: 1)"
+	portNameRule   = "no spec can: v1.6.3's rule on spec.port.name, size(self) == 0 || format.dns1123Label().validate(self) == null, " +
+		"refuses every name that is not empty, DNS labels too (validate returns an optional, never null), " +
+		"as the API server's CEL evaluates it (k8s.io/apiextensions-apiserver v0.37.2); the description asks for DNS labels to pass"
+)
+
+// NoneCan says, with the sentence, why no spec can exercise cell c of the
+// release's map, or "" when a spec can.
+func NoneCan(c Cell, release string) string {
+	route := c.Group == GroupRouteField || c.Group == GroupRouteRule || c.Group == GroupSentence && strings.HasPrefix(c.ID, "spec.rules[]")
+	switch {
+	case route && (strings.Contains(c.ID, ".group ") || strings.Contains(c.ID, ".group:") ||
+		strings.Contains(c.ID, ".kind ") || strings.Contains(c.ID, ".kind:")) && !strings.HasSuffix(c.ID, " present"):
+		return referentIsXBackend
+	case route && (strings.Contains(c.ID, "for Service reference\" fails") || strings.Contains(c.ID, "appProtocol")):
+		return serviceOnly
+	case release == "v1.7.0" && c.Group == GroupRouteField && (strings.HasSuffix(c.ID, ".port present") || strings.Contains(c.ID, ".port = ")):
+		return noPortOnXBackendRef
+	case release == "v1.6.3" && c.ID == absent("spec.externalHostname"):
+		return externalHostnameRequired
+	case release == "v1.6.3" && c.Group == GroupBehaviour && strings.HasPrefix(c.ID, string(dimension.ProtoWSS)+":"):
+		return noWSS
+	case release == "v1.7.0" && c.ID == absent("spec.port.number"):
+		return portNumberOnly
+	case release == "v1.6.3" && (c.ID == present("spec.port.name") || strings.HasPrefix(c.ID, "spec.port.name: 63 characters") ||
+		strings.HasPrefix(c.ID, "spec.port.name: rule") && strings.HasSuffix(c.ID, "holds")):
+		return portNameRule
+	}
+	return ""
+}
