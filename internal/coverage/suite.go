@@ -48,7 +48,7 @@ func FromSuites(families []harness.Family, sources fs.FS, schema gatewayapi.Sche
 	var specs []Spec
 	var errs []error
 	for _, f := range families {
-		for _, t := range f.Tests {
+		for _, t := range f.Scenarios {
 			if !runsOn(t.Releases, schema) {
 				continue
 			}
