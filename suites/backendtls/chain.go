@@ -30,7 +30,7 @@ func chainScenarios() []harness.Scenario {
 		Source:      apitext.ServerOnly,
 		Run: func(ctx context.Context, s *harness.T) {
 			root, err := pki.NewRootAuthority("xbcheck TLSIntermediateChainServed root CA")
-			Expect(err).NotTo(HaveOccurred(), "harness error: make a root CA")
+			harness.Check(err, "make a root CA")
 			By("serving a leaf for the validation hostname signed by an intermediate of the root, and the intermediate")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSIntermediate, Authority: root})
 			s.CreateCAConfigMap(ctx, "ca", root)
