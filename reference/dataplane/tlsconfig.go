@@ -60,6 +60,9 @@ func clientTLSConfig(b Backend, o Options) (*tls.Config, error) {
 
 // alpn lists the protocols offered in the ClientHello.
 func alpn(p Protocol, fs faults.Set) []string {
+	if chosen := choiceALPN(p, fs); chosen != nil {
+		return chosen
+	}
 	switch {
 	case p == ProtocolHTTP2 && fs.Has(faults.NoH2ALPN):
 		return []string{"http/1.1"}
