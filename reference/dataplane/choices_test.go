@@ -113,7 +113,7 @@ func TestChoiceForwardingHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		choice            string
+		choice           string
 		wantVia, wantXFF bool
 	}{
 		{"", false, true},
