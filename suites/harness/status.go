@@ -36,14 +36,15 @@ func (s *T) Ancestors(ctx context.Context, g Gomega, name string) ([]gatewayapi.
 }
 
 // Accepted is the Accepted condition controller wrote on an XBackend's
-// entries for Gateway gateway of namespace, or nil.
+// entries for Gateway gateway of namespace, or nil. An entry for an
+// ancestor that is no Gateway (see [IsGatewayRef]) is never the Gateway's.
 func Accepted(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayController, namespace, gateway string) *metav1.Condition {
-	for _, a := range entries {
+	for _, a := range GatewayEntries(entries, controller) {
 		ns := namespace
 		if a.Ref.Namespace != nil {
 			ns = string(*a.Ref.Namespace)
 		}
-		if a.ControllerName == controller && string(a.Ref.Name) == gateway && ns == namespace {
+		if string(a.Ref.Name) == gateway && ns == namespace {
 			return meta.FindStatusCondition(a.Conditions, string(gatewayv1.PolicyConditionAccepted))
 		}
 	}
@@ -61,11 +62,14 @@ func OfController(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayCon
 	return out
 }
 
-// GatewayNames names the Gateways of entries, sorted.
+// GatewayNames names the Gateways of entries, sorted; entries for other
+// ancestors (see [IsGatewayRef]) name no Gateway.
 func GatewayNames(entries []gatewayapi.Ancestor) []string {
 	var names []string
 	for _, a := range entries {
-		names = append(names, string(a.Ref.Name))
+		if IsGatewayRef(a.Ref) {
+			names = append(names, string(a.Ref.Name))
+		}
 	}
 	slices.Sort(names)
 	return names
@@ -123,9 +127,10 @@ func (s *T) AcceptedSummary(ctx context.Context, name, gateway string) string {
 	return fmt.Sprintf("%s (%s: %s)", c.Status, c.Reason, c.Message)
 }
 
-// EventuallyAncestors waits until the implementation's entries on XBackend
-// name are exactly one per Gateway named, each Accepted=True at the
-// current generation.
+// EventuallyAncestors waits until the implementation's entries for
+// Gateways on XBackend name are exactly one per Gateway named, each
+// Accepted=True at the current generation; its entries for other
+// ancestors (a mesh) are no concern of these specs.
 func (s *T) EventuallyAncestors(ctx context.Context, name string, gateways ...string) {
 	GinkgoHelper()
 	for _, gw := range gateways {
