@@ -64,11 +64,11 @@ func TestRunChoicesReportsFalseFailures(t *testing.T) {
 	}
 	var progress, table bytes.Buffer
 	var args [][]string
-	launch := func(ctx context.Context, a []string, log io.Writer) error {
+	launch := func(ctx context.Context, a, env []string, log io.Writer) error {
 		f.mu.Lock()
 		args = append(args, a)
 		f.mu.Unlock()
-		return f.launch(ctx, a, log)
+		return f.launch(ctx, a, env, log)
 	}
 	r, err := RunChoices(context.Background(), Options{Kubeconfig: "/k", Parallel: 2, Launch: launch, WorkDir: t.TempDir(), Progress: &progress}, PlanChoices(chosen))
 	if err != nil {

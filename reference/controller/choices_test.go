@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/reference/xbackend"
 )
@@ -21,7 +21,7 @@ func TestChoiceMeshAncestorEntry(t *testing.T) {
 	accepted := []metav1.Condition{condition(ConditionAccepted, true, ReasonAccepted, "accepted", 1)}
 	gw := []types.NamespacedName{{Namespace: "ns", Name: "gw"}}
 	theirs := entry(other, "ns", "gw", metav1.ConditionTrue, metav1.Now().Time)
-	parents := XBackendParents([]manifest.Ancestor{theirs}, DefaultControllerName, "ns", gw, accepted, false)
+	parents := XBackendParents([]gatewayapi.Ancestor{theirs}, DefaultControllerName, "ns", gw, accepted, false)
 	with := withMeshEntry(parents, DefaultControllerName, true, accepted)
 	if len(with) != 3 || with[0].ControllerName != other {
 		t.Fatalf("got %d entries %+v, want theirs, ours for gw, then ours for the mesh", len(with), with)

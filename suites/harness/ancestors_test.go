@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/xbcheck/xbcheck/fixtures/manifest"
+	"github.com/xbcheck/xbcheck/internal/gatewayapi"
 )
 
 func ref(group, kind *string, name string) gatewayv1.ParentReference {
@@ -19,7 +19,7 @@ func ptr(s string) *string { return &s }
 func TestOnlyGatewayEntriesAreJudgedAsGateways(t *testing.T) {
 	const ours, theirs = gatewayv1.GatewayController("example.com/ours"), gatewayv1.GatewayController("example.com/theirs")
 	accepted := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue}}
-	entries := []manifest.Ancestor{
+	entries := []gatewayapi.Ancestor{
 		{ControllerName: ours, Ref: ref(nil, nil, "gw"), Conditions: accepted},                                           // defaults: a Gateway
 		{ControllerName: ours, Ref: ref(ptr(gatewayv1.GroupName), ptr("Gateway"), "gw2"), Conditions: accepted},          // spelled out
 		{ControllerName: ours, Ref: ref(ptr("gateway.networking.x-k8s.io"), ptr("XMesh"), "mesh"), Conditions: accepted}, // a mesh
