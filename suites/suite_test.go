@@ -32,7 +32,7 @@ func conformance(t *testing.T, version string, logs *runner.ComponentLogs) {
 	}
 	t.Log(run.ClosingLine())
 	for _, e := range run.HarnessErrors {
-		t.Errorf("harness error: %s", e)
+		t.Error(verdict.HarnessErrorf("%s", e))
 	}
 	for _, r := range run.Failing() {
 		t.Errorf("%s %s failed against the reference setup: %s", r.Level, r.ShortName, r.Reason())

@@ -15,7 +15,7 @@ import (
 	"github.com/xbcheck/xbcheck/suites/websocket"
 )
 
-// Families returns every scenario group, in catalog order.
+// Families returns every family, in catalog order.
 func Families() []harness.Family {
 	return []harness.Family{
 		admission.Family(),

@@ -12,17 +12,17 @@ func TestShortNamesAreUnique(t *testing.T) {
 	}
 }
 
-func TestEveryTestIsComplete(t *testing.T) {
+func TestEveryScenarioIsComplete(t *testing.T) {
 	for _, f := range Families() {
-		for _, test := range f.Tests {
-			if !test.Level.Known() || test.ShortName == "" || test.Description == "" || test.Run == nil {
-				t.Errorf("%s: incomplete declaration %+v", f.Name, test.Scenario)
+		for _, sc := range f.Scenarios {
+			if !sc.Level.Known() || sc.ShortName == "" || sc.Description == "" || sc.Run == nil {
+				t.Errorf("%s: incomplete declaration %+v", f.Name, sc.Scenario)
 			}
-			if _, ok := test.Feature.Lookup(); !ok {
-				t.Errorf("%s: unknown feature %q", test.ShortName, test.Feature)
+			if _, ok := sc.Feature.Lookup(); !ok {
+				t.Errorf("%s: unknown feature %q", sc.ShortName, sc.Feature)
 			}
-			if test.Source == "" {
-				t.Errorf("%s: no API sentence says why it is %s", test.ShortName, test.Level)
+			if sc.Source == "" {
+				t.Errorf("%s: no API sentence says why it is %s", sc.ShortName, sc.Level)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/xbcheck/xbcheck/internal/mutate"
 	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // maxParallel bounds --parallel: each parallel mutant takes a share of the
@@ -24,6 +26,7 @@ const maxParallel = 8
 
 func newMutateCommand() *cobra.Command {
 	var faultList, kubeconfig, crdDir, workDir, markdown, killers string
+	var choices bool
 	parallel := min(max(runtime.NumCPU(), 1), maxParallel)
 	workers := 4
 	sandboxMode := sandbox.ModeAuto
@@ -37,6 +40,13 @@ gateway, which must pass, then once per fault. A mutant is killed when a MUST
 or SHOULD spec fails against it. Its run stops at the first failed MUST spec,
 which proves a vendor's run would fail on the bug; a mutant that only SHOULD
 specs catch is listed as such.
+
+With --choices it runs, instead of faults, the choices: behaviours the API
+leaves to the implementation (each with the sentence that leaves it open).
+It runs the suite once per choice and once with every compatible choice at
+once, each run to its end, and ends with "choices: N passed, F failed"; a
+run fails when any MUST or SHOULD spec fails on it, which is a false
+failure of the suite. It exits 1 when a run failed.
 
 Every run is an "xbcheck run" child process on one shared control plane;
 --parallel of them run at once, each with its own controllerName and share of
@@ -55,8 +65,18 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, out := c.Context(), c.OutOrStdout()
 			infos, err := mutate.Select(faultList)
+			var chosen []faults.ChoiceInfo
+			if choices {
+				chosen, err = mutate.SelectChoices(faultList)
+			}
 			if err != nil {
 				return runner.UsageError{Err: fmt.Errorf("--faults: %w", err)}
+			}
+			if choices && (markdown != "" || killers != "") {
+				return runner.UsageError{Err: fmt.Errorf("--choices kills no fault: leave out --markdown and --killers")}
+			}
+			if choices && ops.on {
+				return runner.UsageError{Err: fmt.Errorf("--choices and --operators are two different runs: give one of them")}
 			}
 			if err := ops.check(c.Flags(), faultList); err != nil {
 				return err
@@ -114,13 +134,12 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 			if err != nil {
 				return err
 			}
-			report, err := mutate.Run(ctx, mutate.Options{
+			mopts := mutate.Options{
 				Kubeconfig: cp.Kubeconfig,
 				Faults:     infos,
 				Mechanical: ops.on,
 				Parallel:   parallel,
 				Workers:    workers,
-				History:    mutate.LoadHistory(),
 				Launch:     mutate.Exec(self),
 				WorkDir:    workDir,
 				Progress:   out,
@@ -128,7 +147,12 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 					_, err := alive.ServerVersion()
 					return err
 				},
-			})
+			}
+			if choices {
+				return runChoices(ctx, out, mopts, chosen)
+			}
+			mopts.History = mutate.LoadHistory()
+			report, err := mutate.Run(ctx, mopts)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -161,7 +185,8 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&faultList, "faults", "", "run only these comma-separated faults (default: every fault)")
+	f.StringVar(&faultList, "faults", "", "run only these comma-separated faults, or choices with --choices (default: every fault, or every choice)")
+	f.BoolVar(&choices, "choices", false, "run the choices (what the API leaves to the implementation) instead of the faults: each must pass every MUST and SHOULD spec")
 	f.IntVar(&parallel, "parallel", parallel, fmt.Sprintf("mutants run at once, 1 to %d; the default is the number of CPUs", maxParallel))
 	f.IntVar(&workers, "workers", workers, "worker processes each mutant's run uses (xbcheck run --parallel)")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "share the cluster of this kubeconfig instead of the embedded control plane")
@@ -173,4 +198,17 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
 	registerBinariesFlag(f, &binariesMode)
 	return c
+}
+
+// runChoices runs the choices and prints their table; a failed run exits 1.
+func runChoices(ctx context.Context, out io.Writer, opts mutate.Options, chosen []faults.ChoiceInfo) error {
+	report, err := mutate.RunChoices(ctx, opts, mutate.PlanChoices(chosen))
+	if err != nil {
+		return err
+	}
+	report.WriteTable(out)
+	if _, failed := report.Counts(); failed > 0 {
+		return exitError{code: exitFailed}
+	}
+	return nil
 }

@@ -15,7 +15,7 @@ import (
 // manifestsOf reads the Go files of the suites (sources, one folder per
 // family) and returns, for each ShortName of names it finds declared, the
 // YAML files its declaration applies: the .yaml string literals in the
-// composite literal that names it (a harness.Test, or a table row) or the
+// composite literal that names it (a harness.Scenario, or a table row) or the
 // call that takes it first (admitsAtBound("Name", "file.yaml")), and in
 // the package's functions those refer to, transitively. A helper
 // that applies a file to every caller counts for every caller.

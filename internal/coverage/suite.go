@@ -23,7 +23,7 @@ import (
 func placeholders() map[string]string {
 	host := "coverage.xbcheck.test"
 	return map[string]string{
-		"Namespace": "coverage", "Hostname": host, "GatewayClass": "xbcheck", "ListenerPort": "80",
+		"Namespace": "coverage", "Hostname": host, "GatewayClass": "xbcheck", "ListenerPort": "80", "TCPPort": "9000",
 		"Port": "8443", "RefPort": "8443", "App": "web", "Name": "external", "Target": "external",
 		"BackendNamespace": "coverage-backends", "SecretNamespace": "coverage-secrets",
 		"CAConfigMap": "ca", "FirstCA": "ca-1", "SecondCA": "ca-2", "ClientSecret": "client",
@@ -48,7 +48,7 @@ func FromSuites(families []harness.Family, sources fs.FS, schema gatewayapi.Sche
 	var specs []Spec
 	var errs []error
 	for _, f := range families {
-		for _, t := range f.Tests {
+		for _, t := range f.Scenarios {
 			if !runsOn(t.Releases, schema) {
 				continue
 			}

@@ -21,7 +21,11 @@ type Child struct {
 	Fault faults.Fault
 	// Mutant is, instead, the ID of a mechanical mutant (internal/mutant),
 	// switched on through the child's environment (see Env).
-	Mutant     string
+	Mutant string
+	// Choices, for a run of choices ([RunChoices]), are the choices
+	// switched on, all at once; Label names the run then.
+	Choices    []faults.Fault
+	Label      string
 	Kubeconfig string
 	Slot       sandbox.Slot
 	// ReportDir receives the child's reports (--report-output), among
@@ -37,10 +41,12 @@ type Child struct {
 	FirstKill bool
 }
 
-// Name is the mutant's fault, its mechanical mutant's ID with "/" as
-// "_", or "baseline".
+// Name is the run's Label, else the mutant's fault, its mechanical
+// mutant's ID with "/" as "_", or "baseline".
 func (c Child) Name() string {
 	switch {
+	case c.Label != "":
+		return c.Label
 	case c.Mutant != "":
 		return strings.ReplaceAll(c.Mutant, "/", "_")
 	case c.Fault == "":
@@ -68,28 +74,40 @@ func (c Child) ControllerName() string {
 // control plane, its own controller and addresses, only the specs with a
 // verdict, and a stop at the first failed MUST spec (it proves a vendor's
 // run would fail; SHOULD failures before it are kept), or at the first
-// failed spec with FirstKill.
+// failed spec with FirstKill. A run of choices never stops early: every
+// spec that fails on a choice is a false failure to fix.
 func (c Child) Args() []string {
-	failFast := "--fail-fast=" + string(verdict.Must)
-	if c.FirstKill {
-		failFast = "--fail-fast"
-	}
 	args := []string{"run",
 		"--kubeconfig", c.Kubeconfig,
 		"--fakes", "local",
 		"--controller-name", c.ControllerName(),
 		"--label-filter", VerdictFilter,
-		failFast,
+	}
+	switch {
+	case len(c.Choices) > 0:
+	case c.FirstKill:
+		args = append(args, "--fail-fast")
+	default:
+		args = append(args, "--fail-fast="+string(verdict.Must))
+	}
+	args = append(args,
 		"--parallel", strconv.Itoa(max(c.Workers, 1)),
 		"--report-output", c.ReportDir,
-	}
+	)
 	if s := c.Slot.String(); s != "" {
 		args = append(args, "--slot", s)
 	}
 	if len(c.First) > 0 {
 		args = append(args, "--first", strings.Join(c.First, ","))
 	}
-	if c.Fault != "" {
+	switch {
+	case len(c.Choices) > 0:
+		names := make([]string, len(c.Choices))
+		for i, f := range c.Choices {
+			names[i] = string(f)
+		}
+		args = append(args, "--faults", strings.Join(names, ","))
+	case c.Fault != "":
 		args = append(args, "--faults", string(c.Fault))
 	}
 	return args

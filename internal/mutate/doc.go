@@ -17,4 +17,10 @@
 //	report.WriteMarkdown(w)          // the kill matrix of docs/kill-matrix.md
 //
 // A mutant is killed when at least one MUST or SHOULD spec fails against it.
+//
+// The mirror of faults are the choices (reference/faults.Choices): what
+// the API leaves to the implementation. [RunChoices] runs the suite once
+// per choice and once with every compatible choice at once ([PlanChoices]),
+// each run to its end; a MUST or SHOULD spec that fails on a choice is a
+// false failure, and the table ends with "choices: N passed, F failed".
 package mutate

@@ -115,7 +115,7 @@ func TestTableEndsWithTheCounts(t *testing.T) {
 	all := faults.All()
 	for _, want := range []string{
 		string(all[0].Name), all[0].Description, "MUST: TLSSANHostnameMismatch, TLSSANURIMismatch", "SHOULD: RebindLoopback",
-		"SURVIVED (harness error: BeforeSuite: boom)",
+		"SURVIVED (" + verdict.HarnessErrorf("BeforeSuite: boom").Error() + ")",
 		fmt.Sprintf("baseline: 1m55s; total wall time: 5m18s; slowest mutant: %s (35s)", all[1].Name),
 	} {
 		if !strings.Contains(out, want) {

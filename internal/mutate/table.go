@@ -18,7 +18,7 @@ func (o Outcome) verdict() string {
 	case o.Err != nil:
 		return "SURVIVED (run broke: " + o.Err.Error() + ")"
 	case len(o.HarnessErrors) > 0:
-		return "SURVIVED (harness error: " + o.HarnessErrors[0] + ")"
+		return "SURVIVED (" + verdict.HarnessErrorf("%s", o.HarnessErrors[0]).Error() + ")"
 	default:
 		return "SURVIVED"
 	}

@@ -78,13 +78,7 @@ func verdictLine(r Run) string {
 		r.Count(verdict.Passed), r.Count(verdict.Failed), r.Count(verdict.NotSupported), r.Count(verdict.Skipped))
 	if !r.OK() {
 		var why []string
-		must := 0
-		for _, res := range r.Failing(verdict.Must) {
-			if !res.HarnessError() {
-				must++
-			}
-		}
-		if must > 0 {
+		if must := len(r.Failing(verdict.Must)); must > 0 {
 			why = append(why, plural(must, "MUST spec", "MUST specs")+" failed")
 		}
 		if n := len(r.HarnessErrors); n > 0 {

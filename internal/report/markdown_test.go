@@ -56,7 +56,7 @@ func TestMarkdownVerdictLineSaysWhy(t *testing.T) {
 		}(), "**FAIL**: 1 harness error: the run proves nothing"},
 		"a positive control is a harness error, not a MUST failure": {func() Run {
 			r := run(core)
-			r.AddResult(result("RebindLoopback", verdict.Must, verdict.FeatureDNSRebindingProtection, verdict.Failed, "harness error: canary is deaf"))
+			r.AddResult(harnessFault("RebindLoopback", verdict.Must, verdict.FeatureDNSRebindingProtection, verdict.HarnessErrorf("canary is deaf")))
 			return r
 		}(), "**FAIL**: 1 harness error: the run proves nothing ("},
 		"no core spec ran": {run(result("TLSOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, "")),

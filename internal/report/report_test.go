@@ -37,6 +37,13 @@ func result(name string, level verdict.Level, feature verdict.Feature, outcome v
 	}
 }
 
+// harnessFault is a scenario that failed by the harness's fault.
+func harnessFault(name string, level verdict.Level, feature verdict.Feature, err error) verdict.Result {
+	r := result(name, level, feature, verdict.Failed, err.Error())
+	r.HarnessFault = true
+	return r
+}
+
 // failClosed marks a result's requirement as holding for every implementation.
 func failClosed(r verdict.Result) verdict.Result {
 	r.FailClosed = true

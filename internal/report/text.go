@@ -102,11 +102,11 @@ func writeHarnessErrors(w io.Writer, r Run) {
 	}
 	for _, e := range r.HarnessErrors {
 		if !ofSpec[e] {
-			fmt.Fprintln(w, "harness error: "+e)
+			fmt.Fprintln(w, verdict.HarnessErrorf("%s", e))
 		}
 	}
 	if len(specs) > 0 {
-		fmt.Fprintf(w, "harness error: the positive control of %s failed, so they prove nothing (their messages are above): %s\n", plural(len(specs), "spec", "specs"), strings.Join(specs, ", "))
+		fmt.Fprintln(w, verdict.HarnessErrorf("the positive control of %s failed, so they prove nothing (their messages are above): %s", plural(len(specs), "spec", "specs"), strings.Join(specs, ", ")))
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // whole. No line repeats.
 func TestTextShowsEachHarnessErrorOnce(t *testing.T) {
 	var r Run
-	r.AddResult(result("RebindLoopback", verdict.Should, verdict.FeatureDNSRebindingProtection, verdict.Failed, "harness error: canary 127.0.0.1 at 127.0.0.1:4242 is not reachable"))
+	r.AddResult(harnessFault("RebindLoopback", verdict.Should, verdict.FeatureDNSRebindingProtection, verdict.HarnessErrorf("canary 127.0.0.1 at 127.0.0.1:4242 is not reachable")))
 	r.AddResult(result("RoutingPlainHTTP", verdict.Must, verdict.FeatureExternalHostname, verdict.Passed, ""))
 	r.HarnessErrors = append(r.HarnessErrors, "worker 2 ended (signal: killed) without reporting [TLSServerOnly]")
 	var out bytes.Buffer
@@ -23,8 +23,8 @@ func TestTextShowsEachHarnessErrorOnce(t *testing.T) {
 		t.Errorf("the positive control's message appears %d times, want once:\n%s", n, text)
 	}
 	for _, want := range []string{
-		"harness error: the positive control of 1 spec failed, so they prove nothing (their messages are above): RebindLoopback\n",
-		"harness error: worker 2 ended (signal: killed) without reporting [TLSServerOnly]\n",
+		verdict.HarnessErrorf("the positive control of 1 spec failed, so they prove nothing (their messages are above): RebindLoopback").Error() + "\n",
+		verdict.HarnessErrorf("worker 2 ended (signal: killed) without reporting [TLSServerOnly]").Error() + "\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)

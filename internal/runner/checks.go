@@ -70,7 +70,7 @@ func (o *Options) checkFlags() error {
 	}
 	known := map[string]bool{}
 	for _, f := range suites.Families() {
-		for _, t := range f.Tests {
+		for _, t := range f.Scenarios {
 			known[t.ShortName] = true
 		}
 	}

@@ -35,7 +35,7 @@ func Preview(opts Options) ([]verdict.Scenario, error) {
 	}
 	texts := map[string]string{}
 	for _, f := range families {
-		for _, t := range f.Tests {
+		for _, t := range f.Scenarios {
 			texts[t.ShortName] = f.Name + " " + t.Description
 		}
 	}

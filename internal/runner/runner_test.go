@@ -68,9 +68,11 @@ func TestUnclaimedFeatureFailuresAreNotSupported(t *testing.T) {
 }
 
 func TestHarnessErrorInsideASpecFailsTheRun(t *testing.T) {
-	run := finishAll(quietScheduler(verdict.FeatureSet{}, ""),
-		specReport(types.SpecStateFailed, "Failed after 0.1s.\nharness error: canary not reachable", "A", "SHOULD", "ResourceBackend"))
-	if run.OK() || len(run.HarnessErrors) != 1 || !strings.Contains(run.HarnessErrors[0], "A: harness error: canary not reachable") {
+	control := verdict.HarnessErrorf("canary not reachable")
+	sr := specReport(types.SpecStateFailed, control.Error(), "A", "SHOULD", "ResourceBackend")
+	sr.ReportEntries = types.ReportEntries{{Name: harness.FaultEntry, Value: types.WrapEntryValue(control)}}
+	run := finishAll(quietScheduler(verdict.FeatureSet{}, ""), sr)
+	if run.OK() || len(run.HarnessErrors) != 1 || run.HarnessErrors[0] != "A: "+control.Error() {
 		t.Fatalf("a SHOULD spec whose positive control failed must fail the run as a harness error: %+v", run)
 	}
 }

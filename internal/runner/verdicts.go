@@ -22,11 +22,17 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 	if sr.State == types.SpecStateSkipped && (sr.Failure.Message == "" || sr.Failure.Message == harness.NotMine) {
 		return verdict.Result{}, false
 	}
+	var fault error
 	sc, err := verdict.ScenarioFromLabels(sr.Labels())
 	if err != nil {
 		// A spec without its identity is the harness's fault.
 		sc = verdict.Scenario{ShortName: sr.FullText(), Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
-		sr.State, sr.Failure.Message = types.SpecStateFailed, verdict.HarnessErrorPrefix+" "+err.Error()
+		fault = verdict.HarnessErrorf("%w", err)
+	}
+	if sr.State == types.SpecStatePanicked {
+		// The harness's own code panicked: whatever the implementation
+		// did, the scenario's verdict cannot be trusted.
+		fault = verdict.HarnessErrorf("panic: %s", sr.Failure.ForwardedPanic)
 	}
 	r := verdict.Result{Scenario: sc, State: sr.State.String(), RunTime: sr.RunTime, Message: readable(sr.Failure.Message)}
 	switch {
@@ -45,6 +51,17 @@ func resultOf(sr types.SpecReport) (verdict.Result, bool) {
 			if ns, ok := e.GetRawValue().(int64); ok {
 				r.Harness = time.Duration(ns)
 			}
+		case harness.FaultEntry:
+			if err, ok := e.GetRawValue().(error); ok && verdict.IsHarnessError(err) && fault == nil {
+				fault = err
+			}
+		}
+	}
+	if fault != nil {
+		// Recognised by type: the harness, not the implementation, failed.
+		r.Outcome, r.HarnessFault = verdict.Failed, true
+		if !strings.HasPrefix(r.Message, fault.Error()) {
+			r.Message = strings.TrimSpace(fault.Error() + "\n" + r.Message)
 		}
 	}
 	return r, true

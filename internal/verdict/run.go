@@ -46,16 +46,22 @@ type Result struct {
 	Message string `json:"message,omitempty"`
 	// Measurements are the OBSERVE values the spec reported.
 	Measurements []string `json:"measurements,omitempty"`
+	// HarnessFault says the failure is the harness's, not the
+	// implementation's: the scenario ended with a HarnessError (or a
+	// panic in the harness's code). The runner sets it from the error's
+	// type.
+	HarnessFault bool `json:"harnessFault,omitempty"`
 }
 
 // Reason is the line of the message that says why the spec failed or was
 // skipped.
 func (r Result) Reason() string { return FailureReason(r.Message) }
 
-// HarnessError reports whether the spec failed because its positive
-// control did: the harness, not the implementation, is at fault.
+// HarnessError reports whether the spec failed by a fault of the harness
+// (its positive control failed, a fake did not start...), not of the
+// implementation.
 func (r Result) HarnessError() bool {
-	return r.Outcome == Failed && strings.HasPrefix(r.Reason(), HarnessErrorPrefix)
+	return r.Outcome == Failed && r.HarnessFault
 }
 
 // Run is the verdicts of one run.
@@ -102,12 +108,13 @@ func (run Run) Vacuous() string {
 		strings.Join(core, ", "), core[0])
 }
 
-// Failing lists the failed results of the given levels (every level when
-// none is given), in run order.
+// Failing lists the failures charged to the implementation of the given
+// levels (every level when none is given), in run order: harness errors
+// are not among them (they are in HarnessErrors).
 func (run Run) Failing(levels ...Level) []Result {
 	var out []Result
 	for _, r := range run.Results {
-		if r.Outcome != Failed {
+		if r.Outcome != Failed || r.HarnessError() {
 			continue
 		}
 		if len(levels) == 0 || slices.Contains(levels, r.Level) {
@@ -134,10 +141,6 @@ func (run Run) Count(o Outcome) int {
 func (run Run) ClosingLine() string {
 	return fmt.Sprintf("%d passed, %d failed, %d skipped", run.Count(Passed), run.Count(Failed), run.Count(Skipped)+run.Count(NotSupported))
 }
-
-// HarnessErrorPrefix starts the message of a spec whose positive control
-// failed.
-const HarnessErrorPrefix = "harness error:"
 
 // FailureReason is the first line of a failure or skip message that says
 // why, passing over Gomega's "Timed out after 30s." style headers.

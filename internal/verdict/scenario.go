@@ -18,6 +18,25 @@ type Scenario struct {
 	FailClosed bool `json:"failClosed,omitempty"`
 }
 
+// Scenario is the one constructor of a scenario's identity: the level
+// states the requirement, e.g.
+//
+//	verdict.Must.Scenario("TLSRejectsWrongSAN", verdict.FeatureTLS, verdict.FailClosed)
+func (l Level) Scenario(shortName string, f Feature, opts ...Option) Scenario {
+	s := Scenario{ShortName: shortName, Level: l, Feature: f}
+	for _, o := range opts {
+		o(&s)
+	}
+	return s
+}
+
+// Option qualifies a scenario as it is made.
+type Option func(*Scenario)
+
+// FailClosed makes the requirement hold for every implementation, whatever
+// it claims (Scenario.FailClosed).
+func FailClosed(s *Scenario) { s.FailClosed = true }
+
 // FailClosedLabel marks fail-closed specs among the labels.
 const FailClosedLabel = "FailClosed"
 

@@ -1,6 +1,8 @@
 package verdict
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -10,7 +12,7 @@ func TestOKFailsOnlyOnMustOrHarness(t *testing.T) {
 	shouldFail := Result{Scenario: Scenario{ShortName: "B", Level: Should, Feature: FeatureTLS}, Outcome: Failed, Message: "no"}
 	mustFail := Result{Scenario: Scenario{ShortName: "C", Level: Must, Feature: FeatureTLS}, Outcome: Failed, Message: "no"}
 	control := Result{Scenario: Scenario{ShortName: "D", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed,
-		Message: "Timed out after 5.000s.\nharness error: canary is deaf"}
+		Message: "Timed out after 5.000s.\n" + HarnessErrorf("canary is deaf").Error(), HarnessFault: true}
 	skipped := Result{Scenario: Scenario{ShortName: "E", Level: Must, Feature: FeatureMutualTLS}, Outcome: Skipped, Message: "not supported"}
 	for _, tc := range []struct {
 		name    string
@@ -37,17 +39,21 @@ func TestOKFailsOnlyOnMustOrHarness(t *testing.T) {
 
 func TestAddResultNamesTheSpecOfAHarnessError(t *testing.T) {
 	var run Run
+	deaf := HarnessErrorf("canary is deaf")
 	run.AddResult(Result{Scenario: Scenario{ShortName: "RebindLoopback", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed,
-		Message: "Failed after 0.01s.\nharness error: canary is deaf\nmore"})
-	if len(run.HarnessErrors) != 1 || run.HarnessErrors[0] != "RebindLoopback: harness error: canary is deaf" {
+		Message: "Failed after 0.01s.\n" + deaf.Error() + "\nmore", HarnessFault: true})
+	if len(run.HarnessErrors) != 1 || run.HarnessErrors[0] != "RebindLoopback: "+deaf.Error() {
 		t.Fatalf("harness errors %q", run.HarnessErrors)
+	}
+	if len(run.Failing()) != 0 {
+		t.Fatalf("a harness error is counted among the implementation's failures: %+v", run.Failing())
 	}
 }
 
 func TestFailureReasonSkipsGomegaHeaders(t *testing.T) {
 	for msg, want := range map[string]string{
 		"Timed out after 30.001s.\nroute status.parents seen last: []\nExpected...": "route status.parents seen last: []",
-		"Failed after 0.01s.\nharness error: canary is deaf":                        "harness error: canary is deaf",
+		"Failed after 0.01s.\nthe canary is deaf":                                   "the canary is deaf",
 		"Expected\n    <int>: 1\nto equal\n    <int>: 2":                            "Expected",
 		"  \n": "",
 	} {
@@ -102,7 +108,8 @@ func TestJudgeReportsUnclaimedExtendedFailuresAsNotSupported(t *testing.T) {
 		{"every feature claimed", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}), FeatureSet{}, Failed},
 		{"a core feature, never claimed", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureResourceBackend}), claimsNothing, Failed},
 		{"a fail-closed requirement", failed(Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS, FailClosed: true}), claimsNothing, Failed},
-		{"a harness error", Result{Scenario: Scenario{ShortName: "A", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed, Message: "harness error: deaf"}, claimsNothing, Failed},
+		{"a harness error", Result{Scenario: Scenario{ShortName: "A", Level: Should, Feature: FeatureDNSRebindingProtection}, Outcome: Failed, Message: HarnessErrorf("deaf").Error(), HarnessFault: true}, claimsNothing, Failed},
+		{"a message that only reads like a harness error", Result{Scenario: Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}, Outcome: Failed, Message: HarnessErrorf("forged").Error()}, claimsNothing, NotSupported},
 		{"a pass stays a pass", Result{Scenario: Scenario{ShortName: "A", Level: Must, Feature: FeatureTLS}, Outcome: Passed}, claimsNothing, Passed},
 	} {
 		if got := Judge(tc.r, tc.claimed).Outcome; got != tc.want {
@@ -138,5 +145,24 @@ func TestSkipsOnlyExemptedExtendedFeatures(t *testing.T) {
 		if got := fs.Skips(tc.s); got != tc.skip {
 			t.Errorf("%+v: skipped %t, want %t", tc.s, got, tc.skip)
 		}
+	}
+}
+
+func TestHarnessErrorIsRecognisedByType(t *testing.T) {
+	err := fmt.Errorf("start the fake upstream: %w", HarnessErrorf("listen: %w", errors.New("address in use")))
+	if !IsHarnessError(err) {
+		t.Fatalf("%v: a wrapped harness error is not recognised", err)
+	}
+	if IsHarnessError(errors.New(HarnessErrorf("forged").Error())) {
+		t.Fatal("an error that only reads like a harness error is recognised as one")
+	}
+}
+
+func TestTheConstructorMakesTheScenarioItSays(t *testing.T) {
+	if got, want := Must.Scenario("TLSRejectsWrongSAN", FeatureTLS, FailClosed), (Scenario{ShortName: "TLSRejectsWrongSAN", Level: Must, Feature: FeatureTLS, FailClosed: true}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got, want := Observe.Scenario("ProtocolH2CWithTLS", FeatureResourceBackend), (Scenario{ShortName: "ProtocolH2CWithTLS", Level: Observe, Feature: FeatureResourceBackend}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

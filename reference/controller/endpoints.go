@@ -170,7 +170,7 @@ func (c *Controllers) service(xb *xbackend.XBackend) *corev1.Service {
 		Spec: corev1.ServiceSpec{
 			ClusterIP: corev1.ClusterIPNone,
 			Selector:  maps.Clone(xb.Spec.EndpointSelector.MatchLabels),
-			Ports:     []corev1.ServicePort{{Name: "backend", Port: port, TargetPort: intstr.FromInt32(port)}},
+			Ports:     []corev1.ServicePort{{Name: "backend", Port: servicePort(port, c.opts.Faults), TargetPort: intstr.FromInt32(port)}},
 		},
 	}
 	if c.opts.Faults.Has(faults.PredictableServiceName) {

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -35,7 +36,11 @@ func (c *Controllers) reconcileGatewayClass(ctx context.Context, req ctrl.Reques
 			"accepted by the xbcheck reference gateway", gc.Generation))
 	want.Status.SupportedFeatures = nil
 	if !c.opts.Faults.Has(faults.NoSupportedFeatures) {
+		unclaimed := unclaimedFeatures(c.opts.Faults)
 		for _, f := range SupportedFeatures {
+			if slices.Contains(unclaimed, f) {
+				continue
+			}
 			want.Status.SupportedFeatures = append(want.Status.SupportedFeatures, gatewayv1.SupportedFeature{Name: f})
 		}
 	}

@@ -83,7 +83,7 @@ findRef:
 		out = append(out, gatewayv1.RouteParentStatus{
 			ParentRef:      ref,
 			ControllerName: w.Controller,
-			Conditions:     []metav1.Condition{accepted, resolved},
+			Conditions:     routeConditions([]metav1.Condition{accepted, resolved}, g, fs),
 		})
 	}
 	return out

@@ -54,11 +54,11 @@ func refGateway(ref gatewayv1.ParentReference, namespace string) (types.Namespac
 
 // XBackendParents computes an XBackend's status entries (status.parents in
 // v1.6.3, status.ancestors in v1.7.0): other controllers' entries are kept as they are and in place; ours are one per Gateway in
-// gateways, each with the Accepted condition (lastTransitionTime kept when
-// unchanged). keepStale (the keep-stale-parents fault) keeps our entries for
+// gateways, each with conditions, Accepted first (lastTransitionTime kept
+// when unchanged). keepStale (the keep-stale-parents fault) keeps our entries for
 // Gateways that no longer use the XBackend.
 func XBackendParents(have []gatewayapi.Ancestor, controller gatewayv1.GatewayController,
-	namespace string, gateways []types.NamespacedName, accepted metav1.Condition, keepStale bool,
+	namespace string, gateways []types.NamespacedName, conditions []metav1.Condition, keepStale bool,
 ) []gatewayapi.Ancestor {
 	var out []gatewayapi.Ancestor
 	ours := map[types.NamespacedName]gatewayapi.Ancestor{}
@@ -76,7 +76,7 @@ func XBackendParents(have []gatewayapi.Ancestor, controller gatewayv1.GatewayCon
 		out = append(out, gatewayapi.Ancestor{
 			ControllerName: controller,
 			Ref:            gatewayParentRef(gw),
-			Conditions:     setConditions(ours[gw].Conditions, accepted),
+			Conditions:     setConditions(ours[gw].Conditions, conditions...),
 		})
 	}
 	if keepStale {

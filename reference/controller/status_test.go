@@ -33,7 +33,7 @@ func TestXBackendParents(t *testing.T) {
 	accepted := condition(ConditionAccepted, true, ReasonAccepted, "accepted", 2)
 	gateways := []types.NamespacedName{{Namespace: "ns", Name: "gw-a"}, {Namespace: "edge", Name: "gw-b"}}
 
-	got := XBackendParents(have, DefaultControllerName, "ns", gateways, accepted, false)
+	got := XBackendParents(have, DefaultControllerName, "ns", gateways, []metav1.Condition{accepted}, false)
 	if len(got) != 3 {
 		t.Fatalf("got %d entries, want theirs and one per Gateway: %+v", len(got), got)
 	}
@@ -58,16 +58,16 @@ func TestXBackendParents(t *testing.T) {
 	}
 
 	refused := condition(ConditionAccepted, false, ReasonInvalid, "IP", 3)
-	got = XBackendParents(have, DefaultControllerName, "ns", gateways[:1], refused, false)
+	got = XBackendParents(have, DefaultControllerName, "ns", gateways[:1], []metav1.Condition{refused}, false)
 	if c := got[1].Conditions[0]; c.Status != metav1.ConditionFalse || c.LastTransitionTime.Time.Equal(long) {
 		t.Errorf("a status change kept the old transition time: %+v", c)
 	}
 
-	got = XBackendParents(have, DefaultControllerName, "ns", nil, accepted, false)
+	got = XBackendParents(have, DefaultControllerName, "ns", nil, []metav1.Condition{accepted}, false)
 	if len(got) != 1 || got[0].ControllerName != other {
 		t.Errorf("with no Gateway using it, want only the other controller's entry, got %+v", got)
 	}
-	got = XBackendParents(have, DefaultControllerName, "ns", nil, accepted, true)
+	got = XBackendParents(have, DefaultControllerName, "ns", nil, []metav1.Condition{accepted}, true)
 	if len(got) != 3 {
 		t.Errorf("keep-stale-parents: want our old entries kept, got %+v", got)
 	}

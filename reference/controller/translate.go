@@ -37,6 +37,9 @@ const CAKey = "ca.crt"
 type Refusal struct {
 	Reason  gatewayv1.PolicyConditionReason
 	Message string
+	// Prescribed says the API names this reason for this refusal, so the
+	// vendor-refusal-reasons choice keeps it.
+	Prescribed bool
 }
 
 func refuse(reason gatewayv1.PolicyConditionReason, format string, args ...any) *Refusal {
@@ -74,6 +77,9 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 	default:
 		return b, refuse(ReasonInvalid, "type %q is not supported: use ExternalHostname with externalHostname.hostname, or EndpointSelector with endpointSelector.matchLabels", spec.Type)
 	}
+	if r := t.unsupported(spec); r != nil {
+		return b, r
+	}
 	if spec.Protocol != nil {
 		switch p := *spec.Protocol; p {
 		case xbackend.ProtocolHTTP, xbackend.ProtocolHTTP11,
@@ -90,6 +96,7 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 			return b, r
 		}
 		b.Session.OmitPath = t.Faults.Has(faults.SessionCookieNoPath)
+		b.Session.Strict = t.Faults.Has(faults.SessionCookieStrict)
 	}
 	if spec.TLS != nil {
 		var r *Refusal
@@ -139,7 +146,7 @@ func translateTLS(xb *xbackend.XBackend, hostname string, refs References, fs fa
 		out.SNI = string(v.Hostname)
 		if v.WellKnownCACertificates != nil {
 			if *v.WellKnownCACertificates != gatewayv1.WellKnownCACertificatesSystem {
-				return nil, refuse(ReasonInvalid, "wellKnownCACertificates %q is not supported: use System or caCertificateRefs", *v.WellKnownCACertificates)
+				return nil, prescribed(refuse(ReasonInvalid, "wellKnownCACertificates %q is not supported: use System or caCertificateRefs", *v.WellKnownCACertificates))
 			}
 			out.SystemRoots = true
 		}

@@ -128,6 +128,7 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 	if err := c.backends.update(key, fingerprint, b, refusal); err != nil && refusal == nil {
 		refusal = refuse(ReasonInvalid, "%v", err)
 	}
+	refusal = vendorReason(refusal, c.opts.Faults)
 	if c.opts.Faults.Has(faults.NoXBackendStatus) {
 		return ctrl.Result{}, nil
 	}
@@ -146,8 +147,12 @@ func (c *Controllers) reconcileXBackend(ctx context.Context, req ctrl.Request) (
 	if c.opts.Faults.Has(faults.StatusForForeignGateways) {
 		gateways = w.XBackendParentRefs(key)
 	}
+	conditions := entryConditions(accepted, c.opts.Faults)
 	parents := XBackendParents(xb.Ancestors, c.opts.ControllerName, xb.Namespace,
-		gateways, accepted, c.opts.Faults.Has(faults.KeepStaleParents))
+		gateways, conditions, c.opts.Faults.Has(faults.KeepStaleParents))
+	if c.opts.Faults.Has(faults.MeshAncestorEntry) {
+		parents = withMeshEntry(parents, c.opts.ControllerName, len(gateways) > 0, conditions)
+	}
 	if len(parents) == 0 && len(xb.Ancestors) == 0 || equality.Semantic.DeepEqual(parents, xb.Ancestors) {
 		return ctrl.Result{}, nil
 	}

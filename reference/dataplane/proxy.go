@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httputil"
@@ -41,9 +40,17 @@ func NewProxy(t *Transport, rewriteHost string) *Proxy {
 			if !passClientHost {
 				pr.Out.Host = host
 			}
-			pr.SetXForwarded()
+			if !t.faults.Has(faults.NoXForwarded) {
+				pr.SetXForwarded()
+			}
+			if t.faults.Has(faults.ViaHeader) {
+				pr.Out.Header.Add("Via", Via)
+			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			if t.faults.Has(faults.ViaHeader) {
+				resp.Header.Add("Via", Via)
+			}
 			if ep, ok := resp.Request.Context().Value(newSessionKey{}).(netip.Addr); ok {
 				t.backend.Session.issue(t.backend.Name, resp.Header, ep)
 			}
@@ -51,12 +58,12 @@ func NewProxy(t *Transport, rewriteHost string) *Proxy {
 		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			// Fail closed with the reason, in one line; there is no fallback.
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			status := http.StatusBadGateway
-			if errors.Is(err, ErrNoEndpoints) {
-				status = http.StatusServiceUnavailable
+			if t.faults.Has(faults.EmptyErrorBody) {
+				w.WriteHeader(refusedStatus(err, t.faults))
+				return
 			}
-			w.WriteHeader(status)
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(refusedStatus(err, t.faults))
 			fmt.Fprintf(w, "xbackend %s: %s\n", t.backend.Name, strings.ReplaceAll(err.Error(), "\n", "; "))
 		},
 	}

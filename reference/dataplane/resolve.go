@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // Answer is one resolved address and how long it may be used for new connections.
@@ -139,7 +141,8 @@ func addresses(records []dns.RR, name string) []Answer {
 // so a TTL of 0 makes every new connection resolve again.
 type cache struct {
 	resolver Resolver
-	forever  bool // the cache-dns-forever fault
+	forever  bool       // the cache-dns-forever fault
+	choices  faults.Set // dns-min-ttl and dns-no-cache act here
 	now      func() time.Time
 
 	mu      sync.Mutex
@@ -151,8 +154,8 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-func newCache(r Resolver, forever bool) *cache {
-	return &cache{resolver: r, forever: forever, now: time.Now, entries: map[string]cacheEntry{}}
+func newCache(r Resolver, fs faults.Set) *cache {
+	return &cache{resolver: r, forever: fs.Has(faults.CacheDNSForever), choices: fs, now: time.Now, entries: map[string]cacheEntry{}}
 }
 
 // Resolve returns cached answers while they are fresh. A failed lookup is
@@ -175,7 +178,7 @@ func (c *cache) Resolve(ctx context.Context, host string) ([]Answer, error) {
 		}
 	}
 	c.mu.Lock()
-	c.entries[host] = cacheEntry{answers: answers, expires: c.now().Add(ttl)}
+	c.entries[host] = cacheEntry{answers: answers, expires: c.now().Add(cacheTTL(ttl, c.choices))}
 	c.mu.Unlock()
 	return answers, nil
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
 // startDNS serves zone (name -> answer records) on UDP and TCP at one
@@ -157,7 +159,7 @@ func TestCacheHonoursTheSmallestTTL(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	for forever, want := range map[bool][]int{false: {1, 1, 2, 2}, true: {1, 1, 1, 1}} {
 		r.calls = 0
-		c := newCache(r, forever)
+		c := newCache(r, faults.Set{faults.CacheDNSForever: forever})
 		c.now = func() time.Time { return now }
 		for i, at := range []time.Duration{0, 29 * time.Second, 30 * time.Second, 59 * time.Second} {
 			now = time.Unix(1_000_000, 0).Add(at)
@@ -202,7 +204,7 @@ func TestNewConnectionsResolveAgainPerTTL(t *testing.T) {
 
 func TestFailedLookupIsNotServedStale(t *testing.T) {
 	r := &fakeResolver{script: [][]Answer{answers(0, "127.0.0.1"), nil}}
-	c := newCache(r, false)
+	c := newCache(r, nil)
 	if _, err := c.Resolve(context.Background(), appHost); err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,8 @@ type Session struct {
 	// session-cookie-no-path fault) leaves the attribute out.
 	Path     string
 	OmitPath bool
+	// Strict (the session-cookie-samesite choice) adds SameSite=Strict.
+	Strict bool
 	// MaxAge, when set, makes the cookie permanent (lifetimeType
 	// Permanent: absoluteTimeout as Max-Age).
 	MaxAge time.Duration
@@ -95,6 +97,9 @@ func (s *Session) issue(backend string, h http.Header, a netip.Addr) {
 	}
 	if s.OmitPath {
 		c.Path = ""
+	}
+	if s.Strict {
+		c.SameSite = http.SameSiteStrictMode
 	}
 	if s.MaxAge > 0 {
 		c.MaxAge = int(s.MaxAge.Seconds())

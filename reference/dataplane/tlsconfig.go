@@ -62,6 +62,9 @@ func clientTLSConfig(b Backend, o Options) (*tls.Config, error) {
 
 // alpn lists the protocols offered in the ClientHello.
 func alpn(p Protocol, fs faults.Set) []string {
+	if chosen := choiceALPN(p, fs); chosen != nil {
+		return chosen
+	}
 	switch {
 	case p == ProtocolTCP:
 		return nil // a raw stream: no application protocol to negotiate

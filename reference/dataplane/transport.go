@@ -84,6 +84,7 @@ func newTransport(b Backend, o Options, serverName string) (*Transport, error) {
 		DialContext:         d.DialContext,
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     90 * time.Second,
+		DisableKeepAlives:   o.Faults.Has(faults.ConnectionPerRequest),
 	}
 	var protocols http.Protocols
 	t := &Transport{backend: b, options: o, faults: o.Faults, scheme: "http", http: ht, dialer: d}

@@ -61,8 +61,6 @@ const (
 	StaleObservedGeneration     Fault = "stale-observed-generation"
 	NoXBackendStatus            Fault = "no-xbackend-status"
 	NoRouteStatus               Fault = "no-route-status"
-	NoGatewayAddress            Fault = "no-gateway-address"
-	NoSupportedFeatures         Fault = "no-supported-features"
 	KeepStaleParents            Fault = "keep-stale-parents"
 	WrongReasonOnMissingBackend Fault = "wrong-reason-on-missing-backend"
 	IgnoreWeights               Fault = "ignore-weights"
@@ -133,8 +131,6 @@ var all = []Info{
 	{StaleObservedGeneration, "writes status with the generation first seen, not the current one: status computed from a cached object"},
 	{NoXBackendStatus, "never writes XBackend status.parents: implementations that only route"},
 	{NoRouteStatus, "never writes HTTPRoute status.parents: a data plane without a status writer, whose routes look unprocessed"},
-	{NoGatewayAddress, "serves a Gateway without publishing its address in status.addresses: load balancers whose address only the operator knows (run with --gateway-address)"},
-	{NoSupportedFeatures, "lists no status.supportedFeatures on its GatewayClass: implementations of Gateway API before v1.2, which claim nothing"},
 	{KeepStaleParents, "leaves a Gateway's status.parents entry after no route of it refers to the XBackend: no cleanup on unreference"},
 	{WrongReasonOnMissingBackend, "reports a missing XBackend with reason InvalidKind instead of BackendNotFound: reason strings mixed up"},
 	{IgnoreWeights, "sends every request to the first backendRef of a rule, ignoring weights: implementations without weighted backendRefs"},
@@ -159,13 +155,22 @@ var all = []Info{
 	{KeepTransportOnRefusal, "keeps serving an XBackend with its last good configuration after it becomes refused (CA deleted, hostname an IP literal), while status says not Accepted: linkerd/linkerd2#1349, cilium/cilium#44743"},
 }
 
-// All returns every fault with its one-line description, in a stable order.
-func All() []Info { return slices.Clone(all) }
+// All returns every switch with its one-line description, in a stable
+// order: the faults, then the choices ([Choices]).
+func All() []Info {
+	out := slices.Clone(all)
+	for _, c := range choices {
+		out = append(out, c.Info)
+	}
+	return out
+}
 
-// Choice says f is no bug but something an implementation may choose (no
-// published address, no supportedFeatures): the harness must cope with
-// it, and no spec may fail on it, so mutation testing leaves it out.
-func Choice(f Fault) bool { return f == NoGatewayAddress || f == NoSupportedFeatures }
+// Choice says f is no bug but something an implementation may choose (see
+// [Choices]): the harness must cope with it, and no spec may fail on it,
+// so mutation testing leaves it out.
+func Choice(f Fault) bool {
+	return slices.ContainsFunc(choices, func(c ChoiceInfo) bool { return c.Name == f })
+}
 
 // Set is a set of enabled faults. The zero Set enables none.
 type Set map[Fault]bool
@@ -202,12 +207,13 @@ func Parse(list string) (Set, error) {
 }
 
 func known(f Fault) bool {
-	return slices.ContainsFunc(all, func(i Info) bool { return i.Name == f })
+	return slices.ContainsFunc(All(), func(i Info) bool { return i.Name == f })
 }
 
 func validNames() string {
-	names := make([]string, len(all))
-	for i, info := range all {
+	infos := All()
+	names := make([]string, len(infos))
+	for i, info := range infos {
 		names[i] = string(info.Name)
 	}
 	return strings.Join(names, ", ")

@@ -67,3 +67,30 @@ func TestAllAreDescribedInOneLine(t *testing.T) {
 		t.Errorf("%d faults, issue 12 asks for at least 35", len(seen))
 	}
 }
+
+func TestChoicesHaveTheirSentence(t *testing.T) {
+	groups := map[string]int{}
+	for _, c := range Choices() {
+		where, text, ok := strings.Cut(c.Sentence, ": ")
+		if !ok || where == "" || len(text) < 20 || strings.Contains(c.Sentence, "\n") {
+			t.Errorf("choice %s: sentence %q must read \"Where: text\" on one line", c.Name, c.Sentence)
+		}
+		if !Choice(c.Name) || !known(c.Name) {
+			t.Errorf("choice %s is not known as a choice", c.Name)
+		}
+		if c.Group != "" {
+			groups[c.Group]++
+		}
+	}
+	for g, n := range groups {
+		if n < 2 {
+			t.Errorf("group %q has %d choice: a group names choices that exclude each other", g, n)
+		}
+	}
+	if n := len(Choices()); n < 20 {
+		t.Errorf("%d choices, issue 21 asks for at least 20", n)
+	}
+	if Choice(SkipSANCheck) {
+		t.Error("a fault is taken for a choice")
+	}
+}

@@ -22,23 +22,13 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-// Family is catalog group A.
+// Family is catalog family A.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    verdict.Scenario{ShortName: "AdmissionValidExternalHostname", Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("AdmissionValidExternalHostname", verdict.FeatureExternalHostname),
 		Description: "admits a valid ExternalHostname XBackend",
 		Source:      apitext.CRDRules,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			xb := s.Render("valid.yaml", nil)[0]
-			By("creating the XBackend")
-			s.Create(ctx, xb)
-			By("reading back the hostname that was stored")
-			got := &unstructured.Unstructured{}
-			got.SetGroupVersionKind(gatewayapi.XBackend)
-			Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(xb), got)).To(Succeed())
-			host, _, _ := unstructured.NestedString(got.Object, "spec", "externalHostname", "hostname")
-			Expect(host).To(Equal(s.Hostname))
-		},
+		Run:         validExternalHostname,
 	}}
 	hostnameRejections := []rejected{
 		{"AdmissionRejectsClusterLocalHostname", "kubernetes.default.svc.cluster.local", "spec.externalHostname.hostname", "must not be an IP address or end with .cluster.local", harness.Releases{}},
@@ -58,17 +48,17 @@ func Family() harness.Family {
 		{"AdmissionRejectsTypeWithoutExternalHostname", "type-without-hostname.yaml", "spec", "externalHostname must be set when type is ExternalHostname", harness.Releases{}},
 	}
 	for _, r := range hostnameRejections {
-		tests = append(tests, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, apitext.CRDHostname, "hostname.yaml", map[string]string{"Hostname": r.input}))
+		scenarios = append(scenarios, rejects("rejects the externalHostname "+r.input+", which the CRD forbids", r, apitext.CRDHostname, "hostname.yaml", map[string]string{"Hostname": r.input}))
 	}
 	for _, r := range specRejections {
-		tests = append(tests, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
+		scenarios = append(scenarios, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
 	}
-	tests = append(tests, targetTests()...)
-	tests = append(tests, boundTests()...)
-	tests = append(tests, limitTests()...)
-	tests = append(tests, routeLimitTests()...)
-	tests = append(tests, filterLimitTests()...)
-	return harness.Family{Name: "Admission", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, targetScenarios()...)
+	scenarios = append(scenarios, boundScenarios()...)
+	scenarios = append(scenarios, limitScenarios()...)
+	scenarios = append(scenarios, routeLimitScenarios()...)
+	scenarios = append(scenarios, filterLimitScenarios()...)
+	return harness.Family{Name: "Admission", Manifests: manifests, Scenarios: scenarios}
 }
 
 // rejected is one input the CRD must refuse, at field with message (or,
@@ -82,30 +72,43 @@ type rejected struct {
 
 // rejects declares one MUST-level admission variant: the API server
 // refuses the XBackend of file at r.field with r.message.
-func rejects(description string, r rejected, source apitext.Sentence, file string, vars map[string]string) harness.Test {
-	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: r.shortName, Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+func rejects(description string, r rejected, source apitext.Sentence, file string, vars map[string]string) harness.Scenario {
+	return harness.Scenario{
+		Scenario:    verdict.Must.Scenario(r.shortName, verdict.FeatureExternalHostname),
 		Description: description,
 		Source:      source,
 		Releases:    r.releases,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			field := r.field
-			if field == "" {
-				field = s.Harness().Schema.PortField()
-			}
-			message := r.message
-			if before, after, two := strings.Cut(message, "|"); two {
-				message = before
-				if s.Harness().Schema.AtLeast("v1.7.0") {
-					message = after
-				}
-			}
-			xb := s.Render(file, vars)[0]
-			By(fmt.Sprintf("creating the XBackend of %s %v", file, vars))
-			Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, message),
-				"%s %v must be rejected at %s with %q", file, vars, field, message)
-		},
+		Run:         refused{r, file, vars}.run,
 	}
+}
+
+// refused is an input the CRD must refuse and the manifest (file, filled
+// with vars) that carries it.
+type refused struct {
+	r    rejected
+	file string
+	vars map[string]string
+}
+
+// run creates the XBackend and expects the API server's refusal at the
+// field with the message of the rule.
+func (f refused) run(ctx context.Context, s *harness.T) {
+	r, file, vars := f.r, f.file, f.vars
+	field := r.field
+	if field == "" {
+		field = s.Harness().Schema.PortField()
+	}
+	message := r.message
+	if before, after, two := strings.Cut(message, "|"); two {
+		message = before
+		if s.Harness().Schema.AtLeast("v1.7.0") {
+			message = after
+		}
+	}
+	xb := s.Render(file, vars)[0]
+	By(fmt.Sprintf("creating the XBackend of %s %v", file, vars))
+	Expect(rejection(s.Client().Create(ctx, xb))).To(HaveCause(field, message),
+		"%s %v must be rejected at %s with %q", file, vars, field, message)
 }
 
 // rejection returns the API server's validation error, failing the spec if
@@ -130,4 +133,18 @@ func HaveCause(field, message string) OmegaMatcher {
 		}
 		return causes
 	}, ContainElement(SatisfyAll(HavePrefix(field+": "), ContainSubstring(message))))
+}
+
+// validExternalHostname is the run function of
+// AdmissionValidExternalHostname: admits a valid ExternalHostname XBackend.
+func validExternalHostname(ctx context.Context, s *harness.T) {
+	xb := s.Render("valid.yaml", nil)[0]
+	By("creating the XBackend")
+	s.Create(ctx, xb)
+	By("reading back the hostname that was stored")
+	got := &unstructured.Unstructured{}
+	got.SetGroupVersionKind(gatewayapi.XBackend)
+	Expect(s.Client().Get(ctx, client.ObjectKeyFromObject(xb), got)).To(Succeed())
+	host, _, _ := unstructured.NestedString(got.Object, "spec", "externalHostname", "hostname")
+	Expect(host).To(Equal(s.Hostname))
 }

@@ -13,10 +13,10 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// boundTests check the edges of the CRD's bounds from both sides: the
+// boundScenarios check the edges of the CRD's bounds from both sides: the
 // last value admitted, the first refused.
-func boundTests() []harness.Test {
-	tests := []harness.Test{
+func boundScenarios() []harness.Scenario {
+	scenarios := []harness.Scenario{
 		admitsAtBound("AdmissionAdmitsPortMax", "port-max.yaml", "the largest port, 65535"),
 		admitsAtBound("AdmissionAdmitsPortMin", "port-min.yaml", "the smallest port, 1"),
 		admitsAtBound("AdmissionAdmitsHostnameMaxLength", "hostname-max-length.yaml", "a hostname of 253 characters"),
@@ -29,19 +29,19 @@ func boundTests() []harness.Test {
 		{"AdmissionRejectsHostnameTooLong", "hostname-too-long.yaml", "spec.externalHostname.hostname", "Too long", harness.Releases{}},
 		{"AdmissionRejectsSixSubjectAltNames", "sans-too-many.yaml", "spec.tls.validation.subjectAltNames", "Too many", harness.Releases{}},
 	} {
-		tests = append(tests, rejects("rejects a value past the CRD's bounds: "+r.input, r, apitext.CRDBounds, r.input, nil))
+		scenarios = append(scenarios, rejects("rejects a value past the CRD's bounds: "+r.input, r, apitext.CRDBounds, r.input, nil))
 	}
-	return tests
+	return scenarios
 }
 
 // admitsAtBound declares a MUST spec: the API server admits the XBackend
 // of file, whose value sits on a bound of the CRD.
-func admitsAtBound(shortName, file, what string) harness.Test {
-	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: shortName, Level: verdict.Must, Feature: verdict.FeatureExternalHostname},
+func admitsAtBound(shortName, file, what string) harness.Scenario {
+	return harness.Scenario{
+		Scenario:    verdict.Must.Scenario(shortName, verdict.FeatureExternalHostname),
 		Description: "admits a value on the CRD's bounds: " + what,
 		Source:      apitext.CRDBounds,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			xb := s.Render(file, nil)[0]
 			By("creating the XBackend of " + file)
 			s.Create(ctx, xb)

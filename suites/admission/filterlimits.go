@@ -8,11 +8,11 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// filterLimitTests check the references to an XBackend inside filters at
+// filterLimitScenarios check the references to an XBackend inside filters at
 // their limits, the number of a backendRef's filters, and the XBackend
 // fields left: port name and number before v1.7.0, protocols TCP and MCP,
 // a client certificate reference's defaults.
-func filterLimitTests() []harness.Test {
+func filterLimitScenarios() []harness.Scenario {
 	at := func(field, message string) Cause { return Cause{Field: field, Message: message} }
 	var refused []Cause
 	for i, message := range []string{
@@ -27,7 +27,7 @@ func filterLimitTests() []harness.Test {
 	}
 	fb, fe := verdict.FeatureResourceBackend, verdict.FeatureExternalHostname
 	before170 := harness.Releases{Before: "v1.7.0", Why: "v1.7.0's port has a number only"}
-	return []harness.Test{
+	return []harness.Scenario{
 		Refuses("AdmissionRejectsFilterRefsToXBackendPastLimits", "route-limits-filters-refused.yaml", fb, apitext.CRDRouteBounds, harness.Releases{}, refused...),
 		admitsField("AdmissionAdmitsFilterRefPortBounds", "route-limits-filter-port-bounds.yaml", apitext.BackendPort, harness.BackendRefPortAllowed,
 			[]string{"spec", "rules", "1", "backendRefs", "0", "filters", "1", "externalAuth", "backendRef", "port"}, int64(65535)),

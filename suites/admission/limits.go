@@ -17,13 +17,13 @@ type Cause struct{ Field, Message string }
 
 // Refuses declares a MUST spec: the API server refuses the first object of
 // file, giving every one of causes (it reports each violation it finds).
-func Refuses(shortName, file string, feature verdict.Feature, source apitext.Sentence, releases harness.Releases, causes ...Cause) harness.Test {
-	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: shortName, Level: verdict.Must, Feature: feature},
+func Refuses(shortName, file string, feature verdict.Feature, source apitext.Sentence, releases harness.Releases, causes ...Cause) harness.Scenario {
+	return harness.Scenario{
+		Scenario:    verdict.Must.Scenario(shortName, feature),
 		Description: "rejects what the CRD forbids, for each reason: " + file,
 		Source:      source,
 		Releases:    releases,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			obj := s.Render(file, nil)[0]
 			By("creating the object of " + file)
 			status := rejection(s.Client().Create(ctx, obj))
@@ -34,9 +34,9 @@ func Refuses(shortName, file string, feature verdict.Feature, source apitext.Sen
 	}
 }
 
-// limitTests check every string, list and pattern of the CRD's tls block
+// limitScenarios check every string, list and pattern of the CRD's tls block
 // and hostname at its limits, from both sides, and the fields it requires.
-func limitTests() []harness.Test {
+func limitScenarios() []harness.Scenario {
 	tooLong := func(field string, n string) Cause { return Cause{field, "may not be more than " + n} }
 	empty := func(field string) Cause { return Cause{field, "should be at least 1 chars long"} }
 	pattern := func(field string) Cause { return Cause{field, "should match"} }
@@ -48,7 +48,7 @@ func limitTests() []harness.Test {
 		fe   = verdict.FeatureExternalHostname
 	)
 	all := harness.Releases{}
-	tests := []harness.Test{
+	scenarios := []harness.Scenario{
 		admitsAtBound("AdmissionAdmitsTLSStringsAtMaxLength", "limits-tls-max.yaml", "every string of tls at its maximum length, eight caCertificateRefs, a URI subjectAltName"),
 		admitsAtBound("AdmissionAdmitsWellKnownCAAtMaxLength", "limits-well-known-max.yaml", "a wellKnownCACertificates of 253 characters"),
 		Refuses("AdmissionRejectsTLSStringsTooLong", "limits-tls-too-long.yaml", fe, apitext.CRDBounds, all,
@@ -82,7 +82,7 @@ func limitTests() []harness.Test {
 		{val + "subjectAltNames[1]", "SubjectAltName element must not contain Hostname, if Type is not set to Hostname"},
 		{val + "subjectAltNames[1]", "SubjectAltName element must contain URI, if Type is set to URI"},
 	}
-	tests = append(tests, Refuses("AdmissionRejectsSANTypeValueMismatch", "limits-san-rules.yaml", fe, apitext.CRDSANRules, all, sanRules...),
+	scenarios = append(scenarios, Refuses("AdmissionRejectsSANTypeValueMismatch", "limits-san-rules.yaml", fe, apitext.CRDSANRules, all, sanRules...),
 		Refuses("AdmissionRejectsUnknownSANType", "limits-san-type-unknown.yaml", fe, apitext.CRDBounds, all, Cause{val + "subjectAltNames[0].type", "Unsupported value"}))
-	return tests
+	return scenarios
 }

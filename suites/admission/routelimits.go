@@ -15,10 +15,10 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// routeLimitTests check, from both sides, the limits of the HTTPRoute
+// routeLimitScenarios check, from both sides, the limits of the HTTPRoute
 // fields that refer to an XBackend: a backendRef, and the mirror and
 // external authorization of a rule and of a backendRef.
-func routeLimitTests() []harness.Test {
+func routeLimitScenarios() []harness.Scenario {
 	at := func(field, message string) Cause { return Cause{Field: field, Message: message} }
 	const ref = "spec.rules[0].backendRefs"
 	fb := verdict.FeatureResourceBackend
@@ -31,7 +31,7 @@ func routeLimitTests() []harness.Test {
 		at("spec.rules[0].filters[0].requestMirror.backendRef.name", "may not be more than 253"),
 	}
 	noPort := "Must not have port for Backend reference"
-	return []harness.Test{
+	return []harness.Scenario{
 		admitsField("AdmissionAdmitsRouteRefsToXBackendAtLimits", "route-limits-max.yaml", apitext.Weight, harness.Releases{},
 			[]string{"spec", "rules", "0", "backendRefs", "1", "weight"}, int64(0)),
 		admitsField("AdmissionAdmitsBackendRefPortsToXBackend", "route-limits-ports.yaml", apitext.BackendPort, harness.BackendRefPortAllowed,
@@ -49,13 +49,13 @@ func routeLimitTests() []harness.Test {
 
 // admitsField declares a MUST spec: the API server admits the first
 // object of file and stores the field at path as written.
-func admitsField(shortName, file string, source apitext.Sentence, releases harness.Releases, path []string, want any) harness.Test {
-	return harness.Test{
-		Scenario:    verdict.Scenario{ShortName: shortName, Level: verdict.Must, Feature: verdict.FeatureResourceBackend},
+func admitsField(shortName, file string, source apitext.Sentence, releases harness.Releases, path []string, want any) harness.Scenario {
+	return harness.Scenario{
+		Scenario:    verdict.Must.Scenario(shortName, verdict.FeatureResourceBackend),
 		Description: "admits what the CRD allows: " + file,
 		Source:      source,
 		Releases:    releases,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			obj := s.Render(file, nil)[0]
 			By("creating the object of " + file)
 			s.Create(ctx, obj)

@@ -37,7 +37,7 @@ type target struct {
 	// host returns the hostname and where a dial to it would land (a canary
 	// listens there, on the XBackend's port), or an invalid address when it
 	// names nothing the harness may bind; it may skip the spec.
-	host func(context.Context, *harness.Spec) (string, netip.Addr)
+	host func(context.Context, *harness.T) (string, netip.Addr)
 	// public says the host is an address of the simulated internet, where
 	// an upstream listens instead of a canary: a literal the egress
 	// guardrail would let through, so only honouring the rule stops it.
@@ -47,9 +47,9 @@ type target struct {
 	inCluster bool
 }
 
-// Catalog group A, items 4 and 4b.
-func targetTests() []harness.Test {
-	var tests []harness.Test
+// Catalog family A, items 4 and 4b.
+func targetScenarios() []harness.Scenario {
+	var scenarios []harness.Scenario
 	for _, t := range []target{
 		{"AdmissionIPLiteralPublicNotRouted", verdict.Must, apitext.NoIPLiterals, nil, true, false},
 		{"AdmissionIPLiteralPrivateNotRouted", verdict.Must, apitext.NoIPLiterals, podLiteral, false, false},
@@ -59,24 +59,24 @@ func targetTests() []harness.Test {
 		{"AdmissionShortServiceNameNotRouted", verdict.Should, apitext.NoIPLiterals, shortServiceName, false, true},
 		{"AdmissionCustomClusterDomainNotRouted", verdict.Must, apitext.TrustDomains, underClusterDomain, false, true},
 	} {
-		tests = append(tests, harness.Test{
-			Scenario:    verdict.Scenario{ShortName: t.shortName, Level: t.level, Feature: verdict.FeatureExternalHostname, FailClosed: true},
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    t.level.Scenario(t.shortName, verdict.FeatureExternalHostname, verdict.FailClosed),
 			Description: "never routes to a hostname the CRD admits but that names no external host",
 			Source:      t.source,
-			Run:         func(ctx context.Context, s *harness.Spec) { notRouted(ctx, s, t) },
+			Run:         t.notRouted,
 		})
 	}
-	return tests
+	return scenarios
 }
 
 // literal is a target known in advance, landing at canaryAt.
-func literal(host string, canaryAt netip.Addr) func(context.Context, *harness.Spec) (string, netip.Addr) {
-	return func(context.Context, *harness.Spec) (string, netip.Addr) { return host, canaryAt }
+func literal(host string, canaryAt netip.Addr) func(context.Context, *harness.T) (string, netip.Addr) {
+	return func(context.Context, *harness.T) (string, netip.Addr) { return host, canaryAt }
 }
 
 // podLiteral is the sandbox's in-cluster pod address written as a literal:
 // a private (RFC 1918) address with a canary, inside the sandbox only.
-func podLiteral(_ context.Context, s *harness.Spec) (string, netip.Addr) {
+func podLiteral(_ context.Context, s *harness.T) (string, netip.Addr) {
 	if pod := s.Env().Network.Pod; pod.IsValid() {
 		return pod.String(), pod
 	}
@@ -86,16 +86,16 @@ func podLiteral(_ context.Context, s *harness.Spec) (string, netip.Addr) {
 // shortServiceName is a short in-cluster name of a Service in the spec's
 // own namespace (as kubernetes.default.svc is of the API server's): its
 // own, so the rogue DNS's answer for it is the spec's alone.
-func shortServiceName(_ context.Context, s *harness.Spec) (string, netip.Addr) {
+func shortServiceName(_ context.Context, s *harness.T) (string, netip.Addr) {
 	return serviceName(s) + ".svc", netip.Addr{}
 }
 
 // serviceName is the spec's in-cluster Service, as service.namespace.
-func serviceName(s *harness.Spec) string { return "api." + s.Namespace }
+func serviceName(s *harness.T) string { return "api." + s.Namespace }
 
 // underClusterDomain is a Service name under the cluster's own DNS domain,
 // when that domain is not the cluster.local the CRD already rejects.
-func underClusterDomain(ctx context.Context, s *harness.Spec) (string, netip.Addr) {
+func underClusterDomain(ctx context.Context, s *harness.T) (string, netip.Addr) {
 	domain := s.ClusterDomain()
 	switch domain {
 	case "":
@@ -114,7 +114,7 @@ func underClusterDomain(ctx context.Context, s *harness.Spec) (string, netip.Add
 // guardrail lets through: only honouring the name rule keeps the
 // implementation from routing there. (In a cluster provider the cluster's
 // own DNS answers these names; the canary then sees only what it does.)
-func clusterAnswer(ctx context.Context, s *harness.Spec, host string, up *harness.Upstream) {
+func clusterAnswer(ctx context.Context, s *harness.T, host string, up *harness.Upstream) {
 	GinkgoHelper()
 	answers := []string{"A " + up.Host()}
 	if pod := s.Env().Network.Pod; pod.IsValid() {
@@ -129,7 +129,7 @@ func clusterAnswer(ctx context.Context, s *harness.Spec, host string, up *harnes
 // implementation has reacted (a response from the Gateway, or a refusal in
 // status), no request may be served for the Never window, and the target
 // (its canary, or the upstream at a public literal) sees nothing.
-func notRouted(ctx context.Context, s *harness.Spec, t target) {
+func (t target) notRouted(ctx context.Context, s *harness.T) {
 	var host string
 	var canaryAt netip.Addr
 	var up *harness.Upstream
@@ -194,7 +194,7 @@ func notRouted(ctx context.Context, s *harness.Spec, t target) {
 
 // statusSummary records what the implementation said about the target in
 // status, which the API leaves to it.
-func statusSummary(ctx context.Context, s *harness.Spec) string {
+func statusSummary(ctx context.Context, s *harness.T) string {
 	resolved := "no ResolvedRefs condition"
 	if c := s.RouteCondition(ctx, "to-target", "gw", gatewayv1.RouteConditionResolvedRefs); c != nil {
 		resolved = fmt.Sprintf("ResolvedRefs=%s (%s)", c.Status, c.Reason)

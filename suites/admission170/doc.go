@@ -1,4 +1,4 @@
-// Package admission170 is catalog group A for Gateway API v1.7.0's
+// Package admission170 is catalog family A for Gateway API v1.7.0's
 // XBackend: what its CRD (and its HTTPRoute CRD's rule for XBackend
 // backendRefs) admits and rejects, measured in both directions, as
 // package admission does for v1.6.3. Its specs run where the installed

@@ -9,17 +9,17 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// limitTests check the fields v1.7.0 added at their limits, from both
+// limitScenarios check the fields v1.7.0 added at their limits, from both
 // sides: matchLabels, sessionPersistence and port.
-func limitTests() []harness.Test {
-	var tests []harness.Test
+func limitScenarios() []harness.Scenario {
+	var scenarios []harness.Scenario
 	for _, a := range []admitted{
 		{"Admission170AdmitsSelectorAtMaxLabels", "limits-selector-max.yaml", apitext.CRDSchema7Limits, []string{"spec", "endpointSelector", "matchLabels", "l63"}, strings.Repeat("v", 63)},
 		{"Admission170AdmitsSessionCookieAtMaxLength", "limits-session-max.yaml", apitext.CRDSchema7Limits, []string{"spec", "sessionPersistence", "cookie", "lifetimeType"}, "Session"},
 		{"Admission170AdmitsSessionHeaderAtMaxLength", "limits-session-header-max.yaml", apitext.CRDSchema7Limits, []string{"spec", "sessionPersistence", "header", "name"}, strings.Repeat("h", 256)},
 		{"Admission170DefaultsSessionTypeToCookie", "limits-session-default-type.yaml", apitext.CRDSchema7Limits, []string{"spec", "sessionPersistence", "type"}, "Cookie"},
 	} {
-		tests = append(tests, admits(a))
+		scenarios = append(scenarios, admits(a))
 	}
 	at := func(field, message string) admission.Cause { return admission.Cause{Field: field, Message: message} }
 	const (
@@ -28,7 +28,7 @@ func limitTests() []harness.Test {
 		fb      = verdict.FeatureResourceBackend
 		src     = apitext.CRDSchema7Limits
 	)
-	return append(tests,
+	return append(scenarios,
 		admission.Refuses("Admission170RejectsSelectorPastLimits", "limits-selector-refused.yaml", fb, src, harness.V170,
 			at(labels, "must have at most 64 items"), at(labels+".l00", "may not be more than 63"),
 			at(labels+".l01", "should match")),

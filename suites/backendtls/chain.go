@@ -14,23 +14,23 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// chainTests check chains of three certificates: the upstream sends its
+// chainScenarios check chains of three certificates: the upstream sends its
 // leaf and the intermediate CA that signed it, and the ConfigMap holds
 // the root.
-func chainTests() []harness.Test {
-	return []harness.Test{{
+func chainScenarios() []harness.Scenario {
+	return []harness.Scenario{{
 		// "Server certificate verification" is RFC 5280 path validation
 		// from the trusted CA, which builds through the intermediates the
 		// server sends after its leaf (RFC 8446 section 4.4.2,
 		// certificate_list); the API does not say how a path is built, so
 		// a refusal is reported, not failed.
-		Scenario:    scenario("TLSIntermediateChainServed", verdict.Should, verdict.FeatureTLS),
+		Scenario:    verdict.Should.Scenario("TLSIntermediateChainServed", verdict.FeatureTLS),
 		Covers:      []dimension.Class{dimension.TLSIntermediate},
 		Description: "serves an upstream whose leaf is signed by an intermediate CA it sends, the ConfigMap holding the root",
 		Source:      apitext.ServerOnly,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			root, err := pki.NewRootAuthority("xbcheck TLSIntermediateChainServed root CA")
-			Expect(err).NotTo(HaveOccurred(), "harness error: make a root CA")
+			harness.Check(err, "make a root CA")
 			By("serving a leaf for the validation hostname signed by an intermediate of the root, and the intermediate")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSIntermediate, Authority: root})
 			s.CreateCAConfigMap(ctx, "ca", root)
@@ -40,11 +40,11 @@ func chainTests() []harness.Test {
 			Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
 		},
 	}, {
-		Scenario:    failClosed("TLSRejectsUntrustedIntermediate", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSRejectsUntrustedIntermediate", verdict.FeatureTLS, verdict.FailClosed),
 		Covers:      []dimension.Class{dimension.TLSIntermediate},
 		Description: "refuses a leaf whose intermediate CA, sent by the upstream, chains to a root the ConfigMap does not hold",
 		Source:      apitext.ServerOnly,
-		Run: func(ctx context.Context, s *harness.Spec) {
+		Run: func(ctx context.Context, s *harness.T) {
 			By("serving a leaf for the validation hostname signed by an intermediate of an unrelated root, and the intermediate")
 			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSUntrustedIntermediate})
 			s.CreateCAConfigMap(ctx, "ca", s.CA())

@@ -1,4 +1,4 @@
-// Package backendtls is catalog group C: TLS from the Gateway to the
+// Package backendtls is catalog family C: TLS from the Gateway to the
 // external host (tls.mode ServerOnly and ClientAndServer): which
 // certificates must be trusted or refused, the SNI sent, the CA and
 // client-certificate references, and failing closed. Each negative serves a

@@ -53,7 +53,7 @@ func tlsAttempts(ctx context.Context, up *harness.Upstream) []upstream.Event {
 // programmed. A TCP accept at up is no reaction. Then, for the Never
 // window, every probe must get a 5xx without up's token. Throughout, up
 // must answer no request and see no plaintext: either fails at once.
-func failsClosed(ctx context.Context, s *harness.Spec, gateway, path string, up *harness.Upstream, xbackend string) {
+func failsClosed(ctx context.Context, s *harness.T, gateway, path string, up *harness.Upstream, xbackend string) {
 	GinkgoHelper()
 	refusal := upstreamRefusal(ctx, gateway, path, up, xbackend)
 	By("waiting until the implementation has refused: a 5xx from the Gateway, or the refusal reported in status")

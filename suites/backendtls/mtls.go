@@ -15,65 +15,42 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// mutualTLSTests are tls.mode ClientAndServer: the client certificate of
+// mutualTLSScenarios are tls.mode ClientAndServer: the client certificate of
 // clientCertificateRef presented, or the XBackend refused.
-func mutualTLSTests() []harness.Test {
-	tests := []harness.Test{{
-		Scenario:    scenario("TLSClientCertificatePresented", verdict.Must, verdict.FeatureMutualTLS),
+func mutualTLSScenarios() []harness.Scenario {
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSClientCertificatePresented", verdict.FeatureMutualTLS),
 		Covers:      []dimension.Class{dimension.TLSClientCert},
 		Description: "presents the client certificate of clientCertificateRef in ClientAndServer mode",
 		Source:      apitext.ClientCertificateRef,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			clientCA, leaf := s.ClientCertificate()
-			s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
-
-			By("sending a request through the Gateway to an upstream that requires a client certificate")
-			r := s.EventuallyGet(ctx, gw, "/mtls", harness.FromUpstream(up))
-			By("checking the upstream saw the certificate of the Secret")
-			Expect(r.Upstream.ClientCertFingerprint).To(Equal(leaf.Fingerprint()),
-				"the client certificate presented (subject %q) is not the one of Secret client-cert", r.Upstream.ClientCertSubject)
-			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
-		},
+		Run:         clientCertificatePresented,
 	}, {
-		Scenario:    failClosed("TLSClientAndServerServedOrRefused", verdict.FeatureMutualTLS),
+		Scenario:    verdict.Must.Scenario("TLSClientAndServerServedOrRefused", verdict.FeatureMutualTLS, verdict.FailClosed),
 		Description: "serves ClientAndServer with the client certificate or reports it not Accepted, and never sends plaintext",
 		Source:      apitext.ClientAndServer,
 		Run:         servedOrRefused,
 	}}
-	tests = append(tests, harness.Test{
-		Scenario:    failClosed("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS),
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS, verdict.FailClosed),
 		Description: "verifies the server in ClientAndServer mode: refuses an upstream whose certificate no referenced CA signed",
 		Source:      apitext.ServerOnly,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			clientCA, leaf := s.ClientCertificate()
-			s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
-			rogue, err := pki.NewAuthority("xbcheck " + s.ShortName + " untrusted server CA")
-			Expect(err).NotTo(HaveOccurred())
-			By("serving, to clients with the Secret's certificate, a server certificate for the hostname from a CA the XBackend does not name")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA, Authority: rogue})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
-			failsClosed(ctx, s, gw, "/mtls", up, "external")
-		},
+		Run:         clientAndServerRejectsUntrustedServer,
 	})
 	for _, c := range []struct {
 		shortName string
-		elsewhere bool
-	}{{"TLSClientCertSecretMissing", false}, {"TLSClientCertSecretOtherNamespace", true}} {
-		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureMutualTLS),
+		run       func(context.Context, *harness.T)
+	}{{"TLSClientCertSecretMissing", clientCertSecretMissing}, {"TLSClientCertSecretOtherNamespace", clientCertSecretOtherNamespace}} {
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureMutualTLS, verdict.FailClosed),
 			Description: "refuses a clientCertificateRef it cannot use",
 			Source:      apitext.ClientCertificateRef,
-			Run:         func(ctx context.Context, s *harness.Spec) { unusableClientCert(ctx, s, c.elsewhere) },
+			Run:         c.run,
 		})
 	}
-	return tests
+	return scenarios
 }
 
-func servedOrRefused(ctx context.Context, s *harness.Spec) {
+func servedOrRefused(ctx context.Context, s *harness.T) {
 	clientCA, leaf := s.ClientCertificate()
 	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
@@ -102,7 +79,17 @@ func servedOrRefused(ctx context.Context, s *harness.Spec) {
 	Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
 }
 
-func unusableClientCert(ctx context.Context, s *harness.Spec, elsewhere bool) {
+// clientCertSecretMissing: the Secret of the clientCertificateRef does
+// not exist.
+func clientCertSecretMissing(ctx context.Context, s *harness.T) { unusableClientCert(ctx, s, false) }
+
+// clientCertSecretOtherNamespace: the Secret of the clientCertificateRef is
+// in another namespace.
+func clientCertSecretOtherNamespace(ctx context.Context, s *harness.T) {
+	unusableClientCert(ctx, s, true)
+}
+
+func unusableClientCert(ctx context.Context, s *harness.T, elsewhere bool) {
 	clientCA, leaf := s.ClientCertificate()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -117,5 +104,39 @@ func unusableClientCert(ctx context.Context, s *harness.Spec, elsewhere bool) {
 	}
 	gw := serveXBackend(ctx, s, up, manifest, vars)
 
+	failsClosed(ctx, s, gw, "/mtls", up, "external")
+}
+
+// clientCertificatePresented is the run function of
+// TLSClientCertificatePresented: presents the client certificate of
+// clientCertificateRef in ClientAndServer mode.
+func clientCertificatePresented(ctx context.Context, s *harness.T) {
+	clientCA, leaf := s.ClientCertificate()
+	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
+
+	By("sending a request through the Gateway to an upstream that requires a client certificate")
+	r := s.EventuallyGet(ctx, gw, "/mtls", harness.FromUpstream(up))
+	By("checking the upstream saw the certificate of the Secret")
+	Expect(r.Upstream.ClientCertFingerprint).To(Equal(leaf.Fingerprint()),
+		"the client certificate presented (subject %q) is not the one of Secret client-cert", r.Upstream.ClientCertSubject)
+	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
+}
+
+// clientAndServerRejectsUntrustedServer is the run function of
+// TLSClientAndServerRejectsUntrustedServer: verifies the server in
+// ClientAndServer mode: refuses an upstream whose certificate no referenced
+// CA signed.
+func clientAndServerRejectsUntrustedServer(ctx context.Context, s *harness.T) {
+	clientCA, leaf := s.ClientCertificate()
+	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
+	rogue, err := pki.NewAuthority("xbcheck " + s.ShortName + " untrusted server CA")
+	Expect(err).NotTo(HaveOccurred())
+	By("serving, to clients with the Secret's certificate, a server certificate for the hostname from a CA the XBackend does not name")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA, Authority: rogue})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
 	failsClosed(ctx, s, gw, "/mtls", up, "external")
 }

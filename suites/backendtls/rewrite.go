@@ -15,38 +15,22 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// rewriteTests check the Host header and the SNI apart: a route filter
+// rewriteScenarios check the Host header and the SNI apart: a route filter
 // that rewrites Host must not move the SNI, which tls.validation.hostname
 // fixes.
-func rewriteTests() []harness.Test {
-	return []harness.Test{{
-		Scenario:    scenario("TLSURLRewriteKeepsSNI", verdict.Must, verdict.FeatureTLS),
+func rewriteScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSURLRewriteKeepsSNI", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when a URLRewrite filter rewrites the Host header",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			rewrite := "rewritten." + s.Hostname
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			s.ResolveTo(ctx, up, 5)
-			s.ApplyGateway(ctx)
-			vars := map[string]string{"Port": up.Port(), "CAConfigMap": "ca", "ValidationHostname": s.Hostname, "RewriteHost": rewrite}
-			s.Apply(ctx, "server-only.yaml", vars)
-			s.Apply(ctx, "route-rewrite.yaml", vars)
-			gw := s.GatewayAddress(ctx, "gw")
-			routeAcceptsFilter(ctx, s, "to-external")
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-			By("checking the upstream saw the filter's Host and validation.hostname as SNI")
-			Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the route's URLRewrite hostname is %q, the upstream saw Host %q", rewrite, r.Upstream.Host)
-			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must stay tls.validation.hostname %q whatever Host is sent; the filter's hostname is %q", s.Hostname, rewrite)
-		},
+		Run:         urlRewriteKeepsSNI,
 	}}
 }
 
 // routeAcceptsFilter waits for the Accepted condition of route on the
 // spec's Gateway and skips the spec when the implementation refused the
 // route (as it must for a filter it does not support).
-func routeAcceptsFilter(ctx context.Context, s *harness.Spec, route string) {
+func routeAcceptsFilter(ctx context.Context, s *harness.T, route string) {
 	GinkgoHelper()
 	var cond *metav1.Condition
 	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
@@ -64,4 +48,25 @@ func hostOnly(host string) string {
 		return h
 	}
 	return host
+}
+
+// urlRewriteKeepsSNI is the run function of TLSURLRewriteKeepsSNI: sends
+// validation.hostname as SNI when a URLRewrite filter rewrites the Host
+// header.
+func urlRewriteKeepsSNI(ctx context.Context, s *harness.T) {
+	rewrite := "rewritten." + s.Hostname
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	s.ResolveTo(ctx, up, 5)
+	s.ApplyGateway(ctx)
+	vars := map[string]string{"Port": up.Port(), "CAConfigMap": "ca", "ValidationHostname": s.Hostname, "RewriteHost": rewrite}
+	s.Apply(ctx, "server-only.yaml", vars)
+	s.Apply(ctx, "route-rewrite.yaml", vars)
+	gw := s.GatewayAddress(ctx, "gw")
+	routeAcceptsFilter(ctx, s, "to-external")
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	By("checking the upstream saw the filter's Host and validation.hostname as SNI")
+	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the route's URLRewrite hostname is %q, the upstream saw Host %q", rewrite, r.Upstream.Host)
+	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must stay tls.validation.hostname %q whatever Host is sent; the filter's hostname is %q", s.Hostname, rewrite)
 }

@@ -23,60 +23,25 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
-}
-
-// failClosed is a requirement every implementation meets, whatever it
-// claims: one without this TLS support refuses instead of serving.
-func failClosed(name string, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: feature, FailClosed: true}
-}
-
-// Family is catalog group C.
+// Family is catalog family C.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    scenario("TLSServerOnlyConfigMapCA", verdict.Must, verdict.FeatureTLS),
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSServerOnlyConfigMapCA", verdict.FeatureTLS),
 		Covers:      []dimension.Class{dimension.TLSValidChain},
 		Description: "verifies the upstream with the CA of a ConfigMap and sends validation.hostname as SNI",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-			By("checking the upstream was reached over TLS with validation.hostname as SNI")
-			Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
-			Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
-		},
+		Run:         serverOnlyConfigMapCA,
 	}, {
-		Scenario:    scenario("TLSSNIFromValidationHostname", verdict.Must, verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSSNIFromValidationHostname", verdict.FeatureTLS),
 		Description: "sends validation.hostname as SNI when it differs from the externalHostname",
 		Source:      apitext.SNI,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			validation := "tls-name." + s.Hostname
-			By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-			By("checking the SNI was validation.hostname, not the externalHostname")
-			Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
-		},
+		Run:         sniFromValidationHostname,
 	}, {
-		Scenario:    failClosed("TLSRejectsWrongSAN", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSRejectsWrongSAN", verdict.FeatureTLS, verdict.FailClosed),
 		Covers:      []dimension.Class{dimension.TLSWrongSAN},
 		Description: "refuses a certificate for another name signed by the trusted CA",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         rejectsWrongSAN,
 	}}
 	for _, c := range []sanCase{
 		{"TLSSANHostnameMatches", gatewayv1.HostnameSubjectAltNameType, "san-only", "", "san-only", true},
@@ -84,9 +49,9 @@ func Family() harness.Family {
 		{"TLSSANURIMatches", gatewayv1.URISubjectAltNameType, "uri-only", "upstream", "upstream", true},
 		{"TLSSANURIMismatch", gatewayv1.URISubjectAltNameType, "", "upstream", "other", false},
 	} {
-		sc := scenario(c.shortName, verdict.Must, verdict.FeatureTLS)
+		sc := verdict.Must.Scenario(c.shortName, verdict.FeatureTLS)
 		if !c.matches {
-			sc = failClosed(c.shortName, verdict.FeatureTLS)
+			sc = verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed)
 		}
 		source := apitext.SubjectAltNames
 		if c.shortName == "TLSSANHostnameMismatch" {
@@ -94,122 +59,190 @@ func Family() harness.Family {
 			// that the hostname does not authenticate refuses it.
 			source = apitext.HostnameNotWithSANs
 		}
-		tests = append(tests, harness.Test{
+		scenarios = append(scenarios, harness.Scenario{
 			Scenario:    sc,
 			Description: fmt.Sprintf("checks the certificate against a subjectAltNames %s entry instead of validation.hostname", c.sanType),
 			Source:      source,
-			Run:         func(ctx context.Context, s *harness.Spec) { subjectAltNames(ctx, s, c) },
+			Run:         c.subjectAltNames,
 		})
 	}
-	for _, c := range []struct {
-		shortName string
-		mode      upstream.TLSMode
-		covers    dimension.Class
-	}{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA, dimension.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired, dimension.TLSExpired}} {
-		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+	for _, c := range []refusedCertificate{{"TLSRejectsUntrustedCA", upstream.TLSUntrustedCA, dimension.TLSUntrustedCA}, {"TLSRejectsExpiredCertificate", upstream.TLSExpired, dimension.TLSExpired}} {
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Covers:      []dimension.Class{c.covers},
 			Description: fmt.Sprintf("refuses a %s certificate", c.mode),
 			Source:      apitext.ServerOnly,
-			Run: func(ctx context.Context, s *harness.Spec) {
-				By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
-				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
-				s.CreateCAConfigMap(ctx, "ca", s.CA())
-				gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-				failsClosed(ctx, s, gw, "/tls", up, "external")
-			},
+			Run:         c.refused,
 		})
 	}
-	tests = append(tests, harness.Test{
-		Scenario:    failClosed("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS),
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a private-CA certificate when trusting the system CAs",
 		Source:      apitext.WellKnownCAs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			By("serving a certificate signed by the spec's private CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
-	}, harness.Test{
-		Scenario:    failClosed("TLSNoValidationVerifiesServer", verdict.FeatureTLS),
+		Run:         systemRootsRejectPrivateCA,
+	}, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSNoValidationVerifiesServer", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "still verifies the server certificate when ServerOnly has no validation block",
 		Source:      apitext.ServerOnly,
 		Releases:    harness.ServerOnlyWithoutValidation,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			By("serving a certificate for the externalHostname signed by the spec's private CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-			if len(up.Log(ctx)) > 0 {
-				By("checking the connections the upstream saw were TLS handshakes, not cleartext")
-				Expect(tlsAttempts(ctx, up)).NotTo(BeEmpty(), "the implementation connected to the upstream without a TLS ClientHello; ServerOnly must speak TLS")
-			}
-		},
+		Run:         noValidationVerifiesServer,
 	})
 	for _, c := range []struct {
 		shortName string
-		empty     bool
-	}{{"TLSMissingCAConfigMap", false}, {"TLSEmptyCAConfigMap", true}} {
-		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+		run       func(context.Context, *harness.T)
+	}{{"TLSMissingCAConfigMap", missingCAConfigMap}, {"TLSEmptyCAConfigMap", emptyCAConfigMap}} {
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "fails closed while the CA ConfigMap is missing or empty",
 			Source:      apitext.InvalidCARef,
-			Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, c.empty, false) },
+			Run:         c.run,
 		})
 	}
-	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSCAConfigMapCreatedServes", verdict.Must, verdict.FeatureTLS),
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSCAConfigMapCreatedServes", verdict.FeatureTLS),
 		Description: "serves once the missing CA ConfigMap is created with the CA",
 		Source:      apitext.SingleCARef,
-		Run:         func(ctx context.Context, s *harness.Spec) { caConfigMapAbsent(ctx, s, false, true) },
+		Run:         caConfigMapCreatedServes,
 	})
-	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSCARotation", verdict.Should, verdict.FeatureTLS),
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Should.Scenario("TLSCARotation", verdict.FeatureTLS),
 		Covers:      []dimension.Class{dimension.TLSCARotation},
 		Description: "picks up a CA rotated in the ConfigMap",
 		Source:      apitext.SingleCARef,
 		Run:         caRotation,
-	}, harness.Test{
-		Scenario:    scenario("TLSSecondCARefSigns", verdict.Observe, verdict.FeatureTLS),
+	}, harness.Scenario{
+		Scenario:    verdict.Observe.Scenario("TLSSecondCARefSigns", verdict.FeatureTLS),
 		Description: "records whether a second caCertificateRefs entry is trusted",
 		Source:      apitext.MultipleCARefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
-			Expect(err).NotTo(HaveOccurred())
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			By("referring first to a ConfigMap of an unrelated CA, then to the one of the CA that signed the upstream")
-			s.CreateCAConfigMap(ctx, "first", other)
-			s.CreateCAConfigMap(ctx, "second", s.CA())
-			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-			By("sending requests through the Gateway until the upstream answers or the Traffic timeout passes")
-			var r *harness.Response
-			var err2 error
-			served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-				r, err2 = s.Get(ctx, gw, "/tls")
-				g.Expect(err2).NotTo(HaveOccurred())
-				harness.FromUpstream(up)(g, r)
-			})
-			outcome := "served: the CA of the second reference is trusted"
-			if !served {
-				outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + harness.Outcome(r, err2, up) + ")"
-			}
-			s.Observe("second CA reference", outcome)
-		},
+		Run:         secondCARefSigns,
 	})
-	tests = append(tests, trustTests()...)
-	tests = append(tests, transitionTests()...)
-	tests = append(tests, rewriteTests()...)
-	tests = append(tests, mutualTLSTests()...)
-	tests = append(tests, harness.Test{
-		Scenario:    scenario("TLSNoneToHTTPSUpstream", verdict.Observe, verdict.FeatureTLS),
+	scenarios = append(scenarios, trustScenarios()...)
+	scenarios = append(scenarios, transitionScenarios()...)
+	scenarios = append(scenarios, rewriteScenarios()...)
+	scenarios = append(scenarios, mutualTLSScenarios()...)
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Observe.Scenario("TLSNoneToHTTPSUpstream", verdict.FeatureTLS),
 		Description: "records what tls mode None does with an upstream that speaks only HTTPS",
 		Source:      apitext.TLSShould,
 		Run:         noneToHTTPS,
 	})
-	tests = append(tests, validityTests()...)
-	tests = append(tests, chainTests()...)
-	tests = append(tests, caRefKindTests()...)
-	return harness.Family{Name: "TLS", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, validityScenarios()...)
+	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: scenarios}
+}
+
+// serverOnlyConfigMapCA: ServerOnly with the CA of a ConfigMap reaches the
+// upstream over TLS, with validation.hostname as SNI.
+func serverOnlyConfigMapCA(ctx context.Context, s *harness.T) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	By("checking the upstream was reached over TLS with validation.hostname as SNI")
+	Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
+	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
+}
+
+// sniFromValidationHostname: the SNI is validation.hostname, not the
+// externalHostname, when the two differ.
+func sniFromValidationHostname(ctx context.Context, s *harness.T) {
+	validation := "tls-name." + s.Hostname
+	By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	By("checking the SNI was validation.hostname, not the externalHostname")
+	Expect(r.Upstream.SNI).To(Equal(validation), "tls.validation.hostname MUST be the SNI; the externalHostname is %s", s.Hostname)
+}
+
+// rejectsWrongSAN: a certificate for another name, signed by the trusted
+// CA, is refused.
+func rejectsWrongSAN(ctx context.Context, s *harness.T) {
+	By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// refusedCertificate is a certificate for the validation hostname that
+// fails verification otherwise (untrusted CA, expired).
+type refusedCertificate struct {
+	shortName string
+	mode      upstream.TLSMode
+	covers    dimension.Class
+}
+
+// refused: the certificate of mode c.mode is refused.
+func (c refusedCertificate) refused(ctx context.Context, s *harness.T) {
+	By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// systemRootsRejectPrivateCA: trusting the system CAs does not trust the
+// scenario's private CA.
+func systemRootsRejectPrivateCA(ctx context.Context, s *harness.T) {
+	By("serving a certificate signed by the spec's private CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// noValidationVerifiesServer: ServerOnly without a validation block still
+// verifies the server (releases before v1.7.0, whose CRD admits it).
+func noValidationVerifiesServer(ctx context.Context, s *harness.T) {
+	By("serving a certificate for the externalHostname signed by the spec's private CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+	if len(up.Log(ctx)) > 0 {
+		By("checking the connections the upstream saw were TLS handshakes, not cleartext")
+		Expect(tlsAttempts(ctx, up)).NotTo(BeEmpty(), "the implementation connected to the upstream without a TLS ClientHello; ServerOnly must speak TLS")
+	}
+}
+
+// missingCAConfigMap: no request is served while the CA ConfigMap the
+// XBackend names does not exist.
+func missingCAConfigMap(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, false, false) }
+
+// emptyCAConfigMap: no request is served while the CA ConfigMap holds no
+// certificate.
+func emptyCAConfigMap(ctx context.Context, s *harness.T) { caConfigMapAbsent(ctx, s, true, false) }
+
+// caConfigMapCreatedServes: requests are served once the missing CA
+// ConfigMap is created.
+func caConfigMapCreatedServes(ctx context.Context, s *harness.T) {
+	caConfigMapAbsent(ctx, s, false, true)
+}
+
+// secondCARefSigns records whether the CA of a second caCertificateRefs
+// entry is trusted.
+func secondCARefSigns(ctx context.Context, s *harness.T) {
+	other, err := pki.NewAuthority("xbcheck TLSSecondCARefSigns unrelated CA")
+	Expect(err).NotTo(HaveOccurred())
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	By("referring first to a ConfigMap of an unrelated CA, then to the one of the CA that signed the upstream")
+	s.CreateCAConfigMap(ctx, "first", other)
+	s.CreateCAConfigMap(ctx, "second", s.CA())
+	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+	By("sending requests through the Gateway until the upstream answers or the Traffic timeout passes")
+	var r *harness.Response
+	var err2 error
+	served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
+		r, err2 = s.Get(ctx, gw, "/tls")
+		g.Expect(err2).NotTo(HaveOccurred())
+		harness.FromUpstream(up)(g, r)
+	})
+	outcome := "served: the CA of the second reference is trusted"
+	if !served {
+		outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + harness.Outcome(r, err2, up) + ")"
+	}
+	s.Observe("second CA reference", outcome)
 }
 
 // sanCase is one subjectAltNames variant: the certificate's name (a label
@@ -223,7 +256,7 @@ type sanCase struct {
 	matches           bool
 }
 
-func subjectAltNames(ctx context.Context, s *harness.Spec, c sanCase) {
+func (c sanCase) subjectAltNames(ctx context.Context, s *harness.T) {
 	cfg := harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: s.Hostname}
 	if c.certName != "" {
 		cfg.Hostname = c.certName + "." + s.Hostname
@@ -251,7 +284,7 @@ func subjectAltNames(ctx context.Context, s *harness.Spec, c sanCase) {
 // caConfigMapAbsent refers to a CA ConfigMap that is missing (or empty):
 // the implementation must fail closed; with heal, the ConfigMap is then
 // filled with the CA and traffic must flow.
-func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty, heal bool) {
+func caConfigMapAbsent(ctx context.Context, s *harness.T, empty, heal bool) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	if empty {
 		By("creating ConfigMap ca with no " + pki.ConfigMapCAKey)
@@ -275,7 +308,7 @@ func caConfigMapAbsent(ctx context.Context, s *harness.Spec, empty, heal bool) {
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 }
 
-func caRotation(ctx context.Context, s *harness.Spec) {
+func caRotation(ctx context.Context, s *harness.T) {
 	old := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "old-ca", TLS: upstream.TLSValid})
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
 	gw := serveXBackend(ctx, s, old, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
@@ -302,7 +335,7 @@ func caRotation(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(rotated))
 }
 
-func noneToHTTPS(ctx context.Context, s *harness.Spec) {
+func noneToHTTPS(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	gw := serveXBackend(ctx, s, up, "mode-none.yaml", nil)
 
@@ -328,7 +361,7 @@ func noneToHTTPS(ctx context.Context, s *harness.Spec) {
 // serveXBackend makes the spec's hostname resolve to up, applies the
 // spec's Gateway, the XBackend of manifest (with vars and up's port as
 // {{.Port}}) and the route to it, and returns the Gateway's address.
-func serveXBackend(ctx context.Context, s *harness.Spec, up *harness.Upstream, manifest string, vars map[string]string) string {
+func serveXBackend(ctx context.Context, s *harness.T, up *harness.Upstream, manifest string, vars map[string]string) string {
 	GinkgoHelper()
 	all := map[string]string{"Port": up.Port()}
 	for k, v := range vars {
@@ -342,6 +375,6 @@ func serveXBackend(ctx context.Context, s *harness.Spec, up *harness.Upstream, m
 }
 
 // spiffe is a URI SAN unique to the spec.
-func spiffe(s *harness.Spec, name string) *url.URL {
+func spiffe(s *harness.T, name string) *url.URL {
 	return &url.URL{Scheme: "spiffe", Host: harness.TestZone, Path: "/" + s.Namespace + "/" + name}
 }

@@ -16,50 +16,31 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// transitionTests take a served TLS XBackend to refused and back: the
+// transitionScenarios take a served TLS XBackend to refused and back: the
 // refusal must follow a change of what the XBackend refers to, not only
 // its first configuration, and the old trust must not linger (a cached
 // transport, a resumed TLS session).
 //
 // They are fail-closed: an implementation that never serves the XBackend
 // has nothing to stop trusting, and the spec is skipped with that reason.
-func transitionTests() []harness.Test {
-	return []harness.Test{{
-		Scenario:    failClosed("TLSCAReplacedRefusesOldCA", verdict.FeatureTLS),
+func transitionScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSCAReplacedRefusesOldCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses the upstream once its CA is replaced by another in the ConfigMap, and serves it again when the CA is put back",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up, gw := servedTLS(ctx, s)
-			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " replacement CA")
-			Expect(err).NotTo(HaveOccurred())
-			By("replacing the CA in ConfigMap ca by one that did not sign the upstream")
-			s.SetCAConfigMap(ctx, "ca", other)
-			refusedAfterChange(ctx, s, gw, up)
-			By("putting the upstream's CA back in ConfigMap ca")
-			s.SetCAConfigMap(ctx, "ca", s.CA())
-			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-		},
+		Run:         caReplacedRefusesOldCA,
 	}, {
-		Scenario:    failClosed("TLSCAConfigMapDeletedRefuses", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSCAConfigMapDeletedRefuses", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses the upstream with a 5xx once the CA ConfigMap is deleted, and serves it again when it is recreated",
 		Source:      apitext.InvalidCARef,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up, gw := servedTLS(ctx, s)
-			By("deleting ConfigMap ca")
-			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}}
-			Expect(client.IgnoreNotFound(s.Client().Delete(ctx, cm))).To(Succeed())
-			refusedAfterChange(ctx, s, gw, up)
-			By("creating ConfigMap ca again with the upstream's CA")
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
-		},
+		Run:         caConfigMapDeletedRefuses,
 	}}
 }
 
 // servedTLS serves the spec's hostname over TLS with the CA of ConfigMap
 // ca, and waits until a request through the Gateway reaches the upstream;
 // it skips the spec when none does within the Traffic timeout.
-func servedTLS(ctx context.Context, s *harness.Spec) (*harness.Upstream, string) {
+func servedTLS(ctx context.Context, s *harness.T) (*harness.Upstream, string) {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
@@ -82,7 +63,7 @@ func servedTLS(ctx context.Context, s *harness.Spec) (*harness.Upstream, string)
 // after a change the spec made (until then it may still serve), then
 // watches for the Never window: 5xx only, and no request or plaintext at
 // the upstream from the reaction on.
-func refusedAfterChange(ctx context.Context, s *harness.Spec, gw string, up *harness.Upstream) {
+func refusedAfterChange(ctx context.Context, s *harness.T, gw string, up *harness.Upstream) {
 	GinkgoHelper()
 	By("waiting until the implementation refuses the upstream it served until now")
 	converging := upstreamRefusal(ctx, gw, "/tls", up, "external")
@@ -90,4 +71,33 @@ func refusedAfterChange(ctx context.Context, s *harness.Spec, gw string, up *har
 	s.AwaitRefusal(ctx, converging)
 	By("checking that every request keeps failing with a 5xx and the upstream sees no request and no plaintext")
 	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, "/tls", up, "external"))
+}
+
+// caReplacedRefusesOldCA is the run function of TLSCAReplacedRefusesOldCA:
+// refuses the upstream once its CA is replaced by another in the ConfigMap,
+// and serves it again when the CA is put back.
+func caReplacedRefusesOldCA(ctx context.Context, s *harness.T) {
+	up, gw := servedTLS(ctx, s)
+	other, err := pki.NewAuthority("xbcheck " + s.ShortName + " replacement CA")
+	Expect(err).NotTo(HaveOccurred())
+	By("replacing the CA in ConfigMap ca by one that did not sign the upstream")
+	s.SetCAConfigMap(ctx, "ca", other)
+	refusedAfterChange(ctx, s, gw, up)
+	By("putting the upstream's CA back in ConfigMap ca")
+	s.SetCAConfigMap(ctx, "ca", s.CA())
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+}
+
+// caConfigMapDeletedRefuses is the run function of
+// TLSCAConfigMapDeletedRefuses: refuses the upstream with a 5xx once the CA
+// ConfigMap is deleted, and serves it again when it is recreated.
+func caConfigMapDeletedRefuses(ctx context.Context, s *harness.T) {
+	up, gw := servedTLS(ctx, s)
+	By("deleting ConfigMap ca")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}}
+	Expect(client.IgnoreNotFound(s.Client().Delete(ctx, cm))).To(Succeed())
+	refusedAfterChange(ctx, s, gw, up)
+	By("creating ConfigMap ca again with the upstream's CA")
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
 }

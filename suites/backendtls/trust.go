@@ -15,147 +15,74 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// trustTests check which CAs are trusted, in more than one configuration:
+// trustScenarios check which CAs are trusted, in more than one configuration:
 // with subjectAltNames as without, with several caCertificateRefs as with
 // one, under the system roots (the run's system CA) as under a ConfigMap.
 // Each negative serves a certificate that is right in every respect but
 // the one it names, so the implementation can only pass by checking that.
-func trustTests() []harness.Test {
-	var tests []harness.Test
-	for _, c := range []struct {
-		shortName, what string
-		mode            upstream.TLSMode
-	}{
+func trustScenarios() []harness.Scenario {
+	var scenarios []harness.Scenario
+	for _, c := range []sanRefused{
 		{"TLSSANRejectsUntrustedCA", "signed by a CA no reference names", upstream.TLSUntrustedCA},
 		{"TLSSANRejectsExpiredCertificate", "expired, signed by the trusted CA while it was valid", upstream.TLSExpired},
 	} {
-		tests = append(tests, harness.Test{
-			Scenario:    failClosed(c.shortName, verdict.FeatureTLS),
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
 			Description: "refuses a certificate matching subjectAltNames but " + c.what,
 			Source:      apitext.ServerOnly,
-			Run: func(ctx context.Context, s *harness.Spec) {
-				By(fmt.Sprintf("serving a %s certificate for %s, the one subjectAltNames entry", c.mode, s.Hostname))
-				up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
-				s.CreateCAConfigMap(ctx, "ca", s.CA())
-				gw := serveXBackend(ctx, s, up, "san.yaml", map[string]string{"SANType": "Hostname", "SANField": "hostname", "SANValue": s.Hostname})
-				failsClosed(ctx, s, gw, "/tls", up, "external")
-			},
+			Run:         c.run,
 		})
 	}
-	tests = append(tests, harness.Test{
-		Scenario:    failClosed("TLSRejectsCANamedLikeTrustedCA", verdict.FeatureTLS),
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSRejectsCANamedLikeTrustedCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a certificate whose issuer is named like the trusted CA but signed with another key",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			impostor, err := pki.NewAuthority(s.CA().Cert.Subject.CommonName)
-			Expect(err).NotTo(HaveOccurred())
-			By("serving a certificate for the hostname signed by a CA with the trusted CA's subject " + s.CA().Cert.Subject.String() + " and its own key")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: impostor})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
-	}, harness.Test{
-		Scenario:    failClosed("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS),
+		Run:         rejectsCANamedLikeTrustedCA,
+	}, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSRejectsWildcardTwoLabelsDeep", verdict.FeatureTLS, verdict.FailClosed),
 		Covers:      []dimension.Class{dimension.TLSWildcardDeep},
 		Description: "refuses a wildcard certificate for a name two labels below the wildcard",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			wildcard, name := "*."+s.Hostname, "deep.tls."+s.Hostname
-			By(fmt.Sprintf("serving a certificate for %s from the trusted CA, checked against validation.hostname %s", wildcard, name))
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": name})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
-	}, harness.Test{
-		Scenario:    failClosed("TLSTwoCARefsRejectUnrelatedCA", verdict.FeatureTLS),
+		Run:         rejectsWildcardTwoLabelsDeep,
+	}, harness.Scenario{
+		Scenario:    verdict.Must.Scenario("TLSTwoCARefsRejectUnrelatedCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, with two caCertificateRefs, a certificate signed by neither CA",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			// Whether several refs are supported is the implementation's
-			// choice (MultipleCARefs); trusting a CA none of them names is not.
-			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
-			Expect(err).NotTo(HaveOccurred())
-			By("referring to two CA ConfigMaps and serving a certificate from a third CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSUntrustedCA})
-			s.CreateCAConfigMap(ctx, "first", s.CA())
-			s.CreateCAConfigMap(ctx, "second", other)
-			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         twoCARefsRejectUnrelatedCA,
 	})
-	tests = append(tests, systemCATests()...)
-	return tests
+	scenarios = append(scenarios, systemCAScenarios()...)
+	return scenarios
 }
 
-// systemCATests use the run's system CA (harness Environment.SystemCA): a
+// systemCAScenarios use the run's system CA (harness Environment.SystemCA): a
 // CA the implementation trusts as one of "the system CAs". They skip, with
 // the reason, when the run cannot know the implementation's trust store.
-func systemCATests() []harness.Test {
-	return []harness.Test{{
-		Scenario:    scenario("TLSSystemRootsServedOrRefused", verdict.Must, verdict.FeatureTLS),
+func systemCAScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSSystemRootsServedOrRefused", verdict.FeatureTLS),
 		Description: "serves, under wellKnownCACertificates System, a certificate of a system CA for the hostname, or reports the XBackend not Accepted",
 		Source:      apitext.WellKnownUnsupported,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
-			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-			refusal := upstreamRefusal(ctx, gw, "/tls", up, "external")
-			refusal.Violation = func(ctx context.Context) string {
-				if sent := cleartextSent(ctx, up); len(sent) > 0 {
-					return fmt.Sprintf("the implementation sent plaintext to the TLS upstream %s", up.Name())
-				}
-				return ""
-			}
-			By("waiting until the upstream, whose certificate a system CA signed, answers, or the XBackend is reported not Accepted")
-			if s.ServedOrRefused(ctx, refusal, func(g Gomega, r *harness.Response) {
-				g.Expect(r.Upstream).NotTo(BeNil(), "the answer carries the upstream's token but no observation: %v", r)
-				g.Expect(r.Upstream.SNI).To(Equal(s.Hostname), "validation.hostname must be the SNI")
-			}) {
-				return
-			}
-			Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
-		},
+		Run:         systemRootsServedOrRefused,
 	}, {
-		Scenario:    failClosed("TLSSystemRootsRejectWrongName", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectWrongName", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, under wellKnownCACertificates System, a certificate of a system CA for another name",
 		Source:      apitext.HostnameAuthenticates,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			By("serving a certificate for " + upstream.WrongSANName + " signed by a system CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN, Authority: systemCA(s)})
-			gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         systemRootsRejectWrongName,
 	}, {
-		Scenario:    failClosed("TLSConfigMapCARejectsSystemCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSConfigMapCARejectsSystemCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, when caCertificateRefs names a ConfigMap CA, a certificate a system CA signed",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			By("serving a certificate for the hostname signed by a system CA, while the XBackend trusts only the CA of ConfigMap ca")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         configMapCARejectsSystemCA,
 	}, {
-		Scenario:    failClosed("TLSTwoCARefsRejectSystemCA", verdict.FeatureTLS),
+		Scenario:    verdict.Must.Scenario("TLSTwoCARefsRejectSystemCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses, with two caCertificateRefs, a certificate a system CA signed",
 		Source:      apitext.CACertificateRefs,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
-			Expect(err).NotTo(HaveOccurred())
-			By("referring to two CA ConfigMaps and serving a certificate for the hostname signed by a system CA")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
-			s.CreateCAConfigMap(ctx, "first", s.CA())
-			s.CreateCAConfigMap(ctx, "second", other)
-			gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-			failsClosed(ctx, s, gw, "/tls", up, "external")
-		},
+		Run:         twoCARefsRejectSystemCA,
 	}}
 }
 
 // systemCA is the run's system CA, or skips the spec with the reason.
-func systemCA(s *harness.Spec) *pki.Authority {
+func systemCA(s *harness.T) *pki.Authority {
 	GinkgoHelper()
 	ca := s.Env().SystemCA
 	if ca == nil {
@@ -163,4 +90,119 @@ func systemCA(s *harness.Spec) *pki.Authority {
 			"run it with --implementation-cmd to test the system roots")
 	}
 	return ca
+}
+
+// rejectsCANamedLikeTrustedCA is the run function of
+// TLSRejectsCANamedLikeTrustedCA: refuses a certificate whose issuer is
+// named like the trusted CA but signed with another key.
+func rejectsCANamedLikeTrustedCA(ctx context.Context, s *harness.T) {
+	impostor, err := pki.NewAuthority(s.CA().Cert.Subject.CommonName)
+	Expect(err).NotTo(HaveOccurred())
+	By("serving a certificate for the hostname signed by a CA with the trusted CA's subject " + s.CA().Cert.Subject.String() + " and its own key")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: impostor})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// rejectsWildcardTwoLabelsDeep is the run function of
+// TLSRejectsWildcardTwoLabelsDeep: refuses a wildcard certificate for a name
+// two labels below the wildcard.
+func rejectsWildcardTwoLabelsDeep(ctx context.Context, s *harness.T) {
+	wildcard, name := "*."+s.Hostname, "deep.tls."+s.Hostname
+	By(fmt.Sprintf("serving a certificate for %s from the trusted CA, checked against validation.hostname %s", wildcard, name))
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": name})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// twoCARefsRejectUnrelatedCA is the run function of
+// TLSTwoCARefsRejectUnrelatedCA: refuses, with two caCertificateRefs, a
+// certificate signed by neither CA.
+func twoCARefsRejectUnrelatedCA(ctx context.Context, s *harness.T) {
+	// Whether several refs are supported is the implementation's
+	// choice (MultipleCARefs); trusting a CA none of them names is not.
+	other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
+	Expect(err).NotTo(HaveOccurred())
+	By("referring to two CA ConfigMaps and serving a certificate from a third CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSUntrustedCA})
+	s.CreateCAConfigMap(ctx, "first", s.CA())
+	s.CreateCAConfigMap(ctx, "second", other)
+	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// systemRootsServedOrRefused is the run function of
+// TLSSystemRootsServedOrRefused: serves, under wellKnownCACertificates
+// System, a certificate of a system CA for the hostname, or reports the
+// XBackend not Accepted.
+func systemRootsServedOrRefused(ctx context.Context, s *harness.T) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
+	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+	refusal := upstreamRefusal(ctx, gw, "/tls", up, "external")
+	refusal.Violation = func(ctx context.Context) string {
+		if sent := cleartextSent(ctx, up); len(sent) > 0 {
+			return fmt.Sprintf("the implementation sent plaintext to the TLS upstream %s", up.Name())
+		}
+		return ""
+	}
+	By("waiting until the upstream, whose certificate a system CA signed, answers, or the XBackend is reported not Accepted")
+	if s.ServedOrRefused(ctx, refusal, func(g Gomega, r *harness.Response) {
+		g.Expect(r.Upstream).NotTo(BeNil(), "the answer carries the upstream's token but no observation: %v", r)
+		g.Expect(r.Upstream.SNI).To(Equal(s.Hostname), "validation.hostname must be the SNI")
+	}) {
+		return
+	}
+	Expect(up.Events(ctx, upstream.KindRequest)).To(BeEmpty(), "XBackend external is reported not Accepted, but upstream %s answered requests", up.Name())
+}
+
+// systemRootsRejectWrongName is the run function of
+// TLSSystemRootsRejectWrongName: refuses, under wellKnownCACertificates
+// System, a certificate of a system CA for another name.
+func systemRootsRejectWrongName(ctx context.Context, s *harness.T) {
+	By("serving a certificate for " + upstream.WrongSANName + " signed by a system CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN, Authority: systemCA(s)})
+	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// configMapCARejectsSystemCA is the run function of
+// TLSConfigMapCARejectsSystemCA: refuses, when caCertificateRefs names a
+// ConfigMap CA, a certificate a system CA signed.
+func configMapCARejectsSystemCA(ctx context.Context, s *harness.T) {
+	By("serving a certificate for the hostname signed by a system CA, while the XBackend trusts only the CA of ConfigMap ca")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// twoCARefsRejectSystemCA is the run function of TLSTwoCARefsRejectSystemCA:
+// refuses, with two caCertificateRefs, a certificate a system CA signed.
+func twoCARefsRejectSystemCA(ctx context.Context, s *harness.T) {
+	other, err := pki.NewAuthority("xbcheck " + s.ShortName + " second CA")
+	Expect(err).NotTo(HaveOccurred())
+	By("referring to two CA ConfigMaps and serving a certificate for the hostname signed by a system CA")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
+	s.CreateCAConfigMap(ctx, "first", s.CA())
+	s.CreateCAConfigMap(ctx, "second", other)
+	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
+}
+
+// sanRefused is a certificate matching the one subjectAltNames entry, of
+// mode (what says how it is wrong otherwise).
+type sanRefused struct {
+	shortName, what string
+	mode            upstream.TLSMode
+}
+
+// run serves the certificate through san.yaml and expects it refused.
+func (c sanRefused) run(ctx context.Context, s *harness.T) {
+	By(fmt.Sprintf("serving a %s certificate for %s, the one subjectAltNames entry", c.mode, s.Hostname))
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "san.yaml", map[string]string{"SANType": "Hostname", "SANField": "hostname", "SANValue": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up, "external")
 }

@@ -1,4 +1,4 @@
-// Package endpointselector is the scenario group of Gateway API v1.7.0's
+// Package endpointselector is the family of Gateway API v1.7.0's
 // EndpointSelector XBackend: traffic reaches the ready pods of the
 // XBackend's namespace carrying every one of its matchLabels, and follows
 // them as they come, go and change readiness (endpointselector.go); the

@@ -25,46 +25,42 @@ const fakePods = "its pods are objects whose status the harness writes, with a f
 
 // Family is the EndpointSelector group.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    must("EndpointSelectorRoutesToReadyPods"),
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("EndpointSelectorRoutesToReadyPods", verdict.FeatureResourceBackend),
 		Description: "routes to every ready pod of the XBackend's namespace that carries all its matchLabels",
 		Source:      apitext.EndpointSelectorType,
 		Run:         routesToReadyPods,
 	}, {
-		Scenario:    must("EndpointSelectorFollowsPods"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorFollowsPods", verdict.FeatureResourceBackend),
 		Description: "follows pods as they are added and removed, with no endpoint object to manage",
 		Source:      apitext.EndpointsStayUpToDate,
 		Run:         followsPods,
 	}, {
-		Scenario:    must("EndpointSelectorExcludesNotReadyPods"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorExcludesNotReadyPods", verdict.FeatureResourceBackend),
 		Description: "never routes to a selected pod that is not Ready, and follows readiness both ways",
 		Source:      apitext.EndpointSelectorType,
 		Run:         excludesNotReady,
 	}, {
-		Scenario:    must("EndpointSelectorRequiresEveryLabel"),
+		Scenario:    verdict.Must.Scenario("EndpointSelectorRequiresEveryLabel", verdict.FeatureResourceBackend),
 		Description: "never routes to a pod that carries only some of the matchLabels",
 		Source:      apitext.MatchEveryLabel,
 		Run:         requiresEveryLabel,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "EndpointSelectorOtherNamespaceNeverSelected", Level: verdict.Must, Feature: verdict.FeatureResourceBackend, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("EndpointSelectorOtherNamespaceNeverSelected", verdict.FeatureResourceBackend, verdict.FailClosed),
 		Description: "never routes to a pod of another namespace, whatever its labels",
 		Source:      apitext.EndpointSelectorType,
 		Run:         otherNamespace,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "EndpointSelectorNoReadyPodAnswers503", Level: verdict.Should, Feature: verdict.FeatureResourceBackend},
+		Scenario:    verdict.Should.Scenario("EndpointSelectorNoReadyPodAnswers503", verdict.FeatureResourceBackend),
 		Description: "answers 503 while no selected pod is ready",
 		Source:      apitext.NoReadyEndpoints,
 		Run:         noReadyPod,
 	}}
-	tests = append(tests, serviceTests()...)
-	for i := range tests {
-		tests[i].Releases, tests[i].Pods = harness.V170, fakePods
+	scenarios = append(scenarios, serviceScenarios()...)
+	for i := range scenarios {
+		scenarios[i].Releases, scenarios[i].Pods = harness.V170, fakePods
 	}
-	return harness.Family{Name: "EndpointSelector", Manifests: manifests, Tests: tests}
-}
-
-func must(name string) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
+	return harness.Family{Name: "EndpointSelector", Manifests: manifests, Scenarios: scenarios}
 }
 
 // selected are the labels pods.yaml selects, for app.
@@ -73,7 +69,7 @@ func selected(app string) map[string]string { return map[string]string{"app": ap
 // backend is a spec's EndpointSelector XBackend "pods", its route on the
 // spec's Gateway, and the port its pods listen on.
 type backend struct {
-	s    *harness.Spec
+	s    *harness.T
 	app  string
 	port int
 	gw   string
@@ -82,7 +78,7 @@ type backend struct {
 // newBackend starts the first pod (ready as said, with labels; nil labels
 // are the selected ones), whose upstream's port becomes the XBackend's,
 // then applies the Gateway, the XBackend and the route.
-func newBackend(ctx context.Context, s *harness.Spec, name string, labels map[string]string, ready bool) (*backend, *harness.FakePod) {
+func newBackend(ctx context.Context, s *harness.T, name string, labels map[string]string, ready bool) (*backend, *harness.FakePod) {
 	GinkgoHelper()
 	b := &backend{s: s, app: "web"}
 	if labels == nil {
@@ -167,7 +163,7 @@ func (b *backend) consistentlyOnly(ctx context.Context, pods []*harness.FakePod,
 	}).WithContext(ctx).WithTimeout(b.s.Timeouts().Never).WithPolling(b.s.Timeouts().Poll).Should(Succeed())
 }
 
-func routesToReadyPods(ctx context.Context, s *harness.Spec) {
+func routesToReadyPods(ctx context.Context, s *harness.T) {
 	b, first := newBackend(ctx, s, "web-1", nil, true)
 	second := b.pod(ctx, s.Namespace, "web-2", selected(b.app), true)
 	By("checking the XBackend is Accepted")
@@ -176,7 +172,7 @@ func routesToReadyPods(ctx context.Context, s *harness.Spec) {
 	b.eventuallyServedByAll(ctx, first, second)
 }
 
-func followsPods(ctx context.Context, s *harness.Spec) {
+func followsPods(ctx context.Context, s *harness.T) {
 	b, first := newBackend(ctx, s, "web-1", nil, true)
 	b.eventuallyServedByAll(ctx, first)
 	By("adding a second selected pod: it gets traffic")
@@ -188,7 +184,7 @@ func followsPods(ctx context.Context, s *harness.Spec) {
 	b.consistentlyOnly(ctx, []*harness.FakePod{second}, first)
 }
 
-func excludesNotReady(ctx context.Context, s *harness.Spec) {
+func excludesNotReady(ctx context.Context, s *harness.T) {
 	b, ready := newBackend(ctx, s, "ready", nil, true)
 	starting := b.pod(ctx, s.Namespace, "starting", selected(b.app), false)
 	b.eventuallyServedByAll(ctx, ready)
@@ -201,7 +197,7 @@ func excludesNotReady(ctx context.Context, s *harness.Spec) {
 	b.consistentlyOnly(ctx, []*harness.FakePod{starting}, ready)
 }
 
-func requiresEveryLabel(ctx context.Context, s *harness.Spec) {
+func requiresEveryLabel(ctx context.Context, s *harness.T) {
 	b, full := newBackend(ctx, s, "both-labels", nil, true)
 	appOnly := b.pod(ctx, s.Namespace, "app-only", map[string]string{"app": b.app}, true)
 	tierOnly := b.pod(ctx, s.Namespace, "tier-only", map[string]string{"tier": "web", "app": "other"}, true)
@@ -210,7 +206,7 @@ func requiresEveryLabel(ctx context.Context, s *harness.Spec) {
 	b.consistentlyOnly(ctx, []*harness.FakePod{full}, appOnly, tierOnly)
 }
 
-func otherNamespace(ctx context.Context, s *harness.Spec) {
+func otherNamespace(ctx context.Context, s *harness.T) {
 	b, own := newBackend(ctx, s, "own", nil, true)
 	other := s.NewNamespace(ctx, s.ShortName+"Other")
 	foreign := b.pod(ctx, other, "same-labels", selected(b.app), true)
@@ -226,7 +222,7 @@ func otherNamespace(ctx context.Context, s *harness.Spec) {
 	Expect(foreign.Upstream.Log(ctx)).To(BeEmpty(), "the pod of namespace %s saw a connection", other)
 }
 
-func noReadyPod(ctx context.Context, s *harness.Spec) {
+func noReadyPod(ctx context.Context, s *harness.T) {
 	b, starting := newBackend(ctx, s, "starting", nil, false)
 	s.EventuallyAccepted(ctx, "pods", "gw", "")
 	By("checking requests get 503 from the Gateway while no selected pod is ready")

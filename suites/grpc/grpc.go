@@ -22,32 +22,32 @@ var v170 = harness.Releases{Since: "v1.7.0", Why: "its XBackend CRD admits proto
 
 // Family is the GRPC group.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    verdict.Scenario{ShortName: "GRPCOverVerifiedTLS", Level: verdict.Must, Feature: verdict.FeatureGRPC},
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("GRPCOverVerifiedTLS", verdict.FeatureGRPC),
 		Description: "carries a GRPCRoute's call to the external host as HTTP/2 over TLS, h2 negotiated by ALPN and the validation hostname as SNI",
 		Source:      apitext.ProtocolExtended,
 		Run:         overTLS,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "GRPCCleartextIsH2C", Level: verdict.Must, Feature: verdict.FeatureGRPC},
+		Scenario:    verdict.Must.Scenario("GRPCCleartextIsH2C", verdict.FeatureGRPC),
 		Description: "carries a GRPCRoute's call to an external host without tls as HTTP/2 with prior knowledge (h2c)",
 		Source:      apitext.GRPC,
 		Run:         cleartext,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "GRPCRejectsWrongSAN", Level: verdict.Must, Feature: verdict.FeatureGRPC, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("GRPCRejectsWrongSAN", verdict.FeatureGRPC, verdict.FailClosed),
 		Description: "makes no gRPC call to a server whose certificate, signed by the trusted CA, is for another name",
 		Source:      apitext.HostnameAuthenticates,
 		Run:         rejectsWrongSAN,
 	}}
-	for i := range tests {
-		tests[i].Releases = v170
+	for i := range scenarios {
+		scenarios[i].Releases = v170
 	}
-	return harness.Family{Name: "GRPC", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "GRPC", Manifests: manifests, Scenarios: scenarios}
 }
 
 // serve starts an upstream in mode speaking only protocol p, resolvable
 // at the spec's hostname, the CA ConfigMap when it speaks TLS, the
 // Gateway and manifest, and returns the upstream and the Gateway's address.
-func serve(ctx context.Context, s *harness.Spec, mode upstream.TLSMode, p upstream.Protocol, manifest string) (*harness.Upstream, string) {
+func serve(ctx context.Context, s *harness.T, mode upstream.TLSMode, p upstream.Protocol, manifest string) (*harness.Upstream, string) {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: mode, Protocols: []upstream.Protocol{p}})
 	s.ResolveTo(ctx, up, 5)
@@ -60,7 +60,7 @@ func serve(ctx context.Context, s *harness.Spec, mode upstream.TLSMode, p upstre
 }
 
 // eventuallyCall calls through gw until the call is answered by up.
-func eventuallyCall(ctx context.Context, s *harness.Spec, gw string, up *harness.Upstream) *upstream.Observation {
+func eventuallyCall(ctx context.Context, s *harness.T, gw string, up *harness.Upstream) *upstream.Observation {
 	GinkgoHelper()
 	By("making a gRPC call through the Gateway")
 	var obs *upstream.Observation
@@ -102,7 +102,7 @@ func seen(ctx context.Context, up *harness.Upstream) string {
 	return fmt.Sprint(out)
 }
 
-func overTLS(ctx context.Context, s *harness.Spec) {
+func overTLS(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSValid, upstream.HTTP2, "grpc-tls.yaml")
 	obs := eventuallyCall(ctx, s, gw, up)
 	By("checking the call went over TLS with the validation hostname as SNI")
@@ -114,7 +114,7 @@ func overTLS(ctx context.Context, s *harness.Spec) {
 	Expect(obs.Protocol).To(Equal("HTTP/2.0"), "protocol GRPC, but the upstream was spoken %s to", obs.Protocol)
 }
 
-func cleartext(ctx context.Context, s *harness.Spec) {
+func cleartext(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSNone, upstream.H2C, "grpc-cleartext.yaml")
 	obs := eventuallyCall(ctx, s, gw, up)
 	By("checking the upstream saw cleartext HTTP/2 opened with the prior-knowledge preface")
@@ -123,7 +123,7 @@ func cleartext(ctx context.Context, s *harness.Spec) {
 	Expect(obs.H2C).To(BeTrue(), "HTTP/2 did not begin with the prior-knowledge preface")
 }
 
-func rejectsWrongSAN(ctx context.Context, s *harness.Spec) {
+func rejectsWrongSAN(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSWrongSAN, upstream.HTTP2, "grpc-tls.yaml")
 	By("checking the Gateway acts on the route: the XBackend is refused, or the handshake with the upstream fails")
 	Eventually(func(g Gomega) {

@@ -25,9 +25,9 @@ type evidenceLog struct {
 	doc   evidence.Doc
 }
 
-func newEvidence(t Test) *evidenceLog {
+func newEvidence(sc Scenario) *evidenceLog {
 	return &evidenceLog{start: time.Now(), doc: evidence.Doc{
-		ShortName: t.ShortName, Requirement: t.Description, Source: string(t.Source),
+		ShortName: sc.ShortName, Requirement: sc.Description, Source: string(sc.Source),
 	}}
 }
 
@@ -79,7 +79,7 @@ func (e *evidenceLog) measure(name, value string) {
 // recordEvidence runs when the spec ends, after its fakes stopped: it adds
 // the DNS queries for the spec's names, writes the evidence file and, when
 // the spec failed, shows the evidence with the failure.
-func (s *Spec) recordEvidence(ctx SpecContext) {
+func (s *T) recordEvidence(ctx SpecContext) {
 	e := s.evidence
 	e.mu.Lock()
 	names := e.names

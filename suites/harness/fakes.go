@@ -44,13 +44,13 @@ type UpstreamConfig struct {
 type Upstream struct {
 	control.UpstreamInfo
 	role    string
-	s       *Spec
+	s       *T
 	stopped bool
 }
 
 // StartUpstream starts an upstream for the spec and stops it when the spec
 // ends, keeping its connection log as evidence.
-func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
+func (s *T) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
 	GinkgoHelper()
 	if cfg.Role == "" {
 		cfg.Role = "upstream"
@@ -62,7 +62,7 @@ func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream 
 		cfg.Authority = s.CA()
 	}
 	authority, err := cfg.Authority.PEM()
-	Expect(err).NotTo(HaveOccurred(), "harness error: encode the CA of upstream %s", cfg.Role)
+	Check(err, "encode the CA of upstream %s", cfg.Role)
 	spec := control.UpstreamSpec{
 		Role: s.Namespace + "/" + cfg.Role, Addr: cfg.Addr, Hostname: cfg.Hostname,
 		TLS: cfg.TLS, Protocols: cfg.Protocols, Authority: &authority,
@@ -74,7 +74,7 @@ func (s *Spec) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream 
 		spec.ClientCA = string(cfg.ClientCA.CertPEM)
 	}
 	info, err := s.h.Fakes.StartUpstream(ctx, spec)
-	Expect(err).NotTo(HaveOccurred(), "harness error: start the fake upstream %s", cfg.Role)
+	Check(err, "start the fake upstream %s", cfg.Role)
 	up := &Upstream{UpstreamInfo: info, role: cfg.Role, s: s}
 	DeferCleanup(func(ctx SpecContext) {
 		if !up.stopped {
@@ -112,7 +112,7 @@ func (u *Upstream) ListenPort() string {
 func (u *Upstream) Log(ctx context.Context) []upstream.Event {
 	GinkgoHelper()
 	events, err := u.ReadLog(ctx)
-	Expect(err).NotTo(HaveOccurred(), "harness error: read the log of upstream %s", u.role)
+	Check(err, "read the log of upstream %s", u.role)
 	return events
 }
 
@@ -140,7 +140,7 @@ func (u *Upstream) Events(ctx context.Context, kinds ...upstream.EventKind) []up
 // implementation's next request dials, and resolves, anew.
 func (u *Upstream) Drop(ctx context.Context) {
 	GinkgoHelper()
-	Expect(u.s.h.Fakes.DropConnections(ctx, u.Role)).To(Succeed(), "harness error: drop the connections of upstream %s", u.role)
+	Check(u.s.h.Fakes.DropConnections(ctx, u.Role), "drop the connections of upstream %s", u.role)
 }
 
 // Stop stops the upstream, keeping its log as evidence; the spec's end
@@ -150,7 +150,7 @@ func (u *Upstream) Stop(ctx context.Context) {
 	if events, err := u.s.h.Fakes.UpstreamLog(ctx, u.Role); err == nil {
 		u.s.evidence.upstreamLog(u.role, events)
 	}
-	Expect(u.s.h.Fakes.StopUpstream(ctx, u.Role)).To(Succeed(), "harness error: stop upstream %s", u.role)
+	Check(u.s.h.Fakes.StopUpstream(ctx, u.Role), "stop upstream %s", u.role)
 	u.stopped = true
 }
 
@@ -159,14 +159,14 @@ func (u *Upstream) Stop(ctx context.Context) {
 type Canary struct {
 	control.CanaryInfo
 	name string
-	s    *Spec
+	s    *T
 }
 
 // StartCanary listens at addr:port for the spec (port 0 picks one) and
 // stops it when the spec ends, keeping its hits as evidence. A target the
 // network plan says cannot be watched (the loopback of an implementation
 // in pods, IPv6 where it has none) skips the spec with the plan's reason.
-func (s *Spec) StartCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *Canary {
+func (s *T) StartCanary(ctx context.Context, name string, addr netip.Addr, port uint16) *Canary {
 	GinkgoHelper()
 	switch n := s.h.Env.Network; {
 	case addr.IsLoopback() && n.NoLoopback != "":
@@ -178,13 +178,13 @@ func (s *Spec) StartCanary(ctx context.Context, name string, addr netip.Addr, po
 		Name:  s.Namespace + "/" + name,
 		Addrs: []string{net.JoinHostPort(addr.String(), strconv.Itoa(int(port)))},
 	})
-	Expect(err).NotTo(HaveOccurred(), "harness error: no canary can listen at %s port %d: the network plan (internal/sandbox) must carry this address", addr, port)
+	Check(err, "no canary can listen at %s port %d: the network plan (internal/sandbox) must carry this address", addr, port)
 	c := &Canary{CanaryInfo: info, name: name, s: s}
 	DeferCleanup(func(ctx SpecContext) {
 		if hits, err := s.h.Fakes.CanaryHits(ctx, c.Name); err == nil {
 			s.evidence.canaryHits(c.name, hits)
 		}
-		Expect(s.h.Fakes.StopCanary(ctx, c.Name)).To(Succeed(), "harness error: stop canary %s", c.name)
+		Check(s.h.Fakes.StopCanary(ctx, c.Name), "stop canary %s", c.name)
 	})
 	return c
 }
@@ -199,7 +199,7 @@ func (c *Canary) Port() uint16 { return c.Addrs[0].Port() }
 func (c *Canary) Hits(ctx context.Context) []canary.Hit {
 	GinkgoHelper()
 	hits, err := c.s.h.Fakes.CanaryHits(ctx, c.Name)
-	Expect(err).NotTo(HaveOccurred(), "harness error: read the hits of canary %s", c.name)
+	Check(err, "read the hits of canary %s", c.name)
 	return hits
 }
 
@@ -208,54 +208,57 @@ func (c *Canary) Hits(ctx context.Context) []canary.Hit {
 // are (its prober), connects to the canary and sees its hit, so a later
 // empty hit list means the implementation did not connect, not that the
 // canary was deaf or out of reach. The control's hits are then cleared.
-func (s *Spec) ProveReachable(ctx context.Context, c *Canary) {
+func (s *T) ProveReachable(ctx context.Context, c *Canary) {
 	GinkgoHelper()
 	for _, a := range c.Addrs {
 		res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + a.String() + "/", Timeout: s.h.Timeouts.Request})
-		Expect(err).NotTo(HaveOccurred(), "harness error: probe canary %s at %s", c.name, a)
-		Expect(res.Error).To(BeEmpty(), "harness error: canary %s at %s is not reachable, so 'never reached' would prove nothing", c.name, a)
+		Check(err, "probe canary %s at %s", c.name, a)
+		if res.Error != "" {
+			Fault(fmt.Errorf("canary %s at %s is not reachable, so 'never reached' would prove nothing: %s", c.name, a, res.Error))
+		}
 	}
-	Eventually(func() int { return len(c.Hits(ctx)) }).WithContext(ctx).WithTimeout(s.h.Timeouts.Request).WithPolling(s.h.Timeouts.Poll).
-		Should(BeNumerically(">=", len(c.Addrs)), "harness error: canary %s did not record the harness's own connection", c.name)
-	Expect(s.h.Fakes.ClearCanary(ctx, c.Name)).To(Succeed(), "harness error: clear canary %s", c.name)
+	s.eventuallyOrFault(ctx, s.h.Timeouts.Request, func(g Gomega) {
+		g.Expect(len(c.Hits(ctx))).To(BeNumerically(">=", len(c.Addrs)))
+	}, "canary %s did not record the harness's own connection", c.name)
+	Check(s.h.Fakes.ClearCanary(ctx, c.Name), "clear canary %s", c.name)
 	s.Note("positive control: canary %s at %v reachable", c.name, c.Addrs)
 }
 
 // Answer installs the DNS program that answers A queries for name.
-func (s *Spec) Answer(ctx context.Context, name string, p dns.Program) {
+func (s *T) Answer(ctx context.Context, name string, p dns.Program) {
 	GinkgoHelper()
 	s.AnswerType(ctx, name, mdns.TypeA, p)
 }
 
 // AnswerType installs the DNS program for (name, qtype).
-func (s *Spec) AnswerType(ctx context.Context, name string, qtype uint16, p dns.Program) {
+func (s *T) AnswerType(ctx context.Context, name string, qtype uint16, p dns.Program) {
 	GinkgoHelper()
-	Expect(s.h.Fakes.SetProgram(ctx, mdns.Fqdn(name), qtype, p)).To(Succeed(), "harness error: program the DNS answers for %s", name)
+	Check(s.h.Fakes.SetProgram(ctx, mdns.Fqdn(name), qtype, p), "program the DNS answers for %s", name)
 	s.evidence.dnsName(name)
 }
 
 // ResolveTo makes the spec's hostname resolve to up's address with ttl.
-func (s *Spec) ResolveTo(ctx context.Context, up *Upstream, ttl uint32) {
+func (s *T) ResolveTo(ctx context.Context, up *Upstream, ttl uint32) {
 	GinkgoHelper()
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(ttl, "A "+up.Host())))
 }
 
 // DNSLog is what the rogue DNS was asked for the given names (default the
 // spec's hostname) and answered.
-func (s *Spec) DNSLog(ctx context.Context, names ...string) []dns.Query {
+func (s *T) DNSLog(ctx context.Context, names ...string) []dns.Query {
 	GinkgoHelper()
 	if len(names) == 0 {
 		names = []string{s.Hostname}
 	}
 	queries, err := s.h.Fakes.DNSLog(ctx, names...)
-	Expect(err).NotTo(HaveOccurred(), "harness error: read the DNS log")
+	Check(err, "read the DNS log")
 	return queries
 }
 
 // Served waits, up to the Request timeout, for the DNS log to show an
 // answer for name that match accepts, served to the implementation (the
 // harness itself never queries the rogue DNS).
-func (s *Spec) Served(ctx context.Context, name string, match func(answer string) bool) (dns.Query, error) {
+func (s *T) Served(ctx context.Context, name string, match func(answer string) bool) (dns.Query, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
 	defer cancel()
 	return s.h.Fakes.WaitDNS(ctx, func(q dns.Query) bool {

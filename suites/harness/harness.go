@@ -169,7 +169,7 @@ func (p localProber) Get(ctx context.Context, req probe.Request) (probe.Result, 
 func guardDial(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("harness error: dial %s: %w", address, err)
+		return verdict.HarnessErrorf("dial %s: %w", address, err)
 	}
 	return sandbox.Guard(ap.Addr().Unmap())
 }

@@ -23,7 +23,7 @@ func caBundle(authorities []*pki.Authority) string {
 
 // CreateCAConfigMap stores the CA certificates of the authorities, in
 // order, as ca.crt of ConfigMap name: the shape caCertificateRefs points at.
-func (s *Spec) CreateCAConfigMap(ctx context.Context, name string, authorities ...*pki.Authority) {
+func (s *T) CreateCAConfigMap(ctx context.Context, name string, authorities ...*pki.Authority) {
 	GinkgoHelper()
 	s.Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: name},
@@ -34,7 +34,7 @@ func (s *Spec) CreateCAConfigMap(ctx context.Context, name string, authorities .
 // SetCAConfigMap replaces ca.crt of ConfigMap name with the CA
 // certificates of the authorities: a CA rotation, or filling a ConfigMap
 // that had none.
-func (s *Spec) SetCAConfigMap(ctx context.Context, name string, authorities ...*pki.Authority) {
+func (s *T) SetCAConfigMap(ctx context.Context, name string, authorities ...*pki.Authority) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		cm := &corev1.ConfigMap{}
@@ -51,7 +51,7 @@ func (s *Spec) SetCAConfigMap(ctx context.Context, name string, authorities ...*
 // CreateTLSSecret stores a leaf (a client certificate) as a
 // kubernetes.io/tls Secret name of namespace: the shape
 // clientCertificateRef points at.
-func (s *Spec) CreateTLSSecret(ctx context.Context, namespace, name string, leaf *pki.Leaf) {
+func (s *T) CreateTLSSecret(ctx context.Context, namespace, name string, leaf *pki.Leaf) {
 	GinkgoHelper()
 	s.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
@@ -61,7 +61,7 @@ func (s *Spec) CreateTLSSecret(ctx context.Context, namespace, name string, leaf
 }
 
 // ClientCertificate makes a client CA and a client certificate it signed.
-func (s *Spec) ClientCertificate() (*pki.Authority, *pki.Leaf) {
+func (s *T) ClientCertificate() (*pki.Authority, *pki.Leaf) {
 	GinkgoHelper()
 	ca, err := pki.NewAuthority("xbcheck " + s.ShortName + " client CA")
 	Expect(err).NotTo(HaveOccurred())

@@ -46,7 +46,7 @@ func (p *FakePod) Addr() netip.Addr { return p.Upstream.Addr.Addr() }
 // address of the simulated internet, which becomes the pod's IP; cfg sets
 // its TLS and protocols (Role and Addr are the pod's). Both go when the
 // spec ends.
-func (s *Spec) StartPod(ctx context.Context, namespace, name string, labels map[string]string, ready bool, port int, cfg UpstreamConfig) *FakePod {
+func (s *T) StartPod(ctx context.Context, namespace, name string, labels map[string]string, ready bool, port int, cfg UpstreamConfig) *FakePod {
 	GinkgoHelper()
 	cfg.Role = "pod/" + namespace + "/" + name
 	cfg.Addr = fmt.Sprintf(":%d", port)
@@ -67,13 +67,13 @@ func (s *Spec) StartPod(ctx context.Context, namespace, name string, labels map[
 
 // SetPodReady writes pod p's status as a kubelet would: Running, its IP,
 // and the Ready condition.
-func (s *Spec) SetPodReady(ctx context.Context, p *FakePod, ready bool) {
+func (s *T) SetPodReady(ctx context.Context, p *FakePod, ready bool) {
 	GinkgoHelper()
 	status := corev1.ConditionFalse
 	if ready {
 		status = corev1.ConditionTrue
 	}
-	Eventually(func(g Gomega) {
+	s.eventuallyOrFault(ctx, s.h.Timeouts.Status, func(g Gomega) {
 		pod := &corev1.Pod{}
 		g.Expect(s.h.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Name}, pod)).To(Succeed())
 		ip := p.Addr().String()
@@ -86,13 +86,12 @@ func (s *Spec) SetPodReady(ctx context.Context, p *FakePod, ready bool) {
 			},
 		}
 		g.Expect(s.h.Client.Status().Update(ctx, pod)).To(Succeed())
-	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Status).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		"harness error: could not write the status of pod %s/%s", p.Namespace, p.Name)
+	}, "could not write the status of pod %s/%s", p.Namespace, p.Name)
 	s.Note("pod %s/%s Ready=%t", p.Namespace, p.Name, ready)
 }
 
 // DeletePod deletes pod p, at once, as a kubelet confirms it gone.
-func (s *Spec) DeletePod(ctx context.Context, p *FakePod) {
+func (s *T) DeletePod(ctx context.Context, p *FakePod) {
 	GinkgoHelper()
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name}}
 	Expect(client.IgnoreNotFound(s.h.Client.Delete(ctx, pod, client.GracePeriodSeconds(0)))).To(Succeed(), "delete pod %s/%s", p.Namespace, p.Name)

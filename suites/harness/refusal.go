@@ -58,7 +58,7 @@ func (r Refusal) served(resp *Response) bool {
 // programmed, or one that connects and then gives up, has not refused
 // anything. A served probe or a violation fails at once. It returns what
 // the reaction was, for evidence.
-func (s *Spec) AwaitRefusal(ctx context.Context, r Refusal) string {
+func (s *T) AwaitRefusal(ctx context.Context, r Refusal) string {
 	GinkgoHelper()
 	var last *Response
 	var lastErr error
@@ -107,7 +107,7 @@ func (s *Spec) AwaitRefusal(ctx context.Context, r Refusal) string {
 // nothing, and the violation check must stay empty. A refusal reported in
 // status does not end the watch: a data plane that goes on sending
 // plaintext or serving meanwhile fails.
-func (s *Spec) ConsistentlyRefused(ctx context.Context, r Refusal) {
+func (s *T) ConsistentlyRefused(ctx context.Context, r Refusal) {
 	GinkgoHelper()
 	var last *Response
 	Consistently(func(g Gomega) {
@@ -129,7 +129,7 @@ func (s *Spec) ConsistentlyRefused(ctx context.Context, r Refusal) {
 // a refusal in status it goes on watching for the Never window: no probe
 // may be served and no violation may appear, so an implementation that
 // reports the refusal but keeps sending is caught.
-func (s *Spec) ServedOrRefused(ctx context.Context, r Refusal, ok func(Gomega, *Response)) bool {
+func (s *T) ServedOrRefused(ctx context.Context, r Refusal, ok func(Gomega, *Response)) bool {
 	GinkgoHelper()
 	var last *Response
 	var lastErr error

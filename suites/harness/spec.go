@@ -22,10 +22,11 @@ import (
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
-// Spec is one running test: its own namespace (removed when it ends), its
-// own hostname under the test zone, its own CA, the fakes it started, and
-// the evidence it gathers.
-type Spec struct {
+// T is one running scenario, as a *testing.T is one running test: its own
+// namespace (removed when it ends), its own hostname under the test zone,
+// its own CA, the fakes it started, and the evidence it gathers. A run
+// function names it s, for the scenario it runs.
+type T struct {
 	verdict.Scenario
 	// Namespace is the spec's own; Hostname is <Namespace>.xbcheck.test.
 	Namespace string
@@ -39,9 +40,9 @@ type Spec struct {
 
 // begin starts a spec: its namespace, hostname and evidence, written when
 // it ends.
-func (h *Harness) begin(ctx context.Context, f Family, t Test) *Spec {
-	sc := t.Scenario
-	s := &Spec{Scenario: sc, h: h, manifests: f.Manifests, evidence: newEvidence(t)}
+func (h *Harness) begin(ctx context.Context, f Family, declared Scenario) *T {
+	sc := declared.Scenario
+	s := &T{Scenario: sc, h: h, manifests: f.Manifests, evidence: newEvidence(declared)}
 	h.clock.reset()
 	// Registered first, so it runs last: after every cleanup.
 	DeferCleanup(func() {
@@ -55,20 +56,20 @@ func (h *Harness) begin(ctx context.Context, f Family, t Test) *Spec {
 }
 
 // Harness is the harness the spec runs in.
-func (s *Spec) Harness() *Harness { return s.h }
+func (s *T) Harness() *Harness { return s.h }
 
 // Timeouts are the run's timeouts.
-func (s *Spec) Timeouts() Timeouts { return s.h.Timeouts }
+func (s *T) Timeouts() Timeouts { return s.h.Timeouts }
 
 // Env is what the runner set up around the implementation.
-func (s *Spec) Env() Environment { return s.h.Env }
+func (s *T) Env() Environment { return s.h.Env }
 
 // Client reaches the cluster.
-func (s *Spec) Client() client.Client { return s.h.Client }
+func (s *T) Client() client.Client { return s.h.Client }
 
 // NewNamespace creates a namespace named after name and the run, labelled
 // with the run id, and deletes it when the spec ends.
-func (s *Spec) NewNamespace(ctx context.Context, name string) string {
+func (s *T) NewNamespace(ctx context.Context, name string) string {
 	GinkgoHelper()
 	runID := s.h.RunID
 	name = strings.ToLower(name)
@@ -86,7 +87,7 @@ func (s *Spec) NewNamespace(ctx context.Context, name string) string {
 
 // DeleteAtEnd deletes obj when the spec ends, unless the run keeps what it
 // created for inspection (--cleanup-base-resources=false).
-func (s *Spec) DeleteAtEnd(obj client.Object) {
+func (s *T) DeleteAtEnd(obj client.Object) {
 	if s.h.KeepResources {
 		return
 	}
@@ -96,7 +97,7 @@ func (s *Spec) DeleteAtEnd(obj client.Object) {
 }
 
 // Create creates obj and deletes it when the spec ends.
-func (s *Spec) Create(ctx context.Context, obj client.Object) {
+func (s *T) Create(ctx context.Context, obj client.Object) {
 	GinkgoHelper()
 	Expect(s.h.Client.Create(ctx, obj)).To(Succeed(), "create %T %s/%s", obj, obj.GetNamespace(), obj.GetName())
 	s.DeleteAtEnd(obj)
@@ -105,7 +106,7 @@ func (s *Spec) Create(ctx context.Context, obj client.Object) {
 // vars are the placeholders of a manifest: every template may use
 // {{.Namespace}}, {{.Hostname}}, {{.GatewayClass}} and {{.ListenerPort}};
 // extra adds (or replaces) others.
-func (s *Spec) vars(extra map[string]string) map[string]string {
+func (s *T) vars(extra map[string]string) map[string]string {
 	v := map[string]string{
 		"Namespace":    s.Namespace,
 		"Hostname":     s.Hostname,
@@ -119,31 +120,31 @@ func (s *Spec) vars(extra map[string]string) map[string]string {
 // Render fills the family's manifest name with the spec's placeholders
 // plus extra and writes it in the installed XBackend schema, without
 // creating anything.
-func (s *Spec) Render(name string, extra map[string]string) []*unstructured.Unstructured {
+func (s *T) Render(name string, extra map[string]string) []*unstructured.Unstructured {
 	GinkgoHelper()
 	objs, err := manifest.Render(s.manifests, name, s.vars(extra))
-	Expect(err).NotTo(HaveOccurred(), "harness error: manifest %s", name)
-	Expect(s.h.Schema.Render(objs)).To(Succeed(), "harness error: manifest %s", name)
+	Check(err, "manifest %s", name)
+	Check(s.h.Schema.Render(objs), "manifest %s", name)
 	return objs
 }
 
 // Apply renders the family's manifest name and creates every object in it,
 // each deleted when the spec ends.
-func (s *Spec) Apply(ctx context.Context, name string, extra map[string]string) []*unstructured.Unstructured {
+func (s *T) Apply(ctx context.Context, name string, extra map[string]string) []*unstructured.Unstructured {
 	GinkgoHelper()
 	return s.apply(ctx, name, s.Render(name, extra))
 }
 
 // ApplyGateway creates the spec's own Gateway "gw": one HTTP listener on
 // ListenerPort, routes from its namespace only.
-func (s *Spec) ApplyGateway(ctx context.Context) {
+func (s *T) ApplyGateway(ctx context.Context) {
 	GinkgoHelper()
 	objs, err := manifest.Render(common, "gateway.yaml", s.vars(nil))
-	Expect(err).NotTo(HaveOccurred(), "harness error: manifest gateway.yaml")
+	Check(err, "manifest gateway.yaml")
 	s.apply(ctx, "gateway.yaml", objs)
 }
 
-func (s *Spec) apply(ctx context.Context, name string, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+func (s *T) apply(ctx context.Context, name string, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
 	GinkgoHelper()
 	for _, o := range objs {
 		if text, err := yaml.Marshal(o.Object); err == nil {
@@ -159,7 +160,7 @@ func (s *Spec) apply(ctx context.Context, name string, objs []*unstructured.Unst
 }
 
 // CA is the spec's own certificate authority, made on first use.
-func (s *Spec) CA() *pki.Authority {
+func (s *T) CA() *pki.Authority {
 	GinkgoHelper()
 	if s.authority == nil {
 		a, err := pki.NewAuthority("xbcheck " + s.ShortName + " CA")
@@ -170,11 +171,11 @@ func (s *Spec) CA() *pki.Authority {
 }
 
 // Note records a line of evidence, timed from the spec's start.
-func (s *Spec) Note(format string, args ...any) { s.evidence.note(format, args...) }
+func (s *T) Note(format string, args ...any) { s.evidence.note(format, args...) }
 
 // Observe records an OBSERVE measurement: it is printed with the spec and
 // in the run's summary, and never fails anything.
-func (s *Spec) Observe(name, value string) {
+func (s *T) Observe(name, value string) {
 	s.evidence.measure(name, value)
 	AddReportEntry(MeasurementEntry, ReportEntryVisibilityNever, name+": "+value)
 }
@@ -182,13 +183,13 @@ func (s *Spec) Observe(name, value string) {
 // Measure polls f every Poll until it succeeds or within has passed, and
 // says which. It never fails the spec: OBSERVE specs wait with it for a
 // value that may never come.
-func (s *Spec) Measure(ctx context.Context, within time.Duration, f func(g Gomega)) bool {
+func (s *T) Measure(ctx context.Context, within time.Duration, f func(g Gomega)) bool {
 	g := NewGomega(func(string, ...int) {})
 	return g.Eventually(f).WithContext(ctx).WithTimeout(within).WithPolling(s.h.Timeouts.Poll).Should(Succeed())
 }
 
 // Sample runs probe every Poll for d, for measurements over a window.
-func (s *Spec) Sample(ctx context.Context, d time.Duration, probe func()) {
+func (s *T) Sample(ctx context.Context, d time.Duration, probe func()) {
 	g := NewGomega(func(string, ...int) {})
 	g.Consistently(func(Gomega) { probe() }).WithContext(ctx).WithTimeout(d).WithPolling(s.h.Timeouts.Poll).Should(Succeed())
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // XBackend reads XBackend name of the spec's namespace.
-func (s *Spec) XBackend(ctx context.Context, g Gomega, name string) *unstructured.Unstructured {
+func (s *T) XBackend(ctx context.Context, g Gomega, name string) *unstructured.Unstructured {
 	xb := &unstructured.Unstructured{}
 	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	g.Expect(s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, xb)).To(Succeed())
@@ -28,7 +28,7 @@ func (s *Spec) XBackend(ctx context.Context, g Gomega, name string) *unstructure
 }
 
 // Ancestors reads the status entries of XBackend name, with its generation.
-func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]gatewayapi.Ancestor, int64) {
+func (s *T) Ancestors(ctx context.Context, g Gomega, name string) ([]gatewayapi.Ancestor, int64) {
 	xb := s.XBackend(ctx, g, name)
 	list, err := s.h.Schema.Ancestors(xb)
 	g.Expect(err).NotTo(HaveOccurred(), "XBackend %s/%s has a malformed %s", s.Namespace, name, s.h.Schema.StatusField())
@@ -36,14 +36,15 @@ func (s *Spec) Ancestors(ctx context.Context, g Gomega, name string) ([]gatewaya
 }
 
 // Accepted is the Accepted condition controller wrote on an XBackend's
-// entries for Gateway gateway of namespace, or nil.
+// entries for Gateway gateway of namespace, or nil. An entry for an
+// ancestor that is no Gateway (see [IsGatewayRef]) is never the Gateway's.
 func Accepted(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayController, namespace, gateway string) *metav1.Condition {
-	for _, a := range entries {
+	for _, a := range GatewayEntries(entries, controller) {
 		ns := namespace
 		if a.Ref.Namespace != nil {
 			ns = string(*a.Ref.Namespace)
 		}
-		if a.ControllerName == controller && string(a.Ref.Name) == gateway && ns == namespace {
+		if string(a.Ref.Name) == gateway && ns == namespace {
 			return meta.FindStatusCondition(a.Conditions, string(gatewayv1.PolicyConditionAccepted))
 		}
 	}
@@ -61,11 +62,14 @@ func OfController(entries []gatewayapi.Ancestor, controller gatewayv1.GatewayCon
 	return out
 }
 
-// GatewayNames names the Gateways of entries, sorted.
+// GatewayNames names the Gateways of entries, sorted; entries for other
+// ancestors (see [IsGatewayRef]) name no Gateway.
 func GatewayNames(entries []gatewayapi.Ancestor) []string {
 	var names []string
 	for _, a := range entries {
-		names = append(names, string(a.Ref.Name))
+		if IsGatewayRef(a.Ref) {
+			names = append(names, string(a.Ref.Name))
+		}
 	}
 	slices.Sort(names)
 	return names
@@ -75,7 +79,7 @@ func GatewayNames(entries []gatewayapi.Ancestor) []string {
 // on XBackend name for the spec's Gateway gateway is computed for the
 // XBackend's current generation and, unless want is empty, has status
 // want; it returns that condition.
-func (s *Spec) EventuallyAccepted(ctx context.Context, name, gateway string, want metav1.ConditionStatus) metav1.Condition {
+func (s *T) EventuallyAccepted(ctx context.Context, name, gateway string, want metav1.ConditionStatus) metav1.Condition {
 	GinkgoHelper()
 	controller := s.h.Env.ControllerName
 	var cond metav1.Condition
@@ -98,7 +102,7 @@ func (s *Spec) EventuallyAccepted(ctx context.Context, name, gateway string, wan
 
 // Refused reports whether the implementation says, for the spec's Gateway
 // gateway, that XBackend name is not Accepted at its current generation.
-func (s *Spec) Refused(ctx context.Context, g Gomega, name, gateway string) bool {
+func (s *T) Refused(ctx context.Context, g Gomega, name, gateway string) bool {
 	entries, generation := s.Ancestors(ctx, g, name)
 	c := Accepted(entries, s.h.Env.ControllerName, s.Namespace, gateway)
 	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == generation
@@ -106,7 +110,7 @@ func (s *Spec) Refused(ctx context.Context, g Gomega, name, gateway string) bool
 
 // AcceptedSummary is the Accepted condition on XBackend name for gateway,
 // in one line, for messages.
-func (s *Spec) AcceptedSummary(ctx context.Context, name, gateway string) string {
+func (s *T) AcceptedSummary(ctx context.Context, name, gateway string) string {
 	xb := &unstructured.Unstructured{}
 	xb.SetGroupVersionKind(gatewayapi.XBackend)
 	if err := s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: name}, xb); err != nil {
@@ -123,10 +127,11 @@ func (s *Spec) AcceptedSummary(ctx context.Context, name, gateway string) string
 	return fmt.Sprintf("%s (%s: %s)", c.Status, c.Reason, c.Message)
 }
 
-// EventuallyAncestors waits until the implementation's entries on XBackend
-// name are exactly one per Gateway named, each Accepted=True at the
-// current generation.
-func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ...string) {
+// EventuallyAncestors waits until the implementation's entries for
+// Gateways on XBackend name are exactly one per Gateway named, each
+// Accepted=True at the current generation; its entries for other
+// ancestors (a mesh) are no concern of these specs.
+func (s *T) EventuallyAncestors(ctx context.Context, name string, gateways ...string) {
 	GinkgoHelper()
 	for _, gw := range gateways {
 		s.EventuallyAccepted(ctx, name, gw, metav1.ConditionTrue)
@@ -146,9 +151,9 @@ func (s *Spec) EventuallyAncestors(ctx context.Context, name string, gateways ..
 // controller, as a second implementation sharing the cluster would,
 // keeping the entries already there (the list is atomic) and guarding the
 // write with the resourceVersion read.
-func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry gatewayapi.Ancestor) {
+func (s *T) AddForeignAncestor(ctx context.Context, name string, entry gatewayapi.Ancestor) {
 	GinkgoHelper()
-	Eventually(func(g Gomega) {
+	s.eventuallyOrFault(ctx, s.h.Timeouts.Status, func(g Gomega) {
 		xb := s.XBackend(ctx, g, name)
 		entries, err := s.h.Schema.Ancestors(xb)
 		g.Expect(err).NotTo(HaveOccurred())
@@ -157,15 +162,14 @@ func (s *Spec) AddForeignAncestor(ctx context.Context, name string, entry gatewa
 		body, err := json.Marshal(map[string]any{"metadata": map[string]any{"resourceVersion": xb.GetResourceVersion()}, "status": status})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(s.h.Client.Status().Patch(ctx, xb, client.RawPatch(types.MergePatchType, body))).To(Succeed())
-	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Status).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		"harness error: could not write another controller's entry into XBackend %s/%s %s", s.Namespace, name, s.h.Schema.StatusField())
+	}, "could not write another controller's entry into XBackend %s/%s %s", s.Namespace, name, s.h.Schema.StatusField())
 	s.Note("wrote a %s entry of controller %s for %s into XBackend %s", s.h.Schema.StatusField(), entry.ControllerName, entry.Ref.Name, name)
 }
 
 // PatchXBackend applies a JSON merge patch to the spec of XBackend name and
 // returns the generation the API server gave the result. A merge patch
 // works for every shape a manifest can write.
-func (s *Spec) PatchXBackend(ctx context.Context, name string, specPatch map[string]any) int64 {
+func (s *T) PatchXBackend(ctx context.Context, name string, specPatch map[string]any) int64 {
 	GinkgoHelper()
 	body, err := json.Marshal(map[string]any{"spec": specPatch})
 	Expect(err).NotTo(HaveOccurred())
@@ -181,14 +185,14 @@ func (s *Spec) PatchXBackend(ctx context.Context, name string, specPatch map[str
 
 // SetXBackendPort changes the port of XBackend name and returns the new
 // generation.
-func (s *Spec) SetXBackendPort(ctx context.Context, name string, port int) int64 {
+func (s *T) SetXBackendPort(ctx context.Context, name string, port int) int64 {
 	GinkgoHelper()
 	return s.PatchXBackend(ctx, name, map[string]any{"port": s.h.Schema.PortPatch(port)})
 }
 
 // RouteCondition reads condType of HTTPRoute route for Gateway gateway, or
 // nil when there is none computed for the route's current generation.
-func (s *Spec) RouteCondition(ctx context.Context, route, gateway string, condType gatewayv1.RouteConditionType) *metav1.Condition {
+func (s *T) RouteCondition(ctx context.Context, route, gateway string, condType gatewayv1.RouteConditionType) *metav1.Condition {
 	r := &gatewayv1.HTTPRoute{}
 	if err := s.h.Client.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: route}, r); err != nil {
 		return nil
@@ -207,7 +211,7 @@ func (s *Spec) RouteCondition(ctx context.Context, route, gateway string, condTy
 // EventuallyRouteCondition waits until HTTPRoute route reports condType
 // with status (and reason, when not empty) for the spec's Gateway gateway,
 // computed for the route's current generation.
-func (s *Spec) EventuallyRouteCondition(ctx context.Context, route, gateway string, condType gatewayv1.RouteConditionType, status metav1.ConditionStatus, reason gatewayv1.RouteConditionReason) metav1.Condition {
+func (s *T) EventuallyRouteCondition(ctx context.Context, route, gateway string, condType gatewayv1.RouteConditionType, status metav1.ConditionStatus, reason gatewayv1.RouteConditionReason) metav1.Condition {
 	GinkgoHelper()
 	var cond metav1.Condition
 	var seen []gatewayv1.RouteParentStatus
@@ -235,7 +239,7 @@ func (s *Spec) EventuallyRouteCondition(ctx context.Context, route, gateway stri
 }
 
 // DeleteRoute deletes HTTPRoute name of the spec's namespace.
-func (s *Spec) DeleteRoute(ctx context.Context, name string) {
+func (s *T) DeleteRoute(ctx context.Context, name string) {
 	GinkgoHelper()
 	r := &gatewayv1.HTTPRoute{}
 	r.Namespace, r.Name = s.Namespace, name
@@ -247,7 +251,7 @@ func (s *Spec) DeleteRoute(ctx context.Context, name string) {
 // runner configured (--cluster-domain, or the reference gateway's), else
 // the one the cluster's CoreDNS serves (internal/coredns reads it once per
 // run), or "" when nothing says.
-func (s *Spec) ClusterDomain() string { return s.h.Env.ClusterDomain }
+func (s *T) ClusterDomain() string { return s.h.Env.ClusterDomain }
 
 // EventuallyReacted waits until the implementation has visibly acted on
 // the route to an XBackend it must not serve: a probe got a 5xx from the
@@ -255,7 +259,7 @@ func (s *Spec) ClusterDomain() string { return s.h.Env.ClusterDomain }
 // ResolvedRefs. A TCP accept somewhere is no reaction; a served request
 // fails at once. Only then does a "never" window prove something: before,
 // the data plane may simply not be programmed yet.
-func (s *Spec) EventuallyReacted(ctx context.Context, gateway, path, xbackend, route, gw string) {
+func (s *T) EventuallyReacted(ctx context.Context, gateway, path, xbackend, route, gw string) {
 	GinkgoHelper()
 	var last *Response
 	var lastErr error

@@ -16,7 +16,7 @@ import (
 // gRPC client of a cleartext listener does, and returns the answering
 // upstream's Observation (upstream.CallGRPC). Like DialWebSocket it needs
 // the harness's own prober: with probes sent from a pod it skips, saying so.
-func (s *Spec) CallGRPC(ctx context.Context, gateway string) (*upstream.Observation, error) {
+func (s *T) CallGRPC(ctx context.Context, gateway string) (*upstream.Observation, error) {
 	s.needOwnProber("a gRPC call")
 	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
 	defer cancel()
@@ -33,7 +33,7 @@ func (s *Spec) CallGRPC(ctx context.Context, gateway string) (*upstream.Observat
 // the Request timeout. The connection stays open for more (upstream.Echo)
 // and is closed when the spec ends. Like DialWebSocket it needs the
 // harness's own prober.
-func (s *Spec) DialTCP(ctx context.Context, gateway string) (net.Conn, *upstream.Observation, error) {
+func (s *T) DialTCP(ctx context.Context, gateway string) (net.Conn, *upstream.Observation, error) {
 	s.needOwnProber("a TCP connection")
 	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
 	defer cancel()
@@ -55,7 +55,7 @@ func (s *Spec) DialTCP(ctx context.Context, gateway string) (net.Conn, *upstream
 	return c, obs, nil
 }
 
-func (s *Spec) needOwnProber(what string) {
+func (s *T) needOwnProber(what string) {
 	if s.h.Prober != nil {
 		Skip(what + " is made from xbcheck's own process, and this run reaches Gateways from a pod of the cluster, whose probe sends plain HTTP requests only")
 	}

@@ -15,42 +15,45 @@ import (
 	"github.com/xbcheck/xbcheck/suites/apitext"
 )
 
-// Test declares one spec: its identity, the requirement it checks, and its
-// body.
-type Test struct {
+// Scenario declares one scenario: its identity, the requirement it checks,
+// the API sentence its level rests on, its gates, and its run function.
+// Register makes it one Ginkgo spec.
+type Scenario struct {
 	verdict.Scenario
 	// Description is the requirement, as the spec's text.
 	Description string
 	// Source is the API sentence the level rests on (package apitext).
 	Source apitext.Sentence
-	// Sandbox, when set, says why the test needs the network sandbox: it is
+	// Sandbox, when set, says why the scenario needs the network sandbox: it is
 	// skipped with that reason outside it.
 	Sandbox string
-	// Releases, when set, limits the test to the XBackend schemas of some
+	// Releases, when set, limits the scenario to the XBackend schemas of some
 	// Gateway API releases; on the others it is skipped, saying why.
 	Releases Releases
-	// Pods, when set, says why the test needs pods the harness plays
+	// Pods, when set, says why the scenario needs pods the harness plays
 	// (their status written by it, a fake upstream at their address),
 	// which it can only where no kubelet owns pods: it is skipped with
 	// that reason in a cluster with nodes.
 	Pods string
-	// Covers names the behaviour classes the test exercises that its
+	// Covers names the behaviour classes the scenario exercises that its
 	// manifests cannot show (the coverage map, xbcheck coverage).
 	Covers []dimension.Class
-	// Run is the body; s is the spec's own namespace, hostname and fakes.
-	Run func(ctx context.Context, s *Spec)
+	// Run is the run function, named after what it checks; s is the
+	// running scenario: its own namespace, hostname and fakes.
+	Run func(ctx context.Context, s *T)
 }
 
-// Family is a scenario group: its tests and the manifests they apply.
+// Family is the scenarios of one package of suites/ and the manifests
+// they apply.
 type Family struct {
-	// Name is the group, e.g. "TLS": the container of its specs.
+	// Name is the family's, e.g. "TLS": the Ginkgo container of its specs.
 	Name string
-	// Manifests are the YAML templates the tests apply (Spec.Apply).
+	// Manifests are the YAML templates the scenarios apply (T.Apply).
 	Manifests fs.FS
-	Tests     []Test
+	Scenarios []Scenario
 }
 
-// Releases are the Gateway API releases whose XBackend a test checks: from
+// Releases are the Gateway API releases whose XBackend a scenario checks: from
 // Since (when set) up to, not including, Before (when set). Why says what
 // those releases have that the others do not.
 type Releases struct {
@@ -58,7 +61,7 @@ type Releases struct {
 }
 
 // Release v1.7.0 changed XBackend and the HTTPRoute CRD's rules for it;
-// tests of what it changed are limited with these.
+// scenarios of what it changed are limited with these.
 var (
 	// BackendRefPortAllowed: v1.7.0's HTTPRoute CRD refuses a port on a
 	// backendRef to an XBackend.
@@ -75,7 +78,7 @@ var (
 	V170 = Releases{Since: "v1.7.0", Why: "its XBackend's endpointSelector, sessionPersistence, protocol WSS and CRD rules"}
 )
 
-// skip says why a test of these releases does not run against schema s,
+// skip says why a scenario of these releases does not run against schema s,
 // or "" when it does.
 func (r Releases) skip(s gatewayapi.Schema) string {
 	switch {
@@ -91,7 +94,7 @@ func (r Releases) skip(s gatewayapi.Schema) string {
 func Scenarios(families []Family) []verdict.Scenario {
 	var out []verdict.Scenario
 	for _, f := range families {
-		for _, t := range f.Tests {
+		for _, t := range f.Scenarios {
 			out = append(out, t.Scenario)
 		}
 	}
@@ -134,43 +137,43 @@ type Schedule struct {
 // NotMine is the skip reason of a spec another process runs.
 const NotMine = "xbcheck: run by another worker"
 
-// Register declares the families' tests as Ginkgo specs, one container per
+// Register declares the families' scenarios as Ginkgo specs, one container per
 // family, capturing h, in the order and share sched gives this process.
 //
-// Gating happens here, in one place: only a test of an extended feature
+// Gating happens here, in one place: only a scenario of an extended feature
 // the user exempted is skipped (never a core or fail-closed one), and a
-// test that needs the network sandbox is skipped outside it, each with the
-// reason. Every other test runs; whether a failure counts is judged
+// scenario that needs the network sandbox is skipped outside it, each with the
+// reason. Every other scenario runs; whether a failure counts is judged
 // afterwards (verdict.Judge), from what the implementation claims.
 func (h *Harness) Register(families []Family, sched Schedule) {
 	for _, f := range families {
 		Describe(f.Name, func() {
-			for _, t := range f.Tests {
-				args := []any{Label(t.Labels()...)}
+			for _, sc := range f.Scenarios {
+				args := []any{Label(sc.Labels()...)}
 				if sched.Priority != nil {
-					args = append(args, SpecPriority(sched.Priority(t.Scenario)))
+					args = append(args, SpecPriority(sched.Priority(sc.Scenario)))
 				}
 				args = append(args, func(ctx SpecContext) {
-					if sched.Claim != nil && !sched.Claim(t.Scenario) {
+					if sched.Claim != nil && !sched.Claim(sc.Scenario) {
 						Skip(NotMine)
 					}
-					if h.Features.Skips(t.Scenario) {
-						Skip(fmt.Sprintf("feature %s is exempted (%s)", t.Feature, h.Features.Source))
+					if h.Features.Skips(sc.Scenario) {
+						Skip(fmt.Sprintf("feature %s is exempted (%s)", sc.Feature, h.Features.Source))
 					}
-					if n := h.Env.Network; t.Sandbox != "" && !n.Sandboxed {
-						Skip(fmt.Sprintf("needs the network sandbox: %s (%s)", t.Sandbox, n.NoSandbox))
+					if n := h.Env.Network; sc.Sandbox != "" && !n.Sandboxed {
+						Skip(fmt.Sprintf("needs the network sandbox: %s (%s)", sc.Sandbox, n.NoSandbox))
 					}
-					if why := t.Releases.skip(h.Schema); why != "" {
+					if why := sc.Releases.skip(h.Schema); why != "" {
 						Skip(why)
 					}
-					if t.Pods != "" {
+					if sc.Pods != "" {
 						if why := h.kubeletsOwnPods(ctx); why != "" {
-							Skip(fmt.Sprintf("needs pods the harness plays: %s; %s", t.Pods, why))
+							Skip(fmt.Sprintf("needs pods the harness plays: %s; %s", sc.Pods, why))
 						}
 					}
-					t.Run(ctx, h.begin(ctx, f, t))
+					sc.Run(ctx, h.begin(ctx, f, sc))
 				})
-				It(t.Description, args...)
+				It(sc.Description, args...)
 			}
 		})
 	}

@@ -20,12 +20,13 @@ import (
 
 	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fakes/upstream"
+	"github.com/xbcheck/xbcheck/internal/verdict"
 )
 
 // GatewayAddress waits until the spec's Gateway name is Programmed and
 // returns host:port of its first listener: the host from status.addresses,
 // or the run's --gateway-address, which needs no published address.
-func (s *Spec) GatewayAddress(ctx context.Context, name string) string {
+func (s *T) GatewayAddress(ctx context.Context, name string) string {
 	GinkgoHelper()
 	override := s.h.Env.GatewayAddress
 	var host string
@@ -69,15 +70,17 @@ func (r *Response) String() string {
 // Get sends one request through the Gateway on a fresh connection, so every
 // probe makes the implementation route anew: from this process, or from
 // the cluster when the harness has a remote prober.
-func (s *Spec) Get(ctx context.Context, gateway, path string) (*Response, error) {
+func (s *T) Get(ctx context.Context, gateway, path string) (*Response, error) {
 	return s.GetWith(ctx, gateway, path, nil)
 }
 
-// GetWith is Get sending header too (a session's cookie or header).
-func (s *Spec) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
+// GetWith is Get sending header too (a session's cookie or header). Its
+// error is the request's, or a verdict.HarnessError when the prober itself
+// could not send it.
+func (s *T) GetWith(ctx context.Context, gateway, path string, header http.Header) (*Response, error) {
 	res, err := s.h.prober.Get(ctx, probe.Request{URL: "http://" + gateway + path, Timeout: s.h.Timeouts.Request, Header: header})
 	if err != nil {
-		return nil, fmt.Errorf("harness error: %w", err)
+		return nil, verdict.HarnessErrorf("probe %s%s: %w", gateway, path, err)
 	}
 	if res.Error != "" {
 		return nil, errors.New(res.Error)
@@ -93,19 +96,29 @@ func (s *Spec) GetWith(ctx context.Context, gateway, path string, header http.He
 }
 
 // EventuallyGet probes until a response satisfies match (e.g. a 200 from
-// the upstream), as implementations converge at their own pace.
-func (s *Spec) EventuallyGet(ctx context.Context, gateway, path string, match func(Gomega, *Response)) *Response {
+// the upstream), as implementations converge at their own pace. When the
+// last probe failed because the prober could not send it, the scenario
+// fails with that harness error rather than against the implementation.
+func (s *T) EventuallyGet(ctx context.Context, gateway, path string, match func(Gomega, *Response)) *Response {
 	GinkgoHelper()
 	var last *Response
 	var lastErr error
-	Eventually(func(g Gomega) {
+	var failure string
+	g := NewGomega(func(message string, _ ...int) { failure = message })
+	if g.Eventually(func(g Gomega) {
 		r, err := s.Get(ctx, gateway, path)
 		last, lastErr = r, err
 		g.Expect(err).NotTo(HaveOccurred())
 		match(g, r)
 	}).WithContext(ctx).WithTimeout(s.h.Timeouts.Traffic).WithPolling(s.h.Timeouts.Poll).Should(Succeed(),
-		func() string { return "last response: " + Outcome(last, lastErr) })
-	return last
+		func() string { return "last response: " + Outcome(last, lastErr) }) {
+		return last
+	}
+	if verdict.IsHarnessError(lastErr) {
+		Fault(lastErr)
+	}
+	Fail(failure)
+	return nil
 }
 
 // FromUpstream matches a 200 whose body came from up.
@@ -136,7 +149,7 @@ func ServedBy(r *Response, token string) bool {
 // connections: no probe may succeed or carry a fake's body (an upstream's
 // observation, a canary's token), and the canaries see no connection. A
 // probe whose connection fails served nothing.
-func (s *Spec) ConsistentlyNotServed(ctx context.Context, gateway, path string, canaries ...*Canary) {
+func (s *T) ConsistentlyNotServed(ctx context.Context, gateway, path string, canaries ...*Canary) {
 	GinkgoHelper()
 	var last *Response
 	Consistently(func(g Gomega) {

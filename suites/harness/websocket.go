@@ -25,7 +25,7 @@ type WebSocket struct {
 // prober: with probes sent from a pod of the cluster it skips, saying so.
 // The error is the handshake's or the first read's: an implementation
 // that refuses the upgrade fails there.
-func (s *Spec) DialWebSocket(ctx context.Context, gateway, path string) (*WebSocket, error) {
+func (s *T) DialWebSocket(ctx context.Context, gateway, path string) (*WebSocket, error) {
 	if s.h.Prober != nil {
 		Skip("a WebSocket is opened from xbcheck's own process, and this run reaches Gateways from a pod of the cluster, whose probe sends plain requests only")
 	}

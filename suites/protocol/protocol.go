@@ -37,29 +37,29 @@ type protocolCase struct {
 // spec's CA that the manifest trusts through the ConfigMap upstream-ca.
 func (c protocolCase) tls() bool { return c.upstream.TLS != "" && c.upstream.TLS != upstream.TLSNone }
 
-// Family is catalog group D.
+// Family is catalog family D.
 func Family() harness.Family {
-	var tests []harness.Test
+	var scenarios []harness.Scenario
 	for _, c := range cases() {
-		tests = append(tests, harness.Test{
-			Scenario:    verdict.Scenario{ShortName: c.shortName, Level: verdict.Must, Feature: verdict.FeatureResourceBackend},
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureResourceBackend),
 			Description: "speaks the protocol the XBackend names: " + c.description,
 			Source:      c.source,
+			Run:         c.speaks,
 			Covers:      c.covers,
-			Run:         func(ctx context.Context, s *harness.Spec) { speaks(ctx, s, c) },
 		})
 	}
-	tests = append(tests, harness.Test{
-		Scenario:    verdict.Scenario{ShortName: "ProtocolH2CWithTLS", Level: verdict.Observe, Feature: verdict.FeatureResourceBackend},
+	scenarios = append(scenarios, harness.Scenario{
+		Scenario:    verdict.Observe.Scenario("ProtocolH2CWithTLS", verdict.FeatureResourceBackend),
 		Description: "records whether H2C with tls ServerOnly is refused or handled",
 		Source:      apitext.H2CWithoutTLS,
 		Releases:    harness.H2CWithTLSAdmitted,
 		Run:         h2cWithTLS,
 	})
-	return harness.Family{Name: "Protocol", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "Protocol", Manifests: manifests, Scenarios: scenarios}
 }
 
-func speaks(ctx context.Context, s *harness.Spec, c protocolCase) {
+func (c protocolCase) speaks(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, c.upstream)
 	s.ResolveTo(ctx, up, 5)
 	if c.tls() {
@@ -153,7 +153,7 @@ func cases() []protocolCase {
 	}}
 }
 
-func h2cWithTLS(ctx context.Context, s *harness.Spec) {
+func h2cWithTLS(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Protocols: []upstream.Protocol{upstream.HTTP1, upstream.HTTP2}})
 	s.ResolveTo(ctx, up, 5)
 	s.CreateCAConfigMap(ctx, "upstream-ca", s.CA())

@@ -14,25 +14,25 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// answerTests check DNS answers of other shapes than one A record: several
+// answerScenarios check DNS answers of other shapes than one A record: several
 // addresses in one answer, and a name that does not exist.
-func answerTests() []harness.Test {
-	return []harness.Test{{
-		Scenario:    scenario("DNSSeveralAddressesServed", verdict.Must, verdict.FeatureExternalHostname),
+func answerScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("DNSSeveralAddressesServed", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSSeveralA},
 		Description: "serves the external hostname when DNS answers it with two addresses",
 		Source:      apitext.DNSTrust,
 		Run:         severalAddresses,
 	}, {
 		// The API says nothing of a name that does not resolve: recorded.
-		Scenario:    scenario("DNSNXDomainAnswer", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSNXDomainAnswer", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSNXDOMAIN},
 		Description: "records what a client is answered when the external hostname does not exist (NXDOMAIN)",
 		Source:      apitext.Unspecified,
 		Run:         nxdomain,
 	}, {
 		// Nor of a DNS server that never answers: recorded.
-		Scenario:    scenario("DNSNoAnswerResponse", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSNoAnswerResponse", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSNoAnswer},
 		Description: "records what a client is answered when DNS never answers for the external hostname",
 		Source:      apitext.Unspecified,
@@ -40,7 +40,7 @@ func answerTests() []harness.Test {
 	}}
 }
 
-func severalAddresses(ctx context.Context, s *harness.Spec) {
+func severalAddresses(ctx context.Context, s *harness.T) {
 	first, second := startUpstreamPair(ctx, s)
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(5, "A "+first.Host(), "A "+second.Host())))
 	gw := applyCleartext(ctx, s, first)
@@ -60,17 +60,17 @@ func severalAddresses(ctx context.Context, s *harness.Spec) {
 	s.Observe("upstreams used", fmt.Sprintf("first %d, second %d", seen[first.Token], seen[second.Token]))
 }
 
-func nxdomain(ctx context.Context, s *harness.Spec) {
+func nxdomain(ctx context.Context, s *harness.T) {
 	unresolved(ctx, s, dns.NXDomain(), "/nxdomain", "answer to a client when the hostname does not exist")
 }
 
-func noAnswer(ctx context.Context, s *harness.Spec) {
+func noAnswer(ctx context.Context, s *harness.T) {
 	unresolved(ctx, s, dns.Step{Drop: true}, "/no-answer", "answer to a client when DNS never answers")
 }
 
 // unresolved records what the Gateway answers while DNS answers the
 // spec's hostname with step, which gives no address.
-func unresolved(ctx context.Context, s *harness.Spec, step dns.Step, path, measurement string) {
+func unresolved(ctx context.Context, s *harness.T, step dns.Step, path, measurement string) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "unreachable"})
 	s.Answer(ctx, s.Hostname, dns.Static(step))
 	gw := applyCleartext(ctx, s, up)

@@ -21,67 +21,44 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
-}
-
-// Family is catalog group E.
+// Family is catalog family E.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    scenario("DNSResolvesExternalHostname", verdict.Must, verdict.FeatureExternalHostname),
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSSingleA},
 		Description: "resolves the external hostname through DNS",
 		Source:      apitext.NoIPLiterals,
 		Run:         resolves,
 	}, {
-		Scenario:    scenario("DNSFollowsRecordChange", verdict.Should, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Should.Scenario("DNSFollowsRecordChange", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSTTLExpiry},
 		Description: "sends new connections to a changed DNS record within the Traffic timeout",
 		Source:      apitext.TTL,
 		Run:         followsRecordChange,
 	}, {
-		Scenario:    scenario("DNSTTLFollowDelay", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSTTLFollowDelay", verdict.FeatureExternalHostname),
 		Description: "measures how long new connections take to follow a changed A record",
 		Source:      apitext.TTL,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			first, second := startUpstreamPair(ctx, s)
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+first.Host())))
-			gw := applyCleartext(ctx, s, first)
-			s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
-			By("changing the A record (TTL 3s) to the second upstream and timing new connections")
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+second.Host())))
-			s.Observe("seconds until new connections follow a changed A record (TTL 3s)", timeToFollow(ctx, s, gw, second, first))
-		},
+		Run:         ttlFollowDelay,
 	}, {
-		Scenario:    scenario("DNSTTLCNAMEShorterThanA", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSTTLCNAMEShorterThanA", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSCNAME},
 		Description: "measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its A TTL",
 		Source:      apitext.TTL,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			first, second := startUpstreamPair(ctx, s)
-			firstName, secondName := "first."+s.Hostname, "second."+s.Hostname
-			s.Answer(ctx, firstName, dns.Static(dns.Records(10, "A "+first.Host())))
-			s.Answer(ctx, secondName, dns.Static(dns.Records(10, "A "+second.Host())))
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+firstName+".", "10 A "+first.Host())))
-			gw := applyCleartext(ctx, s, first)
-			s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
-			By("pointing the CNAME (TTL 1s) at the second upstream's name (A TTL 10s) and timing new connections")
-			s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+secondName+".", "10 A "+second.Host())))
-			s.Observe("seconds until new connections follow a changed CNAME (CNAME TTL 1s, A TTL 10s)", timeToFollow(ctx, s, gw, second, first))
-		},
+		Run:         ttlCNAMEShorterThanA,
 	}, {
-		Scenario:    scenario("DNSServFailAfterGoodAnswer", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("DNSServFailAfterGoodAnswer", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSSERVFAIL},
 		Description: "records whether the last good answer is kept when DNS starts failing",
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
-	tests = append(tests, rebindTests()...)
-	tests = append(tests, answerTests()...)
-	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, rebindScenarios()...)
+	scenarios = append(scenarios, answerScenarios()...)
+	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: scenarios}
 }
 
-func resolves(ctx context.Context, s *harness.Spec) {
+func resolves(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "public"})
 	s.ResolveTo(ctx, up, 5)
 	s.ApplyGateway(ctx)
@@ -96,7 +73,7 @@ func resolves(ctx context.Context, s *harness.Spec) {
 	s.Note("the implementation asked %s %s over %s from %s", q.Type, q.Name, q.Transport, q.Peer)
 }
 
-func followsRecordChange(ctx context.Context, s *harness.Spec) {
+func followsRecordChange(ctx context.Context, s *harness.T) {
 	first, second := startUpstreamPair(ctx, s)
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(1, "A "+first.Host())))
 	gw := applyCleartext(ctx, s, first)
@@ -119,7 +96,7 @@ func followsRecordChange(ctx context.Context, s *harness.Spec) {
 		s.Timeouts().Traffic, last)
 }
 
-func servFailAfterGoodAnswer(ctx context.Context, s *harness.Spec) {
+func servFailAfterGoodAnswer(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "public"})
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(1, "A "+up.Host())))
 	gw := applyCleartext(ctx, s, up)
@@ -160,7 +137,7 @@ func servFailAfterGoodAnswer(ctx context.Context, s *harness.Spec) {
 
 // startUpstreamPair starts two cleartext upstreams, first and second, on
 // the same port of two addresses (an XBackend has one port).
-func startUpstreamPair(ctx context.Context, s *harness.Spec) (first, second *harness.Upstream) {
+func startUpstreamPair(ctx context.Context, s *harness.T) (first, second *harness.Upstream) {
 	GinkgoHelper()
 	first = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "first"})
 	second = s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second", Addr: ":" + first.Port()})
@@ -169,7 +146,7 @@ func startUpstreamPair(ctx context.Context, s *harness.Spec) (first, second *har
 
 // applyCleartext applies the spec's Gateway and a cleartext XBackend on
 // up's port, and returns the Gateway's address.
-func applyCleartext(ctx context.Context, s *harness.Spec, up *harness.Upstream) string {
+func applyCleartext(ctx context.Context, s *harness.T, up *harness.Upstream) string {
 	GinkgoHelper()
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "cleartext.yaml", map[string]string{"Port": up.Port()})
@@ -178,7 +155,7 @@ func applyCleartext(ctx context.Context, s *harness.Spec, up *harness.Upstream) 
 
 // timeToFollow probes on new connections until one reaches to, for at most
 // the Traffic timeout, and says how long that took.
-func timeToFollow(ctx context.Context, s *harness.Spec, gw string, to *harness.Upstream, others ...*harness.Upstream) string {
+func timeToFollow(ctx context.Context, s *harness.T, gw string, to *harness.Upstream, others ...*harness.Upstream) string {
 	changed := time.Now()
 	var last string
 	followed := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
@@ -211,4 +188,32 @@ func describeProgram(p dns.Program) string {
 		steps = append(steps, strings.Join(st.Answers, ", "))
 	}
 	return string(p.Kind) + " [" + strings.Join(steps, " | ") + "] TTL 0"
+}
+
+// ttlFollowDelay is the run function of DNSTTLFollowDelay: measures how long
+// new connections take to follow a changed A record.
+func ttlFollowDelay(ctx context.Context, s *harness.T) {
+	first, second := startUpstreamPair(ctx, s)
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+first.Host())))
+	gw := applyCleartext(ctx, s, first)
+	s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
+	By("changing the A record (TTL 3s) to the second upstream and timing new connections")
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(3, "A "+second.Host())))
+	s.Observe("seconds until new connections follow a changed A record (TTL 3s)", timeToFollow(ctx, s, gw, second, first))
+}
+
+// ttlCNAMEShorterThanA is the run function of DNSTTLCNAMEShorterThanA:
+// measures which TTL rules a CNAME chain whose CNAME TTL is shorter than its
+// A TTL.
+func ttlCNAMEShorterThanA(ctx context.Context, s *harness.T) {
+	first, second := startUpstreamPair(ctx, s)
+	firstName, secondName := "first."+s.Hostname, "second."+s.Hostname
+	s.Answer(ctx, firstName, dns.Static(dns.Records(10, "A "+first.Host())))
+	s.Answer(ctx, secondName, dns.Static(dns.Records(10, "A "+second.Host())))
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+firstName+".", "10 A "+first.Host())))
+	gw := applyCleartext(ctx, s, first)
+	s.EventuallyGet(ctx, gw, "/before", harness.FromUpstream(first))
+	By("pointing the CNAME (TTL 1s) at the second upstream's name (A TTL 10s) and timing new connections")
+	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "1 CNAME "+secondName+".", "10 A "+second.Host())))
+	s.Observe("seconds until new connections follow a changed CNAME (CNAME TTL 1s, A TTL 10s)", timeToFollow(ctx, s, gw, second, first))
 }

@@ -1,4 +1,4 @@
-// Package rebinding is catalog group E: DNS resolution and egress safety.
+// Package rebinding is catalog family E: DNS resolution and egress safety.
 // The implementation resolves the XBackend's hostname through the rogue
 // DNS server (dns.go); rebinding.go makes that server point the name at
 // addresses the implementation must never connect to, where canaries

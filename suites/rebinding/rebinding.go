@@ -287,14 +287,22 @@ type rebind struct {
 	source apitext.Sentence
 }
 
+// The XBackends an attack is applied with: the upstream in cleartext, or
+// through ServerOnly TLS verified with the scenario's CA.
+const (
+	cleartext     = "cleartext.yaml"
+	serverOnlyTLS = "server-only-tls.yaml"
+)
+
 // rebindGroup is rebinding attacks checked the same way: the feature, the
-// API sentence and the level they rest on, and whether through TLS.
+// API sentence and the level they rest on, and the manifest of the
+// XBackend every attack of the group is applied with.
 type rebindGroup struct {
-	feature verdict.Feature
-	source  apitext.Sentence
-	prefix  string
-	withTLS bool
-	rs      []rebind
+	feature  verdict.Feature
+	source   apitext.Sentence
+	prefix   string
+	manifest string
+	rs       []rebind
 }
 
 func rebindGroups() []rebindGroup {
@@ -304,7 +312,7 @@ func rebindGroups() []rebindGroup {
 		// trust DNS resolution") and recommends guardrails: refusing what a
 		// rebinding answer points at is a SHOULD, checked for every
 		// implementation.
-		feature: verdict.FeatureDNSRebindingProtection, source: apitext.Guardrails,
+		feature: verdict.FeatureDNSRebindingProtection, source: apitext.Guardrails, manifest: cleartext,
 		prefix: "never connects where a rebinding DNS answer points: ",
 		rs: []rebind{
 			{"RebindLoopback", should, "loopback after the upstream", rebindA(loopback, ""), ""},
@@ -343,7 +351,7 @@ func rebindGroups() []rebindGroup {
 		// exactly the implementations the TLS check is the last line for. A
 		// canary may be connected to; its answer must never reach the
 		// client.
-		feature: verdict.FeatureTLS, source: apitext.LocalhostEndpoints, withTLS: true,
+		feature: verdict.FeatureTLS, source: apitext.LocalhostEndpoints, manifest: serverOnlyTLS,
 		prefix: "never delivers a rebinding target's answer through ServerOnly TLS: ",
 		rs: []rebind{
 			{"RebindTLSLoopback", must, "loopback after the upstream", rebindA(loopback, ""), ""},
@@ -363,43 +371,49 @@ func rebindGroups() []rebindGroup {
 	}}
 }
 
-func rebindTests() []harness.Test {
-	var tests []harness.Test
+func rebindScenarios() []harness.Scenario {
+	var scenarios []harness.Scenario
 	for _, g := range rebindGroups() {
 		for _, r := range g.rs {
 			source := g.source
 			if r.source != "" {
 				source = r.source
 			}
-			withTLS := g.withTLS
-			tests = append(tests, harness.Test{
-				Scenario:    verdict.Scenario{ShortName: r.shortName, Level: r.level, Feature: g.feature, FailClosed: true},
+			scenarios = append(scenarios, harness.Scenario{
+				Scenario:    r.level.Scenario(r.shortName, g.feature, verdict.FailClosed),
 				Description: g.prefix + r.description,
 				Source:      source,
 				Sandbox:     r.c.sandbox,
+				Run:         attack{r.c, g.manifest}.run,
 				Covers:      covers(r.shortName),
-				Run:         func(ctx context.Context, s *harness.Spec) { runRebind(ctx, s, r.c, withTLS) },
 			})
 		}
 	}
-	return tests
+	return scenarios
 }
 
 func ident(a netip.Addr) netip.Addr { return a }
 
-// runRebind plays one rebinding attack: the implementation reaches the
-// public upstream, DNS then points elsewhere with TTL 0, and every probe
-// (on a fresh client connection, with the upstream's connections dropped so
-// the implementation dials anew) must keep away from the canaries for the
-// window the package doc describes. Through ServerOnly TLS (withTLS) a
-// canary may be connected to, but its answer must never reach the client.
-func runRebind(ctx context.Context, s *harness.Spec, c rebindCase, withTLS bool) {
+// attack is one rebinding attack and the manifest of the XBackend it is
+// applied with (cleartext or serverOnlyTLS).
+type attack struct {
+	c        rebindCase
+	manifest string
+}
+
+// run plays the attack: the implementation reaches the public upstream,
+// DNS then points elsewhere with TTL 0, and every probe (on a fresh client
+// connection, with the upstream's connections dropped so the
+// implementation dials anew) must keep away from the canaries for the
+// window the package doc describes. Through ServerOnly TLS a canary may be
+// connected to, but its answer must never reach the client.
+func (at attack) run(ctx context.Context, s *harness.T) {
+	c, manifest := at.c, at.manifest
+	withTLS := manifest == serverOnlyTLS
 	e := attackEnv{n: s.Env().Network, namespace: s.Namespace}
 	cfg := harness.UpstreamConfig{Role: "public"}
-	manifest := "cleartext.yaml"
 	if withTLS {
 		cfg.TLS = upstream.TLSValid
-		manifest = "server-only-tls.yaml"
 		s.CreateCAConfigMap(ctx, "upstream-ca", s.CA())
 	}
 	// The canaries pick the port: loopback is crowded with the harness's own

@@ -2,6 +2,7 @@ package rebinding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ const windowRule = "canaries are watched from the rebinding until the implementa
 // window watches one rebinding: it probes the Gateway on fresh connections
 // and checks the canaries after every probe.
 type window struct {
-	s        *harness.Spec
+	s        *harness.T
 	gw       string
 	up       *harness.Upstream
 	canaries []*harness.Canary
@@ -80,7 +81,7 @@ func (w *window) watch(ctx context.Context) {
 	}
 	switch {
 	case p.broken != "":
-		Fail("harness error: " + p.broken)
+		harness.Fault(errors.New(p.broken))
 	case p.skip != "":
 		s.Note("not applicable: %s", p.skip)
 		Skip(p.skip)

@@ -97,7 +97,7 @@ func TestCanariesAreInTheNetworkPlan(t *testing.T) {
 	inSandbox := harness.Network{Sandboxed: true, Loopback: sandbox.Harness, Metadata: []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6}, Pod: sandbox.PodCanary}
 	outside := harness.Network{Loopback: netip.MustParseAddr("127.0.0.1")}
 	plan := slices.Concat([]netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6, sandbox.PodCanary}, sandbox.Embedded, sandbox.RangeEdges)
-	for _, test := range rebindTests() {
+	for _, test := range rebindScenarios() {
 		c := byName(t, test.ShortName)
 		for _, a := range c.targets(attackEnv{n: inSandbox, namespace: "ns"}) {
 			if !a.IsValid() && c.absent != "" { // in-cluster only: the spec skips with absent

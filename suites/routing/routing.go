@@ -35,147 +35,95 @@ const (
 	heavyAtLeast  = 63
 )
 
-func scenario(name string, level verdict.Level, feature verdict.Feature) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: level, Feature: feature}
-}
-
-// Family is catalog group B.
+// Family is catalog family B.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    scenario("RoutingPlainHTTP", verdict.Must, verdict.FeatureExternalHostname),
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("RoutingPlainHTTP", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.TopoOneGateway, dimension.ProtoCleartext},
 		Description: "routes plain HTTP to an external host on the XBackend's port",
 		Source:      apitext.OnTheWire, // MUST rests on the Backend describing the connection; Port itself says "should"
 		Run:         plainHTTP,
 	}}
-	for _, u := range []struct {
-		shortName, file, route, path string
-		reason                       gatewayv1.RouteConditionReason
-	}{
+	for _, u := range []unresolvable{
 		{"RoutingMissingXBackend", "missing-backend.yaml", "to-missing", "/missing", gatewayv1.RouteReasonBackendNotFound},
 		{"RoutingUnknownBackendKind", "unknown-kind.yaml", "to-unknown-kind", "/unknown", gatewayv1.RouteReasonInvalidKind},
 	} {
-		tests = append(tests, harness.Test{
-			Scenario:    scenario(u.shortName, verdict.Must, verdict.FeatureResourceBackend),
+		scenarios = append(scenarios, harness.Scenario{
+			Scenario:    verdict.Must.Scenario(u.shortName, verdict.FeatureResourceBackend),
 			Description: "reports an unresolvable backendRef with reason " + string(u.reason) + " and answers its requests with 500",
 			Source:      apitext.InvalidBackendRef,
-			Run: func(ctx context.Context, s *harness.Spec) {
-				s.ApplyGateway(ctx)
-				s.Apply(ctx, u.file, nil)
-				By("checking the route reports ResolvedRefs=False with reason " + string(u.reason))
-				s.EventuallyRouteCondition(ctx, u.route, "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, u.reason)
-				By("checking requests through the Gateway get 500")
-				s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), u.path, harness.AnsweredWith(http.StatusInternalServerError))
-			},
+			Run:         u.run,
 		})
 	}
-	tests = append(tests, []harness.Test{{
-		Scenario:    scenario("RoutingCrossNamespaceRefNotPermitted", verdict.Must, verdict.FeatureResourceBackend),
+	scenarios = append(scenarios, []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceRefNotPermitted", verdict.FeatureResourceBackend),
 		Covers:      []dimension.Class{dimension.TopoCrossNamespace},
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
 		Source:      apitext.RefNotPermitted,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := crossNamespaceRoute(ctx, s, false)
-			By("checking the route reports ResolvedRefs=False with reason RefNotPermitted")
-			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonRefNotPermitted)
-			By("checking requests get 500 and none reaches the other namespace's upstream")
-			expectNotServedBy(ctx, s, up)
-		},
+		Run:         crossNamespaceRefNotPermitted,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "RoutingCrossNamespaceWithGrantRefused", Level: verdict.Must, Feature: verdict.FeatureResourceBackend, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceWithGrantRefused", verdict.FeatureResourceBackend, verdict.FailClosed),
 		Covers:      []dimension.Class{dimension.TopoRefGrant},
 		Description: "refuses an XBackend of another namespace even with a ReferenceGrant: Backends live in the route's namespace",
 		Source:      apitext.SameNamespace,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := crossNamespaceRoute(ctx, s, true)
-			By("checking the route reports ResolvedRefs=False although a ReferenceGrant allows the reference")
-			s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
-			By("checking requests get 500 and none reaches the other namespace's upstream")
-			expectNotServedBy(ctx, s, up)
-		},
+		Run:         crossNamespaceWithGrantRefused,
 	}, {
-		Scenario:    scenario("RoutingFollowsPortChange", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingFollowsPortChange", verdict.FeatureResourceBackend),
 		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's port: status at the new generation, traffic to the new port",
 		Source:      apitext.OnTheWire,
 		Run:         followsPortChange,
 	}, {
-		Scenario:    scenario("RoutingFollowsHostnameChange", verdict.Must, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Must.Scenario("RoutingFollowsHostnameChange", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.StatusGeneration},
 		Description: "follows a change of the XBackend's hostname: status at the new generation, traffic to the new host",
 		Source:      apitext.OnTheWire,
 		Run:         followsHostnameChange,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "RoutingHostnameToIPLiteralRefused", Level: verdict.Must, Feature: verdict.FeatureExternalHostname, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("RoutingHostnameToIPLiteralRefused", verdict.FeatureExternalHostname, verdict.FailClosed),
 		Description: "stops routing once the XBackend's hostname is changed to an IP literal, and routes again when it is changed back",
 		Source:      apitext.NoIPLiterals,
 		Run:         hostnameToIPLiteral,
 	}, {
-		Scenario:    scenario("RoutingBackendRefPortAbsent", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingBackendRefPortAbsent", verdict.FeatureResourceBackend),
 		Description: "serves a backendRef without a port on the XBackend's port",
 		Source:      apitext.OnTheWire,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
-			s.ApplyGateway(ctx)
-			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
-			s.Apply(ctx, "port-absent.yaml", nil)
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/", harness.FromUpstream(up))
-			By("checking the connection arrived on the XBackend's port, the only port the reference names")
-			Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
-		},
+		Run:         backendRefPortAbsent,
 	}, {
-		Scenario:    scenario("RoutingBackendRefPortMismatch", verdict.Observe, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Observe.Scenario("RoutingBackendRefPortMismatch", verdict.FeatureResourceBackend),
 		Description: "observes which port serves a backendRef whose port differs from the XBackend's",
 		Source:      apitext.BackendPort,
 		Releases:    harness.BackendRefPortAllowed,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
-			refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
-				Addr: up.Host() + ":0"})
-			s.ApplyGateway(ctx)
-			s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
-			s.Apply(ctx, "port-mismatch.yaml", map[string]string{"RefPort": refPort.Port()})
-			observeRouting(ctx, s, "backendRef port differs from the XBackend's", "to-external", up, refPort)
-		},
+		Run:         backendRefPortMismatch,
 	}, {
-		Scenario:    scenario("RoutingHostHeaderSeenUpstream", verdict.Observe, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Observe.Scenario("RoutingHostHeaderSeenUpstream", verdict.FeatureExternalHostname),
 		Description: "observes the Host header the upstream sees",
 		Source:      apitext.Unspecified,
 		Run:         hostHeaderSeen,
 	}, {
-		Scenario:    scenario("RoutingURLRewriteHostnameWins", verdict.Must, verdict.FeatureHTTPRouteHostRewrite),
+		Scenario:    verdict.Must.Scenario("RoutingURLRewriteHostnameWins", verdict.FeatureHTTPRouteHostRewrite),
 		Description: "sends the URLRewrite filter's hostname as the Host header upstream",
 		Source:      apitext.RewriteHostname,
-		Run: func(ctx context.Context, s *harness.Spec) {
-			up := plainUpstream(ctx, s, "upstream", s.Hostname)
-			rewrite := "rewritten." + s.Hostname
-			s.ApplyGateway(ctx)
-			s.Apply(ctx, "url-rewrite-hostname.yaml", map[string]string{"Port": up.Port(), "RewriteHost": rewrite})
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
-			By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
-			Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
-		},
+		Run:         urlRewriteHostnameWins,
 	}, {
-		Scenario:    scenario("RoutingWeightedSplit", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingWeightedSplit", verdict.FeatureResourceBackend),
 		Covers:      []dimension.Class{dimension.TopoWeights},
 		Description: "splits requests between two XBackends by weight",
 		Source:      apitext.Weight,
 		Run:         weightedSplit,
 	}, {
-		Scenario:    scenario("RoutingDeletedXBackendStops", verdict.Must, verdict.FeatureResourceBackend),
+		Scenario:    verdict.Must.Scenario("RoutingDeletedXBackendStops", verdict.FeatureResourceBackend),
 		Covers:      []dimension.Class{dimension.StatusBackendGone},
 		Description: "stops traffic to a deleted XBackend with 500 and reports it as BackendNotFound",
 		Source:      apitext.InvalidGets500,
 		Run:         deletedXBackendStops,
 	}}...)
-	tests = append(tests, statusTests()...)
-	tests = append(tests, topologyTests()...)
-	return harness.Family{Name: "Routing", Manifests: manifests, Tests: tests}
+	scenarios = append(scenarios, statusScenarios()...)
+	scenarios = append(scenarios, topologyScenarios()...)
+	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: scenarios}
 }
 
-func plainHTTP(ctx context.Context, s *harness.Spec) {
+func plainHTTP(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
 	s.ResolveTo(ctx, up, 5)
 	s.ApplyGateway(ctx)
@@ -191,7 +139,7 @@ func plainHTTP(ctx context.Context, s *harness.Spec) {
 	Expect(r.Status).To(Equal(http.StatusOK))
 }
 
-func followsPortChange(ctx context.Context, s *harness.Spec) {
+func followsPortChange(ctx context.Context, s *harness.T) {
 	first := plainRoute(ctx, s)
 	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
 		Addr: first.Host() + ":0"})
@@ -208,7 +156,7 @@ func followsPortChange(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
 }
 
-func followsHostnameChange(ctx context.Context, s *harness.Spec) {
+func followsHostnameChange(ctx context.Context, s *harness.T) {
 	first := plainRoute(ctx, s)
 	next := "next." + s.Hostname
 	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-host", Hostname: next, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
@@ -227,7 +175,7 @@ func followsHostnameChange(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
 }
 
-func hostnameToIPLiteral(ctx context.Context, s *harness.Spec) {
+func hostnameToIPLiteral(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
 	By("waiting until the XBackend is served by name")
@@ -268,7 +216,7 @@ func upstreamRefusal(ctx context.Context, gw string, up *harness.Upstream) harne
 	}
 }
 
-func hostHeaderSeen(ctx context.Context, s *harness.Spec) {
+func hostHeaderSeen(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
 	var r *harness.Response
@@ -294,7 +242,7 @@ func hostHeaderSeen(ctx context.Context, s *harness.Spec) {
 	s.Observe("Host header seen upstream", fmt.Sprintf("%q: %s (client sent %q, externalHostname %q)", host, which, gw, s.Hostname))
 }
 
-func weightedSplit(ctx context.Context, s *harness.Spec) {
+func weightedSplit(ctx context.Context, s *harness.T) {
 	heavy := plainUpstream(ctx, s, "heavy", "heavy."+s.Hostname)
 	light := plainUpstream(ctx, s, "light", "light."+s.Hostname)
 	s.ApplyGateway(ctx)
@@ -326,7 +274,7 @@ func weightedSplit(ctx context.Context, s *harness.Spec) {
 		counts[heavy.Token], splitRequests, counts[light.Token], heavyAtLeast)
 }
 
-func deletedXBackendStops(ctx context.Context, s *harness.Spec) {
+func deletedXBackendStops(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(up))
@@ -346,7 +294,7 @@ func deletedXBackendStops(ctx context.Context, s *harness.Spec) {
 
 // plainUpstream starts a cleartext HTTP/1.1 upstream named role and makes
 // host resolve to it.
-func plainUpstream(ctx context.Context, s *harness.Spec, role, host string) *harness.Upstream {
+func plainUpstream(ctx context.Context, s *harness.T, role, host string) *harness.Upstream {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: role, Hostname: host, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
 	s.Answer(ctx, host, dns.Static(dns.Records(5, "A "+up.Host())))
@@ -356,7 +304,7 @@ func plainUpstream(ctx context.Context, s *harness.Spec, role, host string) *har
 // plainRoute sets up plain-http.yaml: the Gateway, the XBackend "external"
 // for the spec's host and the route "to-external", served by the upstream
 // it returns.
-func plainRoute(ctx context.Context, s *harness.Spec) *harness.Upstream {
+func plainRoute(ctx context.Context, s *harness.T) *harness.Upstream {
 	GinkgoHelper()
 	up := plainUpstream(ctx, s, "upstream", s.Hostname)
 	s.ApplyGateway(ctx)
@@ -368,7 +316,7 @@ func plainRoute(ctx context.Context, s *harness.Spec) *harness.Upstream {
 // of the spec, served by the upstream it returns, and a route to it in
 // the spec's namespace; with a ReferenceGrant in the second namespace
 // when grant is set.
-func crossNamespaceRoute(ctx context.Context, s *harness.Spec, grant bool) *harness.Upstream {
+func crossNamespaceRoute(ctx context.Context, s *harness.T, grant bool) *harness.Upstream {
 	GinkgoHelper()
 	other := s.NewNamespace(ctx, s.ShortName+"Backends")
 	up := plainUpstream(ctx, s, "other-namespace", s.Hostname)
@@ -384,7 +332,7 @@ func crossNamespaceRoute(ctx context.Context, s *harness.Spec, grant bool) *harn
 
 // expectNotServedBy checks that requests through the spec's Gateway get
 // 500 and that up never sees a connection.
-func expectNotServedBy(ctx context.Context, s *harness.Spec, up *harness.Upstream) {
+func expectNotServedBy(ctx context.Context, s *harness.T, up *harness.Upstream) {
 	GinkgoHelper()
 	gw := s.GatewayAddress(ctx, "gw")
 	s.EventuallyGet(ctx, gw, "/", harness.AnsweredWith(http.StatusInternalServerError))
@@ -395,7 +343,7 @@ func expectNotServedBy(ctx context.Context, s *harness.Spec, up *harness.Upstrea
 // observeRouting records, without a verdict, the ResolvedRefs condition
 // of route and which of the upstreams (if any) serves requests through
 // the spec's Gateway.
-func observeRouting(ctx context.Context, s *harness.Spec, name, route string, ups ...*harness.Upstream) {
+func observeRouting(ctx context.Context, s *harness.T, name, route string, ups ...*harness.Upstream) {
 	var cond *metav1.Condition
 	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
 		cond = s.RouteCondition(ctx, route, "gw", gatewayv1.RouteConditionResolvedRefs)
@@ -441,4 +389,85 @@ func hostOnly(host string) string {
 		return h
 	}
 	return host
+}
+
+// crossNamespaceRefNotPermitted is the run function of
+// RoutingCrossNamespaceRefNotPermitted: refuses an XBackend of another
+// namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing.
+func crossNamespaceRefNotPermitted(ctx context.Context, s *harness.T) {
+	up := crossNamespaceRoute(ctx, s, false)
+	By("checking the route reports ResolvedRefs=False with reason RefNotPermitted")
+	s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, gatewayv1.RouteReasonRefNotPermitted)
+	By("checking requests get 500 and none reaches the other namespace's upstream")
+	expectNotServedBy(ctx, s, up)
+}
+
+// crossNamespaceWithGrantRefused is the run function of
+// RoutingCrossNamespaceWithGrantRefused: refuses an XBackend of another
+// namespace even with a ReferenceGrant: Backends live in the route's
+// namespace.
+func crossNamespaceWithGrantRefused(ctx context.Context, s *harness.T) {
+	up := crossNamespaceRoute(ctx, s, true)
+	By("checking the route reports ResolvedRefs=False although a ReferenceGrant allows the reference")
+	s.EventuallyRouteCondition(ctx, "to-other-namespace", "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, "")
+	By("checking requests get 500 and none reaches the other namespace's upstream")
+	expectNotServedBy(ctx, s, up)
+}
+
+// backendRefPortAbsent is the run function of RoutingBackendRefPortAbsent:
+// serves a backendRef without a port on the XBackend's port.
+func backendRefPortAbsent(ctx context.Context, s *harness.T) {
+	up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+	s.Apply(ctx, "port-absent.yaml", nil)
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/", harness.FromUpstream(up))
+	By("checking the connection arrived on the XBackend's port, the only port the reference names")
+	Expect(r.Upstream.LocalAddr).To(HaveSuffix(":"+up.ListenPort()), "the connection arrived on another port")
+}
+
+// backendRefPortMismatch is the run function of
+// RoutingBackendRefPortMismatch: observes which port serves a backendRef
+// whose port differs from the XBackend's.
+func backendRefPortMismatch(ctx context.Context, s *harness.T) {
+	up := plainUpstream(ctx, s, "xbackend-port", s.Hostname)
+	refPort := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "backendref-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
+		Addr: up.Host() + ":0"})
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
+	s.Apply(ctx, "port-mismatch.yaml", map[string]string{"RefPort": refPort.Port()})
+	observeRouting(ctx, s, "backendRef port differs from the XBackend's", "to-external", up, refPort)
+}
+
+// urlRewriteHostnameWins is the run function of
+// RoutingURLRewriteHostnameWins: sends the URLRewrite filter's hostname as
+// the Host header upstream.
+func urlRewriteHostnameWins(ctx context.Context, s *harness.T) {
+	up := plainUpstream(ctx, s, "upstream", s.Hostname)
+	rewrite := "rewritten." + s.Hostname
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "url-rewrite-hostname.yaml", map[string]string{"Port": up.Port(), "RewriteHost": rewrite})
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
+	By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
+	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
+}
+
+// unresolvable is a route, in manifest file, whose backendRef cannot be
+// resolved, the reason the route must report, and the path it serves.
+type unresolvable struct {
+	shortName, file, route, path string
+	reason                       gatewayv1.RouteConditionReason
+}
+
+// run applies the manifest and expects ResolvedRefs=False with u.reason
+// and a 500 for the route's requests.
+func (u unresolvable) run(ctx context.Context, s *harness.T) {
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, u.file, nil)
+	By("checking the route reports ResolvedRefs=False with reason " + string(u.reason))
+	s.EventuallyRouteCondition(ctx, u.route, "gw", gatewayv1.RouteConditionResolvedRefs, metav1.ConditionFalse, u.reason)
+	By("checking requests through the Gateway get 500")
+	s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), u.path, harness.AnsweredWith(http.StatusInternalServerError))
 }

@@ -13,24 +13,24 @@ import (
 	"github.com/xbcheck/xbcheck/suites/harness"
 )
 
-// topologyTests route to XBackends in other shapes than one route with
+// topologyScenarios route to XBackends in other shapes than one route with
 // one rule: several rules of one route, and several routes to one
 // XBackend.
-func topologyTests() []harness.Test {
-	return []harness.Test{{
-		Scenario:    scenario("RoutingSeveralRulesEachToItsXBackend", verdict.Must, verdict.FeatureExternalHostname),
+func topologyScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("RoutingSeveralRulesEachToItsXBackend", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.TopoSeveralRules},
 		Description: "sends each rule's requests to that rule's XBackend",
 		Source:      apitext.OnTheWire,
 		Run:         severalRules,
 	}, {
-		Scenario:    scenario("RoutingTwoRoutesToOneXBackend", verdict.Must, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Must.Scenario("RoutingTwoRoutesToOneXBackend", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.TopoTwoRoutes},
 		Description: "serves the requests of two routes naming one XBackend through it",
 		Source:      apitext.OnTheWire,
 		Run:         twoRoutes,
 	}, {
-		Scenario:    scenario("RoutingXBackendCreatedAfterRoute", verdict.Must, verdict.FeatureExternalHostname),
+		Scenario:    verdict.Must.Scenario("RoutingXBackendCreatedAfterRoute", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.StatusLateBackend},
 		Description: "resolves a backendRef once the XBackend it names is created after the route, and serves through it",
 		Source:      apitext.InvalidBackendRef,
@@ -38,7 +38,7 @@ func topologyTests() []harness.Test {
 	}}
 }
 
-func severalRules(ctx context.Context, s *harness.Spec) {
+func severalRules(ctx context.Context, s *harness.T) {
 	one := plainUpstream(ctx, s, "one", "one."+s.Hostname)
 	two := plainUpstream(ctx, s, "two", "two."+s.Hostname)
 	s.ApplyGateway(ctx)
@@ -55,7 +55,7 @@ func severalRules(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/one", harness.FromUpstream(one))
 }
 
-func twoRoutes(ctx context.Context, s *harness.Spec) {
+func twoRoutes(ctx context.Context, s *harness.T) {
 	up := plainUpstream(ctx, s, "upstream", s.Hostname)
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "external", "Host": s.Hostname, "Port": up.Port()})
@@ -68,7 +68,7 @@ func twoRoutes(ctx context.Context, s *harness.Spec) {
 	s.EventuallyGet(ctx, gw, "/b", harness.FromUpstream(up))
 }
 
-func lateXBackend(ctx context.Context, s *harness.Spec) {
+func lateXBackend(ctx context.Context, s *harness.T) {
 	up := plainUpstream(ctx, s, "upstream", s.Hostname)
 	s.ApplyGateway(ctx)
 	s.Apply(ctx, "late-route.yaml", nil)

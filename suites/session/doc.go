@@ -1,4 +1,4 @@
-// Package session is the scenario group of Gateway API v1.7.0's
+// Package session is the family of Gateway API v1.7.0's
 // sessionPersistence on an EndpointSelector XBackend: a cookie (its name,
 // and its Path "/" when none is given) or a header names the pod a
 // client's session is on, and requests bringing it back stay there while

@@ -31,31 +31,27 @@ const requests = 12
 
 // Family is the sessionPersistence group.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    must("SessionPersistenceCookieKeepsPod"),
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("SessionPersistenceCookieKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session cookie back on the pod that served the first, and moves the session once that pod is no longer ready",
 		Source:      apitext.SessionPersistence,
-		Run:         func(ctx context.Context, s *harness.Spec) { keepsPod(ctx, s, "cookie.yaml", cookieSession) },
+		Run:         cookieKeepsPod,
 	}, {
-		Scenario:    must("SessionPersistenceCookiePathDefault"),
+		Scenario:    verdict.Must.Scenario("SessionPersistenceCookiePathDefault", verdict.FeatureSessionPersistence),
 		Description: "sets the session cookie's Path to / when the XBackend names none",
 		Source:      apitext.CookiePath,
 		Run:         cookiePathDefault,
 	}, {
-		Scenario:    must("SessionPersistenceHeaderKeepsPod"),
+		Scenario:    verdict.Must.Scenario("SessionPersistenceHeaderKeepsPod", verdict.FeatureSessionPersistence),
 		Description: "keeps every request bringing the session header back on the pod that served the first",
 		Source:      apitext.SessionHeader,
-		Run:         func(ctx context.Context, s *harness.Spec) { keepsPod(ctx, s, "header.yaml", headerSession) },
+		Run:         headerKeepsPod,
 	}}
-	for i := range tests {
-		tests[i].Releases = harness.V170
-		tests[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
+	for i := range scenarios {
+		scenarios[i].Releases = harness.V170
+		scenarios[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
 	}
-	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Tests: tests}
-}
-
-func must(name string) verdict.Scenario {
-	return verdict.Scenario{ShortName: name, Level: verdict.Must, Feature: verdict.FeatureSessionPersistence}
+	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Scenarios: scenarios}
 }
 
 // session reads the token a response starts a session with, as the
@@ -80,7 +76,7 @@ func headerSession(r *harness.Response) http.Header {
 
 // threePods starts three ready pods app=web on one port, the Gateway and
 // the manifest file for them.
-func threePods(ctx context.Context, s *harness.Spec, file string) (string, []*harness.FakePod) {
+func threePods(ctx context.Context, s *harness.T, file string) (string, []*harness.FakePod) {
 	GinkgoHelper()
 	labels := map[string]string{"app": "web"}
 	up := harness.UpstreamConfig{TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}}
@@ -96,7 +92,7 @@ func threePods(ctx context.Context, s *harness.Spec, file string) (string, []*ha
 
 // start sends requests without a session until one is served by a pod
 // and starts a session; it returns the session and the pod's token.
-func start(ctx context.Context, s *harness.Spec, gw string, read session) (http.Header, string) {
+func start(ctx context.Context, s *harness.T, gw string, read session) (http.Header, string) {
 	GinkgoHelper()
 	var token http.Header
 	r := s.EventuallyGet(ctx, gw, "/", func(g Gomega, r *harness.Response) {
@@ -109,8 +105,18 @@ func start(ctx context.Context, s *harness.Spec, gw string, read session) (http.
 	return token, r.Upstream.Token
 }
 
+// cookieKeepsPod: a session cookie keeps its requests on one pod.
+func cookieKeepsPod(ctx context.Context, s *harness.T) {
+	keepsPod(ctx, s, "cookie.yaml", cookieSession)
+}
+
+// headerKeepsPod: a session header keeps its requests on one pod.
+func headerKeepsPod(ctx context.Context, s *harness.T) {
+	keepsPod(ctx, s, "header.yaml", headerSession)
+}
+
 // stays sends requests with the session and checks each reaches pod.
-func stays(ctx context.Context, s *harness.Spec, gw string, token http.Header, pod string) {
+func stays(ctx context.Context, s *harness.T, gw string, token http.Header, pod string) {
 	GinkgoHelper()
 	for i := range requests {
 		r, err := s.GetWith(ctx, gw, "/", token)
@@ -120,7 +126,7 @@ func stays(ctx context.Context, s *harness.Spec, gw string, token http.Header, p
 	}
 }
 
-func keepsPod(ctx context.Context, s *harness.Spec, file string, read session) {
+func keepsPod(ctx context.Context, s *harness.T, file string, read session) {
 	gw, pods := threePods(ctx, s, file)
 	By("starting a session")
 	token, pod := start(ctx, s, gw, read)
@@ -142,7 +148,7 @@ func keepsPod(ctx context.Context, s *harness.Spec, file string, read session) {
 	})
 }
 
-func cookiePathDefault(ctx context.Context, s *harness.Spec) {
+func cookiePathDefault(ctx context.Context, s *harness.T) {
 	gw, _ := threePods(ctx, s, "cookie.yaml")
 	var cookie *http.Cookie
 	s.EventuallyGet(ctx, gw, "/deep/path", func(g Gomega, r *harness.Response) {

@@ -30,36 +30,36 @@ const ListenerPort = 9000
 
 // Family is the TCP group.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    verdict.Scenario{ShortName: "TCPReachesUpstream", Level: verdict.Must, Feature: verdict.FeatureTCP},
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TCPReachesUpstream", verdict.FeatureTCP),
 		Description: "relays a TCPRoute's connection to the external host, both ways, in cleartext when the XBackend has no tls",
 		Source:      apitext.TCP,
 		Run:         reaches,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "TCPOverVerifiedTLS", Level: verdict.Must, Feature: verdict.FeatureTCP},
+		Scenario:    verdict.Must.Scenario("TCPOverVerifiedTLS", verdict.FeatureTCP),
 		Description: "relays a TCPRoute's connection over TLS originated to the external host, with the validation hostname as SNI",
 		Source:      apitext.ServerOnly,
 		Run:         overTLS,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "TCPRejectsUntrustedServer", Level: verdict.Must, Feature: verdict.FeatureTCP, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("TCPRejectsUntrustedServer", verdict.FeatureTCP, verdict.FailClosed),
 		Description: "relays nothing to a server whose certificate the validation does not trust",
 		Source:      apitext.ServerOnly,
 		Run:         rejectsUntrusted,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "TCPGuardrailRefusesLoopback", Level: verdict.Should, Feature: verdict.FeatureTCP, FailClosed: true},
+		Scenario:    verdict.Should.Scenario("TCPGuardrailRefusesLoopback", verdict.FeatureTCP, verdict.FailClosed),
 		Description: "never dials the Gateway's own loopback for a hostname DNS answers with it",
 		Source:      apitext.Guardrails,
 		Run:         guardrail,
 	}}
-	for i := range tests {
-		tests[i].Releases = v170
+	for i := range scenarios {
+		scenarios[i].Releases = v170
 	}
-	return harness.Family{Name: "TCP", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "TCP", Manifests: manifests, Scenarios: scenarios}
 }
 
 // route applies the spec's TCP Gateway and manifest to port and returns
 // the Gateway's TCP listener address.
-func route(ctx context.Context, s *harness.Spec, manifest string, port string) string {
+func route(ctx context.Context, s *harness.T, manifest string, port string) string {
 	GinkgoHelper()
 	s.Apply(ctx, "gateway-tcp.yaml", map[string]string{"TCPPort": strconv.Itoa(ListenerPort)})
 	s.Apply(ctx, manifest, map[string]string{"Port": port})
@@ -68,7 +68,7 @@ func route(ctx context.Context, s *harness.Spec, manifest string, port string) s
 
 // serve starts a TCP upstream in mode, resolvable at the spec's hostname,
 // the CA ConfigMap when it speaks TLS, and the route to it.
-func serve(ctx context.Context, s *harness.Spec, mode upstream.TLSMode, manifest string) (*harness.Upstream, string) {
+func serve(ctx context.Context, s *harness.T, mode upstream.TLSMode, manifest string) (*harness.Upstream, string) {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: mode, Protocols: []upstream.Protocol{upstream.TCP}})
 	s.ResolveTo(ctx, up, 5)
@@ -80,7 +80,7 @@ func serve(ctx context.Context, s *harness.Spec, mode upstream.TLSMode, manifest
 
 // eventuallyRelayed dials gw until the upstream's greeting comes back
 // through it, then checks an echo both ways.
-func eventuallyRelayed(ctx context.Context, s *harness.Spec, gw string, up *harness.Upstream) *upstream.Observation {
+func eventuallyRelayed(ctx context.Context, s *harness.T, gw string, up *harness.Upstream) *upstream.Observation {
 	GinkgoHelper()
 	By("opening a TCP connection through the Gateway until the upstream greets")
 	var c net.Conn
@@ -106,13 +106,13 @@ func eventuallyRelayed(ctx context.Context, s *harness.Spec, gw string, up *harn
 	return obs
 }
 
-func reaches(ctx context.Context, s *harness.Spec) {
+func reaches(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSNone, "tcp-cleartext.yaml")
 	obs := eventuallyRelayed(ctx, s, gw, up)
 	Expect(obs.TLSVersion).To(BeEmpty(), "the XBackend has no tls, but the upstream saw TLS %s", obs.TLSVersion)
 }
 
-func overTLS(ctx context.Context, s *harness.Spec) {
+func overTLS(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSValid, "tcp-tls.yaml")
 	obs := eventuallyRelayed(ctx, s, gw, up)
 	By("checking the upstream saw TLS with the validation hostname as SNI")
@@ -120,7 +120,7 @@ func overTLS(ctx context.Context, s *harness.Spec) {
 	Expect(obs.SNI).To(Equal(s.Hostname), "the SNI must be tls.validation.hostname")
 }
 
-func rejectsUntrusted(ctx context.Context, s *harness.Spec) {
+func rejectsUntrusted(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSUntrustedCA, "tcp-tls.yaml")
 	By("checking the Gateway acts on the route: the XBackend is refused, or the handshake with the upstream fails")
 	Eventually(func(g Gomega) {
@@ -141,7 +141,7 @@ func rejectsUntrusted(ctx context.Context, s *harness.Spec) {
 	}).WithContext(ctx).WithTimeout(s.Timeouts().Never).WithPolling(s.Timeouts().Poll).Should(Succeed())
 }
 
-func guardrail(ctx context.Context, s *harness.Spec) {
+func guardrail(ctx context.Context, s *harness.T) {
 	loopback := s.Env().Network.Loopback
 	cn := s.StartCanary(ctx, "loopback", loopback, 0)
 	By("proving the canary is reachable from the harness, so that its silence means something")

@@ -1,4 +1,4 @@
-// Package websocket is the scenario group of Gateway API v1.7.0's
+// Package websocket is the family of Gateway API v1.7.0's
 // protocol WSS: a client's WebSocket upgrade through the Gateway reaches
 // the external host over TLS verified as tls.validation says, and the
 // messages flow both ways; a server the validation does not trust gets no

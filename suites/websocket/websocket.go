@@ -22,28 +22,28 @@ var manifests embed.FS
 
 // Family is the WSS group.
 func Family() harness.Family {
-	tests := []harness.Test{{
-		Scenario:    verdict.Scenario{ShortName: "WSSUpgradeOverVerifiedTLS", Level: verdict.Must, Feature: verdict.FeatureWSS},
+	scenarios := []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("WSSUpgradeOverVerifiedTLS", verdict.FeatureWSS),
 		Covers:      []dimension.Class{dimension.ProtoWSS},
 		Description: "carries a WebSocket upgrade through the Gateway to the external host over TLS with the validation hostname as SNI, and messages both ways",
 		Source:      apitext.WSS,
 		Run:         upgradeOverTLS,
 	}, {
-		Scenario:    verdict.Scenario{ShortName: "WSSRejectsUntrustedServer", Level: verdict.Must, Feature: verdict.FeatureWSS, FailClosed: true},
+		Scenario:    verdict.Must.Scenario("WSSRejectsUntrustedServer", verdict.FeatureWSS, verdict.FailClosed),
 		Description: "opens no WebSocket to a server whose certificate the validation does not trust, and sends it no request",
 		Source:      apitext.ServerOnly,
 		Run:         rejectsUntrusted,
 	}}
-	for i := range tests {
-		tests[i].Releases = harness.V170
+	for i := range scenarios {
+		scenarios[i].Releases = harness.V170
 	}
-	return harness.Family{Name: "WebSocket", Manifests: manifests, Tests: tests}
+	return harness.Family{Name: "WebSocket", Manifests: manifests, Scenarios: scenarios}
 }
 
 // serve starts an HTTP/1.1 TLS upstream in mode, resolvable at the spec's
 // hostname, the CA ConfigMap of the spec's CA, the Gateway and wss.yaml,
 // and returns the upstream and the Gateway's address.
-func serve(ctx context.Context, s *harness.Spec, mode upstream.TLSMode) (*harness.Upstream, string) {
+func serve(ctx context.Context, s *harness.T, mode upstream.TLSMode) (*harness.Upstream, string) {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: mode, Protocols: []upstream.Protocol{upstream.HTTP1}})
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(5, "A "+up.Host())))
@@ -53,7 +53,7 @@ func serve(ctx context.Context, s *harness.Spec, mode upstream.TLSMode) (*harnes
 	return up, s.GatewayAddress(ctx, "gw")
 }
 
-func upgradeOverTLS(ctx context.Context, s *harness.Spec) {
+func upgradeOverTLS(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSValid)
 	By("opening a WebSocket through the Gateway")
 	var ws *harness.WebSocket
@@ -78,7 +78,7 @@ func upgradeOverTLS(ctx context.Context, s *harness.Spec) {
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 }
 
-func rejectsUntrusted(ctx context.Context, s *harness.Spec) {
+func rejectsUntrusted(ctx context.Context, s *harness.T) {
 	up, gw := serve(ctx, s, upstream.TLSUntrustedCA)
 	By("checking the Gateway acts on the route: the XBackend is refused, or the handshake with the upstream fails")
 	Eventually(func(g Gomega) {

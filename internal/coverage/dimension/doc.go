@@ -7,5 +7,5 @@
 // It is a leaf, so a spec's declaration can say which classes it
 // exercises without importing the coverage map:
 //
-//	harness.Test{..., Covers: []dimension.Class{dimension.TLSExpired}}
+//	harness.Scenario{..., Covers: []dimension.Class{dimension.TLSExpired}}
 package dimension
