@@ -127,6 +127,8 @@ func Family() harness.Family {
 		Run:         noneToHTTPS,
 	})
 	scenarios = append(scenarios, validityScenarios()...)
+	scenarios = append(scenarios, chainScenarios()...)
+	scenarios = append(scenarios, caRefKindScenarios()...)
 	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: scenarios}
 }
 
