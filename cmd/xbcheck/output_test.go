@@ -60,6 +60,7 @@ func stable(text, reportDir string) string {
 	if m := regexp.MustCompile(`GatewayClass xbcheck-([a-z0-9]+)`).FindStringSubmatch(text); m != nil {
 		text = strings.ReplaceAll(text, m[1], "<run>")
 	}
+	text = regexp.MustCompile(`cached in \S+ \(`).ReplaceAllString(text, "cached in <cache> (")
 	text = regexp.MustCompile(`\d+(\.\d+)?×`).ReplaceAllString(text, "<n>×")
 	text = regexp.MustCompile(`(\d+m)?\d+(\.\d+)?(ms|µs|s)\b`).ReplaceAllString(text, "<t>")
 	lines := strings.Split(text, "\n")

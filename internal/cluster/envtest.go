@@ -42,7 +42,10 @@ func (p *envtestProvider) Sandbox(_ context.Context, mode sandbox.Mode) *sandbox
 
 func (p *envtestProvider) Start(ctx context.Context, progress io.Writer) (*Cluster, error) {
 	if p.bundle == nil {
-		if err := p.Prepare(ctx, progress); err != nil {
+		// A run prepared the provider before its sandbox (runner.Prepare)
+		// and said where the binaries came from; finding them again here
+		// says nothing more.
+		if err := p.Prepare(ctx, io.Discard); err != nil {
 			return nil, err
 		}
 	}

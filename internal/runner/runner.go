@@ -193,7 +193,13 @@ func Prepare(ctx context.Context, opts Options) (cluster.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Prepare(ctx, opts.Out); err != nil {
+	progress := opts.Out
+	if sandbox.Child() {
+		// The process that made this sandbox prepared the same things
+		// and said so; its child finds them cached and says nothing.
+		progress = io.Discard
+	}
+	if err := p.Prepare(ctx, progress); err != nil {
 		return nil, providerError(err)
 	}
 	return p, nil

@@ -73,3 +73,11 @@ func childEnv(m marker) []string {
 	}
 	return append(env, markerEnv+"="+m.String())
 }
+
+// Child reports whether this process was started by [Run] as a sandbox's
+// child (the parent's marker is in its environment). It says where the
+// process came from, not that it is isolated: [Inside] proves that.
+func Child() bool {
+	_, ok, err := readMarker()
+	return ok && err == nil
+}

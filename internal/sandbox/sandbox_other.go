@@ -25,3 +25,6 @@ func Inside() error {
 
 // HostPID fails on this OS: there is no node sandbox.
 func HostPID() (int, error) { return 0, errNotNode }
+
+// Child is always false on this OS: [Run] starts no child here.
+func Child() bool { return false }
