@@ -154,7 +154,7 @@ func translateTLS(xb *xbackend.XBackend, hostname string, refs References, fs fa
 			if fs.Has(faults.CARefAnyKind) {
 				ref.Group, ref.Kind = "", "ConfigMap"
 			}
-			bundle, r := caBundle(i, ref, refs)
+			bundle, r := checkedCABundle(i, ref, refs, fs)
 			if r != nil {
 				return nil, r
 			}
