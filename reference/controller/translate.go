@@ -92,7 +92,7 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 	}
 	if sp := spec.SessionPersistence; sp != nil {
 		var r *Refusal
-		if b.Session, r = translateSession(sp); r != nil {
+		if b.Session, r = t.session(sp); r != nil {
 			return b, r
 		}
 		b.Session.OmitPath = t.Faults.Has(faults.SessionCookieNoPath)

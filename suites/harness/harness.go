@@ -118,6 +118,10 @@ type Network struct {
 	// NoIPv6, when set, says why the implementation cannot reach an IPv6
 	// canary; specs whose target is one skip with it.
 	NoIPv6 string
+	// InternetV6 is an IPv6 address of the simulated internet an upstream
+	// can listen on; invalid where there is none, and NoInternetV6 says why.
+	InternetV6   netip.Addr
+	NoInternetV6 string
 }
 
 // New fills the harness's defaults, its guarded HTTP client, and the clock
