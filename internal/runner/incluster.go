@@ -156,7 +156,6 @@ func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID
 	e.internet = netip.MustParsePrefix(incluster.DefaultInternet)
 	e.Network.Pod = d.Pod
 	e.Network.Service = d.Service
-	e.Network.NoLoopback = "the implementation runs in pods, and a pod's loopback is its own"
 	if !d.IPv6 {
 		e.Network.NoIPv6 = "the cluster's pods have no IPv6 address (the fakes pod has none)"
 	}

@@ -34,6 +34,9 @@ type T struct {
 
 	h         *Harness
 	manifests fs.FS
+	// loopbackGateway is the Gateway of the spec whose implementation's
+	// loopback its canaries watch (LoopbackOf).
+	loopbackGateway string
 	authority *pki.Authority
 	evidence  *evidenceLog
 }
