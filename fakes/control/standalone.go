@@ -24,7 +24,7 @@ type Standalone struct {
 	local    *Local
 	listener net.Listener
 	server   *http.Server
-	served   chan error // why the control API stopped serving, unless Close stopped it
+	served   chan error   // why the control API stopped serving, unless Close stopped it
 	lastUse  atomic.Int64 // when the control API last began a request, in Unix nanoseconds
 
 	stopOnCancel func() bool

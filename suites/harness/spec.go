@@ -37,8 +37,8 @@ type T struct {
 	// loopbackGateway is the Gateway of the spec whose implementation's
 	// loopback its canaries watch (LoopbackOf).
 	loopbackGateway string
-	authority *pki.Authority
-	evidence  *evidenceLog
+	authority       *pki.Authority
+	evidence        *evidenceLog
 }
 
 // begin starts a spec: its namespace, hostname and evidence, written when
