@@ -128,6 +128,9 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 	pool, e.internet = opts.Slot.Pool(pool), opts.Slot.Internet(e.internet)
 	if opts.fakesInCluster() {
 		err = e.deployFakes(ctx, c, runID, opts)
+		if err == nil {
+			err = e.placeDataPlaneCanaries(c, runID, opts)
+		}
 	} else {
 		err = e.startFakes(ctx, opts.FakesURL, dnsAddr)
 	}
