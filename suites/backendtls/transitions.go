@@ -43,17 +43,10 @@ func transitionScenarios() []harness.Scenario {
 func servedTLS(ctx context.Context, s *harness.T) (*harness.Upstream, string) {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	gw := serveServerOnly(ctx, s, up, s.CA(), s.Hostname)
 	By("waiting until the XBackend is served over TLS")
-	var last *harness.Response
-	var lastErr error
-	if !s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		last, lastErr = s.Get(ctx, gw, "/tls")
-		g.Expect(lastErr).NotTo(HaveOccurred())
-		harness.FromUpstream(up)(g, last)
-	}) {
-		Skip("the implementation never served this ServerOnly XBackend (last: " + harness.Outcome(last, lastErr, up) +
+	if served, _, last := s.MeasureServed(ctx, gw, "/tls", up); !served {
+		Skip("the implementation never served this ServerOnly XBackend (last: " + last +
 			"), so it has no trust to withdraw; the other TLS specs say why")
 	}
 	return up, gw
@@ -66,11 +59,11 @@ func servedTLS(ctx context.Context, s *harness.T) (*harness.Upstream, string) {
 func refusedAfterChange(ctx context.Context, s *harness.T, gw string, up *harness.Upstream) {
 	GinkgoHelper()
 	By("waiting until the implementation refuses the upstream it served until now")
-	converging := upstreamRefusal(ctx, gw, "/tls", up, "external")
+	converging := upstreamRefusal(ctx, gw, "/tls", up)
 	converging.Converging = true
 	s.AwaitRefusal(ctx, converging)
 	By("checking that every request keeps failing with a 5xx and the upstream sees no request and no plaintext")
-	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, "/tls", up, "external"))
+	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, "/tls", up))
 }
 
 // caReplacedRefusesOldCA is the run function of TLSCAReplacedRefusesOldCA:
