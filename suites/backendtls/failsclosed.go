@@ -75,11 +75,7 @@ func upstreamRefusal(ctx context.Context, gateway, path string, up *harness.Upst
 		Gateway: gateway, Path: path, XBackend: "external", Route: "to-external",
 		Served: func(r *harness.Response) bool { return harness.ServedBy(r, up.Token) },
 		Violation: func(ctx context.Context) string {
-			events, err := up.ReadLog(ctx)
-			if err != nil || len(events) < before {
-				return ""
-			}
-			for _, e := range events[before:] {
+			for _, e := range up.LogSince(ctx, before) {
 				switch {
 				case e.Kind == upstream.KindRequest:
 					return fmt.Sprintf("upstream %s answered a request from %s, but the implementation must refuse it; the upstream log in the evidence shows the handshake it completed", up.Name(), e.Remote)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,13 @@ var manifests embed.FS
 
 // Family is catalog family E.
 func Family() harness.Family {
-	scenarios := []harness.Scenario{{
+	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: slices.Concat(resolutionScenarios(), rebindScenarios(), answerScenarios())}
+}
+
+// resolutionScenarios check that the external hostname is resolved, and
+// resolved again as its records change or fail.
+func resolutionScenarios() []harness.Scenario {
+	return []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSSingleA},
 		Description: "resolves the external hostname through DNS",
@@ -53,9 +60,6 @@ func Family() harness.Family {
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
-	scenarios = append(scenarios, rebindScenarios()...)
-	scenarios = append(scenarios, answerScenarios()...)
-	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: scenarios}
 }
 
 func resolves(ctx context.Context, s *harness.T) {
