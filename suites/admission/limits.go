@@ -15,6 +15,9 @@ import (
 // message.
 type Cause struct{ Field, Message string }
 
+// At is the cause at field whose message contains message.
+func At(field, message string) Cause { return Cause{Field: field, Message: message} }
+
 // Refuses declares a MUST spec: the API server refuses the first object of
 // file, giving every one of causes (it reports each violation it finds).
 func Refuses(shortName, file string, feature verdict.Feature, source apitext.Sentence, releases harness.Releases, causes ...Cause) harness.Scenario {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -24,13 +23,7 @@ var manifests embed.FS
 
 // Family is catalog family E.
 func Family() harness.Family {
-	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: slices.Concat(resolutionScenarios(), rebindScenarios(), answerScenarios())}
-}
-
-// resolutionScenarios check that the external hostname is resolved, and
-// resolved again as its records change or fail.
-func resolutionScenarios() []harness.Scenario {
-	return []harness.Scenario{{
+	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("DNSResolvesExternalHostname", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.DNSSingleA},
 		Description: "resolves the external hostname through DNS",
@@ -60,6 +53,9 @@ func resolutionScenarios() []harness.Scenario {
 		Source:      apitext.Unspecified,
 		Run:         servFailAfterGoodAnswer,
 	}}
+	scenarios = append(scenarios, rebindScenarios()...)
+	scenarios = append(scenarios, answerScenarios()...)
+	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: scenarios}
 }
 
 func resolves(ctx context.Context, s *harness.T) {

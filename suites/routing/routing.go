@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -38,13 +37,6 @@ const (
 
 // Family is catalog family B.
 func Family() harness.Family {
-	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: slices.Concat(routeScenarios(), statusScenarios(), topologyScenarios())}
-}
-
-// routeScenarios route one Gateway to XBackends and check what reaches
-// them: the protocol, references that do not resolve or are not
-// permitted, changes to the XBackend, the Host header, weights, deletion.
-func routeScenarios() []harness.Scenario {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingPlainHTTP", verdict.FeatureExternalHostname),
 		Covers:      []dimension.Class{dimension.TopoOneGateway, dimension.ProtoCleartext},
@@ -63,7 +55,7 @@ func routeScenarios() []harness.Scenario {
 			Run:         u.run,
 		})
 	}
-	return append(scenarios, []harness.Scenario{{
+	scenarios = append(scenarios, []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("RoutingCrossNamespaceRefNotPermitted", verdict.FeatureResourceBackend),
 		Covers:      []dimension.Class{dimension.TopoCrossNamespace},
 		Description: "refuses an XBackend of another namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing",
@@ -126,6 +118,9 @@ func routeScenarios() []harness.Scenario {
 		Source:      apitext.InvalidGets500,
 		Run:         deletedXBackendStops,
 	}}...)
+	scenarios = append(scenarios, statusScenarios()...)
+	scenarios = append(scenarios, topologyScenarios()...)
+	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: scenarios}
 }
 
 func plainHTTP(ctx context.Context, s *harness.T) {
