@@ -55,8 +55,7 @@ func admitsField(shortName, file string, source apitext.Sentence, releases harne
 		Source:      source,
 		Releases:    releases,
 		Run: func(ctx context.Context, s *harness.T) {
-			obj := s.Render(file, nil)[0]
-			By("creating the object of " + file)
+			obj := firstObject(s, file)
 			s.Create(ctx, obj)
 			By("reading back " + strings.Join(path, "."))
 			got := &unstructured.Unstructured{}

@@ -212,25 +212,13 @@ func chainScenarios() []harness.Scenario {
 		Covers:      []dimension.Class{dimension.TLSIntermediate},
 		Description: "serves an upstream whose leaf is signed by an intermediate CA it sends, the ConfigMap holding the root",
 		Source:      apitext.ServerOnly,
-		Run: func(ctx context.Context, s *harness.T) {
-			root, err := pki.NewRootAuthority("xbcheck TLSIntermediateChainServed root CA")
-			harness.Check(err, "make a root CA")
-			By("serving a leaf for the validation hostname signed by an intermediate of the root, and the intermediate")
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSIntermediate, Authority: root})
-			gw := serveServerOnly(ctx, s, up, root, s.Hostname)
-			By("sending a request through the Gateway")
-			r := s.EventuallyGet(ctx, gw, "/tls-intermediate", harness.FromUpstream(up))
-			Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
-		},
+		Run:         intermediateChainServed,
 	}, {
 		Scenario:    verdict.Must.Scenario("TLSRejectsUntrustedIntermediate", verdict.FeatureTLS, verdict.FailClosed),
 		Covers:      []dimension.Class{dimension.TLSIntermediate},
 		Description: "refuses a leaf whose intermediate CA, sent by the upstream, chains to a root the ConfigMap does not hold",
 		Source:      apitext.ServerOnly,
-		Run: func(ctx context.Context, s *harness.T) {
-			By("serving a leaf for the validation hostname signed by an intermediate of an unrelated root, and the intermediate")
-			refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSUntrustedIntermediate}, s.Hostname)
-		},
+		Run:         rejectsUntrustedIntermediate,
 	}}
 }
 
@@ -243,12 +231,35 @@ func caRefKindScenarios() []harness.Scenario {
 		Scenario:    verdict.Must.Scenario("TLSRejectsCARefOfUnknownKind", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "fails closed when the only caCertificateRefs entry names an unregistered group and kind, though a ConfigMap of that name holds the right CA",
 		Source:      apitext.CARefKind,
-		Run: func(ctx context.Context, s *harness.T) {
-			up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-			By("creating ConfigMap ca with the CA that signed the upstream, and referring to xbcheck.invalid/CABundle ca")
-			s.CreateCAConfigMap(ctx, "ca", s.CA())
-			gw := serveXBackend(ctx, s, up, "ca-ref-unknown-kind.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-			failsClosed(ctx, s, gw, "/tls", up)
-		},
+		Run:         rejectsCARefOfUnknownKind,
 	}}
+}
+
+// intermediateChainServed is the run function of TLSIntermediateChainServed.
+func intermediateChainServed(ctx context.Context, s *harness.T) {
+	root, err := pki.NewRootAuthority("xbcheck TLSIntermediateChainServed root CA")
+	harness.Check(err, "make a root CA")
+	By("serving a leaf for the validation hostname signed by an intermediate of the root, and the intermediate")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSIntermediate, Authority: root})
+	gw := serveServerOnly(ctx, s, up, root, s.Hostname)
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls-intermediate", harness.FromUpstream(up))
+	Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
+}
+
+// rejectsUntrustedIntermediate is the run function of
+// TLSRejectsUntrustedIntermediate.
+func rejectsUntrustedIntermediate(ctx context.Context, s *harness.T) {
+	By("serving a leaf for the validation hostname signed by an intermediate of an unrelated root, and the intermediate")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSUntrustedIntermediate}, s.Hostname)
+}
+
+// rejectsCARefOfUnknownKind is the run function of
+// TLSRejectsCARefOfUnknownKind.
+func rejectsCARefOfUnknownKind(ctx context.Context, s *harness.T) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	By("creating ConfigMap ca with the CA that signed the upstream, and referring to xbcheck.invalid/CABundle ca")
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "ca-ref-unknown-kind.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up)
 }
