@@ -5,9 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
@@ -87,8 +84,7 @@ func caReplacedRefusesOldCA(ctx context.Context, s *harness.T) {
 func caConfigMapDeletedRefuses(ctx context.Context, s *harness.T) {
 	up, gw := servedTLS(ctx, s)
 	By("deleting ConfigMap ca")
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}}
-	Expect(client.IgnoreNotFound(s.Client().Delete(ctx, cm))).To(Succeed())
+	s.DeleteCAConfigMap(ctx, "ca")
 	refusedAfterChange(ctx, s, gw, up)
 	By("creating ConfigMap ca again with the upstream's CA")
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
