@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 
@@ -355,14 +354,6 @@ func routeAcceptsFilter(ctx context.Context, s *harness.T, route string) {
 	}
 }
 
-// hostOnly is a Host header without its port.
-func hostOnly(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		return h
-	}
-	return host
-}
-
 // urlRewriteKeepsSNI is the run function of TLSURLRewriteKeepsSNI: sends
 // validation.hostname as SNI when a URLRewrite filter rewrites the Host
 // header.
@@ -380,7 +371,7 @@ func urlRewriteKeepsSNI(ctx context.Context, s *harness.T) {
 	By("sending a request through the Gateway")
 	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
 	By("checking the upstream saw the filter's Host and validation.hostname as SNI")
-	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the route's URLRewrite hostname is %q, the upstream saw Host %q", rewrite, r.Upstream.Host)
+	Expect(harness.HostOnly(r.Upstream.Host)).To(Equal(rewrite), "the route's URLRewrite hostname is %q, the upstream saw Host %q", rewrite, r.Upstream.Host)
 	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must stay tls.validation.hostname %q whatever Host is sent; the filter's hostname is %q", s.Hostname, rewrite)
 }
 

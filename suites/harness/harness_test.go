@@ -50,3 +50,16 @@ func TestDescriptionsShowValuesNotPointers(t *testing.T) {
 		t.Errorf("no entries described as %q", got)
 	}
 }
+
+func TestHostOnlyDropsThePort(t *testing.T) {
+	for in, want := range map[string]string{
+		"api.example.com:8080": "api.example.com",
+		"api.example.com":      "api.example.com",
+		"192.0.2.15:8080":      "192.0.2.15",
+		"[2001:db8::1]:443":    "2001:db8::1",
+	} {
+		if got := HostOnly(in); got != want {
+			t.Errorf("HostOnly(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -201,6 +201,14 @@ func Outcome(r *Response, err error, ups ...*Upstream) string {
 	return r.String()
 }
 
+// HostOnly is a Host header, or any HOST:PORT, without its port.
+func HostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}
+
 // Briefly is the first line of s, cut at 160 characters.
 func Briefly(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")

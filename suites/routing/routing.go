@@ -226,10 +226,10 @@ func hostHeaderSeen(ctx context.Context, s *harness.T) {
 	}
 	host := r.Upstream.Host
 	var which string
-	switch hostOnly(host) {
+	switch harness.HostOnly(host) {
 	case s.Hostname:
 		which = "the externalHostname"
-	case hostOnly(gw):
+	case harness.HostOnly(gw):
 		which = "the client's Host, passed through"
 	default:
 		which = "neither the externalHostname nor the client's Host"
@@ -391,14 +391,6 @@ func portOfAddr(hostport string) string {
 	return hostport
 }
 
-// hostOnly is a Host header without its port.
-func hostOnly(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		return h
-	}
-	return host
-}
-
 // crossNamespaceRefNotPermitted is the run function of
 // RoutingCrossNamespaceRefNotPermitted: refuses an XBackend of another
 // namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing.
@@ -459,7 +451,7 @@ func urlRewriteHostnameWins(ctx context.Context, s *harness.T) {
 	By("sending a request through the Gateway")
 	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
 	By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
-	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
+	Expect(harness.HostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
 }
 
 // unresolvable is a route, in manifest file, whose backendRef cannot be
