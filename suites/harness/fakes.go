@@ -121,6 +121,17 @@ func (u *Upstream) ReadLog(ctx context.Context) ([]upstream.Event, error) {
 	return u.s.h.Fakes.UpstreamLog(ctx, u.Role)
 }
 
+// LogSince is what the upstream logged after its first n entries, for a
+// check that must not fail on its own: nothing while the log cannot be
+// read.
+func (u *Upstream) LogSince(ctx context.Context, n int) []upstream.Event {
+	events, err := u.ReadLog(ctx)
+	if err != nil || len(events) < n {
+		return nil
+	}
+	return events[n:]
+}
+
 // Events are the entries of the upstream's log of the given kinds.
 func (u *Upstream) Events(ctx context.Context, kinds ...upstream.EventKind) []upstream.Event {
 	GinkgoHelper()
