@@ -24,6 +24,7 @@ type Standalone struct {
 	listener net.Listener
 	server   *http.Server
 	served   chan error // why the control API stopped serving, unless Close stopped it
+	ready    Readiness
 
 	stopOnCancel func() bool
 	closeOnce    sync.Once
@@ -50,6 +51,7 @@ func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", NewHandler(s.local))
 	mux.Handle("POST /v1/probe", probe.Handler())
+	s.ready.register(mux)
 	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(l); !errors.Is(err, http.ErrServerClosed) {

@@ -49,7 +49,7 @@ func Family() harness.Family {
 	}}
 	for i := range scenarios {
 		scenarios[i].Releases = harness.V170
-		scenarios[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
+		scenarios[i].Pods = "the pods its XBackend selects serve fake upstreams whose readiness the harness sets"
 	}
 	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Scenarios: scenarios}
 }
