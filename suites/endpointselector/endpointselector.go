@@ -21,7 +21,7 @@ import (
 var manifests embed.FS
 
 // fakePods is why these specs need pods behind fake upstreams.
-const fakePods = "the pods it selects serve fake upstreams whose readiness the harness sets"
+const fakePods = "its pods serve fake upstreams whose readiness the harness sets"
 
 // Family is the EndpointSelector group.
 func Family() harness.Family {

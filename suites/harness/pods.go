@@ -37,7 +37,7 @@ func (h *Harness) podsUnavailable(ctx context.Context) string {
 		return "cannot list the cluster's nodes: " + err.Error()
 	}
 	if len(nodes.Items) > 0 {
-		return "the cluster has nodes, whose kubelets run pods and own their status, and xbcheck's fakes run outside it (--fakes local, --implementation-cmd or --fakes-url), so it has no image there to run real pods of"
+		return "the cluster's kubelets own pods, and xbcheck's fakes run outside the cluster (--fakes local, --implementation-cmd or --fakes-url), so no image of xbcheck's is there to run real pods of"
 	}
 	return ""
 }

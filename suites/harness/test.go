@@ -169,7 +169,7 @@ func (h *Harness) Register(families []Family, sched Schedule) {
 					}
 					if sc.Pods != "" {
 						if why := h.podsUnavailable(ctx); why != "" {
-							Skip(fmt.Sprintf("needs pods behind fake upstreams (%s): %s", sc.Pods, why))
+							Skip(fmt.Sprintf("needs pods of its own (%s): %s", sc.Pods, why))
 						}
 					}
 					sc.Run(ctx, h.begin(ctx, f, sc))

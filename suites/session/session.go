@@ -49,7 +49,7 @@ func Family() harness.Family {
 	}}
 	for i := range scenarios {
 		scenarios[i].Releases = harness.V170
-		scenarios[i].Pods = "the pods its XBackend selects serve fake upstreams whose readiness the harness sets"
+		scenarios[i].Pods = "its pods serve fake upstreams whose readiness the harness sets"
 	}
 	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Scenarios: scenarios}
 }
