@@ -31,8 +31,9 @@ func buildXBcheck(t *testing.T) string {
 
 // inClusterSpecs are specs of every family that run in a cluster: traffic
 // to an upstream advertised through externalIPs, TLS, a protocol, status,
-// and a rebinding answer served through CoreDNS's stub zone.
-const inClusterSpecs = "/^(RoutingPlainHTTP|RoutingWeightedSplit|TLSServerOnlyConfigMapCA|ProtocolH2C|StatusXBackendParentPerGateway|RebindTLSPodAddress|AdmissionIPLiteralPrivateNotRouted)$/"
+// a rebinding answer served through CoreDNS's stub zone, and an
+// EndpointSelector over real pods whose readiness the kubelet writes.
+const inClusterSpecs = "/^(RoutingPlainHTTP|RoutingWeightedSplit|TLSServerOnlyConfigMapCA|ProtocolH2C|StatusXBackendParentPerGateway|RebindTLSPodAddress|AdmissionIPLiteralPrivateNotRouted|EndpointSelectorExcludesNotReadyPods)$/"
 
 // TestInClusterRunLeavesTheClusterAsFound runs specs with the fakes and
 // the reference gateway as pods of a node xbcheck starts, to the end and
@@ -54,8 +55,8 @@ func TestInClusterRunLeavesTheClusterAsFound(t *testing.T) {
 			t.Errorf("the run's output lacks %q:\n%s", want, text)
 		}
 	}
-	if passed, failed := closingLine(t, text); passed != 7 || failed != 0 {
-		t.Errorf("%d passed, %d failed; want the 7 specs passing in the cluster:\n%s", passed, failed, text)
+	if passed, failed := closingLine(t, text); passed != 8 || failed != 0 {
+		t.Errorf("%d passed, %d failed; want the 8 specs passing in the cluster:\n%s", passed, failed, text)
 	}
 
 	// Interrupted once its specs run.
@@ -122,6 +123,8 @@ func TestInClusterKillsFaults(t *testing.T) {
 		"san-skips-chain":             "MUST     TLSSANRejectsUntrustedCA",
 		"status-for-foreign-gateways": "MUST     StatusNoEntryForOtherControllersGateway",
 		"h2c-when-protocol-unset":     "MUST     ProtocolUnsetFollowsRoute",
+		// Real pods: the kubelet, not the harness, says the pod is not Ready.
+		"route-to-unready-pods": "MUST     EndpointSelectorExcludesNotReadyPods",
 	} {
 		level, spec, _ := strings.Cut(killer, " ")
 		spec = strings.TrimSpace(spec)

@@ -509,3 +509,46 @@ func TestStandaloneServesTheProbe(t *testing.T) {
 		t.Errorf("probe of canary %s: answer %d %q (error %q), %d hits (%v); want its token %s and one hit", c.Name, res.Status, res.Body, res.Error, len(hits), err, c.Token)
 	}
 }
+
+// TestStandaloneReadinessIsTheHarnesss: GET /v1/readiness, what a
+// kubelet's readinessProbe reads, answers 503 until the harness sets it
+// ready, 200 then, and 503 again once it sets it not ready.
+func TestStandaloneReadinessIsTheHarnesss(t *testing.T) {
+	s, err := Start(t.Context(), testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	remote := &Remote{URL: s.URL()}
+	probeStatus := func() int {
+		resp, err := http.Get(s.URL() + "/v1/readiness")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := probeStatus(); got != http.StatusServiceUnavailable {
+		t.Errorf("readiness at start: %d, want 503 until the harness says ready", got)
+	}
+	for _, step := range []struct {
+		ready bool
+		want  int
+	}{{true, http.StatusOK}, {false, http.StatusServiceUnavailable}, {true, http.StatusOK}} {
+		if err := remote.SetReadiness(t.Context(), step.ready); err != nil {
+			t.Fatal(err)
+		}
+		if got := probeStatus(); got != step.want {
+			t.Errorf("readiness after setting ready=%t: %d, want %d", step.ready, got, step.want)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPut, s.URL()+"/v1/readiness", strings.NewReader(`{"redy":true}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("PUT of an unknown field: %d, want 400", resp.StatusCode)
+	}
+}

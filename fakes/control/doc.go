@@ -57,6 +57,11 @@
 // anyone reprogram the DNS and start listeners, so keep it on loopback or a private
 // network.
 //
+// It also serves a readiness a harness sets, for a kubelet's readinessProbe: GET
+// /v1/readiness answers 503 until PUT /v1/readiness {"ready":true} (Remote.SetReadiness),
+// 200 after, and 503 again after {"ready":false}. A pod of xbcheck's image that plays
+// an endpoint of an EndpointSelector XBackend is Ready exactly when the harness says.
+//
 // Beside the control API the process serves a probe (package probe) at POST /v1/probe:
 // it sends a GET on the harness's behalf from where the process runs, so a harness
 // outside a cluster probes a Gateway at a ClusterIP through a fakes pod.

@@ -26,6 +26,7 @@ type Standalone struct {
 	server   *http.Server
 	served   chan error   // why the control API stopped serving, unless Close stopped it
 	lastUse  atomic.Int64 // when the control API last began a request, in Unix nanoseconds
+	ready    Readiness
 
 	stopOnCancel func() bool
 	closeOnce    sync.Once
@@ -52,6 +53,7 @@ func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", NewHandler(s.local))
 	mux.Handle("POST /v1/probe", probe.Handler())
+	s.ready.register(mux)
 	s.lastUse.Store(time.Now().UnixNano())
 	used := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.lastUse.Store(time.Now().UnixNano())

@@ -280,16 +280,8 @@ func waitPod(ctx context.Context, cs kubernetes.Interface, namespace, selector, 
 		}
 		pod := &list.Items[0]
 		last = pod
-		for _, c := range pod.Status.ContainerStatuses {
-			w := c.State.Waiting
-			switch {
-			case w == nil:
-			case w.Reason == "ErrImageNeverPull" || w.Reason == "InvalidImageName" || w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff":
-				return false, fmt.Errorf("%s cannot get image %s: %s: %s; load it into the nodes (--provider node and kind do) or give a pullable one", what, c.Image, w.Reason, w.Message)
-			case w.Reason == "CrashLoopBackOff" && c.LastTerminationState.Terminated != nil:
-				t := c.LastTerminationState.Terminated
-				return false, fmt.Errorf("%s exits (code %d): %s", what, t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
-			}
+		if err := cannotStart(pod, what); err != nil {
+			return false, err
 		}
 		for _, c := range pod.Status.Conditions {
 			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
@@ -309,6 +301,23 @@ func waitPod(ctx context.Context, cs kubernetes.Interface, namespace, selector, 
 		name = last.Name
 	}
 	return nil, fmt.Errorf("%s %s/%s is not Ready within %s (%s); its log: kubectl logs -n %s %s", what, namespace, name, timeout, podState(last), namespace, name)
+}
+
+// cannotStart says why pod can never start, in the kubelet's words (its
+// image cannot be had, it exits again and again), or nil.
+func cannotStart(pod *corev1.Pod, what string) error {
+	for _, c := range pod.Status.ContainerStatuses {
+		w := c.State.Waiting
+		switch {
+		case w == nil:
+		case w.Reason == "ErrImageNeverPull" || w.Reason == "InvalidImageName" || w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff":
+			return fmt.Errorf("%s cannot get image %s: %s: %s; load it into the nodes (--provider node and kind do) or give a pullable one", what, c.Image, w.Reason, w.Message)
+		case w.Reason == "CrashLoopBackOff" && c.LastTerminationState.Terminated != nil:
+			t := c.LastTerminationState.Terminated
+			return fmt.Errorf("%s exits (code %d): %s", what, t.ExitCode, strings.Join(strings.Fields(t.Message), " "))
+		}
+	}
+	return nil
 }
 
 // podState says in a few words why a pod is not Ready.

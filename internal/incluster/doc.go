@@ -29,6 +29,14 @@
 // with it. A cluster whose admission refuses them (the
 // DenyServiceExternalIPs plugin) is named in the error of Deploy.
 //
+// [EndpointPods] makes the pods a scenario of an EndpointSelector XBackend
+// selects, as real pods of the same image: each runs `xbcheck fakes` with
+// its control API on its own address, reached through the API server's pod
+// proxy; the harness starts one upstream there and sets the readiness the
+// pod's readinessProbe reads (GET /v1/readiness), so the kubelet writes
+// the pod's Ready condition. They live in the scenario's namespaces and go
+// with them.
+//
 //	d, err := incluster.Deploy(ctx, incluster.Options{Config: cfg, Image: img, Namespace: "xbcheck-fakes-" + run})
 //	defer d.Close(context.Background())
 //	up, err := d.Fakes.StartUpstream(ctx, control.UpstreamSpec{Role: "api"}) // up.Addr is 203.0.113.x:port

@@ -152,6 +152,8 @@ func (e *environment) deployFakes(ctx context.Context, c *cluster.Cluster, runID
 	}
 	e.stops = append(e.stops, func() error { return change.Restore(context.Background()) })
 	e.fakes, e.prober, e.inCluster, e.image = d.Fakes, d.Prober, d, image
+	// The pods EndpointSelector specs select are real pods of it.
+	e.PodImage = image
 	e.DNSServer = d.DNS.String()
 	e.internet = netip.MustParsePrefix(incluster.DefaultInternet)
 	e.Network.Pod = d.Pod

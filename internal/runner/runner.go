@@ -96,6 +96,7 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 		Schema:        bundle.Schema,
 		Fakes:         env.fakes,
 		Prober:        env.prober,
+		Config:        c.Config,
 		RunID:         runID,
 		Timeouts:      opts.Timeouts,
 		Env:           env.Environment,

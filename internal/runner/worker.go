@@ -103,7 +103,7 @@ func work(ctx context.Context, path string) error {
 		prober = &probe.Client{URL: spec.ProbeURL, HTTP: hc}
 	}
 	h := harness.New(harness.Harness{
-		Client: k, Schema: schema, Fakes: &control.Remote{URL: spec.FakesURL}, Prober: prober, RunID: spec.RunID,
+		Client: k, Schema: schema, Fakes: &control.Remote{URL: spec.FakesURL}, Prober: prober, Config: restConfig, RunID: spec.RunID,
 		Timeouts: spec.Timeouts, Env: spec.Env, Features: spec.Features,
 		KeepResources: spec.KeepResources, EvidenceDir: spec.EvidenceDir,
 	})

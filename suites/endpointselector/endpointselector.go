@@ -20,8 +20,8 @@ import (
 //go:embed *.yaml
 var manifests embed.FS
 
-// fakePods is why these specs need pods the harness plays.
-const fakePods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
+// fakePods is why these specs need pods behind fake upstreams.
+const fakePods = "its pods serve fake upstreams whose readiness the harness sets"
 
 // Family is the EndpointSelector group.
 func Family() harness.Family {

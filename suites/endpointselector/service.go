@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
@@ -65,28 +66,65 @@ func serviceScenarios() []harness.Scenario {
 }
 
 // withServices serves the XBackend "pods" from a ready pod, then runs check
-// on every Service of the spec's namespace, once one is there: the
-// implementation's.
+// on every Service the implementation made for it, once one is there: a
+// Service of the spec's namespace (where the harness creates none) that
+// selects the XBackend's pods or is owned by it. Others the implementation
+// may make there, such as one exposing the spec's Gateway, are left out,
+// and named.
 func withServices(check func(ctx context.Context, s *harness.T, b *backend, svc *corev1.Service)) func(context.Context, *harness.T) {
 	return func(ctx context.Context, s *harness.T) {
 		b, first := newBackend(ctx, s, "web-1", nil, true)
 		b.eventuallyServedByAll(ctx, first)
-		By("finding the Services of the XBackend's namespace, which only the implementation makes")
-		var list corev1.ServiceList
+		By("finding the Services of the XBackend's namespace that select its pods or are owned by it, which only the implementation makes")
+		xb := s.XBackend(ctx, Default, "pods")
+		var found []corev1.Service
+		var others []string
 		s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
+			var list corev1.ServiceList
 			g.Expect(s.Client().List(ctx, &list, client.InNamespace(s.Namespace))).To(Succeed())
-			g.Expect(list.Items).NotTo(BeEmpty())
+			found, others = nil, nil
+			for _, svc := range list.Items {
+				if forBackend(&svc, selected(b.app), xb.GetUID()) {
+					found = append(found, svc)
+				} else {
+					others = append(others, svc.Name)
+				}
+			}
+			g.Expect(found).NotTo(BeEmpty())
 		})
-		if len(list.Items) == 0 {
+		if len(others) > 0 {
+			s.Note("Services of the namespace not for the XBackend (they neither select its pods nor are owned by it): %s", strings.Join(others, ", "))
+		}
+		if len(found) == 0 {
 			Skip("the implementation made no Service for the EndpointSelector XBackend (v1.7.0's notes say it MAY); there is nothing to check")
 		}
 		var names []string
-		for i := range list.Items {
-			names = append(names, list.Items[i].Name)
+		for i := range found {
+			names = append(names, found[i].Name)
 		}
-		s.Note("Services the implementation made: %s", strings.Join(names, ", "))
-		for i := range list.Items {
-			check(ctx, s, b, &list.Items[i])
+		s.Note("Services the implementation made for the XBackend: %s", strings.Join(names, ", "))
+		for i := range found {
+			check(ctx, s, b, &found[i])
 		}
 	}
+}
+
+// forBackend says whether svc is a Service for the EndpointSelector with
+// matchLabels: owned by the XBackend (uid), or selecting the pods carrying
+// the matchLabels (a selector of some or all of them, and no other label).
+func forBackend(svc *corev1.Service, matchLabels map[string]string, uid types.UID) bool {
+	for _, o := range svc.OwnerReferences {
+		if o.UID == uid {
+			return true
+		}
+	}
+	if len(svc.Spec.Selector) == 0 {
+		return false
+	}
+	for k, v := range svc.Spec.Selector {
+		if matchLabels[k] != v {
+			return false
+		}
+	}
+	return true
 }

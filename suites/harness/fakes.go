@@ -45,12 +45,23 @@ type Upstream struct {
 	control.UpstreamInfo
 	role    string
 	s       *T
+	fakes   control.Fakes
 	stopped bool
+	// gone says the upstream went with its pod; final is its log then.
+	gone  bool
+	final []upstream.Event
 }
 
 // StartUpstream starts an upstream for the spec and stops it when the spec
 // ends, keeping its connection log as evidence.
 func (s *T) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
+	GinkgoHelper()
+	return s.startUpstream(ctx, s.h.Fakes, cfg)
+}
+
+// startUpstream is StartUpstream on the fakes f: the run's, or a real
+// pod's own.
+func (s *T) startUpstream(ctx context.Context, f control.Fakes, cfg UpstreamConfig) *Upstream {
 	GinkgoHelper()
 	if cfg.Role == "" {
 		cfg.Role = "upstream"
@@ -73,9 +84,9 @@ func (s *T) StartUpstream(ctx context.Context, cfg UpstreamConfig) *Upstream {
 	if cfg.ClientCA != nil {
 		spec.ClientCA = string(cfg.ClientCA.CertPEM)
 	}
-	info, err := s.h.Fakes.StartUpstream(ctx, spec)
+	info, err := f.StartUpstream(ctx, spec)
 	Check(err, "start the fake upstream %s", cfg.Role)
-	up := &Upstream{UpstreamInfo: info, role: cfg.Role, s: s}
+	up := &Upstream{UpstreamInfo: info, role: cfg.Role, s: s, fakes: f}
 	DeferCleanup(func(ctx SpecContext) {
 		if !up.stopped {
 			up.Stop(ctx)
@@ -116,9 +127,13 @@ func (u *Upstream) Log(ctx context.Context) []upstream.Event {
 	return events
 }
 
-// ReadLog is Log without an assertion, for failure messages.
+// ReadLog is Log without an assertion, for failure messages. An upstream
+// that went with its pod has the log it had then.
 func (u *Upstream) ReadLog(ctx context.Context) ([]upstream.Event, error) {
-	return u.s.h.Fakes.UpstreamLog(ctx, u.Role)
+	if u.gone {
+		return u.final, nil
+	}
+	return u.fakes.UpstreamLog(ctx, u.Role)
 }
 
 // LogSince is what the upstream logged after its first n entries, for a
@@ -148,21 +163,38 @@ func (u *Upstream) Events(ctx context.Context, kinds ...upstream.EventKind) []up
 }
 
 // Drop closes every connection the upstream accepted so far, so the
-// implementation's next request dials, and resolves, anew.
+// implementation's next request dials, and resolves, anew. An upstream
+// that went with its pod has none left.
 func (u *Upstream) Drop(ctx context.Context) {
 	GinkgoHelper()
-	Check(u.s.h.Fakes.DropConnections(ctx, u.Role), "drop the connections of upstream %s", u.role)
+	if u.gone {
+		return
+	}
+	Check(u.fakes.DropConnections(ctx, u.Role), "drop the connections of upstream %s", u.role)
 }
 
 // Stop stops the upstream, keeping its log as evidence; the spec's end
 // does so for every upstream still running.
 func (u *Upstream) Stop(ctx context.Context) {
 	GinkgoHelper()
-	if events, err := u.s.h.Fakes.UpstreamLog(ctx, u.Role); err == nil {
+	if u.gone {
+		u.stopped = true
+		return
+	}
+	if events, err := u.fakes.UpstreamLog(ctx, u.Role); err == nil {
 		u.s.evidence.upstreamLog(u.role, events)
 	}
-	Check(u.s.h.Fakes.StopUpstream(ctx, u.Role), "stop upstream %s", u.role)
+	Check(u.fakes.StopUpstream(ctx, u.Role), "stop upstream %s", u.role)
 	u.stopped = true
+}
+
+// goneWithPod records that the upstream's pod is being deleted, and the
+// upstream with it: its log so far becomes its last, kept as evidence.
+func (u *Upstream) goneWithPod(ctx context.Context) {
+	GinkgoHelper()
+	u.final = u.Log(ctx)
+	u.s.evidence.upstreamLog(u.role, u.final)
+	u.gone = true
 }
 
 // Canary is one of the spec's canaries, at an address the implementation

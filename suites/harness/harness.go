@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/xbcheck/xbcheck/fakes/probe"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
+	"github.com/xbcheck/xbcheck/internal/incluster"
 	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 )
@@ -59,9 +61,16 @@ type Harness struct {
 	// Prober sends the requests through Gateways; default one in this
 	// process, on a dialer that passes the sandbox's safety check.
 	Prober Prober
+	// Config reaches the cluster's API server, for what Client cannot do:
+	// the pod proxy to the control API of real pods (Env.PodImage).
+	Config *rest.Config
 
 	prober Prober
 	clock  *workClock
+	// pods makes real pods of Env.PodImage, when it is set; podsErr is why
+	// it could not be made.
+	pods    *incluster.EndpointPods
+	podsErr error
 }
 
 // Prober sends one request through a Gateway, on a fresh connection, from
@@ -91,6 +100,12 @@ type Environment struct {
 	// run cannot know the implementation's system trust store. It travels
 	// to worker processes as PEM, apart from the rest.
 	SystemCA *pki.Authority `json:"-"`
+	// PodImage is xbcheck's own image, which the cluster's kubelets run
+	// (its fakes run there, in a pod of it), or "". With it, the pods a
+	// scenario selects (StartPod) are real pods of it, each serving a fake
+	// upstream, Ready when the harness says; without it, on a control plane
+	// with no kubelet, the harness plays them.
+	PodImage string `json:",omitempty"`
 }
 
 // Network is the address plan of a run: where the forbidden destinations
@@ -139,6 +154,9 @@ func New(h Harness) *Harness {
 	}
 	if h.Fakes != nil {
 		h.Fakes = timedFakes{Fakes: h.Fakes, clock: h.clock}
+	}
+	if h.Config != nil && h.Env.PodImage != "" {
+		h.pods, h.podsErr = incluster.NewEndpointPods(h.Config, h.Env.PodImage, h.Timeouts.GatewayReady)
 	}
 	h.prober = h.Prober
 	if h.prober == nil {

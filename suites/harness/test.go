@@ -30,10 +30,11 @@ type Scenario struct {
 	// Releases, when set, limits the scenario to the XBackend schemas of some
 	// Gateway API releases; on the others it is skipped, saying why.
 	Releases Releases
-	// Pods, when set, says why the scenario needs pods the harness plays
-	// (their status written by it, a fake upstream at their address),
-	// which it can only where no kubelet owns pods: it is skipped with
-	// that reason in a cluster with nodes.
+	// Pods, when set, says why the scenario needs pods behind fake
+	// upstreams whose readiness the harness sets (StartPod): played on a
+	// control plane with no kubelet, real pods of xbcheck's image where
+	// its fakes run in the cluster. In a cluster with nodes where they do
+	// not, it is skipped with that reason.
 	Pods string
 	// Covers names the behaviour classes the scenario exercises that its
 	// manifests cannot show (the coverage map, xbcheck coverage).
@@ -167,8 +168,8 @@ func (h *Harness) Register(families []Family, sched Schedule) {
 						Skip(why)
 					}
 					if sc.Pods != "" {
-						if why := h.kubeletsOwnPods(ctx); why != "" {
-							Skip(fmt.Sprintf("needs pods the harness plays: %s; %s", sc.Pods, why))
+						if why := h.podsUnavailable(ctx); why != "" {
+							Skip(fmt.Sprintf("needs pods of its own (%s): %s", sc.Pods, why))
 						}
 					}
 					sc.Run(ctx, h.begin(ctx, f, sc))

@@ -2,7 +2,6 @@
 // sessionPersistence on an EndpointSelector XBackend: a cookie (its name,
 // and its Path "/" when none is given) or a header names the pod a
 // client's session is on, and requests bringing it back stay there while
-// that pod is ready. The pods are the harness's, as in package
-// endpointselector: these specs skip in a cluster with nodes, and on a
-// v1.6.3 schema.
+// that pod is ready. The pods are the harness's, played or real as in
+// package endpointselector; these specs skip on a v1.6.3 schema.
 package session

@@ -50,7 +50,7 @@ func Family() harness.Family {
 	scenarios = append(scenarios, cookieNameScenarios()...)
 	for i := range scenarios {
 		scenarios[i].Releases = harness.V170
-		scenarios[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"
+		scenarios[i].Pods = "its pods serve fake upstreams whose readiness the harness sets"
 	}
 	return harness.Family{Name: "SessionPersistence", Manifests: manifests, Scenarios: scenarios}
 }
