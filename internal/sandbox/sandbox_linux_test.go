@@ -246,29 +246,25 @@ func TestChildGetsSIGTERMWhenTheParentDies(t *testing.T) {
 	}
 }
 
-func TestRefusedNamespacesAreUnavailable(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "nested.json")
-	t.Setenv(roletest.OutEnv, out)
-	if code := sandboxed(t, "refused"); code != 0 {
-		t.Fatalf("the child exited %d", code)
-	}
-	var r nestedResult
-	roletest.Read(t, out, &r)
-	if !r.Unavailable || !strings.Contains(r.Err, "refused new user, network and mount namespaces") {
-		t.Errorf("reexec() where user namespaces are forbidden = %q (ErrUnavailable: %v), want ErrUnavailable naming the refusal", r.Err, r.Unavailable)
-	}
-}
-
-func TestFailedSetupIsUnavailable(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "nested.json")
-	t.Setenv(roletest.OutEnv, out)
-	if code := sandboxed(t, "setup-failed"); code != 0 {
-		t.Fatalf("the child exited %d", code)
-	}
-	var r nestedResult
-	roletest.Read(t, out, &r)
-	if !r.Unavailable || !strings.Contains(r.Err, resolvConf) {
-		t.Errorf("reexec() whose child cannot mount over %s = %q (ErrUnavailable: %v), want ErrUnavailable naming the file", resolvConf, r.Err, r.Unavailable)
+// A sandbox the kernel refuses, or whose setup fails, is ErrUnavailable
+// with an error naming why.
+func TestUnmadeSandboxIsUnavailable(t *testing.T) {
+	for _, c := range []struct{ role, where, want string }{
+		{"refused", "where user namespaces are forbidden", "refused new user, network and mount namespaces"},
+		{"setup-failed", "whose child cannot mount over " + resolvConf, resolvConf},
+	} {
+		t.Run(c.role, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "nested.json")
+			t.Setenv(roletest.OutEnv, out)
+			if code := sandboxed(t, c.role); code != 0 {
+				t.Fatalf("the child exited %d", code)
+			}
+			var r nestedResult
+			roletest.Read(t, out, &r)
+			if !r.Unavailable || !strings.Contains(r.Err, c.want) {
+				t.Errorf("reexec() %s = %q (ErrUnavailable: %v), want ErrUnavailable naming %q", c.where, r.Err, r.Unavailable, c.want)
+			}
+		})
 	}
 }
 

@@ -42,18 +42,29 @@ func setup(m marker) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
+	if err := setupNetwork(); err != nil {
+		return err
+	}
+	return setupChecked(netns, "the sandbox")
+}
+
+// setupNetwork gives the sandbox its loopback addresses and name files.
+func setupNetwork() error {
 	if err := setupLoopback(); err != nil {
 		return err
 	}
-	if err := setupNameFiles(); err != nil {
-		return err
-	}
+	return setupNameFiles()
+}
+
+// setupChecked marks the setup done, tells the programs to come which
+// network namespace is the sandbox's, and runs the sandbox's own check.
+func setupChecked(netns nsID, sandbox string) error {
 	setupDone.Store(true)
 	if err := os.Setenv(sandboxNetnsEnv, netns.String()); err != nil {
 		return err
 	}
 	if err := Inside(); err != nil {
-		return fmt.Errorf("the sandbox failed its own check: %w", err)
+		return fmt.Errorf("%s failed its own check: %w", sandbox, err)
 	}
 	return nil
 }
