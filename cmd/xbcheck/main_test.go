@@ -87,19 +87,18 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		"empty implementation": {[]string{"run", "--implementation-cmd", " "}, "--implementation-cmd is empty"},
 		"exempt core feature":  {[]string{"run", "--exempt-features", "ResourceBackend"}, "is a core feature"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := execute(tc.args...)
-			var usage runner.UsageError
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("want an error containing %q, got %v", tc.want, err)
-			}
-			if !errors.As(err, &usage) {
-				t.Fatalf("want a usage error (exit 2), got %T: %v", err, err)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error must be one line: %q", err)
-			}
-		})
+		t.Run(name, func(t *testing.T) { wantUsageError(t, tc.args, tc.want) })
+	}
+}
+
+// wantUsageError runs xbcheck with args and reports unless it ends with a
+// one-line UsageError (exit 2) containing want.
+func wantUsageError(t *testing.T, args []string, want string) {
+	t.Helper()
+	_, err := execute(args...)
+	var usage runner.UsageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("xbcheck %s: %v; want a one-line usage error containing %q", strings.Join(args, " "), err, want)
 	}
 }
 
