@@ -321,15 +321,11 @@ func runNodeInit(m marker, f nodeFacts) (handled bool, exitCode int, _ error) {
 // namespace, joins the cgroup, sets up lo and the name files as the
 // default sandbox does, and mounts a tmpfs on each private folder.
 func setupNode(m marker, f nodeFacts) error {
-	netns, err := currentNS("net")
+	netns, fresh, err := freshNamespaces(m)
 	if err != nil {
 		return err
 	}
-	mntns, err := currentNS("mnt")
-	if err != nil {
-		return err
-	}
-	if netns == m.outsideNet || mntns == m.outsideMnt || os.Getpid() != 1 {
+	if !fresh || os.Getpid() != 1 {
 		return errors.New("the child is not in new network, mount and PID namespaces")
 	}
 	if err := isolated(false); err != nil {

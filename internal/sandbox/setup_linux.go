@@ -24,15 +24,11 @@ const (
 // sandbox. It refuses to touch anything unless the namespaces are new and
 // lead nowhere, so a forged marker cannot make it reconfigure a real host.
 func setup(m marker) error {
-	netns, err := currentNS("net")
+	netns, fresh, err := freshNamespaces(m)
 	if err != nil {
 		return err
 	}
-	mntns, err := currentNS("mnt")
-	if err != nil {
-		return err
-	}
-	if netns == m.outsideNet || mntns == m.outsideMnt {
+	if !fresh {
 		return errors.New("the child is still in its parent's network or mount namespace")
 	}
 	if err := isolated(false); err != nil {
@@ -46,6 +42,20 @@ func setup(m marker) error {
 		return err
 	}
 	return setupChecked(netns, "the sandbox")
+}
+
+// freshNamespaces returns this process's network namespace and whether its
+// network and mount namespaces both differ from those m saw outside.
+func freshNamespaces(m marker) (netns nsID, fresh bool, err error) {
+	netns, err = currentNS("net")
+	if err != nil {
+		return netns, false, err
+	}
+	mntns, err := currentNS("mnt")
+	if err != nil {
+		return netns, false, err
+	}
+	return netns, netns != m.outsideNet && mntns != m.outsideMnt, nil
 }
 
 // setupNetwork gives the sandbox its loopback addresses and name files.
