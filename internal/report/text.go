@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,7 +58,33 @@ func WriteText(w io.Writer, r Run) {
 	fmt.Fprintf(w, "\nsuite time %s; the specs took %s in all (%.1f× the suite time): %s waiting for the implementation, %s in the harness's own work\n",
 		r.Duration.Round(10*time.Millisecond), specs.Round(10*time.Millisecond), ratio,
 		(specs - harness).Round(10*time.Millisecond), harness.Round(10*time.Millisecond))
+	writeNotRun(w, r)
 }
+
+// writeNotRun says, by reason, which scenarios the closing line counts
+// as skipped: what the run could not execute, and why.
+func writeNotRun(w io.Writer, r Run) {
+	groups := r.NotRun()
+	if len(groups) == 0 {
+		return
+	}
+	n := 0
+	for _, g := range groups {
+		n += len(g.ShortNames)
+	}
+	fmt.Fprintf(w, "%d skipped, by reason (each scenario's reason in full is on its line above):\n", n)
+	for _, g := range groups {
+		names := g.ShortNames
+		if len(names) > maxNotRunNames {
+			names = append(slices.Clone(names[:maxNotRunNames]), fmt.Sprintf("and %d more", len(g.ShortNames)-maxNotRunNames))
+		}
+		fmt.Fprintf(w, "  %3d  %s: %s\n", len(g.ShortNames), g.Reason, strings.Join(names, ", "))
+	}
+}
+
+// maxNotRunNames bounds the scenarios named per reason before the closing
+// line; the SKIP lines and the report name them all.
+const maxNotRunNames = 5
 
 // writeFailures prints the message of each failed spec (and of each
 // failure of an unclaimed feature), indented under its name.
