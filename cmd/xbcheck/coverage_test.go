@@ -21,7 +21,7 @@ func TestCoverageCommand(t *testing.T) {
 			t.Fatalf("%v: %v", args, err)
 		}
 		if !last.MatchString(out) || !strings.Contains(out, "XBackend CEL rule") || !strings.Contains(out, "AdmissionValidExternalHostname") {
-			t.Errorf("%v: the map lacks its groups, its specs or its closing line:\n%s", args, out[max(0, len(out)-400):])
+			t.Errorf("%v: the map lacks its groups, its scenarios or its closing line:\n%s", args, out[max(0, len(out)-400):])
 		}
 	}
 	noCRD := t.TempDir()

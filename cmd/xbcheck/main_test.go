@@ -109,7 +109,7 @@ func TestDryRunListsSpecsWithoutACluster(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) < 14 {
-		t.Fatalf("dry run listed %d specs, want at least the 14 of group A:\n%s", len(lines), out)
+		t.Fatalf("dry run listed %d scenarios, want at least the 14 of group A:\n%s", len(lines), out)
 	}
 	for _, l := range lines {
 		f := strings.Split(l, "\t")

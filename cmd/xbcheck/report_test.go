@@ -69,7 +69,7 @@ func TestReportMarkdownGoesToStdoutOrOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"### XBackend conformance of example-gateway v2.1.0 on Gateway API v1.6.3\n\n**FAIL**: 1 MUST spec failed",
+		"### XBackend conformance of example-gateway v2.1.0 on Gateway API v1.6.3\n\n**FAIL**: 1 MUST scenario failed",
 		"| MUST | `RoutingPlainHTTP` | `ResourceBackendExternalHostname` | no response \\| from the \\`upstream\\` |",
 	} {
 		if !strings.Contains(out, want) {

@@ -69,7 +69,7 @@ type Options struct {
 
 // ErrBaselineFails means the unmutated gateway does not pass the suite, so
 // no mutant's failures would mean anything.
-var ErrBaselineFails = errors.New("the unmutated reference gateway does not pass every MUST and SHOULD spec")
+var ErrBaselineFails = errors.New("the unmutated reference gateway does not pass every MUST and SHOULD scenario")
 
 // ErrControlPlaneLost means the shared control plane stopped answering
 // during the mutation run, so failures since then prove nothing.

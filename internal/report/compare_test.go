@@ -72,7 +72,7 @@ func TestCompareNamesEveryChangeRegressionsFirst(t *testing.T) {
 		t.Errorf("regressions %v", regressions)
 	}
 	if !c.Worse() {
-		t.Error("a MUST spec newly failing: Worse is false")
+		t.Error("a MUST scenario newly failing: Worse is false")
 	}
 }
 

@@ -44,11 +44,11 @@ func TestMarkdownVerdictLineSaysWhy(t *testing.T) {
 		r    Run
 		want string
 	}{
-		"pass": {run(core), "**PASS**: no MUST spec failed (1 passed, 0 failed, 0 not supported, 0 skipped)"},
+		"pass": {run(core), "**PASS**: no MUST scenario failed (1 passed, 0 failed, 0 not supported, 0 skipped)"},
 		"pass with warnings": {run(core, result("TLSHostnameMismatch", verdict.Should, verdict.FeatureTLS, verdict.Failed, "no alert")),
-			"**PASS with warnings**: 1 SHOULD spec failed, no MUST spec did"},
-		"failed MUST specs": {run(core, result("A", verdict.Must, verdict.FeatureTLS, verdict.Failed, "x"), result("B", verdict.Must, verdict.FeatureResourceBackend, verdict.Failed, "y")),
-			"**FAIL**: 2 MUST specs failed (1 passed, 2 failed"},
+			"**PASS with warnings**: 1 SHOULD scenario failed, no MUST scenario did"},
+		"failed MUST scenarios": {run(core, result("A", verdict.Must, verdict.FeatureTLS, verdict.Failed, "x"), result("B", verdict.Must, verdict.FeatureResourceBackend, verdict.Failed, "y")),
+			"**FAIL**: 2 MUST scenarios failed (1 passed, 2 failed"},
 		"harness error": {func() Run {
 			r := run(core)
 			r.HarnessErrors = []string{"BeforeSuite: the control plane did not start"}
@@ -59,8 +59,8 @@ func TestMarkdownVerdictLineSaysWhy(t *testing.T) {
 			r.AddResult(harnessFault("RebindLoopback", verdict.Must, verdict.FeatureDNSRebindingProtection, verdict.HarnessErrorf("canary is deaf")))
 			return r
 		}(), "**FAIL**: 1 harness error: the run proves nothing ("},
-		"no core spec ran": {run(result("TLSOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, "")),
-			"**FAIL**: no core spec ran: the run certifies nothing"},
+		"no core scenario ran": {run(result("TLSOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, "")),
+			"**FAIL**: no core scenario ran: the run certifies nothing"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			md := markdown(t, tc.r)
@@ -92,7 +92,7 @@ func TestMarkdownEscapesMessages(t *testing.T) {
 			}
 		}
 		if cells != 5 && cells != 6 {
-			t.Errorf("a row with %d unescaped pipes, want 5 (spec tables) or 6 (features): %s", cells, line)
+			t.Errorf("a row with %d unescaped pipes, want 5 (scenario tables) or 6 (features): %s", cells, line)
 		}
 	}
 	page := gfm(t, md)

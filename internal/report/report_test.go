@@ -248,7 +248,7 @@ func TestHTMLVerdictPassWithWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(page.String(), "PASS with warnings") || strings.Contains(page.String(), `class="fail"`) {
-		t.Error("a run whose only failure is a SHOULD spec is not shown as PASS with warnings")
+		t.Error("a run whose only failure is a SHOULD scenario is not shown as PASS with warnings")
 	}
 }
 
@@ -296,12 +296,12 @@ func TestUnreadableEvidenceIsShownNotFatal(t *testing.T) {
 
 func TestAVacuousRunFailsItsReports(t *testing.T) {
 	r := run(result("TLSOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, ""))
-	if got := Conformance(r).ProfileReports[0]; got.Core.Result != confv1.Failure || !strings.Contains(got.Summary, "no spec of the core features") {
+	if got := Conformance(r).ProfileReports[0]; got.Core.Result != confv1.Failure || !strings.Contains(got.Summary, "no scenario of the core features") {
 		t.Errorf("a run without a core spec: core %q, summary %q", got.Core.Result, got.Summary)
 	}
 	var text bytes.Buffer
 	WriteText(&text, r)
-	if !strings.Contains(text.String(), "FAIL: no spec of the core features") {
+	if !strings.Contains(text.String(), "FAIL: no scenario of the core features") {
 		t.Errorf("the closing table does not say why the run fails:\n%s", text.String())
 	}
 }

@@ -24,7 +24,7 @@ func TestTextShowsEachHarnessErrorOnce(t *testing.T) {
 		t.Errorf("the positive control's message appears %d times, want once:\n%s", n, text)
 	}
 	mustContain(t, "output", text,
-		verdict.HarnessErrorf("the positive control of 1 spec failed, so they prove nothing (their messages are above): RebindLoopback").Error()+"\n",
+		verdict.HarnessErrorf("the positive control of 1 scenario failed, so they prove nothing (their messages are above): RebindLoopback").Error()+"\n",
 		verdict.HarnessErrorf("worker 2 ended (signal: killed) without reporting [TLSServerOnly]").Error()+"\n",
 	)
 	seen := map[string]bool{}
