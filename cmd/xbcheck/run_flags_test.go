@@ -37,7 +37,7 @@ func TestRunFlagsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		"unknown provider":            {[]string{"--provider", "nope"}, `--provider "nope"`},
 		"unknown fakes place":         {[]string{"--fakes", "bogus"}, `--fakes "bogus"`},
 		"keep-cluster on envtest":     {[]string{"--keep-cluster"}, "--keep-cluster keeps a cluster xbcheck starts"},
-		"unknown first scenario":          {[]string{"--first", "NoSuchSpec"}, `--first "NoSuchSpec" is not a scenario's ShortName`},
+		"unknown first scenario":      {[]string{"--first", "NoSuchSpec"}, `--first "NoSuchSpec" is not a scenario's ShortName`},
 		"vendor without identity":     {[]string{"--implementation-cmd", "true", "--project", "p"}, "needs the implementation's --organization"},
 		"junit in a missing folder":   {[]string{"--junit-report", filepath.Join(missing, "junit.xml")}, "--junit-report " + filepath.Join(missing, "junit.xml") + ": its folder"},
 		"report output is a file":     {[]string{"--report-output", file}, "--report-output " + file + " is a file"},
