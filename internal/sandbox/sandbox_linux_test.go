@@ -275,19 +275,8 @@ func TestRootless(t *testing.T) {
 		t.Skip("already unprivileged: the other tests cover the rootless path")
 	}
 	const nobody = 65534
-	dir, err := os.MkdirTemp("", "xbcheck-sandbox-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "sandbox.test")
-	if err := copyFile(os.Args[0], bin); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "plan.json")
+	bin := roletest.SharedCopy(t, "sandbox.test")
+	out := filepath.Join(filepath.Dir(bin), "plan.json")
 	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Env = append(os.Environ(), roletest.RoleEnv+"=plan", roletest.OutEnv+"="+out)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
@@ -313,14 +302,6 @@ func TestRootless(t *testing.T) {
 	if err := syscall.Stat(out, &st); err != nil || st.Uid != nobody {
 		t.Errorf("the report written as root inside the rootless sandbox is owned by uid %d (%v), want %d", st.Uid, err, nobody)
 	}
-}
-
-func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, 0o755)
 }
 
 // BenchmarkSandboxReady measures the time from re-executing to the child's
