@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -74,11 +73,11 @@ func writeNotRun(w io.Writer, r Run) {
 	}
 	fmt.Fprintf(w, "%d skipped, by reason (each scenario's reason in full is on its line above):\n", n)
 	for _, g := range groups {
-		names := g.ShortNames
-		if len(names) > maxNotRunNames {
-			names = append(slices.Clone(names[:maxNotRunNames]), fmt.Sprintf("and %d more", len(g.ShortNames)-maxNotRunNames))
+		names := strings.Join(g.ShortNames[:min(len(g.ShortNames), maxNotRunNames)], ", ")
+		if more := len(g.ShortNames) - maxNotRunNames; more > 0 {
+			names += fmt.Sprintf(", and %d more", more)
 		}
-		fmt.Fprintf(w, "  %3d  %s: %s\n", len(g.ShortNames), g.Reason, strings.Join(names, ", "))
+		fmt.Fprintf(w, "  %3d  %s: %s\n", len(g.ShortNames), g.Reason, names)
 	}
 }
 

@@ -60,7 +60,12 @@ func SkipReason(reason string) string {
 }
 
 // address matches an IP address, with a prefix length or port if it has
-// one: IPv4 dotted quads and IPv6 forms with a double colon or eight
-// groups. It runs before the cut at the first colon, so an IPv6 address
-// does not end the clause.
-var address = regexp.MustCompile(`\[?(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?\]?(?:/\d{1,3})?|\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2}|:\d{1,5})?\b`)
+// one: IPv4 dotted quads, IPv6 forms with a double colon or several
+// groups, and IPv6 in brackets with a port. It runs before the cut at the
+// first colon, so an IPv6 address does not end the clause.
+var address = regexp.MustCompile(`\[` + ipv6 + `\](?::\d{1,5})?|` + ipv6 + `(?:/\d{1,3})?|\b` + ipv4 + `(?:/\d{1,2}|:\d{1,5})?\b`)
+
+const (
+	ipv4 = `\d{1,3}(?:\.\d{1,3}){3}`
+	ipv6 = `(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|` + ipv4 + `)?`
+)

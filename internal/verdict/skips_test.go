@@ -5,19 +5,36 @@ import (
 	"testing"
 )
 
-func TestSkipReasonIsWhatScenariosSkippedForOneCauseShare(t *testing.T) {
-	for reason, want := range map[string]string{
-		"needs the network sandbox: the metadata address 169.254.169.254 (namespaces are not allowed here)":                        "needs the network sandbox",
-		"the target 127.0.0.2 is the implementation's own loopback, where no canary can listen: a pod's loopback is its own":       "the target <address> is the implementation's own loopback, where no canary can listen",
-		"the target ::1 is the implementation's own loopback, where no canary can listen: a pod's loopback is its own":             "the target <address> is the implementation's own loopback, where no canary can listen",
-		"the target 64:ff9b::a9fe:a9fe is an IPv6 address, which the implementation cannot reach: the cluster has no IPv6":         "the target <address> is an IPv6 address, which the implementation cannot reach",
-		"the implementation never asks 10.96.0.10:53 for the hostname (its resolver asked only [fd00::a]:53)":                      "the implementation never asks <address> for the hostname",
-		"checks the XBackend of Gateway API releases before v1.7.0 (v1.7.0's port has a number only); the cluster serves v1.7.0's": "checks the XBackend of Gateway API releases before v1.7.0",
-		"feature ResourceBackendTLS is exempted (--exempt-features)":                                                               "feature ResourceBackendTLS is exempted",
-		"a reason with no detail": "a reason with no detail",
+// The skips of one cause share one reason, whatever address or detail
+// each message carries; skips of different causes do not.
+func TestSkipReasonIsWhatSkipsOfOneCauseShare(t *testing.T) {
+	for want, messages := range map[string][]string{
+		"needs the network sandbox": {
+			"needs the network sandbox: the metadata address 169.254.169.254 (namespaces are not allowed here)",
+			"needs the network sandbox: the edges of 10.0.0.0/8 (namespaces are not allowed here)",
+		},
+		"the target <address> is the implementation's own loopback, where no canary can listen": {
+			"the target 127.0.0.2 is the implementation's own loopback, where no canary can listen: a pod's loopback is its own",
+			"the target ::1 is the implementation's own loopback, where no canary can listen: a pod's loopback is its own",
+			"the target [::ffff:127.0.0.1]:8443 is the implementation's own loopback, where no canary can listen: a pod's loopback is its own",
+		},
+		"the target <address> is an IPv6 address, which the implementation cannot reach": {
+			"the target 64:ff9b::a9fe:a9fe is an IPv6 address, which the implementation cannot reach: the cluster has no IPv6",
+		},
+		"the implementation never asks <address> for the hostname": {
+			"the implementation never asks 10.96.0.10:53 for the hostname (its resolver asked only [fd00::a]:53)",
+		},
+		"checks the XBackend of Gateway API releases before v1.7.0": {
+			"checks the XBackend of Gateway API releases before v1.7.0 (v1.7.0's port has a number only); the cluster serves v1.7.0's",
+			"checks the XBackend of Gateway API releases before v1.7.0 (v1.7.0's CRD admits protocol GRPC); the cluster serves v1.7.0's",
+		},
+		"feature ResourceBackendTLS is exempted": {"feature ResourceBackendTLS is exempted (--exempt-features)"},
+		"a reason with no detail":                {"a reason with no detail"},
 	} {
-		if got := SkipReason(reason); got != want {
-			t.Errorf("SkipReason(%q)\n = %q\nwant %q", reason, got, want)
+		for _, m := range messages {
+			if got := SkipReason(m); got != want {
+				t.Errorf("SkipReason(%q)\n = %q\nwant %q", m, got, want)
+			}
 		}
 	}
 }
