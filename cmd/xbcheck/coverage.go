@@ -9,6 +9,7 @@ import (
 	"github.com/xbcheck/xbcheck/internal/cluster"
 	"github.com/xbcheck/xbcheck/internal/coverage"
 	"github.com/xbcheck/xbcheck/internal/runner"
+	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/suites"
 )
 
@@ -48,7 +49,7 @@ is "uncovered: N". It starts no cluster.`,
 			if err != nil {
 				return err
 			}
-			m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan})
+			m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan, Choices: mapChoices()})
 			if err != nil {
 				return err
 			}
@@ -60,4 +61,14 @@ is "uncovered: N". It starts no cluster.`,
 	f.StringVar(&crdDir, "crds", "", "a folder of CRDs to generate the map from instead of a release")
 	f.StringVar(&format, "format", coverage.Text, "text or markdown")
 	return c
+}
+
+// mapChoices are the reference gateway's choices, for the map's sentences
+// that leave a behaviour open.
+func mapChoices() []coverage.Choice {
+	var out []coverage.Choice
+	for _, c := range faults.Choices() {
+		out = append(out, coverage.Choice{Name: string(c.Name), Sentence: c.Sentence})
+	}
+	return out
 }

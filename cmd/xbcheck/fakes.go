@@ -10,7 +10,7 @@ import (
 )
 
 func newFakesCommand() *cobra.Command {
-	var configPath string
+	var configPath, controlAddr, exitWhenIdle string
 	var allow []string
 	c := &cobra.Command{
 		Use:   "fakes --config FILE",
@@ -24,14 +24,23 @@ canaries: upstreams without an address take the next one of the config's
 drive it through the control API, and send probes through it (POST /v1/probe).`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if configPath == "" {
-				return runner.UsageError{Err: errors.New("fakes needs --config FILE; see `xbcheck fakes --help`")}
+			if configPath == "" && controlAddr == "" {
+				return runner.UsageError{Err: errors.New("fakes needs --config FILE (or --control-addr HOST:PORT for no fakes but the control API's); see `xbcheck fakes --help`")}
 			}
-			cfg, err := control.LoadConfig(configPath)
-			if err != nil {
-				return runner.UsageError{Err: err}
+			var cfg control.Config
+			if configPath != "" {
+				var err error
+				if cfg, err = control.LoadConfig(configPath); err != nil {
+					return runner.UsageError{Err: err}
+				}
 			}
 			cfg.Allow = append(cfg.Allow, allow...)
+			if controlAddr != "" {
+				cfg.Control.Addr = controlAddr
+			}
+			if exitWhenIdle != "" {
+				cfg.Control.ExitWhenIdle = exitWhenIdle
+			}
 			if err := cfg.Validate(); err != nil {
 				return runner.UsageError{Err: err}
 			}
@@ -39,6 +48,8 @@ drive it through the control API, and send probes through it (POST /v1/probe).`,
 		},
 	}
 	c.Flags().StringVar(&configPath, "config", "", "YAML or JSON file describing the fakes")
+	c.Flags().StringVar(&controlAddr, "control-addr", "", "HOST:PORT the control API listens on, instead of the config's control.addr; without --config, the fakes start empty (a canary in a data-plane pod passes the pod's IP and port 0)")
+	c.Flags().StringVar(&exitWhenIdle, "exit-when-idle", "", "stop once the control API has had no request for this long (e.g. 5m), instead of the config's control.exitWhenIdle")
 	c.Flags().StringArrayVar(&allow, "allow", nil, "a further prefix or address the control API may start fakes on, added to the config's allow (a pod passes its own IP); repeatable")
 	return c
 }

@@ -77,15 +77,19 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		args []string
 		want string
 	}{
-		"unknown flag":         {[]string{"--bogus"}, "see `xbcheck --help`"},
-		"missing kubeconfig":   {[]string{"--kubeconfig", filepath.Join(t.TempDir(), "nope")}, "cannot read --kubeconfig"},
-		"crds without xback":   {[]string{"--crds", noCRD}, "no XBackend CRD"},
-		"unknown label":        {[]string{"--label-filter", "MUST && Nope"}, `unknown label "Nope"`},
-		"dry run bad filter":   {[]string{"run", "--dry-run", "--label-filter", "(("}, "Syntax Error"},
-		"clean without place":  {[]string{"clean"}, "clean needs --kubeconfig"},
-		"extra argument":       {[]string{"run", "now"}, "unknown command"},
-		"empty implementation": {[]string{"run", "--implementation-cmd", " "}, "--implementation-cmd is empty"},
-		"exempt core feature":  {[]string{"run", "--exempt-features", "ResourceBackend"}, "is a core feature"},
+		"unknown flag":           {[]string{"--bogus"}, "see `xbcheck --help`"},
+		"missing kubeconfig":     {[]string{"--kubeconfig", filepath.Join(t.TempDir(), "nope")}, "cannot read --kubeconfig"},
+		"crds without xback":     {[]string{"--crds", noCRD}, "no XBackend CRD"},
+		"unknown label":          {[]string{"--label-filter", "MUST && Nope"}, `unknown label "Nope"`},
+		"dry run bad filter":     {[]string{"run", "--dry-run", "--label-filter", "(("}, "Syntax Error"},
+		"clean without place":    {[]string{"clean"}, "clean needs --kubeconfig"},
+		"extra argument":         {[]string{"run", "now"}, "unknown command"},
+		"empty implementation":   {[]string{"run", "--implementation-cmd", " "}, "--implementation-cmd is empty"},
+		"exempt core feature":    {[]string{"run", "--exempt-features", "ResourceBackend"}, "is a core feature"},
+		"data-plane selector":    {[]string{"run", "--provider", "node", "--data-plane-selector", "app=envoy"}, "write NAMESPACE/LABEL-SELECTOR"},
+		"consent on own cluster": {[]string{"run", "--provider", "node", "--allow-data-plane-canaries"}, "--allow-data-plane-canaries is for a cluster xbcheck did not create"},
+		"fakes without config":   {[]string{"fakes"}, "or --control-addr HOST:PORT"},
+		"fakes idle exit":        {[]string{"fakes", "--control-addr", "127.0.0.1:0", "--exit-when-idle", "soon"}, `control.exitWhenIdle: "soon" is not a positive duration`},
 	} {
 		t.Run(name, func(t *testing.T) { wantUsageError(t, tc.args, tc.want) })
 	}

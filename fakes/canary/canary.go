@@ -64,6 +64,10 @@ type Config struct {
 	FirstByteWait time.Duration
 	// Certificate is presented to TLS clients; default a leaf from a throw-away CA.
 	Certificate *tls.Certificate
+	// Token is written into everything the canary answers; default a random string.
+	// Canaries that watch one target in several places (every pod of a data plane)
+	// share one, so an answer from any of them is recognised.
+	Token string
 }
 
 // Request is an HTTP request a canary answered.
@@ -133,9 +137,12 @@ func Start(ctx context.Context, cfg Config) (*Canary, error) {
 		}
 		cfg.Certificate = cert
 	}
+	if cfg.Token == "" {
+		cfg.Token = rand.Text()
+	}
 	c := &Canary{
 		name:          cfg.Name,
-		token:         rand.Text(),
+		token:         cfg.Token,
 		firstByteWait: cfg.FirstByteWait,
 		tls: &tls.Config{
 			Certificates: []tls.Certificate{*cfg.Certificate},

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	mdns "github.com/miekg/dns"
 	"sigs.k8s.io/yaml"
@@ -42,6 +43,10 @@ type Config struct {
 // ControlConfig says where the control API listens.
 type ControlConfig struct {
 	Addr string `json:"addr,omitempty"` // host:port; default DefaultControlAddr
+	// ExitWhenIdle, a duration such as "5m", ends the process once the control API
+	// has had no request for that long: fakes placed where nothing stops them (an
+	// ephemeral container, which stays in its pod) go away after their run.
+	ExitWhenIdle string `json:"exitWhenIdle,omitempty"`
 }
 
 // PKIConfig names the certificates the process makes at start. The CA signs every
@@ -158,6 +163,11 @@ func oneLine(err error) string {
 func (cfg Config) Validate() error {
 	if msg := checkAddr(cfg.Control.Addr); msg != "" {
 		return invalid("control.addr", "%s", msg)
+	}
+	if d := cfg.Control.ExitWhenIdle; d != "" {
+		if v, err := time.ParseDuration(d); err != nil || v <= 0 {
+			return invalid("control.exitWhenIdle", "%q is not a positive duration; write one such as 5m", d)
+		}
 	}
 	if z := cfg.DNS.Zone; z != "" {
 		if _, ok := mdns.IsDomainName(z); !ok || z == "." {

@@ -80,6 +80,7 @@ func TestConfigErrors(t *testing.T) {
 		{"a key given twice", "dns: {zone: a.test.}\ndns: {zone: b.test.}\n", `"dns" already set`},
 		{"not YAML", "upstreams: [\n", "yaml: line"},
 		{"a field of the wrong type", "canaries: {name: admin}\n", "canaries"},
+		{"an idle exit that is no duration", "control: {exitWhenIdle: soon}\n", `control.exitWhenIdle: "soon" is not a positive duration`},
 		{"a control address without a port", "control: {addr: 127.0.0.1}\n", `control.addr: "127.0.0.1" is not host:port`},
 		{"a DNS address with a bad port", "dns: {addr: 127.0.0.1:99999}\n", `dns.addr: "127.0.0.1:99999" has port "99999"`},
 		{"a DNS address that is a host name", "dns: {addr: 'localhost:53'}\n", `has host "localhost"; use an IP address`},

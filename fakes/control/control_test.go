@@ -280,6 +280,41 @@ func TestRemoteWaitSeesLaterEntries(t *testing.T) {
 }
 
 // TestRunPrintsTheControlAPIFirst reads Run's output the way a script would.
+// TestRunExitsWhenIdle: with control.exitWhenIdle, Run ends by itself once
+// the control API has had no request for that long, saying so, while
+// requests keep it running.
+func TestRunExitsWhenIdle(t *testing.T) {
+	cfg := Config{Control: ControlConfig{ExitWhenIdle: "2s"}}
+	out, log := io.Pipe()
+	ran := make(chan error, 1)
+	go func() {
+		ran <- Run(t.Context(), cfg, log)
+		log.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		t.Fatalf("Run printed nothing: %v", <-ran)
+	}
+	url := strings.TrimPrefix(lines.Text(), "control-api ")
+	// Busy for several idle periods: Run must still serve.
+	for range 10 {
+		if _, err := (&Remote{URL: url}).Summary(t.Context()); err != nil {
+			t.Fatalf("Run stopped while its control API was in use: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var seen []string
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+	}
+	if err := <-ran; err != nil {
+		t.Errorf("Run after going idle: %v, want nil", err)
+	}
+	if !slices.ContainsFunc(seen, func(l string) bool { return strings.HasPrefix(l, "stopping: no request to the control API for ") }) {
+		t.Errorf("Run printed %q, want it to say it stopped for want of requests", seen)
+	}
+}
+
 func TestRunPrintsTheControlAPIFirst(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	out, log := io.Pipe()

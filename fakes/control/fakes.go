@@ -106,6 +106,13 @@ type CanarySpec struct {
 	// Addrs are host:port to listen on; port 0 picks a free port. Every host must
 	// be an IP address the fakes may bind (see LocalOptions.Guard).
 	Addrs []string `json:"addrs"`
+	// Token, when set, is the token the canary answers with instead of a random one.
+	Token string `json:"token,omitempty"`
+	// Gateway (namespace/name), when set, says the addresses are loopback addresses
+	// of the implementation serving that Gateway: fakes that share the
+	// implementation's loopback (Local) listen there as usual; fakes whose loopback is
+	// not the implementation's place the canary inside its pods (internal/dataplane).
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // CanaryInfo says where a started canary listens and the token it answers with.
@@ -143,6 +150,10 @@ type CanarySummary struct {
 	Name  string           `json:"name"`
 	Addrs []netip.AddrPort `json:"addrs"`
 	Token string           `json:"token"`
+	// Proven, when set, says where the fakes themselves proved the canary holds its
+	// addresses (a request from there reached it and got its token), because the
+	// harness cannot reach them: inside the pods of a data plane.
+	Proven string `json:"proven,omitempty"`
 }
 
 // PKI is what a gateway needs to talk to the upstreams, as PEM ready for a ConfigMap

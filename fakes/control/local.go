@@ -398,13 +398,13 @@ func (l *Local) StartCanary(ctx context.Context, spec CanarySpec) (CanaryInfo, e
 		}
 		addrs[i], hosts[i] = ap.String(), ap.Addr()
 	}
-	return l.startCanary(spec.Name, addrs, hosts, true)
+	return l.startCanary(spec.Name, spec.Token, addrs, hosts, true)
 }
 
 // startCanary starts a canary listening on addrs, whose hosts are hosts; unless
 // guarded is false (for addresses an operator wrote in the fakes config), every host
 // must pass checkBind.
-func (l *Local) startCanary(name string, addrs []string, hosts []netip.Addr, guarded bool) (CanaryInfo, error) {
+func (l *Local) startCanary(name, token string, addrs []string, hosts []netip.Addr, guarded bool) (CanaryInfo, error) {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -415,7 +415,7 @@ func (l *Local) startCanary(name string, addrs []string, hosts []netip.Addr, gua
 	if err != nil {
 		return CanaryInfo{}, err
 	}
-	c, err := l.listenCanary(name, addrs, hosts, guarded)
+	c, err := l.listenCanary(name, token, addrs, hosts, guarded)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
@@ -430,7 +430,7 @@ func (l *Local) startCanary(name string, addrs []string, hosts []netip.Addr, gua
 	return canaryInfo(c), nil
 }
 
-func (l *Local) listenCanary(name string, addrs []string, hosts []netip.Addr, guarded bool) (*canary.Canary, error) {
+func (l *Local) listenCanary(name, token string, addrs []string, hosts []netip.Addr, guarded bool) (*canary.Canary, error) {
 	if guarded {
 		for i, h := range hosts {
 			if err := l.checkBind(fmt.Sprintf("addrs[%d]", i), h); err != nil {
@@ -453,7 +453,7 @@ func (l *Local) listenCanary(name string, addrs []string, hosts []netip.Addr, gu
 		listeners = append(listeners, ln)
 	}
 	// The canary lives until it is stopped, not until the request that started it ends.
-	c, err := canary.Start(context.Background(), canary.Config{Name: name, Listeners: listeners})
+	c, err := canary.Start(context.Background(), canary.Config{Name: name, Token: token, Listeners: listeners})
 	if err != nil {
 		closeAll()
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xbcheck/xbcheck/fakes/dns"
@@ -23,7 +24,8 @@ type Standalone struct {
 	local    *Local
 	listener net.Listener
 	server   *http.Server
-	served   chan error // why the control API stopped serving, unless Close stopped it
+	served   chan error   // why the control API stopped serving, unless Close stopped it
+	lastUse  atomic.Int64 // when the control API last began a request, in Unix nanoseconds
 
 	stopOnCancel func() bool
 	closeOnce    sync.Once
@@ -50,7 +52,12 @@ func Start(ctx context.Context, cfg Config) (*Standalone, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", NewHandler(s.local))
 	mux.Handle("POST /v1/probe", probe.Handler())
-	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.lastUse.Store(time.Now().UnixNano())
+	used := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.lastUse.Store(time.Now().UnixNano())
+		mux.ServeHTTP(w, r)
+	})
+	s.server = &http.Server{Handler: used, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 			s.served <- err
@@ -86,7 +93,7 @@ func (s *Standalone) startFakes(ctx context.Context, cfg Config) error {
 		for j, addr := range c.Addrs {
 			hosts[j] = hostOf(addr)
 		}
-		if _, err := s.local.startCanary(c.Name, c.Addrs, hosts, false); err != nil {
+		if _, err := s.local.startCanary(c.Name, "", c.Addrs, hosts, false); err != nil {
 			return atConfig(fmt.Sprintf("canaries[%d]", i), err)
 		}
 	}
@@ -203,11 +210,41 @@ func Run(ctx context.Context, cfg Config, log io.Writer) error {
 	for _, c := range sum.Canaries {
 		fmt.Fprintf(log, "canary %s %v token %s\n", c.Name, c.Addrs, c.Token)
 	}
+	idle := s.idle(ctx, cfg.Control.ExitWhenIdle)
 	select {
 	case <-ctx.Done():
 		fmt.Fprintf(log, "stopping: %v\n", context.Cause(ctx))
 		return s.Close()
+	case d := <-idle:
+		fmt.Fprintf(log, "stopping: no request to the control API for %s\n", d)
+		return s.Close()
 	case err := <-s.served:
 		return fmt.Errorf("control API stopped: %w", err)
 	}
+}
+
+// idle delivers the idle time once the control API has had no request for after
+// (a duration Validate accepted); with after empty it never does.
+func (s *Standalone) idle(ctx context.Context, after string) <-chan time.Duration {
+	out := make(chan time.Duration, 1)
+	limit, err := time.ParseDuration(after)
+	if err != nil || limit <= 0 {
+		return out
+	}
+	go func() {
+		tick := time.NewTicker(max(min(limit/4, time.Second), time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				if d := now.Sub(time.Unix(0, s.lastUse.Load())); d >= limit {
+					out <- d.Round(time.Millisecond)
+					return
+				}
+			}
+		}
+	}()
+	return out
 }

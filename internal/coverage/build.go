@@ -34,6 +34,9 @@ type Input struct {
 	Quotes []string
 	// NoneCan says why no spec can exercise a cell of the release, or "".
 	NoneCan func(c Cell, release string) string
+	// Choices are the choices of the reference gateway, each with the
+	// sentence that leaves it open.
+	Choices []Choice
 }
 
 // Build generates the coverage map of the bundle's release.
@@ -92,6 +95,8 @@ func Build(ctx context.Context, in Input) (Map, error) {
 			mark(dimensionID(c), s.ShortName)
 		}
 	}
+	markRestatements(rows, index)
+	markChoices(rows, in.Choices)
 	for _, d := range dimension.All() {
 		if d.NoneCan != "" {
 			rows[index[dimensionID(d.Class)]].NoneCan = d.NoneCan

@@ -40,11 +40,15 @@ type Row struct {
 	Specs []string
 	// NoneCan says, with the sentence, why no spec can exercise the cell.
 	NoneCan string
+	// Choices are the reference gateway's choices that take the behaviour a
+	// sentence leaves open (`xbcheck mutate --choices` runs the suite with
+	// each).
+	Choices []string
 }
 
-// Covered reports whether a spec exercises the cell or a reason says why
-// none can.
-func (r Row) Covered() bool { return len(r.Specs) > 0 || r.NoneCan != "" }
+// Covered reports whether a spec exercises the cell, a choice takes the
+// behaviour it leaves open, or a reason says why none can.
+func (r Row) Covered() bool { return len(r.Specs) > 0 || len(r.Choices) > 0 || r.NoneCan != "" }
 
 // Map is the coverage map of one Gateway API release.
 type Map struct {

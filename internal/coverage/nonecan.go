@@ -24,6 +24,15 @@ const (
 	portNameRule   = "no scenario can: v1.6.3's rule on spec.port.name, size(self) == 0 || format.dns1123Label().validate(self) == null, " +
 		"refuses every name that is not empty, DNS labels too (validate returns an optional, never null), " +
 		"as the API server's CEL evaluates it (k8s.io/apiextensions-apiserver v0.37.2); the description asks for DNS labels to pass"
+	onePort163 = "no scenario can: v1.6.3's spec.port is one object (name and port), not a list, so a Backend has exactly one port " +
+		"and no two of its names can ever meet (\"All ports in a Backend must have a unique name.\")"
+	authBackendSpeaks = "no scenario can: \"The backend must speak the selected protocol (GRPC or HTTP) on the referenced port.\" " +
+		"binds the authorization server the reference names, which the user runs, not the implementation: it asks nothing of a gateway, " +
+		"so no verdict on a gateway can rest on it"
+	ownCASets = "no scenario can: \"Implementations MAY define their own sets of CA certificates.\" Which sets an implementation defines, " +
+		"under which prefixed names and with which CAs, is its own and unknown to a suite, so no request can be built to meet one; " +
+		"what the API does fix, that such a name is prefixed, is the wellKnownCACertificates pattern's, and its refusal of a name " +
+		"neither System nor prefixed is AdmissionRejectsWellKnownCAPattern's"
 	policyConditions = "no scenario can: the sentence sets a condition of the BackendTLSPolicy (BackendTLSPolicyValidation, reused as XBackend tls.validation: " +
 		"\"In all cases, the implementation MUST ensure the ResolvedRefs Condition on the BackendTLSPolicy is set to status: False\" ... " +
 		"\"ensure the Accepted Condition on the BackendTLSPolicy is set to status: False, with a Reason NoValidCACertificate\"); " +
@@ -57,7 +66,8 @@ func NoneCan(c Cell, release string) string {
 	case route && (strings.Contains(c.ID, ".group ") || strings.Contains(c.ID, ".group:") ||
 		strings.Contains(c.ID, ".kind ") || strings.Contains(c.ID, ".kind:")) && !strings.HasSuffix(c.ID, " present"):
 		return referentIsXBackend
-	case route && (strings.Contains(c.ID, "for Service reference\" fails") || strings.Contains(c.ID, "appProtocol")):
+	case route && (strings.Contains(c.ID, "for Service reference\" fails") || strings.Contains(c.ID, "appProtocol") ||
+		c.Group == GroupSentence && strings.Contains(c.Source, "the backend Service")):
 		return serviceOnly
 	case release == "v1.7.0" && c.Group == GroupRouteField && (strings.HasSuffix(c.ID, ".port present") || strings.Contains(c.ID, ".port = ")):
 		return noPortOnXBackendRef
@@ -70,6 +80,13 @@ func NoneCan(c Cell, release string) string {
 	case c.Group == GroupSentence && strings.HasPrefix(c.ID, "spec.tls.validation.caCertificateRefs: ") &&
 		policyCondition(c.Source):
 		return policyConditions
+	case release == "v1.6.3" && c.Group == GroupSentence && c.Source == "All ports in a Backend must have a unique name.":
+		return onePort163
+	case c.Group == GroupSentence && strings.Contains(c.ID, ".externalAuth.backendRef: ") &&
+		strings.HasPrefix(c.Source, "The backend must speak the selected protocol"):
+		return authBackendSpeaks
+	case c.Group == GroupSentence && c.Source == "Implementations MAY define their own sets of CA certificates.":
+		return ownCASets
 	case release == "v1.6.3" && (c.ID == present("spec.port.name") || strings.HasPrefix(c.ID, "spec.port.name: 63 characters") ||
 		strings.HasPrefix(c.ID, "spec.port.name: rule") && strings.HasSuffix(c.ID, "holds")):
 		return portNameRule

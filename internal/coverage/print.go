@@ -56,9 +56,16 @@ func (m Map) Write(w io.Writer, format string) error {
 }
 
 func (r Row) verdict() string {
+	var parts []string
+	if len(r.Specs) > 0 {
+		parts = append(parts, strings.Join(r.Specs, ", "))
+	}
+	if len(r.Choices) > 0 {
+		parts = append(parts, "choice "+strings.Join(r.Choices, ", choice ")+" (xbcheck mutate --choices)")
+	}
 	switch {
-	case len(r.Specs) > 0:
-		return strings.Join(r.Specs, ", ")
+	case len(parts) > 0:
+		return strings.Join(parts, "; ")
 	case r.NoneCan != "":
 		return r.NoneCan
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/xbcheck/xbcheck/internal/coverage"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
 	"github.com/xbcheck/xbcheck/internal/gatewayapi"
+	"github.com/xbcheck/xbcheck/reference/faults"
 	"github.com/xbcheck/xbcheck/suites"
 )
 
@@ -46,12 +47,16 @@ func TestMapOfTheSuites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan})
+		var choices []coverage.Choice
+		for _, c := range faults.Choices() {
+			choices = append(choices, coverage.Choice{Name: string(c.Name), Sentence: c.Sentence})
+		}
+		m, err := coverage.Build(ctx, coverage.Input{Bundle: bundle, Specs: specs, Quotes: quotes, NoneCan: coverage.NoneCan, Choices: choices})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range m.Rows {
-			if len(r.Specs) > 0 && r.NoneCan != "" {
+			if (len(r.Specs) > 0 || len(r.Choices) > 0) && r.NoneCan != "" {
 				t.Errorf("%s: cell %q is exercised by %v and said to be out of reach: %s", schema.Version, r.ID, r.Specs, r.NoneCan)
 			}
 		}

@@ -109,10 +109,11 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 	e.internet = loopbackInternet
 	if inside := sandbox.Inside(); inside == nil {
 		e.Network = harness.Network{
-			Sandboxed: true,
-			Loopback:  sandbox.Harness,
-			Metadata:  []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6},
-			Pod:       sandbox.PodCanary,
+			Sandboxed:  true,
+			Loopback:   sandbox.Harness,
+			Metadata:   []netip.Addr{sandbox.MetadataV4, sandbox.MetadataV6},
+			Pod:        sandbox.PodCanary,
+			InternetV6: sandbox.InternetV6,
 		}
 		// resolv.conf inside the sandbox points here, so every resolver
 		// of the implementation meets the rogue DNS.
@@ -121,11 +122,15 @@ func startEnvironment(ctx context.Context, c *cluster.Cluster, runID string, opt
 		// Outside the sandbox the simulated internet is on loopback: the
 		// reference gateway's guardrail allows exactly that range below,
 		// nothing else of 127/8.
-		e.Network = harness.Network{Loopback: netip.MustParseAddr("127.0.0.1"), NoSandbox: inside.Error()}
+		e.Network = harness.Network{Loopback: netip.MustParseAddr("127.0.0.1"), NoSandbox: inside.Error(),
+			NoInternetV6: "the run is outside xbcheck's sandbox (" + inside.Error() + "), where the only IPv6 address an upstream may use is ::1, a loopback address the gateway must never dial"}
 	}
 	pool, e.internet = opts.Slot.Pool(pool), opts.Slot.Internet(e.internet)
 	if opts.fakesInCluster() {
 		err = e.deployFakes(ctx, c, runID, opts)
+		if err == nil {
+			err = e.placeDataPlaneCanaries(c, runID, opts)
+		}
 	} else {
 		err = e.startFakes(ctx, opts.FakesURL, dnsAddr)
 	}

@@ -34,6 +34,13 @@ type Options struct {
 	// (Kubeconfig, a reused kind cluster) as a whole, as the fakes in a
 	// cluster need: CoreDNS's configuration, Services with externalIPs.
 	AllowClusterChanges bool
+	// AllowDataPlaneCanaries lets the run add a canary container to the
+	// implementation's pods on a cluster it did not create, for the specs
+	// that watch the implementation's loopback (internal/dataplane).
+	AllowDataPlaneCanaries bool
+	// DataPlaneSelector (NAMESPACE/LABELS) names the implementation's
+	// data-plane pods, instead of finding them from each Gateway's address.
+	DataPlaneSelector string
 	// Finished, when set, is called with the run's verdicts once the specs
 	// have run, before anything is stopped: it writes the reports.
 	Finished func(*report.Run)

@@ -168,6 +168,9 @@ func Validate(opts Options) error {
 	if err := opts.validateFakes(); err != nil {
 		return err
 	}
+	if err := opts.validateDataPlane(); err != nil {
+		return err
+	}
 	if opts.KeepCluster && opts.Provider != "node" && opts.Provider != "kind" {
 		return usagef("--keep-cluster keeps a cluster xbcheck starts: give --provider node or kind too")
 	}

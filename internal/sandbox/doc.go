@@ -7,7 +7,8 @@
 // up before anything else happens:
 //   - lo is up and carries the address plan: [Harness] and [DNS] on
 //     127.0.0.0/8, the [GatewayPool] (192.0.2.10–192.0.2.250), the simulated
-//     [Internet] (all of 203.0.113.0/24), the metadata canaries [MetadataV4]
+//     [Internet] (all of 203.0.113.0/24) and its one IPv6 address
+//     [InternetV6] (2001:db8::113), the metadata canaries [MetadataV4]
 //     and [MetadataV6], and the in-cluster [PodCanary];
 //   - no other link is up and there is no route out, so nothing can leak;
 //   - mount propagation is private, and /etc/resolv.conf (nameserver

@@ -19,6 +19,10 @@ var (
 	// Internet is the simulated internet: fake upstreams for *.xbcheck.test.
 	// Every address in it is local inside the sandbox.
 	Internet = netip.MustParsePrefix("203.0.113.0/24")
+	// InternetV6 is the simulated internet's one IPv6 address (of the
+	// documentation prefix 2001:db8::/32): an upstream only an AAAA record
+	// names.
+	InternetV6 = netip.MustParseAddr("2001:db8::113")
 	// MetadataV4 and MetadataV6 are canaries playing a cloud metadata service.
 	MetadataV4 = netip.MustParseAddr("169.254.169.254")
 	MetadataV6 = netip.MustParseAddr("fd00:ec2::254")
@@ -74,6 +78,7 @@ func loopbackPrefixes() []netip.Prefix {
 		netip.PrefixFrom(MetadataV4, 32),
 		netip.PrefixFrom(MetadataV6, 128),
 		netip.PrefixFrom(PodCanary, 32),
+		netip.PrefixFrom(InternetV6, 128),
 	)
 	for _, a := range append(slices.Clone(Embedded), RangeEdges...) {
 		ps = append(ps, netip.PrefixFrom(a, a.BitLen()))

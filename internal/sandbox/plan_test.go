@@ -24,7 +24,7 @@ func TestLoopbackPrefixesCoverThePlan(t *testing.T) {
 		}
 		return false
 	}
-	plan := append([]netip.Addr{DNS, MetadataV4, MetadataV6, PodCanary, Internet.Addr(), netip.MustParseAddr("203.0.113.255")}, GatewayPool.Addrs()...)
+	plan := append([]netip.Addr{DNS, MetadataV4, MetadataV6, PodCanary, InternetV6, Internet.Addr(), netip.MustParseAddr("203.0.113.255")}, GatewayPool.Addrs()...)
 	plan = append(append(plan, Embedded...), RangeEdges...)
 	for _, a := range plan {
 		if !covered(a) {

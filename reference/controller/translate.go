@@ -92,7 +92,7 @@ func (t Translator) Translate(xb *xbackend.XBackend, refs References) (dataplane
 	}
 	if sp := spec.SessionPersistence; sp != nil {
 		var r *Refusal
-		if b.Session, r = translateSession(sp); r != nil {
+		if b.Session, r = t.session(sp); r != nil {
 			return b, r
 		}
 		b.Session.OmitPath = t.Faults.Has(faults.SessionCookieNoPath)
@@ -154,7 +154,7 @@ func translateTLS(xb *xbackend.XBackend, hostname string, refs References, fs fa
 			if fs.Has(faults.CARefAnyKind) {
 				ref.Group, ref.Kind = "", "ConfigMap"
 			}
-			bundle, r := caBundle(i, ref, refs)
+			bundle, r := checkedCABundle(i, ref, refs, fs)
 			if r != nil {
 				return nil, r
 			}

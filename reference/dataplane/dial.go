@@ -25,7 +25,7 @@ type dialer struct {
 }
 
 func newDialer(r Resolver, o Options) *dialer {
-	var cached Resolver = newCache(r, o.Faults)
+	var cached Resolver = newCache(ipv4Only(r, o.Faults), o.Faults)
 	if o.Faults.Has(faults.UncheckedDNSRefresh) {
 		cached = newRefresher(r, refreshEvery)
 	}

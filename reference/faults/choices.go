@@ -35,6 +35,7 @@ const (
 	ViaHeader            Fault = "via-header"
 	SessionCookieStrict  Fault = "session-cookie-samesite"
 	ServicePort80        Fault = "service-port-80"
+	CAContentValidation  Fault = "ca-content-validation"
 )
 
 // Groups of choices that exclude each other: a run switches on one of each.
@@ -125,6 +126,8 @@ var choices = []ChoiceInfo{
 		sessionAPI + ": Cookie provides configuration settings that are specific to cookie-based session persistence (name, path and lifetimeType only: the other cookie attributes are left open)", "", ""},
 	{Info{ServicePort80, "gives the Service it creates for an EndpointSelector port 80 (targetPort still the XBackend's port)"},
 		xbackendAPI7 + ": The Service port (ClusterIP frontend) is unused; the targetPort SHOULD be set to Backend.spec.port.number.", "", ""},
+	{Info{CAContentValidation, "validates the content of each caCertificateRefs bundle further: refuses the XBackend (Accepted=False, reason NoValidCACertificate) when a PEM block is not a certificate, not a CA certificate, or outside its validity period"},
+		tlsValAPI + ": Implementations MAY choose to perform further validation of the certificate content (e.g., checking expiry or enforcing specific formats).", "", ""},
 }
 
 // Choices returns every choice with its sentence, in a stable order.

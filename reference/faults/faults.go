@@ -153,6 +153,8 @@ var all = []Info{
 	{TCPSkipsGuardrail, "turns the egress guardrail off for protocol TCP, so whatever address DNS gives is dialled: a TCP proxy path that resolves on its own, outside the HTTP transport's checks"},
 	{TCPPlaintextWhenTLS, "relays protocol TCP in cleartext although the XBackend's tls asks for TLS: a TCP proxy that forwards bytes and ignores the backend's TLS settings"},
 	{KeepTransportOnRefusal, "keeps serving an XBackend with its last good configuration after it becomes refused (CA deleted, hostname an IP literal), while status says not Accepted: linkerd/linkerd2#1349, cilium/cilium#44743"},
+	{IPv4Only, "uses only the A records of a hostname and drops its AAAA answers, so a host on IPv6 only is never reached: Envoy's dns_lookup_family V4_ONLY, a common default for upstream clusters"},
+	{SessionCookieUnnamed, "names every session cookie the XBackend names none for \"session\", the same for every XBackend, so two XBackends' sessions on one host overwrite each other's cookie: data planes with one default cookie name instead of a generated unique one"},
 }
 
 // All returns every switch with its one-line description, in a stable

@@ -13,7 +13,6 @@ import (
 // fields left: port name and number before v1.7.0, protocols TCP and MCP,
 // a client certificate reference's defaults.
 func filterLimitScenarios() []harness.Scenario {
-	at := func(field, message string) Cause { return Cause{Field: field, Message: message} }
 	var refused []Cause
 	for i, message := range []string{
 		"may not be more than 253", "should be at least 1 chars long", "Required value",
@@ -22,7 +21,7 @@ func filterLimitScenarios() []harness.Scenario {
 	} {
 		field := []string{"name", "name", "name", "namespace", "namespace", "namespace", "port", "port"}[i]
 		for _, place := range []string{"filters[0].requestMirror", "filters[1].externalAuth", "backendRefs[0].filters[0].requestMirror", "backendRefs[0].filters[1].externalAuth"} {
-			refused = append(refused, at(fmt.Sprintf("spec.rules[%d].%s.backendRef.%s", i, place, field), message))
+			refused = append(refused, At(fmt.Sprintf("spec.rules[%d].%s.backendRef.%s", i, place, field), message))
 		}
 	}
 	fb, fe := verdict.FeatureResourceBackend, verdict.FeatureExternalHostname
@@ -34,17 +33,17 @@ func filterLimitScenarios() []harness.Scenario {
 		admitsField("AdmissionAdmitsSixteenBackendRefFilters", "route-limits-filters-max.yaml", apitext.CRDRouteBounds, harness.Releases{},
 			[]string{"spec", "rules", "0", "backendRefs", "0", "filters", "15", "requestMirror", "backendRef", "name"}, "mirror-15"),
 		Refuses("AdmissionRejectsSeventeenBackendRefFilters", "route-limits-filters-too-many.yaml", fb, apitext.CRDRouteBounds, harness.Releases{},
-			at("spec.rules[0].backendRefs[0].filters", "must have at most 16 items")),
+			At("spec.rules[0].backendRefs[0].filters", "must have at most 16 items")),
 		Refuses("AdmissionRejectsRepeatedBackendRefFilters", "route-limits-filter-rules.yaml", fb, apitext.CRDRouteFilterRules, harness.Releases{},
-			at("spec.rules[0].backendRefs[0].filters", "RequestHeaderModifier filter cannot be repeated"),
-			at("spec.rules[0].backendRefs[1].filters", "ResponseHeaderModifier filter cannot be repeated"),
-			at("spec.rules[0].backendRefs[2].filters", "RequestRedirect filter cannot be repeated"),
-			at("spec.rules[0].backendRefs[3].filters", "URLRewrite filter cannot be repeated"),
-			at("spec.rules[0].backendRefs[4].filters", "CORS filter cannot be repeated"),
-			at("spec.rules[0].backendRefs[5].filters", "May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both")),
-		Refuses("AdmissionRejectsPortNameTooLong", "limits-port-name-refused.yaml", fe, apitext.CRDBounds, before170, at("spec.port.name", "may not be more than 63")),
-		Refuses("AdmissionRejectsPortNameNotDNSLabel", "limits-port-name-label.yaml", fe, apitext.CRDBounds, before170, at("spec.port.name", "Name must be a valid DNS label")),
-		Refuses("AdmissionRejectsPortWithoutNumber", "limits-port-without-number.yaml", fe, apitext.CRDRules, before170, at("spec.port.port", "Required value")),
+			At("spec.rules[0].backendRefs[0].filters", "RequestHeaderModifier filter cannot be repeated"),
+			At("spec.rules[0].backendRefs[1].filters", "ResponseHeaderModifier filter cannot be repeated"),
+			At("spec.rules[0].backendRefs[2].filters", "RequestRedirect filter cannot be repeated"),
+			At("spec.rules[0].backendRefs[3].filters", "URLRewrite filter cannot be repeated"),
+			At("spec.rules[0].backendRefs[4].filters", "CORS filter cannot be repeated"),
+			At("spec.rules[0].backendRefs[5].filters", "May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both")),
+		Refuses("AdmissionRejectsPortNameTooLong", "limits-port-name-refused.yaml", fe, apitext.CRDBounds, before170, At("spec.port.name", "may not be more than 63")),
+		Refuses("AdmissionRejectsPortNameNotDNSLabel", "limits-port-name-label.yaml", fe, apitext.CRDBounds, before170, At("spec.port.name", "Name must be a valid DNS label")),
+		Refuses("AdmissionRejectsPortWithoutNumber", "limits-port-without-number.yaml", fe, apitext.CRDRules, before170, At("spec.port.port", "Required value")),
 		admitsField("AdmissionAdmitsTCPProtocol", "limits-protocol-tcp.yaml", apitext.CRDBounds, harness.Releases{}, []string{"spec", "protocol"}, "TCP"),
 		admitsField("AdmissionAdmitsMCPProtocol", "limits-protocol-mcp.yaml", apitext.CRDBounds, harness.Releases{}, []string{"spec", "protocol"}, "MCP"),
 		admitsField("Admission170AdmitsFilterRefsWithoutNamespaceOrPort", "route-filter-refs.yaml", apitext.CRDBackendRefPort, harness.V170,

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/suites/apitext"
@@ -15,6 +16,9 @@ import (
 // message.
 type Cause struct{ Field, Message string }
 
+// At is the cause at field whose message contains message.
+func At(field, message string) Cause { return Cause{Field: field, Message: message} }
+
 // Refuses declares a MUST spec: the API server refuses the first object of
 // file, giving every one of causes (it reports each violation it finds).
 func Refuses(shortName, file string, feature verdict.Feature, source apitext.Sentence, releases harness.Releases, causes ...Cause) harness.Scenario {
@@ -24,14 +28,21 @@ func Refuses(shortName, file string, feature verdict.Feature, source apitext.Sen
 		Source:      source,
 		Releases:    releases,
 		Run: func(ctx context.Context, s *harness.T) {
-			obj := s.Render(file, nil)[0]
-			By("creating the object of " + file)
-			status := rejection(s.Client().Create(ctx, obj))
+			status := rejection(s.Client().Create(ctx, firstObject(s, file)))
 			for _, c := range causes {
 				Expect(status).To(HaveCause(c.Field, c.Message), "%s must be rejected at %s with %q", file, c.Field, c.Message)
 			}
 		},
 	}
+}
+
+// firstObject renders file and says the scenario creates its first
+// object, which it returns.
+func firstObject(s *harness.T, file string) *unstructured.Unstructured {
+	GinkgoHelper()
+	obj := s.Render(file, nil)[0]
+	By("creating the object of " + file)
+	return obj
 }
 
 // limitScenarios check every string, list and pattern of the CRD's tls block

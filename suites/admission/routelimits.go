@@ -19,16 +19,15 @@ import (
 // fields that refer to an XBackend: a backendRef, and the mirror and
 // external authorization of a rule and of a backendRef.
 func routeLimitScenarios() []harness.Scenario {
-	at := func(field, message string) Cause { return Cause{Field: field, Message: message} }
 	const ref = "spec.rules[0].backendRefs"
 	fb := verdict.FeatureResourceBackend
 	refused := []Cause{
-		at(ref+"[0].name", "may not be more than 253"), at(ref+"[1].namespace", "may not be more than 63"),
-		at(ref+"[2].weight", "should be less than or equal to 1000000"), at(ref+"[3].weight", "should be greater than or equal to 0"),
-		at(ref+"[4].name", "should be at least 1 chars long"), at(ref+"[5].namespace", "should match"),
-		at(ref+"[6].namespace", "should be at least 1 chars long"), at(ref+"[7].name", "Required value"),
-		at(ref+"[8].port", "should be greater than or equal to 1"), at(ref+"[9].port", "should be less than or equal to 65535"),
-		at("spec.rules[0].filters[0].requestMirror.backendRef.name", "may not be more than 253"),
+		At(ref+"[0].name", "may not be more than 253"), At(ref+"[1].namespace", "may not be more than 63"),
+		At(ref+"[2].weight", "should be less than or equal to 1000000"), At(ref+"[3].weight", "should be greater than or equal to 0"),
+		At(ref+"[4].name", "should be at least 1 chars long"), At(ref+"[5].namespace", "should match"),
+		At(ref+"[6].namespace", "should be at least 1 chars long"), At(ref+"[7].name", "Required value"),
+		At(ref+"[8].port", "should be greater than or equal to 1"), At(ref+"[9].port", "should be less than or equal to 65535"),
+		At("spec.rules[0].filters[0].requestMirror.backendRef.name", "may not be more than 253"),
 	}
 	noPort := "Must not have port for Backend reference"
 	return []harness.Scenario{
@@ -40,10 +39,10 @@ func routeLimitScenarios() []harness.Scenario {
 			[]string{"spec", "rules", "0", "filters", "0", "requestMirror", "backendRef", "port"}, int64(443)),
 		Refuses("AdmissionRejectsRouteRefsToXBackendPastLimits", "route-limits-refused.yaml", fb, apitext.CRDRouteBounds, harness.Releases{}, refused...),
 		Refuses("Admission170RejectsFilterRefPortsToXBackend", "route-limits-filter-ports.yaml", fb, apitext.CRDBackendRefPort, harness.V170,
-			at("spec.rules[0].filters[0].requestMirror.backendRef", noPort), at("spec.rules[0].filters[1].externalAuth.backendRef", noPort),
-			at(ref+"[0].filters[0].requestMirror.backendRef", noPort), at(ref+"[0].filters[1].externalAuth.backendRef", noPort)),
+			At("spec.rules[0].filters[0].requestMirror.backendRef", noPort), At("spec.rules[0].filters[1].externalAuth.backendRef", noPort),
+			At(ref+"[0].filters[0].requestMirror.backendRef", noPort), At(ref+"[0].filters[1].externalAuth.backendRef", noPort)),
 		Refuses("Admission170RejectsBackendRefPortsAtLimits", "route-limits-ports.yaml", fb, apitext.CRDBackendRefPort, harness.V170,
-			at(ref+"[0]", noPort), at(ref+"[1]", noPort)),
+			At(ref+"[0]", noPort), At(ref+"[1]", noPort)),
 	}
 }
 
@@ -56,8 +55,7 @@ func admitsField(shortName, file string, source apitext.Sentence, releases harne
 		Source:      source,
 		Releases:    releases,
 		Run: func(ctx context.Context, s *harness.T) {
-			obj := s.Render(file, nil)[0]
-			By("creating the object of " + file)
+			obj := firstObject(s, file)
 			s.Create(ctx, obj)
 			By("reading back " + strings.Join(path, "."))
 			got := &unstructured.Unstructured{}

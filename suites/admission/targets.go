@@ -148,6 +148,10 @@ func (t target) notRouted(ctx context.Context, s *harness.T) {
 	if up != nil {
 		port = up.Port()
 	}
+	// A canary on the implementation's loopback listens where that loopback
+	// is: in a cluster, inside the pods that serve the Gateway.
+	s.ApplyGateway(ctx)
+	s.LoopbackOf(ctx, "gw")
 	var canaries []*harness.Canary
 	if canaryAt.IsValid() {
 		p := uint16(0)
@@ -172,7 +176,6 @@ func (t target) notRouted(ctx context.Context, s *harness.T) {
 	}
 	Expect(err).NotTo(HaveOccurred(), "create the XBackend for %q", host)
 	s.DeleteAtEnd(xb)
-	s.ApplyGateway(ctx)
 	s.Apply(ctx, "route-to-target.yaml", map[string]string{"Port": port})
 
 	By("checking the route is attached, so the Gateway would send requests to the XBackend if it served it")

@@ -21,7 +21,6 @@ func limitScenarios() []harness.Scenario {
 	} {
 		scenarios = append(scenarios, admits(a))
 	}
-	at := func(field, message string) admission.Cause { return admission.Cause{Field: field, Message: message} }
 	const (
 		labels  = "spec.endpointSelector.matchLabels"
 		session = "spec.sessionPersistence"
@@ -30,24 +29,24 @@ func limitScenarios() []harness.Scenario {
 	)
 	return append(scenarios,
 		admission.Refuses("Admission170RejectsSelectorPastLimits", "limits-selector-refused.yaml", fb, src, harness.V170,
-			at(labels, "must have at most 64 items"), at(labels+".l00", "may not be more than 63"),
-			at(labels+".l01", "should match")),
-		admission.Refuses("Admission170RejectsBadLabelKey", "limits-selector-bad-key.yaml", fb, src, harness.V170, at(labels, "Label keys must be in the form")),
+			admission.At(labels, "must have at most 64 items"), admission.At(labels+".l00", "may not be more than 63"),
+			admission.At(labels+".l01", "should match")),
+		admission.Refuses("Admission170RejectsBadLabelKey", "limits-selector-bad-key.yaml", fb, src, harness.V170, admission.At(labels, "Label keys must be in the form")),
 		admission.Refuses("Admission170RejectsEmptyCARefs", "limits-ca-refs-empty.yaml", fb, apitext.CACertificateRefs, harness.V170,
-			at("spec.tls.validation.caCertificateRefs", "should have at least 1 items")),
-		admission.Refuses("Admission170RejectsSelectorWithoutLabels", "limits-selector-no-labels.yaml", fb, src, harness.V170, at(labels, "Required value")),
-		admission.Refuses("Admission170RejectsPortWithoutNumber", "limits-port-empty.yaml", fb, src, harness.V170, at("spec.port", "should have at least 1 properties")),
+			admission.At("spec.tls.validation.caCertificateRefs", "should have at least 1 items")),
+		admission.Refuses("Admission170RejectsSelectorWithoutLabels", "limits-selector-no-labels.yaml", fb, src, harness.V170, admission.At(labels, "Required value")),
+		admission.Refuses("Admission170RejectsPortWithoutNumber", "limits-port-empty.yaml", fb, src, harness.V170, admission.At("spec.port", "should have at least 1 properties")),
 		admission.Refuses("Admission170RejectsSessionNamesTooLong", "limits-session-too-long.yaml", fb, src, harness.V170,
-			at(session+".cookie.name", "may not be more than 256"), at(session+".cookie.path", "may not be more than 1024")),
-		admission.Refuses("Admission170RejectsSessionHeaderTooLong", "limits-session-header-too-long.yaml", fb, src, harness.V170, at(session+".header.name", "may not be more than 256")),
+			admission.At(session+".cookie.name", "may not be more than 256"), admission.At(session+".cookie.path", "may not be more than 1024")),
+		admission.Refuses("Admission170RejectsSessionHeaderTooLong", "limits-session-header-too-long.yaml", fb, src, harness.V170, admission.At(session+".header.name", "may not be more than 256")),
 		admission.Refuses("Admission170RejectsSessionPatterns", "limits-session-patterns.yaml", fb, src, harness.V170,
-			at(session+".absoluteTimeout", "should match"), at(session+".cookie.lifetimeType", "Unsupported value"), at(session+".cookie.name", "should match")),
-		admission.Refuses("Admission170RejectsSessionHeaderPattern", "limits-session-header-pattern.yaml", fb, src, harness.V170, at(session+".header.name", "should match")),
-		admission.Refuses("Admission170RejectsSessionCookieNameEmpty", "limits-session-empty.yaml", fb, src, harness.V170, at(session+".cookie.name", "should be at least 1 chars long")),
-		admission.Refuses("Admission170RejectsSessionHeaderNameEmpty", "limits-session-header-empty.yaml", fb, src, harness.V170, at(session+".header.name", "should be at least 1 chars long")),
-		admission.Refuses("Admission170RejectsSessionHeaderWithoutName", "limits-session-header-no-name.yaml", fb, src, harness.V170, at(session+".header.name", "Required value")),
-		admission.Refuses("Admission170RejectsUnknownSessionType", "limits-session-type-unknown.yaml", fb, src, harness.V170, at(session+".type", "Unsupported value")),
+			admission.At(session+".absoluteTimeout", "should match"), admission.At(session+".cookie.lifetimeType", "Unsupported value"), admission.At(session+".cookie.name", "should match")),
+		admission.Refuses("Admission170RejectsSessionHeaderPattern", "limits-session-header-pattern.yaml", fb, src, harness.V170, admission.At(session+".header.name", "should match")),
+		admission.Refuses("Admission170RejectsSessionCookieNameEmpty", "limits-session-empty.yaml", fb, src, harness.V170, admission.At(session+".cookie.name", "should be at least 1 chars long")),
+		admission.Refuses("Admission170RejectsSessionHeaderNameEmpty", "limits-session-header-empty.yaml", fb, src, harness.V170, admission.At(session+".header.name", "should be at least 1 chars long")),
+		admission.Refuses("Admission170RejectsSessionHeaderWithoutName", "limits-session-header-no-name.yaml", fb, src, harness.V170, admission.At(session+".header.name", "Required value")),
+		admission.Refuses("Admission170RejectsUnknownSessionType", "limits-session-type-unknown.yaml", fb, src, harness.V170, admission.At(session+".type", "Unsupported value")),
 		admission.Refuses("Admission170RejectsCookieTypeWithoutCookie", "limits-session-cookie-missing.yaml", fb, apitext.CRDSessionRules, harness.V170,
-			at(session, "cookie must be specified for Cookie type"), at(session, "header must be nil if type is not Header")),
+			admission.At(session, "cookie must be specified for Cookie type"), admission.At(session, "header must be nil if type is not Header")),
 	)
 }

@@ -89,9 +89,9 @@ const (
 const (
 	SNI                   = Sentence(tlsVal + ": " + "Hostname MUST be used as the SNI to connect to the backend (RFC 6066).")
 	HostnameAuthenticates = Sentence(tlsVal + ": " + "Hostname MUST be used for authentication and MUST match the certificate served by the matching backend, unless SubjectAltNames is specified.")
-	HostnameNotWithSANs   = Sentence(tlsVal + ": " + "If SubjectAltNames are specified, Hostname can be used for certificate selection but MUST NOT be used for authentication.")
+	HostnameNotWithSANs   = Sentence(tlsVal + ": " + "If SubjectAltNames are specified, Hostname can be used for certificate selection but MUST NOT be used for authentication. If you want to use the value of the Hostname field for authentication, you MUST add it to the SubjectAltNames list.")
 	CACertificateRefs     = Sentence(tlsVal + ": " + "CACertificateRefs contains one or more references to Kubernetes objects that contain a PEM-encoded TLS CA certificate bundle, which is used to validate a TLS handshake between the Gateway and backend Pod.")
-	WellKnownUnsupported  = Sentence(tlsVal + ": " + "If an implementation does not support the WellKnownCACertificates field, or the supplied value is not recognized, the implementation MUST ensure the `Accepted` Condition on the BackendTLSPolicy is set to `status: False`, with a Reason `Invalid`.")
+	WellKnownUnsupported  = Sentence(tlsVal + ": " + "If CACertificateRefs is empty or unspecified, the configuration for WellKnownCACertificates MUST be honored instead if supported by the implementation. ... If an implementation does not support the WellKnownCACertificates field, or the supplied value is not recognized, the implementation MUST ensure the `Accepted` Condition on the BackendTLSPolicy is set to `status: False`, with a Reason `Invalid`.")
 	SubjectAltNames       = Sentence(tlsVal + ": " + "When specified the certificate served from the backend MUST have at least one Subject Alternate Name matching one of the specified SubjectAltNames.")
 	InvalidCARef          = Sentence(tlsVal + ": " + "Connections using an invalid CACertificateRef MUST fail, and the client MUST receive an HTTP 5xx error response.")
 	MultipleCARefs        = Sentence(tlsVal + ": " + "Implementations MAY choose to support attaching multiple certificates to a backend, but this behavior is implementation-specific.")

@@ -43,7 +43,7 @@ func tlsAttempts(ctx context.Context, up *harness.Upstream) []upstream.Event {
 	return out
 }
 
-// failsClosed asserts that requests through gateway to XBackend xbackend
+// failsClosed asserts that requests through gateway to XBackend external
 // fail and nothing of up reaches the client: the TLS scenarios where the
 // upstream's certificate or the XBackend's references must be refused.
 //
@@ -53,9 +53,9 @@ func tlsAttempts(ctx context.Context, up *harness.Upstream) []upstream.Event {
 // programmed. A TCP accept at up is no reaction. Then, for the Never
 // window, every probe must get a 5xx without up's token. Throughout, up
 // must answer no request and see no plaintext: either fails at once.
-func failsClosed(ctx context.Context, s *harness.T, gateway, path string, up *harness.Upstream, xbackend string) {
+func failsClosed(ctx context.Context, s *harness.T, gateway, path string, up *harness.Upstream) {
 	GinkgoHelper()
-	refusal := upstreamRefusal(ctx, gateway, path, up, xbackend)
+	refusal := upstreamRefusal(ctx, gateway, path, up)
 	By("waiting until the implementation has refused: a 5xx from the Gateway, or the refusal reported in status")
 	s.AwaitRefusal(ctx, refusal)
 	By("checking that every request keeps failing with a 5xx, never carrying the upstream's answer, and that the upstream sees no request and no plaintext")
@@ -63,22 +63,19 @@ func failsClosed(ctx context.Context, s *harness.T, gateway, path string, up *ha
 	s.Note("refused: the upstream saw %s, none of it a request", summarizeLog(ctx, up))
 }
 
-// upstreamRefusal is the refusal of the route to-external on the spec's
-// Gateway: up's token must never reach the client, and up must, from now
-// on, answer no request and see no plaintext. What up logged before (a
-// transition spec serves first) does not count.
-func upstreamRefusal(ctx context.Context, gateway, path string, up *harness.Upstream, xbackend string) harness.Refusal {
+// upstreamRefusal is the refusal of XBackend external and its route
+// to-external on the spec's Gateway: up's token must never reach the
+// client, and up must, from now on, answer no request and see no
+// plaintext. What up logged before (a transition spec serves first) does
+// not count.
+func upstreamRefusal(ctx context.Context, gateway, path string, up *harness.Upstream) harness.Refusal {
 	GinkgoHelper()
 	before := len(up.Log(ctx))
 	return harness.Refusal{
-		Gateway: gateway, Path: path, XBackend: xbackend, Route: "to-external",
+		Gateway: gateway, Path: path, XBackend: "external", Route: "to-external",
 		Served: func(r *harness.Response) bool { return harness.ServedBy(r, up.Token) },
 		Violation: func(ctx context.Context) string {
-			events, err := up.ReadLog(ctx)
-			if err != nil || len(events) < before {
-				return ""
-			}
-			for _, e := range events[before:] {
+			for _, e := range up.LogSince(ctx, before) {
 				switch {
 				case e.Kind == upstream.KindRequest:
 					return fmt.Sprintf("upstream %s answered a request from %s, but the implementation must refuse it; the upstream log in the evidence shows the handshake it completed", up.Name(), e.Remote)

@@ -18,7 +18,7 @@ import (
 // mutualTLSScenarios are tls.mode ClientAndServer: the client certificate of
 // clientCertificateRef presented, or the XBackend refused.
 func mutualTLSScenarios() []harness.Scenario {
-	scenarios := []harness.Scenario{{
+	return []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSClientCertificatePresented", verdict.FeatureMutualTLS),
 		Covers:      []dimension.Class{dimension.TLSClientCert},
 		Description: "presents the client certificate of clientCertificateRef in ClientAndServer mode",
@@ -29,35 +29,43 @@ func mutualTLSScenarios() []harness.Scenario {
 		Description: "serves ClientAndServer with the client certificate or reports it not Accepted, and never sends plaintext",
 		Source:      apitext.ClientAndServer,
 		Run:         servedOrRefused,
-	}}
-	scenarios = append(scenarios, harness.Scenario{
+	}, {
 		Scenario:    verdict.Must.Scenario("TLSClientAndServerRejectsUntrustedServer", verdict.FeatureMutualTLS, verdict.FailClosed),
 		Description: "verifies the server in ClientAndServer mode: refuses an upstream whose certificate no referenced CA signed",
 		Source:      apitext.ServerOnly,
 		Run:         clientAndServerRejectsUntrustedServer,
-	})
-	for _, c := range []struct {
-		shortName string
-		run       func(context.Context, *harness.T)
-	}{{"TLSClientCertSecretMissing", clientCertSecretMissing}, {"TLSClientCertSecretOtherNamespace", clientCertSecretOtherNamespace}} {
-		scenarios = append(scenarios, harness.Scenario{
-			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureMutualTLS, verdict.FailClosed),
-			Description: "refuses a clientCertificateRef it cannot use",
-			Source:      apitext.ClientCertificateRef,
-			Run:         c.run,
-		})
-	}
-	return scenarios
+	}, {
+		Scenario:    verdict.Must.Scenario("TLSClientCertSecretMissing", verdict.FeatureMutualTLS, verdict.FailClosed),
+		Description: "refuses a clientCertificateRef it cannot use",
+		Source:      apitext.ClientCertificateRef,
+		Run:         clientCertSecretMissing,
+	}, {
+		Scenario:    verdict.Must.Scenario("TLSClientCertSecretOtherNamespace", verdict.FeatureMutualTLS, verdict.FailClosed),
+		Description: "refuses a clientCertificateRef it cannot use",
+		Source:      apitext.ClientCertificateRef,
+		Run:         clientCertSecretOtherNamespace,
+	}}
+}
+
+// serveClientAndServer puts the spec's client certificate in Secret
+// client-cert and its CA in ConfigMap ca, starts an upstream that requires
+// that certificate (its own signed by server, default the spec's CA), and
+// serves it through the ClientAndServer XBackend of
+// client-and-server.yaml. It returns the upstream, the Gateway's address
+// and the client certificate.
+func serveClientAndServer(ctx context.Context, s *harness.T, server *pki.Authority) (*harness.Upstream, string, *pki.Leaf) {
+	GinkgoHelper()
+	clientCA, leaf := s.ClientCertificate()
+	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA, Authority: server})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	return up, serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"}), leaf
 }
 
 func servedOrRefused(ctx context.Context, s *harness.T) {
-	clientCA, leaf := s.ClientCertificate()
-	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
+	up, gw, leaf := serveClientAndServer(ctx, s, nil)
 
-	refusal := upstreamRefusal(ctx, gw, "/mtls", up, "external")
+	refusal := upstreamRefusal(ctx, gw, "/mtls", up)
 	// Served with the client certificate is what ClientAndServer asks; a
 	// request the upstream answers is no violation then.
 	refusal.Violation = func(ctx context.Context) string {
@@ -104,18 +112,14 @@ func unusableClientCert(ctx context.Context, s *harness.T, elsewhere bool) {
 	}
 	gw := serveXBackend(ctx, s, up, manifest, vars)
 
-	failsClosed(ctx, s, gw, "/mtls", up, "external")
+	failsClosed(ctx, s, gw, "/mtls", up)
 }
 
 // clientCertificatePresented is the run function of
 // TLSClientCertificatePresented: presents the client certificate of
 // clientCertificateRef in ClientAndServer mode.
 func clientCertificatePresented(ctx context.Context, s *harness.T) {
-	clientCA, leaf := s.ClientCertificate()
-	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
+	up, gw, leaf := serveClientAndServer(ctx, s, nil)
 
 	By("sending a request through the Gateway to an upstream that requires a client certificate")
 	r := s.EventuallyGet(ctx, gw, "/mtls", harness.FromUpstream(up))
@@ -130,13 +134,9 @@ func clientCertificatePresented(ctx context.Context, s *harness.T) {
 // ClientAndServer mode: refuses an upstream whose certificate no referenced
 // CA signed.
 func clientAndServerRejectsUntrustedServer(ctx context.Context, s *harness.T) {
-	clientCA, leaf := s.ClientCertificate()
-	s.CreateTLSSecret(ctx, s.Namespace, "client-cert", leaf)
 	rogue, err := pki.NewAuthority("xbcheck " + s.ShortName + " untrusted server CA")
 	Expect(err).NotTo(HaveOccurred())
 	By("serving, to clients with the Secret's certificate, a server certificate for the hostname from a CA the XBackend does not name")
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSClientCertRequired, ClientCA: clientCA, Authority: rogue})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "client-and-server.yaml", map[string]string{"ClientSecret": "client-cert"})
-	failsClosed(ctx, s, gw, "/mtls", up, "external")
+	up, gw, _ := serveClientAndServer(ctx, s, rogue)
+	failsClosed(ctx, s, gw, "/mtls", up)
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"net/url"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -25,6 +26,33 @@ var manifests embed.FS
 
 // Family is catalog family C.
 func Family() harness.Family {
+	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: slices.Concat(
+		serverOnlyScenarios(),
+		caConfigMapScenarios(),
+		trustScenarios(),
+		transitionScenarios(),
+		[]harness.Scenario{{
+			Scenario:    verdict.Must.Scenario("TLSURLRewriteKeepsSNI", verdict.FeatureTLS),
+			Description: "sends validation.hostname as SNI when a URLRewrite filter rewrites the Host header",
+			Source:      apitext.SNI,
+			Run:         urlRewriteKeepsSNI,
+		}},
+		mutualTLSScenarios(),
+		[]harness.Scenario{{
+			Scenario:    verdict.Observe.Scenario("TLSNoneToHTTPSUpstream", verdict.FeatureTLS),
+			Description: "records what tls mode None does with an upstream that speaks only HTTPS",
+			Source:      apitext.TLSShould,
+			Run:         noneToHTTPS,
+		}},
+		validityScenarios(),
+		chainScenarios(),
+		caRefKindScenarios(),
+	)}
+}
+
+// serverOnlyScenarios check tls.mode ServerOnly: the SNI, the names the
+// certificate is checked against, and the certificates it must refuse.
+func serverOnlyScenarios() []harness.Scenario {
 	scenarios := []harness.Scenario{{
 		Scenario:    verdict.Must.Scenario("TLSServerOnlyConfigMapCA", verdict.FeatureTLS),
 		Covers:      []dimension.Class{dimension.TLSValidChain},
@@ -75,7 +103,7 @@ func Family() harness.Family {
 			Run:         c.refused,
 		})
 	}
-	scenarios = append(scenarios, harness.Scenario{
+	return append(scenarios, harness.Scenario{
 		Scenario:    verdict.Must.Scenario("TLSSystemRootsRejectPrivateCA", verdict.FeatureTLS, verdict.FailClosed),
 		Description: "refuses a private-CA certificate when trusting the system CAs",
 		Source:      apitext.WellKnownCAs,
@@ -87,57 +115,45 @@ func Family() harness.Family {
 		Releases:    harness.ServerOnlyWithoutValidation,
 		Run:         noValidationVerifiesServer,
 	})
-	for _, c := range []struct {
-		shortName string
-		run       func(context.Context, *harness.T)
-	}{{"TLSMissingCAConfigMap", missingCAConfigMap}, {"TLSEmptyCAConfigMap", emptyCAConfigMap}} {
-		scenarios = append(scenarios, harness.Scenario{
-			Scenario:    verdict.Must.Scenario(c.shortName, verdict.FeatureTLS, verdict.FailClosed),
-			Description: "fails closed while the CA ConfigMap is missing or empty",
-			Source:      apitext.InvalidCARef,
-			Run:         c.run,
-		})
-	}
-	scenarios = append(scenarios, harness.Scenario{
+}
+
+// caConfigMapScenarios check the ConfigMap that holds the CA: missing,
+// empty, created late, rotated, and a second one referred to.
+func caConfigMapScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSMissingCAConfigMap", verdict.FeatureTLS, verdict.FailClosed),
+		Description: "fails closed while the CA ConfigMap is missing or empty",
+		Source:      apitext.InvalidCARef,
+		Run:         missingCAConfigMap,
+	}, {
+		Scenario:    verdict.Must.Scenario("TLSEmptyCAConfigMap", verdict.FeatureTLS, verdict.FailClosed),
+		Description: "fails closed while the CA ConfigMap is missing or empty",
+		Source:      apitext.InvalidCARef,
+		Run:         emptyCAConfigMap,
+	}, {
 		Scenario:    verdict.Must.Scenario("TLSCAConfigMapCreatedServes", verdict.FeatureTLS),
 		Description: "serves once the missing CA ConfigMap is created with the CA",
 		Source:      apitext.SingleCARef,
 		Run:         caConfigMapCreatedServes,
-	})
-	scenarios = append(scenarios, harness.Scenario{
+	}, {
 		Scenario:    verdict.Should.Scenario("TLSCARotation", verdict.FeatureTLS),
 		Covers:      []dimension.Class{dimension.TLSCARotation},
 		Description: "picks up a CA rotated in the ConfigMap",
 		Source:      apitext.SingleCARef,
 		Run:         caRotation,
-	}, harness.Scenario{
+	}, {
 		Scenario:    verdict.Observe.Scenario("TLSSecondCARefSigns", verdict.FeatureTLS),
 		Description: "records whether a second caCertificateRefs entry is trusted",
 		Source:      apitext.MultipleCARefs,
 		Run:         secondCARefSigns,
-	})
-	scenarios = append(scenarios, trustScenarios()...)
-	scenarios = append(scenarios, transitionScenarios()...)
-	scenarios = append(scenarios, rewriteScenarios()...)
-	scenarios = append(scenarios, mutualTLSScenarios()...)
-	scenarios = append(scenarios, harness.Scenario{
-		Scenario:    verdict.Observe.Scenario("TLSNoneToHTTPSUpstream", verdict.FeatureTLS),
-		Description: "records what tls mode None does with an upstream that speaks only HTTPS",
-		Source:      apitext.TLSShould,
-		Run:         noneToHTTPS,
-	})
-	scenarios = append(scenarios, validityScenarios()...)
-	scenarios = append(scenarios, chainScenarios()...)
-	scenarios = append(scenarios, caRefKindScenarios()...)
-	return harness.Family{Name: "TLS", Manifests: manifests, Scenarios: scenarios}
+	}}
 }
 
 // serverOnlyConfigMapCA: ServerOnly with the CA of a ConfigMap reaches the
 // upstream over TLS, with validation.hostname as SNI.
 func serverOnlyConfigMapCA(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	gw := serveServerOnly(ctx, s, up, s.CA(), s.Hostname)
 	By("sending a request through the Gateway")
 	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
 	By("checking the upstream was reached over TLS with validation.hostname as SNI")
@@ -151,8 +167,7 @@ func sniFromValidationHostname(ctx context.Context, s *harness.T) {
 	validation := "tls-name." + s.Hostname
 	By("serving, at the address the externalHostname resolves to, a certificate for " + validation + " only")
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: validation})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
+	gw := serveServerOnly(ctx, s, up, s.CA(), validation)
 	By("sending a request through the Gateway")
 	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
 	By("checking the SNI was validation.hostname, not the externalHostname")
@@ -163,10 +178,7 @@ func sniFromValidationHostname(ctx context.Context, s *harness.T) {
 // CA, is refused.
 func rejectsWrongSAN(ctx context.Context, s *harness.T) {
 	By("serving a certificate for " + upstream.WrongSANName + " signed by the CA of the ConfigMap")
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN}, s.Hostname)
 }
 
 // refusedCertificate is a certificate for the validation hostname that
@@ -180,10 +192,7 @@ type refusedCertificate struct {
 // refused: the certificate of mode c.mode is refused.
 func (c refusedCertificate) refused(ctx context.Context, s *harness.T) {
 	By(fmt.Sprintf("serving a %s certificate for the validation hostname", c.mode))
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: c.mode}, s.Hostname)
 }
 
 // systemRootsRejectPrivateCA: trusting the system CAs does not trust the
@@ -192,7 +201,7 @@ func systemRootsRejectPrivateCA(ctx context.Context, s *harness.T) {
 	By("serving a certificate signed by the spec's private CA")
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
 }
 
 // noValidationVerifiesServer: ServerOnly without a validation block still
@@ -201,7 +210,7 @@ func noValidationVerifiesServer(ctx context.Context, s *harness.T) {
 	By("serving a certificate for the externalHostname signed by the spec's private CA")
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
 	gw := serveXBackend(ctx, s, up, "no-validation.yaml", nil)
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
 	if len(up.Log(ctx)) > 0 {
 		By("checking the connections the upstream saw were TLS handshakes, not cleartext")
 		Expect(tlsAttempts(ctx, up)).NotTo(BeEmpty(), "the implementation connected to the upstream without a TLS ClientHello; ServerOnly must speak TLS")
@@ -233,16 +242,10 @@ func secondCARefSigns(ctx context.Context, s *harness.T) {
 	s.CreateCAConfigMap(ctx, "second", s.CA())
 	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
 	By("sending requests through the Gateway until the upstream answers or the Traffic timeout passes")
-	var r *harness.Response
-	var err2 error
-	served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		r, err2 = s.Get(ctx, gw, "/tls")
-		g.Expect(err2).NotTo(HaveOccurred())
-		harness.FromUpstream(up)(g, r)
-	})
+	served, _, last := s.MeasureServed(ctx, gw, "/tls", up)
 	outcome := "served: the CA of the second reference is trusted"
 	if !served {
-		outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + harness.Outcome(r, err2, up) + ")"
+		outcome = "not served within the Traffic timeout: only the first reference is used, or more than one is refused (last: " + last + ")"
 	}
 	s.Observe("second CA reference", outcome)
 }
@@ -275,7 +278,7 @@ func (c sanCase) subjectAltNames(ctx context.Context, s *harness.T) {
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
 	gw := serveXBackend(ctx, s, up, "san.yaml", vars)
 	if !c.matches {
-		failsClosed(ctx, s, gw, "/tls", up, "external")
+		failsClosed(ctx, s, gw, "/tls", up)
 		return
 	}
 	By("sending a request through the Gateway")
@@ -294,7 +297,7 @@ func caConfigMapAbsent(ctx context.Context, s *harness.T, empty, heal bool) {
 	}
 	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
 
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
 	if !heal {
 		return
 	}
@@ -312,8 +315,7 @@ func caConfigMapAbsent(ctx context.Context, s *harness.T, empty, heal bool) {
 
 func caRotation(ctx context.Context, s *harness.T) {
 	old := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "old-ca", TLS: upstream.TLSValid})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, old, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	gw := serveServerOnly(ctx, s, old, s.CA(), s.Hostname)
 	By("sending a request to the upstream of the old CA")
 	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(old))
 
@@ -335,6 +337,42 @@ func caRotation(ctx context.Context, s *harness.T) {
 	s.SetCAConfigMap(ctx, "ca", newCA)
 	By("checking traffic reaches the upstream of the new CA")
 	s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(rotated))
+}
+
+// routeAcceptsFilter waits for the Accepted condition of route on the
+// spec's Gateway and skips the spec when the implementation refused the
+// route (as it must for a filter it does not support).
+func routeAcceptsFilter(ctx context.Context, s *harness.T, route string) {
+	GinkgoHelper()
+	var cond *metav1.Condition
+	s.Measure(ctx, s.Timeouts().Status, func(g Gomega) {
+		cond = s.RouteCondition(ctx, route, "gw", gatewayv1.RouteConditionAccepted)
+		g.Expect(cond).NotTo(BeNil())
+	})
+	if cond != nil && cond.Status == metav1.ConditionFalse {
+		Skip("the implementation does not accept the route's URLRewrite filter (" + cond.Reason + ": " + cond.Message + "); the HTTPRouteHostRewrite specs cover that")
+	}
+}
+
+// urlRewriteKeepsSNI is the run function of TLSURLRewriteKeepsSNI: sends
+// validation.hostname as SNI when a URLRewrite filter rewrites the Host
+// header.
+func urlRewriteKeepsSNI(ctx context.Context, s *harness.T) {
+	rewrite := "rewritten." + s.Hostname
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	s.ResolveTo(ctx, up, 5)
+	s.ApplyGateway(ctx)
+	vars := map[string]string{"Port": up.Port(), "CAConfigMap": "ca", "ValidationHostname": s.Hostname, "RewriteHost": rewrite}
+	s.Apply(ctx, "server-only.yaml", vars)
+	s.Apply(ctx, "route-rewrite.yaml", vars)
+	gw := s.GatewayAddress(ctx, "gw")
+	routeAcceptsFilter(ctx, s, "to-external")
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls", harness.FromUpstream(up))
+	By("checking the upstream saw the filter's Host and validation.hostname as SNI")
+	Expect(harness.HostOnly(r.Upstream.Host)).To(Equal(rewrite), "the route's URLRewrite hostname is %q, the upstream saw Host %q", rewrite, r.Upstream.Host)
+	Expect(r.Upstream.SNI).To(Equal(s.Hostname), "the SNI must stay tls.validation.hostname %q whatever Host is sent; the filter's hostname is %q", s.Hostname, rewrite)
 }
 
 func noneToHTTPS(ctx context.Context, s *harness.T) {
@@ -374,6 +412,26 @@ func serveXBackend(ctx context.Context, s *harness.T, up *harness.Upstream, mani
 	s.Apply(ctx, manifest, all)
 	s.Apply(ctx, "route.yaml", all)
 	return s.GatewayAddress(ctx, "gw")
+}
+
+// serveServerOnly puts ca in ConfigMap ca and serves up through the
+// ServerOnly XBackend of server-only.yaml, which trusts that ConfigMap and
+// checks validation.hostname validation; it returns the Gateway's address.
+func serveServerOnly(ctx context.Context, s *harness.T, up *harness.Upstream, ca *pki.Authority, validation string) string {
+	GinkgoHelper()
+	s.CreateCAConfigMap(ctx, "ca", ca)
+	return serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": validation})
+}
+
+// refusesCertificate starts the upstream of cfg at the spec's hostname,
+// serves it as serveServerOnly does with the spec's CA and validation,
+// and expects the implementation to fail closed: a certificate wrong in
+// the one respect cfg gives it.
+func refusesCertificate(ctx context.Context, s *harness.T, cfg harness.UpstreamConfig, validation string) {
+	GinkgoHelper()
+	up := s.StartUpstream(ctx, cfg)
+	gw := serveServerOnly(ctx, s, up, s.CA(), validation)
+	failsClosed(ctx, s, gw, "/tls", up)
 }
 
 // spiffe is a URI SAN unique to the spec.

@@ -5,9 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/fixtures/pki"
@@ -43,17 +40,10 @@ func transitionScenarios() []harness.Scenario {
 func servedTLS(ctx context.Context, s *harness.T) (*harness.Upstream, string) {
 	GinkgoHelper()
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	gw := serveServerOnly(ctx, s, up, s.CA(), s.Hostname)
 	By("waiting until the XBackend is served over TLS")
-	var last *harness.Response
-	var lastErr error
-	if !s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		last, lastErr = s.Get(ctx, gw, "/tls")
-		g.Expect(lastErr).NotTo(HaveOccurred())
-		harness.FromUpstream(up)(g, last)
-	}) {
-		Skip("the implementation never served this ServerOnly XBackend (last: " + harness.Outcome(last, lastErr, up) +
+	if served, _, last := s.MeasureServed(ctx, gw, "/tls", up); !served {
+		Skip("the implementation never served this ServerOnly XBackend (last: " + last +
 			"), so it has no trust to withdraw; the other TLS specs say why")
 	}
 	return up, gw
@@ -66,11 +56,11 @@ func servedTLS(ctx context.Context, s *harness.T) (*harness.Upstream, string) {
 func refusedAfterChange(ctx context.Context, s *harness.T, gw string, up *harness.Upstream) {
 	GinkgoHelper()
 	By("waiting until the implementation refuses the upstream it served until now")
-	converging := upstreamRefusal(ctx, gw, "/tls", up, "external")
+	converging := upstreamRefusal(ctx, gw, "/tls", up)
 	converging.Converging = true
 	s.AwaitRefusal(ctx, converging)
 	By("checking that every request keeps failing with a 5xx and the upstream sees no request and no plaintext")
-	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, "/tls", up, "external"))
+	s.ConsistentlyRefused(ctx, upstreamRefusal(ctx, gw, "/tls", up))
 }
 
 // caReplacedRefusesOldCA is the run function of TLSCAReplacedRefusesOldCA:
@@ -94,8 +84,7 @@ func caReplacedRefusesOldCA(ctx context.Context, s *harness.T) {
 func caConfigMapDeletedRefuses(ctx context.Context, s *harness.T) {
 	up, gw := servedTLS(ctx, s)
 	By("deleting ConfigMap ca")
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "ca"}}
-	Expect(client.IgnoreNotFound(s.Client().Delete(ctx, cm))).To(Succeed())
+	s.DeleteCAConfigMap(ctx, "ca")
 	refusedAfterChange(ctx, s, gw, up)
 	By("creating ConfigMap ca again with the upstream's CA")
 	s.CreateCAConfigMap(ctx, "ca", s.CA())

@@ -99,10 +99,7 @@ func rejectsCANamedLikeTrustedCA(ctx context.Context, s *harness.T) {
 	impostor, err := pki.NewAuthority(s.CA().Cert.Subject.CommonName)
 	Expect(err).NotTo(HaveOccurred())
 	By("serving a certificate for the hostname signed by a CA with the trusted CA's subject " + s.CA().Cert.Subject.String() + " and its own key")
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: impostor})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: impostor}, s.Hostname)
 }
 
 // rejectsWildcardTwoLabelsDeep is the run function of
@@ -111,10 +108,7 @@ func rejectsCANamedLikeTrustedCA(ctx context.Context, s *harness.T) {
 func rejectsWildcardTwoLabelsDeep(ctx context.Context, s *harness.T) {
 	wildcard, name := "*."+s.Hostname, "deep.tls."+s.Hostname
 	By(fmt.Sprintf("serving a certificate for %s from the trusted CA, checked against validation.hostname %s", wildcard, name))
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": name})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard}, name)
 }
 
 // twoCARefsRejectUnrelatedCA is the run function of
@@ -130,7 +124,7 @@ func twoCARefsRejectUnrelatedCA(ctx context.Context, s *harness.T) {
 	s.CreateCAConfigMap(ctx, "first", s.CA())
 	s.CreateCAConfigMap(ctx, "second", other)
 	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
 }
 
 // systemRootsServedOrRefused is the run function of
@@ -140,7 +134,7 @@ func twoCARefsRejectUnrelatedCA(ctx context.Context, s *harness.T) {
 func systemRootsServedOrRefused(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
 	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-	refusal := upstreamRefusal(ctx, gw, "/tls", up, "external")
+	refusal := upstreamRefusal(ctx, gw, "/tls", up)
 	refusal.Violation = func(ctx context.Context) string {
 		if sent := cleartextSent(ctx, up); len(sent) > 0 {
 			return fmt.Sprintf("the implementation sent plaintext to the TLS upstream %s", up.Name())
@@ -164,7 +158,7 @@ func systemRootsRejectWrongName(ctx context.Context, s *harness.T) {
 	By("serving a certificate for " + upstream.WrongSANName + " signed by a system CA")
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSWrongSAN, Authority: systemCA(s)})
 	gw := serveXBackend(ctx, s, up, "system-roots.yaml", nil)
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
 }
 
 // configMapCARejectsSystemCA is the run function of
@@ -172,10 +166,7 @@ func systemRootsRejectWrongName(ctx context.Context, s *harness.T) {
 // ConfigMap CA, a certificate a system CA signed.
 func configMapCARejectsSystemCA(ctx context.Context, s *harness.T) {
 	By("serving a certificate for the hostname signed by a system CA, while the XBackend trusts only the CA of ConfigMap ca")
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSValid, Authority: systemCA(s)}, s.Hostname)
 }
 
 // twoCARefsRejectSystemCA is the run function of TLSTwoCARefsRejectSystemCA:
@@ -188,7 +179,7 @@ func twoCARefsRejectSystemCA(ctx context.Context, s *harness.T) {
 	s.CreateCAConfigMap(ctx, "first", s.CA())
 	s.CreateCAConfigMap(ctx, "second", other)
 	gw := serveXBackend(ctx, s, up, "two-ca-refs.yaml", map[string]string{"FirstCA": "first", "SecondCA": "second"})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
 }
 
 // sanRefused is a certificate matching the one subjectAltNames entry, of
@@ -204,5 +195,71 @@ func (c sanRefused) run(ctx context.Context, s *harness.T) {
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: c.mode})
 	s.CreateCAConfigMap(ctx, "ca", s.CA())
 	gw := serveXBackend(ctx, s, up, "san.yaml", map[string]string{"SANType": "Hostname", "SANField": "hostname", "SANValue": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	failsClosed(ctx, s, gw, "/tls", up)
+}
+
+// chainScenarios check chains of three certificates: the upstream sends its
+// leaf and the intermediate CA that signed it, and the ConfigMap holds
+// the root.
+func chainScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		// "Server certificate verification" is RFC 5280 path validation
+		// from the trusted CA, which builds through the intermediates the
+		// server sends after its leaf (RFC 8446 section 4.4.2,
+		// certificate_list); the API does not say how a path is built, so
+		// a refusal is reported, not failed.
+		Scenario:    verdict.Should.Scenario("TLSIntermediateChainServed", verdict.FeatureTLS),
+		Covers:      []dimension.Class{dimension.TLSIntermediate},
+		Description: "serves an upstream whose leaf is signed by an intermediate CA it sends, the ConfigMap holding the root",
+		Source:      apitext.ServerOnly,
+		Run:         intermediateChainServed,
+	}, {
+		Scenario:    verdict.Must.Scenario("TLSRejectsUntrustedIntermediate", verdict.FeatureTLS, verdict.FailClosed),
+		Covers:      []dimension.Class{dimension.TLSIntermediate},
+		Description: "refuses a leaf whose intermediate CA, sent by the upstream, chains to a root the ConfigMap does not hold",
+		Source:      apitext.ServerOnly,
+		Run:         rejectsUntrustedIntermediate,
+	}}
+}
+
+// caRefKindScenarios check a caCertificateRefs entry whose group and kind no
+// cluster registers, next to a ConfigMap of the same name that holds the
+// CA which did sign the upstream: only the group and kind make the
+// reference invalid.
+func caRefKindScenarios() []harness.Scenario {
+	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("TLSRejectsCARefOfUnknownKind", verdict.FeatureTLS, verdict.FailClosed),
+		Description: "fails closed when the only caCertificateRefs entry names an unregistered group and kind, though a ConfigMap of that name holds the right CA",
+		Source:      apitext.CARefKind,
+		Run:         rejectsCARefOfUnknownKind,
+	}}
+}
+
+// intermediateChainServed is the run function of TLSIntermediateChainServed.
+func intermediateChainServed(ctx context.Context, s *harness.T) {
+	root, err := pki.NewRootAuthority("xbcheck TLSIntermediateChainServed root CA")
+	harness.Check(err, "make a root CA")
+	By("serving a leaf for the validation hostname signed by an intermediate of the root, and the intermediate")
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSIntermediate, Authority: root})
+	gw := serveServerOnly(ctx, s, up, root, s.Hostname)
+	By("sending a request through the Gateway")
+	r := s.EventuallyGet(ctx, gw, "/tls-intermediate", harness.FromUpstream(up))
+	Expect(r.Upstream.TLSVersion).NotTo(BeEmpty(), "the upstream saw cleartext on a ServerOnly XBackend")
+}
+
+// rejectsUntrustedIntermediate is the run function of
+// TLSRejectsUntrustedIntermediate.
+func rejectsUntrustedIntermediate(ctx context.Context, s *harness.T) {
+	By("serving a leaf for the validation hostname signed by an intermediate of an unrelated root, and the intermediate")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSUntrustedIntermediate}, s.Hostname)
+}
+
+// rejectsCARefOfUnknownKind is the run function of
+// TLSRejectsCARefOfUnknownKind.
+func rejectsCARefOfUnknownKind(ctx context.Context, s *harness.T) {
+	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid})
+	By("creating ConfigMap ca with the CA that signed the upstream, and referring to xbcheck.invalid/CABundle ca")
+	s.CreateCAConfigMap(ctx, "ca", s.CA())
+	gw := serveXBackend(ctx, s, up, "ca-ref-unknown-kind.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
+	failsClosed(ctx, s, gw, "/tls", up)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/xbcheck/xbcheck/fakes/upstream"
 	"github.com/xbcheck/xbcheck/internal/coverage/dimension"
@@ -55,10 +54,7 @@ func validityScenarios() []harness.Scenario {
 // whose validity begins tomorrow.
 func rejectsNotYetValidCertificate(ctx context.Context, s *harness.T) {
 	By("serving a certificate for the validation hostname, valid from tomorrow, signed by the CA of the ConfigMap")
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSNotYetValid})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSNotYetValid}, s.Hostname)
 }
 
 // wildcardOneLabelServedOrRefused is the run function of
@@ -68,16 +64,7 @@ func wildcardOneLabelServedOrRefused(ctx context.Context, s *harness.T) {
 	wildcard, name := "*."+s.Hostname, "one."+s.Hostname
 	By("serving a certificate for " + wildcard + " from the trusted CA, checked against validation.hostname " + name)
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: wildcard})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": name})
-	outcome := "no response"
-	served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		r, err := s.Get(ctx, gw, "/tls-wildcard")
-		outcome = harness.Outcome(r, err, up)
-		g.Expect(err).NotTo(HaveOccurred())
-		harness.FromUpstream(up)(g, r)
-	})
-	s.Observe("wildcardOneLabel", map[bool]string{true: "served: ", false: "not served within the Traffic timeout: "}[served]+outcome)
+	observeServed(ctx, s, "wildcardOneLabel", serveServerOnly(ctx, s, up, s.CA(), name), "/tls-wildcard", up)
 }
 
 // rejectsIPAddressOnlyCertificate is the run function of
@@ -88,10 +75,7 @@ func rejectsIPAddressOnlyCertificate(ctx context.Context, s *harness.T) {
 	placeholder := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "address"})
 	addr := placeholder.Host()
 	By("serving there a certificate of the trusted CA whose only name is the IP address " + addr)
-	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: addr, Addr: addr + ":0"})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	failsClosed(ctx, s, gw, "/tls", up, "external")
+	refusesCertificate(ctx, s, harness.UpstreamConfig{TLS: upstream.TLSValid, Hostname: addr, Addr: addr + ":0"}, s.Hostname)
 }
 
 // commonNameOnlyServedOrRefused is the run function of
@@ -100,14 +84,13 @@ func rejectsIPAddressOnlyCertificate(ctx context.Context, s *harness.T) {
 func commonNameOnlyServedOrRefused(ctx context.Context, s *harness.T) {
 	By("serving a certificate of the trusted CA with the hostname in its CN and no subjectAltName")
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{TLS: upstream.TLSCommonNameOnly})
-	s.CreateCAConfigMap(ctx, "ca", s.CA())
-	gw := serveXBackend(ctx, s, up, "server-only.yaml", map[string]string{"CAConfigMap": "ca", "ValidationHostname": s.Hostname})
-	outcome := "no response"
-	served := s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		r, err := s.Get(ctx, gw, "/tls-cn")
-		outcome = harness.Outcome(r, err, up)
-		g.Expect(err).NotTo(HaveOccurred())
-		harness.FromUpstream(up)(g, r)
-	})
-	s.Observe("commonNameOnly", map[bool]string{true: "served: ", false: "not served within the Traffic timeout: "}[served]+outcome)
+	observeServed(ctx, s, "commonNameOnly", serveServerOnly(ctx, s, up, s.CA(), s.Hostname), "/tls-cn", up)
+}
+
+// observeServed records, as measurement name, whether a request to path
+// through gateway reached up within the Traffic timeout, and the last
+// probe's outcome.
+func observeServed(ctx context.Context, s *harness.T, name, gateway, path string, up *harness.Upstream) {
+	served, _, outcome := s.MeasureServed(ctx, gateway, path, up)
+	s.Observe(name, map[bool]string{true: "served: ", false: "not served within the Traffic timeout: "}[served]+outcome)
 }

@@ -47,24 +47,27 @@ func DescribeRef(ref gatewayv1.ParentReference, defaultNamespace string) string 
 
 // DescribeAncestors renders an XBackend's status entries, one a line.
 func DescribeAncestors(entries []gatewayapi.Ancestor) string {
-	if len(entries) == 0 {
-		return "none"
-	}
-	var b strings.Builder
-	for _, a := range entries {
-		fmt.Fprintf(&b, "\n  %s for %s: %s", a.ControllerName, DescribeRef(a.Ref, "(same namespace)"), DescribeConditions(a.Conditions))
-	}
-	return b.String()
+	return describeEach(entries, func(a gatewayapi.Ancestor) string {
+		return fmt.Sprintf("%s for %s: %s", a.ControllerName, DescribeRef(a.Ref, "(same namespace)"), DescribeConditions(a.Conditions))
+	})
 }
 
 // DescribeRouteParents renders an HTTPRoute's status.parents, one a line.
 func DescribeRouteParents(parents []gatewayv1.RouteParentStatus) string {
-	if len(parents) == 0 {
+	return describeEach(parents, func(p gatewayv1.RouteParentStatus) string {
+		return fmt.Sprintf("%s for %s: %s", p.ControllerName, DescribeRef(p.ParentRef, "(route namespace)"), DescribeConditions(p.Conditions))
+	})
+}
+
+// describeEach renders entries one a line, each line indented under the
+// text before it, or "none".
+func describeEach[E any](entries []E, line func(E) string) string {
+	if len(entries) == 0 {
 		return "none"
 	}
 	var b strings.Builder
-	for _, p := range parents {
-		fmt.Fprintf(&b, "\n  %s for %s: %s", p.ControllerName, DescribeRef(p.ParentRef, "(route namespace)"), DescribeConditions(p.Conditions))
+	for _, e := range entries {
+		b.WriteString("\n  " + line(e))
 	}
 	return b.String()
 }

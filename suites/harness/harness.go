@@ -115,9 +115,18 @@ type Network struct {
 	// implementation's loopback (it runs in pods: their loopback is their
 	// own); specs whose target lands there skip with it.
 	NoLoopback string
+	// LoopbackInPods says a canary on the implementation's loopback listens
+	// inside the pods that serve the spec's Gateway (an ephemeral container
+	// of xbcheck's image there): a spec names that Gateway with LoopbackOf
+	// before it starts one.
+	LoopbackInPods bool
 	// NoIPv6, when set, says why the implementation cannot reach an IPv6
 	// canary; specs whose target is one skip with it.
 	NoIPv6 string
+	// InternetV6 is an IPv6 address of the simulated internet an upstream
+	// can listen on; invalid where there is none, and NoInternetV6 says why.
+	InternetV6   netip.Addr
+	NoInternetV6 string
 }
 
 // New fills the harness's defaults, its guarded HTTP client, and the clock

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,13 @@ func TestDescriptionsShowValuesNotPointers(t *testing.T) {
 	}
 	if got := DescribeAncestors(nil); got != "none" {
 		t.Errorf("no entries described as %q", got)
+	}
+}
+
+func TestHostOnlyDropsThePort(t *testing.T) {
+	got := []string{HostOnly("api.example.com:8080"), HostOnly("api.example.com"), HostOnly("192.0.2.15:8080"), HostOnly("[2001:db8::1]:443")}
+	want := []string{"api.example.com", "api.example.com", "192.0.2.15", "2001:db8::1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("HostOnly of host:port, host, IPv4:port and [IPv6]:port = %q, want %q", got, want)
 	}
 }

@@ -48,6 +48,14 @@ func (s *T) SetCAConfigMap(ctx context.Context, name string, authorities ...*pki
 	s.Note("ConfigMap %s now holds %d CA certificate(s) in %s", name, len(authorities), pki.ConfigMapCAKey)
 }
 
+// DeleteCAConfigMap deletes ConfigMap name, if it exists: the CA a
+// reference names taken away.
+func (s *T) DeleteCAConfigMap(ctx context.Context, name string) {
+	GinkgoHelper()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: name}}
+	Expect(client.IgnoreNotFound(s.h.Client.Delete(ctx, cm))).To(Succeed(), "delete ConfigMap %s/%s", s.Namespace, name)
+}
+
 // CreateTLSSecret stores a leaf (a client certificate) as a
 // kubernetes.io/tls Secret name of namespace: the shape
 // clientCertificateRef points at.

@@ -34,8 +34,11 @@ type T struct {
 
 	h         *Harness
 	manifests fs.FS
-	authority *pki.Authority
-	evidence  *evidenceLog
+	// loopbackGateway is the Gateway of the spec whose implementation's
+	// loopback its canaries watch (LoopbackOf).
+	loopbackGateway string
+	authority       *pki.Authority
+	evidence        *evidenceLog
 }
 
 // begin starts a spec: its namespace, hostname and evidence, written when

@@ -121,6 +121,20 @@ func (s *T) EventuallyGet(ctx context.Context, gateway, path string, match func(
 	return nil
 }
 
+// MeasureServed probes path through gateway until up answers or the Traffic
+// timeout passes, and never fails the scenario: an OBSERVE scenario records
+// what it saw, another decides from it (to skip). It says whether up
+// answered, with the last response and that probe's Outcome.
+func (s *T) MeasureServed(ctx context.Context, gateway, path string, up *Upstream) (served bool, last *Response, outcome string) {
+	var err error
+	served = s.Measure(ctx, s.h.Timeouts.Traffic, func(g Gomega) {
+		last, err = s.Get(ctx, gateway, path)
+		g.Expect(err).NotTo(HaveOccurred())
+		FromUpstream(up)(g, last)
+	})
+	return served, last, Outcome(last, err, up)
+}
+
 // FromUpstream matches a 200 whose body came from up.
 func FromUpstream(up *Upstream) func(Gomega, *Response) {
 	return func(g Gomega, r *Response) {
@@ -185,6 +199,14 @@ func Outcome(r *Response, err error, ups ...*Upstream) string {
 		}
 	}
 	return r.String()
+}
+
+// HostOnly is a Host header, or any HOST:PORT, without its port.
+func HostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
 }
 
 // Briefly is the first line of s, cut at 160 characters.

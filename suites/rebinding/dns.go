@@ -55,6 +55,7 @@ func Family() harness.Family {
 	}}
 	scenarios = append(scenarios, rebindScenarios()...)
 	scenarios = append(scenarios, answerScenarios()...)
+	scenarios = append(scenarios, ipv6Scenarios()...)
 	return harness.Family{Name: "DNS and egress safety", Manifests: manifests, Scenarios: scenarios}
 }
 

@@ -416,6 +416,10 @@ func (at attack) run(ctx context.Context, s *harness.T) {
 		cfg.TLS = upstream.TLSValid
 		s.CreateCAConfigMap(ctx, "upstream-ca", s.CA())
 	}
+	// A canary on the implementation's loopback listens where that loopback
+	// is: in a cluster, inside the pods that serve the Gateway.
+	s.ApplyGateway(ctx)
+	s.LoopbackOf(ctx, "gw")
 	// The canaries pick the port: loopback is crowded with the harness's own
 	// connections, the simulated internet is not. The first free port on the
 	// first target becomes the XBackend's.
@@ -438,7 +442,6 @@ func (at attack) run(ctx context.Context, s *harness.T) {
 	}
 
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "A "+up.Host())))
-	s.ApplyGateway(ctx)
 	s.Apply(ctx, manifest, map[string]string{"Port": up.Port()})
 	gw := s.GatewayAddress(ctx, "gw")
 	By("reaching the public upstream while DNS answers its address with TTL 0")

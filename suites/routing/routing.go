@@ -143,17 +143,10 @@ func followsPortChange(ctx context.Context, s *harness.T) {
 	first := plainRoute(ctx, s)
 	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-port", TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
 		Addr: first.Host() + ":0"})
-	gw := s.GatewayAddress(ctx, "gw")
-	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(first))
-	before := s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
-
-	By("changing the XBackend's port to the second upstream's (the route's backendRef names no port)")
-	generation := s.SetXBackendPort(ctx, "external", int(second.Addr.Port()))
-	Expect(generation).To(BeNumerically(">", before.ObservedGeneration), "the API server did not bump the XBackend's generation")
-	By("checking Accepted is reported for the new generation")
-	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
-	By("checking requests now reach the new port")
-	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
+	followsChange(ctx, s, first, second, "port", func() int64 {
+		By("changing the XBackend's port to the second upstream's (the route's backendRef names no port)")
+		return s.SetXBackendPort(ctx, "external", int(second.Addr.Port()))
+	})
 }
 
 func followsHostnameChange(ctx context.Context, s *harness.T) {
@@ -162,16 +155,27 @@ func followsHostnameChange(ctx context.Context, s *harness.T) {
 	second := s.StartUpstream(ctx, harness.UpstreamConfig{Role: "second-host", Hostname: next, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1},
 		Addr: ":" + first.Port()})
 	s.Answer(ctx, next, dns.Static(dns.Records(5, "A "+second.Host())))
+	followsChange(ctx, s, first, second, "host", func() int64 {
+		By("changing the XBackend's hostname to a name that resolves to the second upstream")
+		return s.PatchXBackend(ctx, "external", map[string]any{"externalHostname": map[string]any{"hostname": next}})
+	})
+}
+
+// followsChange waits until plainRoute's XBackend is served by first and
+// Accepted, makes change to it (which returns the XBackend's generation
+// after it), and checks Accepted is reported for that generation and
+// requests now reach second, at the new what.
+func followsChange(ctx context.Context, s *harness.T, first, second *harness.Upstream, what string, change func() int64) {
+	GinkgoHelper()
 	gw := s.GatewayAddress(ctx, "gw")
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(first))
 	before := s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
 
-	By("changing the XBackend's hostname to a name that resolves to the second upstream")
-	generation := s.PatchXBackend(ctx, "external", map[string]any{"externalHostname": map[string]any{"hostname": next}})
+	generation := change()
 	Expect(generation).To(BeNumerically(">", before.ObservedGeneration), "the API server did not bump the XBackend's generation")
 	By("checking Accepted is reported for the new generation")
 	s.EventuallyAccepted(ctx, "external", "gw", metav1.ConditionTrue)
-	By("checking requests now reach the new host")
+	By("checking requests now reach the new " + what)
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(second))
 }
 
@@ -202,11 +206,7 @@ func upstreamRefusal(ctx context.Context, gw string, up *harness.Upstream) harne
 		Gateway: gw, Path: "/", XBackend: "external", Route: "to-external",
 		Served: func(r *harness.Response) bool { return harness.ServedBy(r, up.Token) },
 		Violation: func(ctx context.Context) string {
-			events, err := up.ReadLog(ctx)
-			if err != nil || len(events) < before {
-				return ""
-			}
-			for _, e := range events[before:] {
+			for _, e := range up.LogSince(ctx, before) {
 				if e.Kind == upstream.KindRequest {
 					return fmt.Sprintf("upstream %s at %s answered a request from %s after the XBackend became refused", up.Name(), up.Addr, e.Remote)
 				}
@@ -219,22 +219,17 @@ func upstreamRefusal(ctx context.Context, gw string, up *harness.Upstream) harne
 func hostHeaderSeen(ctx context.Context, s *harness.T) {
 	up := plainRoute(ctx, s)
 	gw := s.GatewayAddress(ctx, "gw")
-	var r *harness.Response
-	var err error
-	if !s.Measure(ctx, s.Timeouts().Traffic, func(g Gomega) {
-		r, err = s.Get(ctx, gw, "/host")
-		g.Expect(err).NotTo(HaveOccurred())
-		harness.FromUpstream(up)(g, r)
-	}) {
-		s.Observe("Host header seen upstream", fmt.Sprintf("no request reached the upstream within %s (last: %s)", s.Timeouts().Traffic, harness.Outcome(r, err, up)))
+	served, r, last := s.MeasureServed(ctx, gw, "/host", up)
+	if !served {
+		s.Observe("Host header seen upstream", fmt.Sprintf("no request reached the upstream within %s (last: %s)", s.Timeouts().Traffic, last))
 		return
 	}
 	host := r.Upstream.Host
 	var which string
-	switch hostOnly(host) {
+	switch harness.HostOnly(host) {
 	case s.Hostname:
 		which = "the externalHostname"
-	case hostOnly(gw):
+	case harness.HostOnly(gw):
 		which = "the client's Host, passed through"
 	default:
 		which = "neither the externalHostname nor the client's Host"
@@ -243,13 +238,7 @@ func hostHeaderSeen(ctx context.Context, s *harness.T) {
 }
 
 func weightedSplit(ctx context.Context, s *harness.T) {
-	heavy := plainUpstream(ctx, s, "heavy", "heavy."+s.Hostname)
-	light := plainUpstream(ctx, s, "light", "light."+s.Hostname)
-	s.ApplyGateway(ctx)
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "heavy", "Host": "heavy." + s.Hostname, "Port": heavy.Port()})
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "light", "Host": "light." + s.Hostname, "Port": light.Port()})
-	s.Apply(ctx, "weighted-split.yaml", nil)
-	gw := s.GatewayAddress(ctx, "gw")
+	heavy, light, gw := twoXBackends(ctx, s, "heavy", "light", "weighted-split.yaml")
 
 	By("waiting until each upstream has answered once through the Gateway")
 	seen := map[string]bool{}
@@ -299,6 +288,25 @@ func plainUpstream(ctx context.Context, s *harness.T, role, host string) *harnes
 	up := s.StartUpstream(ctx, harness.UpstreamConfig{Role: role, Hostname: host, TLS: upstream.TLSNone, Protocols: []upstream.Protocol{upstream.HTTP1}})
 	s.Answer(ctx, host, dns.Static(dns.Records(5, "A "+up.Host())))
 	return up
+}
+
+// twoXBackends starts a plain upstream for each of names a and b, at
+// <name>.<hostname>, applies the spec's Gateway, an XBackend of
+// xbackend.yaml for each and route, the manifest of the routes to them;
+// it returns the two upstreams and the Gateway's address.
+func twoXBackends(ctx context.Context, s *harness.T, a, b, route string) (*harness.Upstream, *harness.Upstream, string) {
+	GinkgoHelper()
+	names := []string{a, b}
+	ups := make([]*harness.Upstream, len(names))
+	for i, name := range names {
+		ups[i] = plainUpstream(ctx, s, name, name+"."+s.Hostname)
+	}
+	s.ApplyGateway(ctx)
+	for i, name := range names {
+		s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": name, "Host": name + "." + s.Hostname, "Port": ups[i].Port()})
+	}
+	s.Apply(ctx, route, nil)
+	return ups[0], ups[1], s.GatewayAddress(ctx, "gw")
 }
 
 // plainRoute sets up plain-http.yaml: the Gateway, the XBackend "external"
@@ -383,14 +391,6 @@ func portOfAddr(hostport string) string {
 	return hostport
 }
 
-// hostOnly is a Host header without its port.
-func hostOnly(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		return h
-	}
-	return host
-}
-
 // crossNamespaceRefNotPermitted is the run function of
 // RoutingCrossNamespaceRefNotPermitted: refuses an XBackend of another
 // namespace without a ReferenceGrant (RefNotPermitted) and sends it nothing.
@@ -451,7 +451,7 @@ func urlRewriteHostnameWins(ctx context.Context, s *harness.T) {
 	By("sending a request through the Gateway")
 	r := s.EventuallyGet(ctx, s.GatewayAddress(ctx, "gw"), "/rewrite", harness.FromUpstream(up))
 	By("checking the upstream saw the filter's hostname, not the client's Host or the externalHostname")
-	Expect(hostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
+	Expect(harness.HostOnly(r.Upstream.Host)).To(Equal(rewrite), "the upstream saw Host %q; the route's URLRewrite hostname is %q", r.Upstream.Host, rewrite)
 }
 
 // unresolvable is a route, in manifest file, whose backendRef cannot be

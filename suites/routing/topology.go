@@ -39,13 +39,7 @@ func topologyScenarios() []harness.Scenario {
 }
 
 func severalRules(ctx context.Context, s *harness.T) {
-	one := plainUpstream(ctx, s, "one", "one."+s.Hostname)
-	two := plainUpstream(ctx, s, "two", "two."+s.Hostname)
-	s.ApplyGateway(ctx)
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "one", "Host": "one." + s.Hostname, "Port": one.Port()})
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "two", "Host": "two." + s.Hostname, "Port": two.Port()})
-	s.Apply(ctx, "several-rules.yaml", nil)
-	gw := s.GatewayAddress(ctx, "gw")
+	one, two, gw := twoXBackends(ctx, s, "one", "two", "several-rules.yaml")
 
 	By("sending /one through the Gateway: the first rule's XBackend must serve it")
 	s.EventuallyGet(ctx, gw, "/one", harness.FromUpstream(one))

@@ -47,6 +47,7 @@ func Family() harness.Family {
 		Source:      apitext.SessionHeader,
 		Run:         headerKeepsPod,
 	}}
+	scenarios = append(scenarios, cookieNameScenarios()...)
 	for i := range scenarios {
 		scenarios[i].Releases = harness.V170
 		scenarios[i].Pods = "its pods are objects whose status the harness writes, with a fake upstream at each pod's address"

@@ -61,7 +61,20 @@ func Family() harness.Family {
 // the Gateway's TCP listener address.
 func route(ctx context.Context, s *harness.T, manifest string, port string) string {
 	GinkgoHelper()
+	applyGateway(ctx, s)
+	return routeTo(ctx, s, manifest, port)
+}
+
+// applyGateway applies the spec's TCP Gateway.
+func applyGateway(ctx context.Context, s *harness.T) {
+	GinkgoHelper()
 	s.Apply(ctx, "gateway-tcp.yaml", map[string]string{"TCPPort": strconv.Itoa(ListenerPort)})
+}
+
+// routeTo applies the manifest to port on the Gateway applyGateway applied
+// and returns its TCP listener address.
+func routeTo(ctx context.Context, s *harness.T, manifest string, port string) string {
+	GinkgoHelper()
 	s.Apply(ctx, manifest, map[string]string{"Port": port})
 	return s.GatewayAddress(ctx, "gw")
 }
@@ -143,11 +156,14 @@ func rejectsUntrusted(ctx context.Context, s *harness.T) {
 
 func guardrail(ctx context.Context, s *harness.T) {
 	loopback := s.Env().Network.Loopback
+	// In a cluster the canary listens inside the pods that serve the Gateway.
+	applyGateway(ctx, s)
+	s.LoopbackOf(ctx, "gw")
 	cn := s.StartCanary(ctx, "loopback", loopback, 0)
 	By("proving the canary is reachable from the harness, so that its silence means something")
 	s.ProveReachable(ctx, cn)
 	s.Answer(ctx, s.Hostname, dns.Static(dns.Records(0, "A "+loopback.String())))
-	gw := route(ctx, s, "tcp-cleartext.yaml", strconv.Itoa(int(cn.Port())))
+	gw := routeTo(ctx, s, "tcp-cleartext.yaml", strconv.Itoa(int(cn.Port())))
 	reached := func() string {
 		if hits := cn.Hits(ctx); len(hits) > 0 {
 			return fmt.Sprintf("the Gateway dialled its own loopback %s, which DNS named for %s (%d connections, first from %s)", cn.Addrs, s.Hostname, len(hits), hits[0].Peer)
