@@ -93,15 +93,7 @@ func clusterUp(ctx context.Context, out, progress io.Writer, mode binaries.Mode,
 		return err
 	}
 	// Inside the node sandbox from here on.
-	workdir, err := sandbox.Workdir()
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	selfImage, err := node.ExecutableImage(self, "xbcheck", workdir)
+	selfImage, err := node.SelfImage("xbcheck")
 	if err != nil {
 		return fmt.Errorf("xbcheck's own image: %w", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,18 +19,8 @@ func TestClusterUpRefusesWithoutRealRoot(t *testing.T) {
 		t.Skip("the refusals are tested from root, which can drop to an unprivileged user or a user namespace")
 	}
 	const nobody = 65534
-	dir, err := os.MkdirTemp("", "xbcheck-cluster-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "xbcheck")
-	if err := copyExecutable(os.Args[0], bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := roletest.SharedCopy(t, "xbcheck")
+	dir := filepath.Dir(bin)
 	for name, tc := range map[string]struct {
 		attr *syscall.SysProcAttr
 		want string
@@ -70,21 +59,4 @@ func TestSetupRefusesUnknownProvider(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not one of envtest, node") {
 		t.Fatalf("setup --provider kind = %v, want a usage error naming the providers", err)
 	}
-}
-
-func copyExecutable(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -17,16 +17,16 @@ func newCoverageCommand() *cobra.Command {
 	var version, crdDir, format string
 	c := &cobra.Command{
 		Use:   "coverage",
-		Short: "Print the map of the XBackend API surface and the specs that exercise each cell",
+		Short: "Print the map of the XBackend API surface and the scenarios that exercise each cell",
 		Long: `coverage generates, from the CRDs of a Gateway API release, the map of the
 XBackend API surface: every field of XBackend's spec and of the HTTPRoute
 places that refer to a backend, in its value classes (absent, present, each
 enum value, bounds, pattern), every CEL rule in both directions, every
 normative sentence, and the behaviour dimensions the API implies (DNS, TLS
-chains, protocol negotiation, topology, status). Each cell names the specs
-that exercise it, found by judging the manifests each spec applies with the
-API server's own validation, or why none can; the last line is
-"uncovered: N". It starts no cluster.`,
+chains, protocol negotiation, topology, status). Each cell names the
+scenarios that exercise it, found by judging the manifests each scenario
+applies with the API server's own validation, or why none can; the last line
+is "uncovered: N". It starts no cluster.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if format != coverage.Text && format != coverage.Markdown {

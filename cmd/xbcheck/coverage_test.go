@@ -1,14 +1,11 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
 // xbcheck coverage prints the map of a release, in text or Markdown, and
@@ -24,7 +21,7 @@ func TestCoverageCommand(t *testing.T) {
 			t.Fatalf("%v: %v", args, err)
 		}
 		if !last.MatchString(out) || !strings.Contains(out, "XBackend CEL rule") || !strings.Contains(out, "AdmissionValidExternalHostname") {
-			t.Errorf("%v: the map lacks its groups, its specs or its closing line:\n%s", args, out[max(0, len(out)-400):])
+			t.Errorf("%v: the map lacks its groups, its scenarios or its closing line:\n%s", args, out[max(0, len(out)-400):])
 		}
 	}
 	noCRD := t.TempDir()
@@ -40,10 +37,6 @@ func TestCoverageCommand(t *testing.T) {
 		{[]string{"coverage", "--crds", noCRD}, "no XBackend CRD"},
 		{[]string{"coverage", "now"}, "unknown command"},
 	} {
-		_, err := execute(tc.args...)
-		var usage runner.UsageError
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &usage) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%v: want a one-line usage error containing %q, got %T %v", tc.args, tc.want, err, err)
-		}
+		wantUsageError(t, tc.args, tc.want)
 	}
 }

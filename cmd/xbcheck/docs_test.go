@@ -221,7 +221,7 @@ func TestREADMEFiguresAreInDocs(t *testing.T) {
 		}
 		all.Write(b)
 	}
-	figure := regexp.MustCompile(`\d+ passed, \d+ failed, \d+ skipped|\d+ killed \([^)]*\), \d+ survived|\d+ specs`)
+	figure := regexp.MustCompile(`\d+ passed, \d+ failed, \d+ skipped|\d+ killed \([^)]*\), \d+ survived|\d+ scenarios`)
 	found := figure.FindAllString(string(readme), -1)
 	if len(found) == 0 {
 		t.Skip("README.md quotes no run or mutation figure, so none can disagree with docs/")

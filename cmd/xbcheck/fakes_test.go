@@ -23,7 +23,7 @@ const fakesTable = "RoutingPlainHTTP || StatusParentRemovedWithRoute || TLSServe
 // (control.Remote). The specs must pass, with the same verdicts, either way.
 func TestSpecsPassWithLocalAndRemoteFakes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a control plane and runs specs twice: skipped with -short")
+		t.Skip("starts a control plane and runs scenarios twice: skipped with -short")
 	}
 	self := asXBcheck(t)
 	config := filepath.Join(t.TempDir(), "fakes.yaml")
@@ -70,7 +70,7 @@ func TestSpecsPassWithLocalAndRemoteFakes(t *testing.T) {
 		closing[name] = text[strings.LastIndex(text, "\n")+1:]
 		var passed, failed, skipped int
 		if _, err := fmt.Sscanf(closing[name], "%d passed, %d failed, %d skipped", &passed, &failed, &skipped); err != nil || passed < 10 || failed != 0 || skipped != 0 {
-			t.Fatalf("%s fakes: closing line %q, want the 10 specs passing\n%s", name, closing[name], out)
+			t.Fatalf("%s fakes: closing line %q, want the 10 scenarios passing\n%s", name, closing[name], out)
 		}
 	}
 	if closing["local"] != closing["remote"] {

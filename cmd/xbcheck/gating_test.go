@@ -53,8 +53,8 @@ func TestClassClaimingNothingStillRunsCoreAndFailClosedSpecs(t *testing.T) {
 		}
 	}
 	out, code = runSelf(t, "run", "--faults", "no-supported-features", "--label-filter", "/^TLSServerOnlyConfigMapCA$/")
-	if code != 1 || !strings.Contains(out, "FAIL: no spec of the core features") {
-		t.Errorf("a run of one extended spec: exit code %d, want 1 saying no core spec ran:\n%s", code, out)
+	if code != 1 || !strings.Contains(out, "FAIL: no scenario of the core features") {
+		t.Errorf("a run of one extended spec: exit code %d, want 1 saying no core scenario ran:\n%s", code, out)
 	}
 }
 

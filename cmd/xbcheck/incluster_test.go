@@ -56,7 +56,7 @@ func TestInClusterRunLeavesTheClusterAsFound(t *testing.T) {
 		}
 	}
 	if passed, failed := closingLine(t, text); passed != 8 || failed != 0 {
-		t.Errorf("%d passed, %d failed; want the 8 specs passing in the cluster:\n%s", passed, failed, text)
+		t.Errorf("%d passed, %d failed; want the 8 scenarios passing in the cluster:\n%s", passed, failed, text)
 	}
 
 	// Interrupted once its specs run.
@@ -135,7 +135,7 @@ func TestInClusterKillsFaults(t *testing.T) {
 				t.Fatalf("run with fault %s: %v, want exit code 1:\n%s", fault, err, out)
 			}
 			if passed, failed := closingLine(t, string(out)); passed != 0 || failed != 1 || !strings.Contains(string(out), "FAIL  "+killer) {
-				t.Errorf("fault %s: %d passed, %d failed; want the %s spec %s failing:\n%s", fault, passed, failed, level, spec, out)
+				t.Errorf("fault %s: %d passed, %d failed; want the %s scenario %s failing:\n%s", fault, passed, failed, level, spec, out)
 			}
 		})
 	}

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
 // TestKindFlagsBadInput: the kind flags are checked before anything
@@ -41,14 +38,7 @@ func TestKindFlagsBadInput(t *testing.T) {
 			if tc.path != "" {
 				t.Setenv("PATH", tc.path)
 			}
-			_, err := execute(tc.args...)
-			var usage runner.UsageError
-			if !errors.As(err, &usage) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("xbcheck %s: %v; want a usage error saying %q", strings.Join(tc.args, " "), err, tc.want)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("not one line: %q", err)
-			}
+			wantUsageError(t, tc.args, tc.want)
 		})
 	}
 }

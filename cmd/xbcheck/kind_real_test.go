@@ -54,7 +54,7 @@ func TestRealKindInCluster(t *testing.T) {
 		t.Errorf("controller-runtime complained of no logger:\n%s", text)
 	}
 	if passed, failed := closingLine(t, text); passed != 7 || failed != 0 {
-		t.Errorf("%d passed, %d failed; want the 7 specs passing in the kind cluster:\n%s", passed, failed, text)
+		t.Errorf("%d passed, %d failed; want the 7 scenarios passing in the kind cluster:\n%s", passed, failed, text)
 	}
 	if m := created.FindStringSubmatch(text); m == nil {
 		t.Errorf("no cluster created:\n%s", text)

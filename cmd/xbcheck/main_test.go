@@ -91,19 +91,18 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		"fakes without config":   {[]string{"fakes"}, "or --control-addr HOST:PORT"},
 		"fakes idle exit":        {[]string{"fakes", "--control-addr", "127.0.0.1:0", "--exit-when-idle", "soon"}, `control.exitWhenIdle: "soon" is not a positive duration`},
 	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := execute(tc.args...)
-			var usage runner.UsageError
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("want an error containing %q, got %v", tc.want, err)
-			}
-			if !errors.As(err, &usage) {
-				t.Fatalf("want a usage error (exit 2), got %T: %v", err, err)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error must be one line: %q", err)
-			}
-		})
+		t.Run(name, func(t *testing.T) { wantUsageError(t, tc.args, tc.want) })
+	}
+}
+
+// wantUsageError runs xbcheck with args and reports unless it ends with a
+// one-line UsageError (exit 2) containing want.
+func wantUsageError(t *testing.T, args []string, want string) {
+	t.Helper()
+	_, err := execute(args...)
+	var usage runner.UsageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("xbcheck %s: %v; want a one-line usage error containing %q", strings.Join(args, " "), err, want)
 	}
 }
 
@@ -114,7 +113,7 @@ func TestDryRunListsSpecsWithoutACluster(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) < 14 {
-		t.Fatalf("dry run listed %d specs, want at least the 14 of group A:\n%s", len(lines), out)
+		t.Fatalf("dry run listed %d scenarios, want at least the 14 of group A:\n%s", len(lines), out)
 	}
 	for _, l := range lines {
 		f := strings.Split(l, "\t")

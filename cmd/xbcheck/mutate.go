@@ -35,24 +35,24 @@ func newMutateCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "mutate",
 		Short: "Mutation testing: prove the suite catches every fault of the reference gateway",
-		Long: `mutate runs the suite (MUST and SHOULD specs) against the unmutated reference
-gateway, which must pass, then once per fault. A mutant is killed when a MUST
-or SHOULD spec fails against it. Its run stops at the first failed MUST spec,
-which proves a vendor's run would fail on the bug; a mutant that only SHOULD
-specs catch is listed as such.
+		Long: `mutate runs the suite (MUST and SHOULD scenarios) against the unmutated
+reference gateway, which must pass, then once per fault. A mutant is killed
+when a MUST or SHOULD scenario fails against it. Its run stops at the first
+failed MUST scenario, which proves a vendor's run would fail on the bug; a
+mutant that only SHOULD scenarios catch is listed as such.
 
 With --choices it runs, instead of faults, the choices: behaviours the API
 leaves to the implementation (each with the sentence that leaves it open).
 It runs the suite once per choice and once with every compatible choice at
 once, each run to its end, and ends with "choices: N passed, F failed"; a
-run fails when any MUST or SHOULD spec fails on it, which is a false
+run fails when any MUST or SHOULD scenario fails on it, which is a false
 failure of the suite. It exits 1 when a run failed.
 
 Every run is an "xbcheck run" child process on one shared control plane;
 --parallel of them run at once, each with its own controllerName and share of
 the sandbox's addresses, and --workers worker processes of its own. It prints
 the kill matrix and ends with the line
-"mutants: K killed (M by a MUST spec, S only by a SHOULD spec), N survived";
+"mutants: K killed (M by a MUST scenario, S only by a SHOULD scenario), N survived";
 it exits 1 when a mutant survived.
 
 With --operators it runs the mechanical mutants of reference/ instead
@@ -186,13 +186,13 @@ E being the survivors internal/mutant/triage.yaml holds equivalent, and exits
 	}
 	f := c.Flags()
 	f.StringVar(&faultList, "faults", "", "run only these comma-separated faults, or choices with --choices (default: every fault, or every choice)")
-	f.BoolVar(&choices, "choices", false, "run the choices (what the API leaves to the implementation) instead of the faults: each must pass every MUST and SHOULD spec")
+	f.BoolVar(&choices, "choices", false, "run the choices (what the API leaves to the implementation) instead of the faults: each must pass every MUST and SHOULD scenario")
 	f.IntVar(&parallel, "parallel", parallel, fmt.Sprintf("mutants run at once, 1 to %d; the default is the number of CPUs", maxParallel))
 	f.IntVar(&workers, "workers", workers, "worker processes each mutant's run uses (xbcheck run --parallel)")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "share the cluster of this kubeconfig instead of the embedded control plane")
 	f.StringVar(&crdDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of Gateway API "+cluster.DefaultGatewayAPIVersion()+")")
 	f.StringVar(&workDir, "report-output", "_out/mutate", "folder for each run's log, summary.json and evidence, in <fault>/")
-	f.StringVar(&killers, "killers", "", "write the specs that killed each fault as JSON to this file (internal/mutate/killers.json is the one a machine without history starts from)")
+	f.StringVar(&killers, "killers", "", "write the scenarios that killed each fault as JSON to this file (internal/mutate/killers.json is the one a machine without history starts from)")
 	f.StringVar(&markdown, "markdown", "", "write the kill matrix as a Markdown table to this file: between its <!-- kill-matrix:start --> and <!-- kill-matrix:end --> markers if it has them, else as a new file")
 	ops.register(f)
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/xbcheck/xbcheck/internal/mutant"
 	"github.com/xbcheck/xbcheck/internal/mutate"
-	"github.com/xbcheck/xbcheck/internal/runner"
 	"github.com/xbcheck/xbcheck/internal/verdict"
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
@@ -26,11 +25,7 @@ func TestMutateOperatorsBadInput(t *testing.T) {
 		"mutate --operators --killers k.json":          "--killers and --operators",
 		"mutate --operators --list --mutants x.go:1:1": `--mutants: no mutant "x.go:1:1"`,
 	} {
-		_, err := execute(strings.Fields(args)...)
-		var usage runner.UsageError
-		if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: error %v; want a usage error containing %q", args, err, want)
-		}
+		wantUsageError(t, strings.Fields(args), want)
 	}
 }
 

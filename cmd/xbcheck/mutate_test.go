@@ -1,11 +1,8 @@
 package main
 
 import (
-	"errors"
 	"strings"
 	"testing"
-
-	"github.com/xbcheck/xbcheck/internal/runner"
 )
 
 // Bad mutate input ends as a UsageError naming what to give, before
@@ -19,10 +16,6 @@ func TestMutateBadInput(t *testing.T) {
 		"mutate --choices --faults skip-san-check": "skip-san-check is a fault, not a choice",
 		"mutate --choices --markdown m.md":         "leave out --markdown and --killers",
 	} {
-		_, err := execute(strings.Fields(args)...)
-		var usage runner.UsageError
-		if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: error %v; want a usage error containing %q", args, err, want)
-		}
+		wantUsageError(t, strings.Fields(args), want)
 	}
 }

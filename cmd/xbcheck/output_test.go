@@ -29,7 +29,7 @@ func TestShortRunOutput(t *testing.T) {
 	dir := t.TempDir()
 	text, code := runSelfIn(t, dir, shortRun...)
 	if code != 1 {
-		t.Fatalf("short run: exit code %d, want 1 (a MUST spec fails):\n%s", code, text)
+		t.Fatalf("short run: exit code %d, want 1 (a MUST scenario fails):\n%s", code, text)
 	}
 	for what, bad := range map[string]*regexp.Regexp{
 		"a Go pointer":    regexp.MustCompile(`0x[0-9a-f]{6,}`),

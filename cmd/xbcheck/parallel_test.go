@@ -36,7 +36,7 @@ func TestParallelRunReportsAsSerialDoes(t *testing.T) {
 	}
 	a := summaryForm(t, serial)
 	if n := len(a["verdicts"].(map[string]string)); n != 5 {
-		t.Errorf("summary.json of the serial run has %d verdicts, want the 5 specs: %v", n, a)
+		t.Errorf("summary.json of the serial run has %d verdicts, want the 5 scenarios: %v", n, a)
 	}
 	if b := summaryForm(t, parallel); !reflect.DeepEqual(a, b) {
 		t.Errorf("summary.json:\nserial   %v\nparallel %v", a, b)
@@ -46,7 +46,7 @@ func TestParallelRunReportsAsSerialDoes(t *testing.T) {
 	}
 	cases := junitCases(t, serial)
 	if len(cases) != 5 {
-		t.Errorf("junit.xml of the serial run has %d test cases, want the 5 specs: %v", len(cases), cases)
+		t.Errorf("junit.xml of the serial run has %d test cases, want the 5 scenarios: %v", len(cases), cases)
 	}
 	if b := junitCases(t, parallel); !slices.Equal(cases, b) {
 		t.Errorf("junit.xml test cases:\nserial   %v\nparallel %v", cases, b)

@@ -25,6 +25,6 @@ func TestProviderNodeRunsAdmissionAndStatus(t *testing.T) {
 		t.Fatalf("the run did not use a node:\n%s", text)
 	}
 	if passed, failed := closingLine(t, text); passed < 20 || failed != 0 {
-		t.Fatalf("%d passed, %d failed: want the admission and status specs passing\n%s", passed, failed, text)
+		t.Fatalf("%d passed, %d failed: want the admission and status scenarios passing\n%s", passed, failed, text)
 	}
 }

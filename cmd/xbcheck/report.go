@@ -28,20 +28,20 @@ evidence/), without a cluster.
 into DIR unless --output says where. --format markdown writes a summary for
 CI step summaries and pull-request comments to stdout unless --output says
 where: the verdict and why, the implementation and Gateway API version, the
-failing specs one line each, the failures of unclaimed features apart, and
-features × levels. --output - is stdout for either.
+failing scenarios one line each, the failures of unclaimed features apart,
+and features × levels. --output - is stdout for either.
 
 --compare BASE_DIR compares the run of --from with the base run of
-BASE_DIR (say, the main branch's) spec by spec, by ShortName, and writes
-what changed, regressions first: specs that newly fail (MUST before SHOULD
-before OBSERVE), fail at a stronger level, or were added and fail; then
-specs that newly pass, other changes of outcome (e.g. passed to skipped),
-changed levels, changed reasons, added and removed specs. --format text
-(the default with --compare) is for a terminal, --format markdown for a
-pull request. Exit status: 1 when the new run is worse, that is a MUST
-spec regressed or the verdict went from PASS to FAIL; 0 otherwise, SHOULD
-and OBSERVE regressions included (they are listed, as warnings); 2 for bad
-input.`,
+BASE_DIR (say, the main branch's) scenario by scenario, by ShortName, and
+writes what changed, regressions first: scenarios that newly fail (MUST
+before SHOULD before OBSERVE), fail at a stronger level, or were added and
+fail; then scenarios that newly pass, other changes of outcome (e.g. passed
+to skipped), changed levels, changed reasons, added and removed scenarios.
+--format text (the default with --compare) is for a terminal, --format
+markdown for a pull request. Exit status: 1 when the new run is worse, that
+is a MUST scenario regressed or the verdict went from PASS to FAIL; 0
+otherwise, SHOULD and OBSERVE regressions included (they are listed, as
+warnings); 2 for bad input.`,
 		Example: `  xbcheck report --from _out
   xbcheck report --from out/v1.6.3 --format markdown >> "$GITHUB_STEP_SUMMARY"
   xbcheck report --from _out --compare base/_out --format markdown`,
@@ -98,7 +98,7 @@ input.`,
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", "report folder of a past run (its summary.json and evidence/)")
-	c.Flags().StringVar(&compare, "compare", "", "report folder of a base run to compare --from with: what changed, regressions first (exit 1 when a MUST spec regressed or the verdict went from PASS to FAIL)")
+	c.Flags().StringVar(&compare, "compare", "", "report folder of a base run to compare --from with: what changed, regressions first (exit 1 when a MUST scenario regressed or the verdict went from PASS to FAIL)")
 	c.Flags().StringVar(&format, "format", report.FormatHTML, "html: the self-contained page; markdown: a summary for CI step summaries and pull-request comments; text: a comparison for a terminal (the default with --compare)")
 	c.Flags().StringVarP(&output, "output", "o", "", "write the report here, - for stdout (default: DIR/report.html for html, stdout for markdown and text)")
 	return c
@@ -142,7 +142,7 @@ func (r *reportFlags) write(opts runner.Options, run *report.Run) error {
 	}
 	if opts.JUnitReport != "" && err == nil {
 		if err = report.WriteJUnit(opts.JUnitReport, *run); err == nil {
-			files = append(files, report.File{Path: opts.JUnitReport, What: "JUnit XML, one test case per spec"})
+			files = append(files, report.File{Path: opts.JUnitReport, What: "JUnit XML, one test case per scenario"})
 		}
 	}
 	for _, f := range files {

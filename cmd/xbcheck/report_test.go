@@ -47,13 +47,7 @@ func TestReportNeedsWhatItRendersFrom(t *testing.T) {
 		"not a run":      {[]string{"report", "--from", t.TempDir()}, "has no summary.json"},
 		"vendor no name": {[]string{"run", "--implementation-cmd", "true", "--report-output", t.TempDir(), "--project", "p"}, "needs the implementation's --organization, --url, --version, --contact"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := execute(tc.args...)
-			var usage runner.UsageError
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &usage) {
-				t.Fatalf("want a usage error containing %q, got %v", tc.want, err)
-			}
-		})
+		t.Run(name, func(t *testing.T) { wantUsageError(t, tc.args, tc.want) })
 	}
 }
 
@@ -75,7 +69,7 @@ func TestReportMarkdownGoesToStdoutOrOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"### XBackend conformance of example-gateway v2.1.0 on Gateway API v1.6.3\n\n**FAIL**: 1 MUST spec failed",
+		"### XBackend conformance of example-gateway v2.1.0 on Gateway API v1.6.3\n\n**FAIL**: 1 MUST scenario failed",
 		"| MUST | `RoutingPlainHTTP` | `ResourceBackendExternalHostname` | no response \\| from the \\`upstream\\` |",
 	} {
 		if !strings.Contains(out, want) {
@@ -146,10 +140,6 @@ func TestReportCompareSaysWhatARunBroke(t *testing.T) {
 		if strings.HasPrefix(args, "--compare") {
 			words = []string{"report", "--from", broken, "--compare", t.TempDir()}
 		}
-		_, err := execute(words...)
-		var usage runner.UsageError
-		if !errors.As(err, &usage) || !strings.Contains(err.Error(), want) {
-			t.Errorf("xbcheck %s: %v, want a usage error saying %q", strings.Join(words, " "), err, want)
-		}
+		wantUsageError(t, words, want)
 	}
 }

@@ -58,10 +58,10 @@ func newRunCommand() *cobra.Command {
 			case "", runner.FailFastAny, runner.FailFastMust:
 				opts.FailFast = runner.FailFast(failFast)
 			default:
-				return runner.UsageError{Err: fmt.Errorf("--fail-fast=%s: give --fail-fast (the first failure) or --fail-fast=MUST (the first failed MUST spec)", failFast)}
+				return runner.UsageError{Err: fmt.Errorf("--fail-fast=%s: give --fail-fast (the first failure) or --fail-fast=MUST (the first failed MUST scenario)", failFast)}
 			}
 			if opts.Parallel < 1 {
-				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 (one spec at a time, in this process) or more worker processes", opts.Parallel)}
+				return runner.UsageError{Err: fmt.Errorf("--parallel %d: give 1 (one scenario at a time, in this process) or more worker processes", opts.Parallel)}
 			}
 			opts.SuiteConfig, opts.ReporterConfig = &sc, &rc
 			// Every flag is checked before anything starts, --dry-run too.
@@ -112,16 +112,16 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&opts.KeepCluster, "keep-cluster", false, "keep the cluster xbcheck started for inspection after the run: with --provider node it runs until Ctrl-C; with --provider kind it is left behind (kind delete cluster --name NAME removes it)")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "use the cluster of this kubeconfig instead of starting one")
 	f.BoolVar(&opts.AllowClusterChanges, "allow-cluster-changes", false, "let xbcheck change a cluster it did not create (--kubeconfig, or a kind cluster reused with --kind-cluster) as a whole, as it does one it creates: the fakes in the cluster stub "+harness.TestZone+" into CoreDNS and add Services with externalIPs (both undone at the end), and a reused kind cluster's Gateway API CRDs may be replaced")
-	f.BoolVar(&opts.AllowDataPlaneCanaries, "allow-data-plane-canaries", false, "let xbcheck add a canary container (an ephemeral container of its image, which stays until the pod restarts; its process exits after the run) to the implementation's pods on a cluster it did not create, so the specs that watch the implementation's loopback run; without it they skip (on a cluster xbcheck creates it adds them anyway)")
+	f.BoolVar(&opts.AllowDataPlaneCanaries, "allow-data-plane-canaries", false, "let xbcheck add a canary container (an ephemeral container of its image, which stays until the pod restarts; its process exits after the run) to the implementation's pods on a cluster it did not create, so the scenarios that watch the implementation's loopback run; without it they skip (on a cluster xbcheck creates it adds them anyway)")
 	f.StringVar(&opts.DataPlaneSelector, "data-plane-selector", "", "NAMESPACE/LABEL-SELECTOR of the implementation's data-plane pods, where canaries watch its loopback (default: found from each Gateway's address through its Service and EndpointSlices)")
 	f.StringVar(&opts.CRDDir, "crds", "", "folder of Gateway API CRDs to install (default: the experimental channel of --gateway-api-version)")
 	f.StringVar(&opts.LabelFilter, "label-filter", "", "Ginkgo label filter over levels, features and ShortNames, e.g. 'MUST && !AdmissionRejectsPortZero'")
-	f.StringSliceVar(&opts.Focus, "focus", nil, "run only specs whose text matches this regular expression (repeatable)")
+	f.StringSliceVar(&opts.Focus, "focus", nil, "run only scenarios whose text matches this regular expression (repeatable)")
 	f.StringVar(&opts.JUnitReport, "junit-report", "", "write a JUnit XML report to this file")
 	f.StringVar(&faultList, "faults", "", "break the reference gateway (in-process, or in pods) with these comma-separated faults; an unknown name lists the valid ones")
 	f.BoolVar(&opts.Features.All, "all-features", false, "claim every feature for the implementation: every failure counts")
-	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "the extended features the implementation claims (default: the GatewayClass's status.supportedFeatures); every spec runs anyway, and a failure of an unclaimed feature is reported as not supported. Names: "+runner.FeatureNames())
-	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the specs of these extended features (core and fail-closed specs always run)")
+	f.StringSliceVar(&opts.Features.Supported, "supported-features", nil, "the extended features the implementation claims (default: the GatewayClass's status.supportedFeatures); every scenario runs anyway, and a failure of an unclaimed feature is reported as not supported. Names: "+runner.FeatureNames())
+	f.StringSliceVar(&opts.Features.Exempt, "exempt-features", nil, "skip the scenarios of these extended features (core and fail-closed scenarios always run)")
 	f.StringArrayVar(&timeouts, "timeout", nil, "override a timeout, NAME=DURATION ("+strings.Join(harness.TimeoutNames(), ", ")+"); repeatable")
 	f.StringVar(&opts.ReportDir, "report-output", "_out", "folder for reports and evidence/<ShortName>.json; empty writes none")
 	f.StringVar(&opts.ImplementationCmd, "implementation-cmd", "", "run this command (via /bin/sh -c, inside the sandbox, with KUBECONFIG set) as the implementation under test instead of the in-process reference gateway")
@@ -134,18 +134,18 @@ func newRunCommand() *cobra.Command {
 	f.StringVar(&opts.FakesURL, "fakes-url", "", "use the fakes (upstreams, canaries, rogue DNS) of this control API (the control-api line xbcheck fakes prints) instead of starting them; the implementation resolves with their DNS")
 	f.StringVar(&opts.GatewayAddress, "gateway-address", "", "reach Gateways at HOST or HOST:PORT instead of their status.addresses")
 	f.Var(&sandboxMode, "sandbox", "auto: run inside private user, network and mount namespaces where allowed, else on loopback only; require: fail if they are refused; off: loopback only")
-	f.StringVar(&failFast, "fail-fast", "", "stop handing out specs after the first failure; --fail-fast=MUST: after the first failed MUST spec (xbcheck mutate uses it)")
+	f.StringVar(&failFast, "fail-fast", "", "stop handing out scenarios after the first failure; --fail-fast=MUST: after the first failed MUST scenario (xbcheck mutate uses it)")
 	f.Lookup("fail-fast").NoOptDefVal = string(runner.FailFastAny)
-	f.StringSliceVar(&opts.First, "first", nil, "start these specs (ShortNames) before all others (xbcheck mutate uses it)")
-	f.IntVar(&opts.Parallel, "parallel", runner.DefaultParallel(), "worker processes running specs at once, sharing the control plane, fakes and implementation; 1 runs the specs one after the other in this process")
+	f.StringSliceVar(&opts.First, "first", nil, "start these scenarios (ShortNames) before all others (xbcheck mutate uses it)")
+	f.IntVar(&opts.Parallel, "parallel", runner.DefaultParallel(), "worker processes running scenarios at once, sharing the control plane, fakes and implementation; 1 runs the scenarios one after the other in this process")
 	f.Var(&opts.Slot, "slot", "use share INDEX of COUNT of the sandbox's Gateway and DNS addresses, so COUNT runs can share one sandbox (xbcheck mutate uses it)")
 	reports.register(f)
 	f.StringVar(&configPath, "config", "", "YAML file of flag: value settings (for CI); flags given on the command line win")
-	f.StringVar(&runTest, "run-test", "", "run only the spec with this ShortName")
-	f.StringSliceVar(&skipTests, "skip-tests", nil, "skip the specs with these ShortNames")
-	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each spec created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (xbcheck clean removes it)")
-	f.BoolVar(&debug, "debug", false, "print each spec's steps and output as it runs (Ginkgo -v)")
-	f.BoolVar(&dryRun, "dry-run", false, "list the selected specs (ShortName, level, feature) and exit without a cluster")
+	f.StringVar(&runTest, "run-test", "", "run only the scenario with this ShortName")
+	f.StringSliceVar(&skipTests, "skip-tests", nil, "skip the scenarios with these ShortNames")
+	f.BoolVar(&cleanup, "cleanup-base-resources", true, "delete what each scenario created when it ends; false keeps it, labelled xbcheck.dev/run=<id>, for inspection (xbcheck clean removes it)")
+	f.BoolVar(&debug, "debug", false, "print each scenario's steps and output as it runs (Ginkgo -v)")
+	f.BoolVar(&dryRun, "dry-run", false, "list the selected scenarios (ShortName, level, feature) and exit without a cluster")
 	registerBinariesFlag(f, &opts.Binaries)
 	registerKindFlags(f, &opts)
 	return c

@@ -37,7 +37,7 @@ func TestRunFlagsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		"unknown provider":            {[]string{"--provider", "nope"}, `--provider "nope"`},
 		"unknown fakes place":         {[]string{"--fakes", "bogus"}, `--fakes "bogus"`},
 		"keep-cluster on envtest":     {[]string{"--keep-cluster"}, "--keep-cluster keeps a cluster xbcheck starts"},
-		"unknown first spec":          {[]string{"--first", "NoSuchSpec"}, `--first "NoSuchSpec" is not a spec's ShortName`},
+		"unknown first scenario":      {[]string{"--first", "NoSuchSpec"}, `--first "NoSuchSpec" is not a scenario's ShortName`},
 		"vendor without identity":     {[]string{"--implementation-cmd", "true", "--project", "p"}, "needs the implementation's --organization"},
 		"junit in a missing folder":   {[]string{"--junit-report", filepath.Join(missing, "junit.xml")}, "--junit-report " + filepath.Join(missing, "junit.xml") + ": its folder"},
 		"report output is a file":     {[]string{"--report-output", file}, "--report-output " + file + " is a file"},
@@ -111,7 +111,7 @@ func TestGatewayAPIVersionIsAReleaseTheProxyHas(t *testing.T) {
 	}
 	out, err := execute("run", "--dry-run", "--gateway-api-version", "v1.6.3", "--label-filter", "RoutingPlainHTTP")
 	if err != nil || !strings.HasPrefix(out, "RoutingPlainHTTP\t") {
-		t.Errorf("v1.6.3, which the proxy has: %v, %q; want the spec listed", err, out)
+		t.Errorf("v1.6.3, which the proxy has: %v, %q; want the scenario listed", err, out)
 	}
 }
 
@@ -126,7 +126,7 @@ func TestGatewayAPIVersionInTheCacheNeedsNoProxy(t *testing.T) {
 	}
 	out, err := execute("run", "--dry-run", "--gateway-api-version", "v1.6.3", "--label-filter", "RoutingPlainHTTP")
 	if err != nil || !strings.HasPrefix(out, "RoutingPlainHTTP\t") {
-		t.Errorf("cached v1.6.3 with GOPROXY=off: %v, %q; want the spec listed", err, out)
+		t.Errorf("cached v1.6.3 with GOPROXY=off: %v, %q; want the scenario listed", err, out)
 	}
 	_, err = execute("run", "--dry-run", "--gateway-api-version", "v1.7.0")
 	if err == nil || !strings.Contains(err.Error(), "GOPROXY=off") {

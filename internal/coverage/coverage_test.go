@@ -141,7 +141,7 @@ func TestObjectsCoverTheirClasses(t *testing.T) {
 			continue
 		}
 		if !slices.Equal(r.Specs, want) {
-			t.Errorf("cell %q: specs %v, want %v", id, r.Specs, want)
+			t.Errorf("cell %q: scenarios %v, want %v", id, r.Specs, want)
 		}
 	}
 }
@@ -151,7 +151,7 @@ func TestObjectsCoverTheirClasses(t *testing.T) {
 func TestUncoveredCount(t *testing.T) {
 	m := Map{Release: "v0", Rows: []Row{
 		{Cell: Cell{ID: "a", Group: GroupXBackendField}, Specs: []string{"S"}},
-		{Cell: Cell{ID: "b", Group: GroupXBackendField}, NoneCan: "no spec can: why"},
+		{Cell: Cell{ID: "b", Group: GroupXBackendField}, NoneCan: "no scenario can: why"},
 		{Cell: Cell{ID: "c", Group: GroupXBackendField}},
 		{Cell: Cell{ID: "d", Group: GroupBehaviour}},
 	}}

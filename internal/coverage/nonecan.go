@@ -9,31 +9,31 @@ import (
 // Reasons why no spec can exercise a cell, each with the sentence or rule
 // it rests on.
 const (
-	referentIsXBackend = "no spec can: a reference to an XBackend has group gateway.networking.x-k8s.io and kind XBackend " +
+	referentIsXBackend = "no scenario can: a reference to an XBackend has group gateway.networking.x-k8s.io and kind XBackend " +
 		"(HTTPRoute API: \"Group is the group of the referent ... When unspecified or empty string, core API group is inferred.\" " +
 		"\"Kind is the Kubernetes resource kind of the referent ... Defaults to \"Service\" when not specified.\"); " +
 		"with any other group or kind, or none, the reference names no XBackend"
-	serviceOnly = "no spec can: the rule or sentence is about a reference to a Service (its port, its appProtocol), " +
+	serviceOnly = "no scenario can: the rule or sentence is about a reference to a Service (its port, its appProtocol), " +
 		"and a reference to an XBackend is never one"
-	noPortOnXBackendRef = "no spec can: v1.7.0's HTTPRoute CRD refuses a port on a reference to an XBackend " +
+	noPortOnXBackendRef = "no scenario can: v1.7.0's HTTPRoute CRD refuses a port on a reference to an XBackend " +
 		"(rule \"Must not have port for Backend reference\"), so no such port is ever admitted"
-	externalHostnameRequired = "no spec can: v1.6.3's only type, ExternalHostname, requires externalHostname " +
+	externalHostnameRequired = "no scenario can: v1.6.3's only type, ExternalHostname, requires externalHostname " +
 		"(rule \"externalHostname must be set when type is ExternalHostname and must be unset otherwise\")"
-	noWSS          = "no spec can: v1.6.3's protocol enum has no WSS (v1.7.0 added it: \"BackendProtocolWSS indicates WebSocket over TLS\")"
-	portNumberOnly = "no spec can: v1.7.0's spec.port has one field, number, and needs at least one (minProperties: 1)"
-	portNameRule   = "no spec can: v1.6.3's rule on spec.port.name, size(self) == 0 || format.dns1123Label().validate(self) == null, " +
+	noWSS          = "no scenario can: v1.6.3's protocol enum has no WSS (v1.7.0 added it: \"BackendProtocolWSS indicates WebSocket over TLS\")"
+	portNumberOnly = "no scenario can: v1.7.0's spec.port has one field, number, and needs at least one (minProperties: 1)"
+	portNameRule   = "no scenario can: v1.6.3's rule on spec.port.name, size(self) == 0 || format.dns1123Label().validate(self) == null, " +
 		"refuses every name that is not empty, DNS labels too (validate returns an optional, never null), " +
 		"as the API server's CEL evaluates it (k8s.io/apiextensions-apiserver v0.37.2); the description asks for DNS labels to pass"
-	onePort163 = "no spec can: v1.6.3's spec.port is one object (name and port), not a list, so a Backend has exactly one port " +
+	onePort163 = "no scenario can: v1.6.3's spec.port is one object (name and port), not a list, so a Backend has exactly one port " +
 		"and no two of its names can ever meet (\"All ports in a Backend must have a unique name.\")"
-	authBackendSpeaks = "no spec can: \"The backend must speak the selected protocol (GRPC or HTTP) on the referenced port.\" " +
+	authBackendSpeaks = "no scenario can: \"The backend must speak the selected protocol (GRPC or HTTP) on the referenced port.\" " +
 		"binds the authorization server the reference names, which the user runs, not the implementation: it asks nothing of a gateway, " +
 		"so no verdict on a gateway can rest on it"
-	ownCASets = "no spec can: \"Implementations MAY define their own sets of CA certificates.\" Which sets an implementation defines, " +
+	ownCASets = "no scenario can: \"Implementations MAY define their own sets of CA certificates.\" Which sets an implementation defines, " +
 		"under which prefixed names and with which CAs, is its own and unknown to a suite, so no request can be built to meet one; " +
 		"what the API does fix, that such a name is prefixed, is the wellKnownCACertificates pattern's, and its refusal of a name " +
 		"neither System nor prefixed is AdmissionRejectsWellKnownCAPattern's"
-	policyConditions = "no spec can: the sentence sets a condition of the BackendTLSPolicy (BackendTLSPolicyValidation, reused as XBackend tls.validation: " +
+	policyConditions = "no scenario can: the sentence sets a condition of the BackendTLSPolicy (BackendTLSPolicyValidation, reused as XBackend tls.validation: " +
 		"\"In all cases, the implementation MUST ensure the ResolvedRefs Condition on the BackendTLSPolicy is set to status: False\" ... " +
 		"\"ensure the Accepted Condition on the BackendTLSPolicy is set to status: False, with a Reason NoValidCACertificate\"); " +
 		"an XBackend's TLS involves no BackendTLSPolicy, and the XBackend's status defines, per ancestor, only " +

@@ -40,7 +40,7 @@ func TestMapOfTheSuites(t *testing.T) {
 			}
 		}
 		if withObjects < len(specs)/2 {
-			t.Errorf("%s: only %d of %d specs have manifests found", schema.Version, withObjects, len(specs))
+			t.Errorf("%s: only %d of %d scenarios have manifests found", schema.Version, withObjects, len(specs))
 		}
 		ctx := context.Background()
 		bundle, err := cluster.LoadCRDs(ctx, "", schema.Version)

@@ -357,21 +357,16 @@ func podLabels() map[string]string { return map[string]string{appLabel: appName}
 // profile), allowed to bind low ports in its own network namespace
 // (a safe sysctl), as canaries at well-known ports need.
 func fakesPod(image string) *corev1.Pod {
-	no, yes := false, true
-	user := int64(65532)
-	grace := int64(1)
+	no, grace := false, int64(1)
+	security := restrictedPodSecurity()
+	security.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: podName, Labels: podLabels()},
 		Spec: corev1.PodSpec{
 			AutomountServiceAccountToken:  &no,
 			EnableServiceLinks:            &no,
 			TerminationGracePeriodSeconds: &grace,
-			SecurityContext: &corev1.PodSecurityContext{
-				RunAsNonRoot:   &yes,
-				RunAsUser:      &user,
-				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-				Sysctls:        []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}},
-			},
+			SecurityContext:               security,
 			Containers: []corev1.Container{{
 				Name:            "fakes",
 				Image:           image,
@@ -393,20 +388,15 @@ func fakesPod(image string) *corev1.Pod {
 				},
 				VolumeMounts: []corev1.VolumeMount{
 					{Name: "config", MountPath: "/etc/xbcheck", ReadOnly: true},
-					{Name: "tmp", MountPath: "/tmp"},
+					tmpMount(),
 				},
-				SecurityContext: &corev1.SecurityContext{
-					AllowPrivilegeEscalation: &no,
-					ReadOnlyRootFilesystem:   &yes,
-					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-				},
+				SecurityContext: restrictedContainerSecurity(),
 			}},
 			Volumes: []corev1.Volume{
 				{Name: "config", VolumeSource: corev1.VolumeSource{
 					ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: configMapName}},
 				}},
-				// The root file system is read-only; Go libraries write here.
-				{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				tmpVolume(),
 			},
 		},
 	}

@@ -211,8 +211,7 @@ func referenceRules() []rbacv1.PolicyRule {
 // (the restricted Pod Security profile): its listeners take pod ports
 // above 1024, the Services map the Gateways' ports to them.
 func referenceDeployment(meta metav1.ObjectMeta, o ReferenceOptions) *appsv1.Deployment {
-	no, yes, one := false, true, int32(1)
-	user, grace := int64(65532), int64(1)
+	no, one, grace := false, int32(1), int64(1)
 	labels := map[string]string{appLabel: referenceName}
 	args := []string{"gateway", "--in-cluster", "--controller-name", o.ControllerName}
 	if o.Faults != "" {
@@ -232,11 +231,7 @@ func referenceDeployment(meta metav1.ObjectMeta, o ReferenceOptions) *appsv1.Dep
 					ServiceAccountName:            referenceName,
 					EnableServiceLinks:            &no,
 					TerminationGracePeriodSeconds: &grace,
-					SecurityContext: &corev1.PodSecurityContext{
-						RunAsNonRoot:   &yes,
-						RunAsUser:      &user,
-						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-					},
+					SecurityContext:               restrictedPodSecurity(),
 					Containers: []corev1.Container{{
 						Name:                     "gateway",
 						Image:                    o.Image,
@@ -249,17 +244,13 @@ func referenceDeployment(meta metav1.ObjectMeta, o ReferenceOptions) *appsv1.Dep
 						},
 						VolumeMounts: []corev1.VolumeMount{
 							{Name: "trust", MountPath: trustMountPath, ReadOnly: true},
-							{Name: "tmp", MountPath: "/tmp"},
+							tmpMount(),
 						},
-						SecurityContext: &corev1.SecurityContext{
-							AllowPrivilegeEscalation: &no,
-							ReadOnlyRootFilesystem:   &yes,
-							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-						},
+						SecurityContext: restrictedContainerSecurity(),
 					}},
 					Volumes: []corev1.Volume{
 						{Name: "trust", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: referenceName}}}},
-						{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+						tmpVolume(),
 					},
 				},
 			},

@@ -24,14 +24,25 @@ func clusters(rt *kindtest.Runtime) []string {
 	return names
 }
 
-// kindFiles lists xbcheck's kind folders in the temporary folder.
-func kindFiles(t *testing.T) []string {
+// noFilesLeft reports xbcheck's kind folders left in the temporary folder.
+func noFilesLeft(t *testing.T) {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(os.TempDir(), "xbcheck-kind-*"))
+	left, err := filepath.Glob(filepath.Join(os.TempDir(), "xbcheck-kind-*"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	if len(left) > 0 {
+		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// nothingLeft reports the clusters of rt and the kind folders left behind.
+func nothingLeft(t *testing.T, rt *kindtest.Runtime) {
+	t.Helper()
+	if left := clusters(rt); len(left) != 0 {
+		t.Errorf("clusters left: %v", left)
+	}
+	noFilesLeft(t)
 }
 
 // isolate gives the test a temporary folder of its own, so leftovers are
@@ -66,9 +77,7 @@ func TestStartCreatesAClusterAndStopDeletesIt(t *testing.T) {
 	if rt.Has(c.Name) || !rt.Has("other") {
 		t.Errorf("after Stop the clusters are %v: want only other", clusters(rt))
 	}
-	if left := kindFiles(t); len(left) > 0 {
-		t.Errorf("files left behind: %v", left)
-	}
+	noFilesLeft(t)
 	if err := c.Stop(); err != nil || strings.Count(strings.Join(rt.Calls(), "\n"), "delete") != 1 {
 		t.Errorf("a second Stop: %v, calls %q; want nothing more", err, rt.Calls())
 	}
@@ -101,9 +110,7 @@ func TestStartReusesAClusterByNameAndNeverDeletesIt(t *testing.T) {
 	if !rt.Has("ci") {
 		t.Error("the reused cluster was deleted")
 	}
-	if left := kindFiles(t); len(left) > 0 {
-		t.Errorf("files left behind: %v", left)
-	}
+	noFilesLeft(t)
 }
 
 func TestStartCreatesANamedClusterThatDoesNotExist(t *testing.T) {
@@ -214,12 +221,7 @@ func TestFailuresAfterCreateDeleteTheCluster(t *testing.T) {
 				c.Stop()
 				t.Fatal("Start succeeded")
 			}
-			if len(clusters(rt)) != 0 {
-				t.Errorf("clusters left: %v", clusters(rt))
-			}
-			if left := kindFiles(t); len(left) > 0 {
-				t.Errorf("files left behind: %v", left)
-			}
+			nothingLeft(t, rt)
 		})
 	}
 }
@@ -257,9 +259,7 @@ func TestCreateFailureLeavesNothing(t *testing.T) {
 	if len(clusters(rt)) != 0 || !slices.Contains(rt.Calls(), "delete ci") {
 		t.Errorf("clusters %v, calls %q: want none left and a delete to make sure", clusters(rt), rt.Calls())
 	}
-	if left := kindFiles(t); len(left) > 0 {
-		t.Errorf("files left behind: %v", left)
-	}
+	noFilesLeft(t)
 }
 
 // TestInterruptDuringCreateLeavesNothing is Ctrl-C while kind creates the
@@ -281,12 +281,7 @@ func TestInterruptDuringCreateLeavesNothing(t *testing.T) {
 	if time.Since(begin) > 5*time.Second {
 		t.Errorf("Start took %s to return after Ctrl-C", time.Since(begin))
 	}
-	if len(clusters(rt)) != 0 {
-		t.Errorf("clusters left: %v", clusters(rt))
-	}
-	if left := kindFiles(t); len(left) > 0 {
-		t.Errorf("files left behind: %v", left)
-	}
+	nothingLeft(t, rt)
 }
 
 // TestInterruptDuringInstallEndsItsProcesses: the install command and what

@@ -50,7 +50,7 @@ func ParseTriage(data []byte) (Triage, error) {
 		case e.Verdict == Equivalent && e.Why == "":
 			return nil, fmt.Errorf("triage file: %s is equivalent but says not why (why: what no request, DNS query, connection or status can tell)", e.ID)
 		case e.Verdict == Killed && e.By == "":
-			return nil, fmt.Errorf("triage file: %s is killed but names no spec (by: the spec that kills it)", e.ID)
+			return nil, fmt.Errorf("triage file: %s is killed but names no scenario (by: the scenario that kills it)", e.ID)
 		case e.Verdict != Equivalent && e.Verdict != Killed:
 			return nil, fmt.Errorf("triage file: %s has verdict %q; give equivalent or killed", e.ID, e.Verdict)
 		}

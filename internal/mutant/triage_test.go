@@ -23,7 +23,7 @@ func TestParseTriage(t *testing.T) {
 	}
 	for text, want := range map[string]string{
 		"- id: a\n  verdict: equivalent\n":                                           "says not why",
-		"- id: a\n  verdict: killed\n":                                               "names no spec",
+		"- id: a\n  verdict: killed\n":                                               "names no scenario",
 		"- id: a\n  verdict: maybe\n  why: x\n":                                      `verdict "maybe"`,
 		"- verdict: equivalent\n  why: x\n":                                          "no id",
 		"- id: a\n  verdict: killed\n  by: X\n  extra: 1\n":                          "unknown field",

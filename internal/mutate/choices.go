@@ -6,10 +6,10 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 	"github.com/xbcheck/xbcheck/reference/faults"
 )
 
@@ -101,56 +101,30 @@ type ChoiceReport struct {
 // run to its end (no fail-fast): every failure it shows is a false
 // failure. Faults, History and FirstKill of opts play no part.
 func RunChoices(ctx context.Context, opts Options, plan ChoicePlan) (ChoiceReport, error) {
-	if opts.Parallel < 1 {
-		opts.Parallel = 1
-	}
-	if opts.Progress == nil {
-		opts.Progress = io.Discard
-	}
+	opts = opts.withDefaults()
 	started := time.Now()
 	report := ChoiceReport{ChoicePlan: plan}
 	report.Runs = slices.Clone(plan.Runs)
-	var progress sync.Mutex
-	fmt.Fprintf(opts.Progress, "mutate: %d runs of choices, %d at a time\n", len(report.Runs), opts.Parallel)
-	lost, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for worker := range opts.Parallel {
-		wg.Go(func() {
-			for i := range next {
-				run := &report.Runs[i]
-				child := Child{Label: run.Name}
-				for _, c := range run.Choices {
-					child.Choices = append(child.Choices, c.Name)
-				}
-				run.Outcome = runChild(lost, opts, child, slot(worker, opts.Parallel))
-				if err := alive(ctx, opts, "the run of "+run.Name); err != nil {
-					stop(err)
-					return
-				}
-				progress.Lock()
-				fmt.Fprintf(opts.Progress, "mutate: %-32s %-8s %s\n", run.Name, run.Outcome.Duration.Round(time.Second), run.verdict())
-				progress.Unlock()
-			}
-		})
-	}
-	for i := range report.Runs {
-		select {
-		case next <- i:
-		case <-lost.Done():
+	say := sayer(opts.Progress)
+	say("mutate: %d runs of choices, %d at a time", len(report.Runs), opts.Parallel)
+	lost := inSlots(ctx, opts.Parallel, len(report.Runs), func(lost context.Context, i int, s sandbox.Slot) error {
+		run := &report.Runs[i]
+		child := Child{Label: run.Name}
+		for _, c := range run.Choices {
+			child.Choices = append(child.Choices, c.Name)
 		}
-		if lost.Err() != nil {
-			break
+		run.Outcome = runChild(lost, opts, child, s)
+		if err := alive(ctx, opts, "the run of "+run.Name); err != nil {
+			return err
 		}
-	}
-	close(next)
-	wg.Wait()
+		say("mutate: %-32s %-8s %s", run.Name, run.Outcome.Duration.Round(time.Second), run.verdict())
+		return nil
+	})
 	report.Duration = time.Since(started)
 	if ctx.Err() != nil {
 		return report, ctx.Err()
 	}
-	return report, context.Cause(lost)
+	return report, lost
 }
 
 // verdict is the table's column for the run: passed, or what failed.

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -70,7 +69,7 @@ type Options struct {
 
 // ErrBaselineFails means the unmutated gateway does not pass the suite, so
 // no mutant's failures would mean anything.
-var ErrBaselineFails = errors.New("the unmutated reference gateway does not pass every MUST and SHOULD spec")
+var ErrBaselineFails = errors.New("the unmutated reference gateway does not pass every MUST and SHOULD scenario")
 
 // ErrControlPlaneLost means the shared control plane stopped answering
 // during the mutation run, so failures since then prove nothing.
@@ -80,20 +79,10 @@ var ErrControlPlaneLost = errors.New("the control plane stopped answering during
 // ErrBaselineFails (wrapped, with the failures) when the baseline does not
 // pass, and ctx's error when it is cancelled.
 func Run(ctx context.Context, opts Options) (Report, error) {
-	if opts.Parallel < 1 {
-		opts.Parallel = 1
-	}
-	if opts.Progress == nil {
-		opts.Progress = io.Discard
-	}
+	opts = opts.withDefaults()
 	started := time.Now()
 	var report Report
-	var progress sync.Mutex
-	say := func(format string, args ...any) {
-		progress.Lock()
-		defer progress.Unlock()
-		fmt.Fprintf(opts.Progress, format+"\n", args...)
-	}
+	say := sayer(opts.Progress)
 
 	say("mutate: baseline (no fault)")
 	report.Baseline = runChild(ctx, opts, Child{}, slot(0, opts.Parallel))
@@ -110,45 +99,25 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	say("mutate: baseline passed in %s; %d mutants, %d at a time", report.Baseline.Duration.Round(time.Second), len(opts.Faults), opts.Parallel)
 
 	report.Mutants = make([]Outcome, len(opts.Faults))
-	// lost stops the run when the control plane is gone.
-	lost, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for worker := range opts.Parallel {
-		wg.Go(func() {
-			for i := range next {
-				info := opts.Faults[i]
-				child := Child{Fault: info.Name}
-				if opts.Mechanical {
-					child = Child{Mutant: string(info.Name)}
-				}
-				if opts.History != nil {
-					child.First = opts.History.first(info)
-					child.FirstKill = opts.History.shouldOnly(info)
-				}
-				o := runChild(lost, opts, child, slot(worker, opts.Parallel))
-				o.Fault = info
-				report.Mutants[i] = o
-				if err := alive(ctx, opts, "mutant "+string(info.Name)); err != nil {
-					stop(err)
-					return
-				}
-				say("mutate: %-32s %-8s %s", info.Name, o.Duration.Round(time.Second), o.verdict())
-			}
-		})
-	}
-	for i := range opts.Faults {
-		select {
-		case next <- i:
-		case <-lost.Done():
+	lost := inSlots(ctx, opts.Parallel, len(opts.Faults), func(lost context.Context, i int, s sandbox.Slot) error {
+		info := opts.Faults[i]
+		child := Child{Fault: info.Name}
+		if opts.Mechanical {
+			child = Child{Mutant: string(info.Name)}
 		}
-		if lost.Err() != nil {
-			break
+		if opts.History != nil {
+			child.First = opts.History.first(info)
+			child.FirstKill = opts.History.shouldOnly(info)
 		}
-	}
-	close(next)
-	wg.Wait()
+		o := runChild(lost, opts, child, s)
+		o.Fault = info
+		report.Mutants[i] = o
+		if err := alive(ctx, opts, "mutant "+string(info.Name)); err != nil {
+			return err
+		}
+		say("mutate: %-32s %-8s %s", info.Name, o.Duration.Round(time.Second), o.verdict())
+		return nil
+	})
 	report.Duration = time.Since(started)
 	if ctx.Err() != nil {
 		return report, ctx.Err()
@@ -156,7 +125,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if opts.History != nil {
 		opts.History.record(report)
 	}
-	return report, context.Cause(lost)
+	return report, lost
 }
 
 // alive checks the control plane after a run.
@@ -168,15 +137,6 @@ func alive(ctx context.Context, opts Options, run string) error {
 		return fmt.Errorf("%w (found after %s: %v): its verdicts are void; run xbcheck mutate again", ErrControlPlaneLost, run, err)
 	}
 	return nil
-}
-
-// slot is worker's share of the sandbox's addresses; a lone worker has
-// them all.
-func slot(worker, workers int) sandbox.Slot {
-	if workers <= 1 {
-		return sandbox.Slot{}
-	}
-	return sandbox.Slot{Index: worker, Of: workers}
 }
 
 // baselineError says why the baseline does not pass, or nil.

@@ -108,7 +108,7 @@ func TestTableEndsWithTheCounts(t *testing.T) {
 	var b bytes.Buffer
 	sampleReport().WriteTable(&b)
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if last := lines[len(lines)-1]; last != "mutants: 2 killed (1 by a MUST spec, 1 only by a SHOULD spec), 2 survived" {
+	if last := lines[len(lines)-1]; last != "mutants: 2 killed (1 by a MUST scenario, 1 only by a SHOULD scenario), 2 survived" {
 		t.Errorf("last line %q, want the counts alone", last)
 	}
 	out := b.String()
@@ -139,7 +139,7 @@ func TestMarkdownMatrix(t *testing.T) {
 		fmt.Sprintf("| `%s` | %s | SHOULD only | `RebindLoopback` |", all[3].Name, all[3].Description),
 		// The document says how long the run that generated it took.
 		fmt.Sprintf("\n\nbaseline: 1m55s; total wall time: 5m18s; slowest mutant: %s (35s)\n\n", all[1].Name),
-		"mutants: 2 killed (1 by a MUST spec, 1 only by a SHOULD spec), 2 survived",
+		"mutants: 2 killed (1 by a MUST scenario, 1 only by a SHOULD scenario), 2 survived",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
@@ -221,7 +221,7 @@ func TestKillMatrixDocListsEveryFault(t *testing.T) {
 	if !slices.Equal(rows, want) {
 		t.Errorf("%s lists the faults\n%v\nbut mutate runs\n%v\n(make kill-matrix regenerates it)", killMatrixDoc, rows, want)
 	}
-	counts := regexp.MustCompile(`(?m)^mutants: (\d+) killed \(\d+ by a MUST spec, \d+ only by a SHOULD spec\), (\d+) survived$`).FindStringSubmatch(section)
+	counts := regexp.MustCompile(`(?m)^mutants: (\d+) killed \(\d+ by a MUST scenario, \d+ only by a SHOULD scenario\), (\d+) survived$`).FindStringSubmatch(section)
 	if counts == nil {
 		t.Fatalf("%s's matrix does not end with the counts line", killMatrixDoc)
 	}
@@ -402,18 +402,18 @@ func TestHistoryStartsAMutantWithItsLastKillers(t *testing.T) {
 		{Fault: all[2], Killers: []verdict.Scenario{{ShortName: "C", Level: verdict.Should}}},
 	}})
 	if got := h.first(all[0]); !slices.Equal(got, []string{"B", "A"}) {
-		t.Errorf("first specs of %s: %v, want its killers, MUST first: B, A", all[0].Name, got)
+		t.Errorf("first scenarios of %s: %v, want its killers, MUST first: B, A", all[0].Name, got)
 	}
 	if got := h.first(all[1]); len(got) != 0 {
-		t.Errorf("a surviving fault has first specs %v", got)
+		t.Errorf("a surviving fault has first scenarios %v", got)
 	}
 	args := Child{Fault: all[0].Name, First: h.first(all[0]), FirstKill: h.shouldOnly(all[0])}.Args()
 	if i := slices.Index(args, "--first"); i < 0 || args[i+1] != "B,A" || !slices.Contains(args, "--fail-fast=MUST") {
-		t.Errorf("child args %q do not start with the killers and stop at the first failed MUST spec", args)
+		t.Errorf("child args %q do not start with the killers and stop at the first failed MUST scenario", args)
 	}
 	args = Child{Fault: all[2].Name, First: h.first(all[2]), FirstKill: h.shouldOnly(all[2])}.Args()
 	if !slices.Contains(args, "--fail-fast") {
-		t.Errorf("child args %q of a fault only a SHOULD spec killed do not stop at its first kill", args)
+		t.Errorf("child args %q of a fault only a SHOULD scenario killed do not stop at its first kill", args)
 	}
 }
 

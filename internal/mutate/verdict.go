@@ -90,7 +90,7 @@ func (r Report) Counts() (byMust, onlyByShould, survived int) {
 // CountsLine is the last line of a mutation run; tools parse it.
 func (r Report) CountsLine() string {
 	must, should, survived := r.Counts()
-	return fmt.Sprintf("mutants: %d killed (%d by a MUST spec, %d only by a SHOULD spec), %d survived", must+should, must, should, survived)
+	return fmt.Sprintf("mutants: %d killed (%d by a MUST scenario, %d only by a SHOULD scenario), %d survived", must+should, must, should, survived)
 }
 
 // Slowest is the mutant whose run took longest.

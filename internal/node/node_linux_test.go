@@ -74,15 +74,7 @@ func scenario(ctx context.Context, a Assets) int {
 }
 
 func runScenario(ctx context.Context, a Assets, r *scenarioReport) error {
-	workdir, err := sandbox.Workdir()
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	probe, err := ExecutableImage(self, "probe", workdir)
+	probe, err := SelfImage("probe")
 	if err != nil {
 		return err
 	}

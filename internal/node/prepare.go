@@ -15,6 +15,7 @@ import (
 
 	"github.com/xbcheck/xbcheck/internal/binaries"
 	"github.com/xbcheck/xbcheck/internal/node/image"
+	"github.com/xbcheck/xbcheck/internal/sandbox"
 )
 
 // Image is an image tarball and the name it is imported under.
@@ -104,6 +105,21 @@ func ExecutableImage(path, name, dir string) (Image, error) {
 		return Image{}, err
 	}
 	return img, image.Write(img.Path, img.Ref, image.Spec{Files: files, Entrypoint: []string{dest}})
+}
+
+// SelfImage is ExecutableImage of the running program, written to the
+// node sandbox's work folder: how xbcheck (or a test binary) inside the
+// sandbox becomes a pod of its node.
+func SelfImage(name string) (Image, error) {
+	workdir, err := sandbox.Workdir()
+	if err != nil {
+		return Image{}, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return Image{}, err
+	}
+	return ExecutableImage(self, name, workdir)
 }
 
 // debianPackage is a command (or, given as an absolute path, a file) the

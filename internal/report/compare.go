@@ -312,7 +312,7 @@ func WriteComparisonMarkdown(w io.Writer, c Comparison) error {
 	}
 	fmt.Fprintf(b, "%s\n\nBase: %s · new: %s\n", head, escapeMarkdown(runLabel(c.Base)), escapeMarkdown(runLabel(c.New)))
 	if len(c.Changes) > 0 {
-		fmt.Fprintf(b, "\n| change | spec | feature | before | now | reason |\n|---|---|---|---|---|---|\n")
+		fmt.Fprintf(b, "\n| change | scenario | feature | before | now | reason |\n|---|---|---|---|---|---|\n")
 		for _, ch := range c.Changes {
 			kind := escapeMarkdown(string(ch.Kind))
 			if ch.Regression() {

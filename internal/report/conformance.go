@@ -68,7 +68,7 @@ func Conformance(r Run) confv1.ConformanceReport {
 	}
 	core.Result, extended.Result = upstreamResult(core), upstreamResult(extended)
 	ext.Status = extended
-	summary := fmt.Sprintf("core %s: %d of %d MUST specs passed; extended %s: %d of %d; %d SHOULD warnings, %d OBSERVE measurements (see report.html)",
+	summary := fmt.Sprintf("core %s: %d of %d MUST scenarios passed; extended %s: %d of %d; %d SHOULD warnings, %d OBSERVE measurements (see report.html)",
 		core.Result, core.Passed, core.Passed+core.Failed+core.Skipped,
 		extended.Result, extended.Passed, extended.Passed+extended.Failed+extended.Skipped, should, observe)
 	if len(r.HarnessErrors) > 0 {

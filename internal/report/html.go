@@ -38,10 +38,10 @@ type page struct {
 	Table   []featureRow
 	Failing []verdict.Result
 	// Vacuous says why the run certifies nothing, when no core spec ran.
-	Vacuous string
-	Specs   []specView
-	Chart   *chart
-	Listed  []measurement
+	Vacuous   string
+	Scenarios []scenarioView
+	Chart     *chart
+	Listed    []measurement
 }
 
 type featureRow struct {
@@ -55,7 +55,7 @@ type cell struct{ Passed, Failed, Skipped, NotSupported int }
 
 func (c cell) Empty() bool { return c.Passed+c.Failed+c.Skipped+c.NotSupported == 0 }
 
-type specView struct {
+type scenarioView struct {
 	verdict.Result
 	Open        bool
 	Evidence    *evidence.Doc
@@ -89,9 +89,9 @@ type canaryRow struct{ At, Peer, Local, Kind, Detail string }
 
 // measurement is one OBSERVE value; Value is set when it is a number.
 type measurement struct {
-	Spec, Name, Text string
-	Value            float64
-	Unit             string
+	Scenario, Name, Text string
+	Value                float64
+	Unit                 string
 }
 
 type chart struct {
@@ -135,11 +135,11 @@ func Render(w io.Writer, r Run, dir string) error {
 			default:
 				c.Skipped++
 			}
-			v := specView{Result: res, Open: res.Outcome == verdict.Failed || res.Outcome == verdict.NotSupported, Evidence: docs[res.ShortName], EvidenceErr: problems[res.ShortName]}
+			v := scenarioView{Result: res, Open: res.Outcome == verdict.Failed || res.Outcome == verdict.NotSupported, Evidence: docs[res.ShortName], EvidenceErr: problems[res.ShortName]}
 			if v.Evidence != nil {
 				v.fill()
 			}
-			p.Specs = append(p.Specs, v)
+			p.Scenarios = append(p.Scenarios, v)
 			measured = append(measured, measurements(res, v.Evidence)...)
 		}
 	}
@@ -151,7 +151,7 @@ func Render(w io.Writer, r Run, dir string) error {
 }
 
 // fill lays the evidence out as rows, times as offsets from its first event.
-func (v *specView) fill() {
+func (v *scenarioView) fill() {
 	e := v.Evidence
 	var start time.Time
 	first := func(t time.Time) {
@@ -243,7 +243,7 @@ var number = regexp.MustCompile(`^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(s|ms|seconds)?\s
 func measurements(res verdict.Result, e *evidence.Doc) []measurement {
 	var out []measurement
 	add := func(name, text string) {
-		m := measurement{Spec: res.ShortName, Name: name, Text: text, Value: -1}
+		m := measurement{Scenario: res.ShortName, Name: name, Text: text, Value: -1}
 		if g := number.FindStringSubmatch(text); g != nil {
 			m.Value, _ = strconv.ParseFloat(g[1], 64)
 			m.Unit = g[2]
@@ -291,7 +291,7 @@ func plot(ms []measurement) (*chart, []measurement) {
 		if maxValue > 0 {
 			w = int(m.Value / maxValue * float64(width-labelWidth-70))
 		}
-		label := m.Spec + ": " + m.Name
+		label := m.Scenario + ": " + m.Name
 		short := label
 		if r := []rune(label); len(r) > 72 {
 			short = string(r[:71]) + "…"

@@ -45,7 +45,7 @@ func WriteMarkdown(w io.Writer, r Run) error {
 		}
 	}
 	if why := r.Vacuous(); why != "" {
-		fmt.Fprintf(b, "\n#### No core spec ran: this run certifies nothing\n\n%s\n", escapeMarkdown(why))
+		fmt.Fprintf(b, "\n#### No core scenario ran: this run certifies nothing\n\n%s\n", escapeMarkdown(why))
 	}
 	if len(r.HarnessErrors) > 0 {
 		fmt.Fprintf(b, "\n#### Harness errors: this run proves nothing\n\n")
@@ -54,7 +54,7 @@ func WriteMarkdown(w io.Writer, r Run) error {
 		}
 	}
 	if len(failing) > 0 {
-		fmt.Fprintf(b, "\n#### Failing specs\n\n")
+		fmt.Fprintf(b, "\n#### Failing scenarios\n\n")
 		writeSpecTable(b, failing, func(res verdict.Result) string {
 			if res.Level == verdict.Must {
 				return string(res.Level)
@@ -68,7 +68,7 @@ func WriteMarkdown(w io.Writer, r Run) error {
 		writeSpecTable(b, unsupported, func(res verdict.Result) string { return string(res.Level) })
 	}
 	writeFeatureTable(b, r)
-	fmt.Fprintf(b, "\nEach spec's evidence (DNS answers, what upstreams and canaries saw, status over time) is in report.html of the run's report folder.\n")
+	fmt.Fprintf(b, "\nEach scenario's evidence (DNS answers, what upstreams and canaries saw, status over time) is in report.html of the run's report folder.\n")
 	return b.Flush()
 }
 
@@ -79,26 +79,26 @@ func verdictLine(r Run) string {
 	if !r.OK() {
 		var why []string
 		if must := len(r.Failing(verdict.Must)); must > 0 {
-			why = append(why, plural(must, "MUST spec", "MUST specs")+" failed")
+			why = append(why, plural(must, "MUST scenario", "MUST scenarios")+" failed")
 		}
 		if n := len(r.HarnessErrors); n > 0 {
 			why = append(why, plural(n, "harness error", "harness errors")+": the run proves nothing")
 		}
 		if r.Vacuous() != "" {
-			why = append(why, "no core spec ran: the run certifies nothing")
+			why = append(why, "no core scenario ran: the run certifies nothing")
 		}
 		return "**FAIL**: " + strings.Join(why, "; ") + " (" + counts + ")"
 	}
 	var warnings []string
 	for _, l := range []verdict.Level{verdict.Should, verdict.Observe} {
 		if n := len(r.Failing(l)); n > 0 {
-			warnings = append(warnings, plural(n, string(l)+" spec", string(l)+" specs")+" failed")
+			warnings = append(warnings, plural(n, string(l)+" scenario", string(l)+" scenarios")+" failed")
 		}
 	}
 	if len(warnings) > 0 {
-		return "**PASS with warnings**: " + strings.Join(warnings, ", ") + ", no MUST spec did (" + counts + ")"
+		return "**PASS with warnings**: " + strings.Join(warnings, ", ") + ", no MUST scenario did (" + counts + ")"
 	}
-	return "**PASS**: no MUST spec failed (" + counts + ")"
+	return "**PASS**: no MUST scenario failed (" + counts + ")"
 }
 
 // aboutLine says what was tested, where and when.
@@ -135,7 +135,7 @@ func aboutLine(r Run) string {
 // writeSpecTable lists specs one row each: level, ShortName, feature and
 // the line of the message that says why.
 func writeSpecTable(w io.Writer, specs []verdict.Result, level func(verdict.Result) string) {
-	fmt.Fprintln(w, "| level | spec | feature | reason |")
+	fmt.Fprintln(w, "| level | scenario | feature | reason |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, res := range specs {
 		feature := codeSpan(string(res.Feature))

@@ -222,7 +222,7 @@ func TestHTMLIsSelfContainedAndOpensFailures(t *testing.T) {
 			t.Errorf("report.html holds %q: it must need no network and no other file", external)
 		}
 	}
-	for _, want := range []string{
+	mustContain(t, "report.html", page,
 		`<details id="RebindLoopbackFlip" class="failed" open>`, // failing evidence visible
 		failingEvidence,
 		"rebind.xbcheck.test. 0 IN A 127.0.0.1", // DNS answers served
@@ -235,11 +235,7 @@ func TestHTMLIsSelfContainedAndOpensFailures(t *testing.T) {
 		"ResourceBackendMutualTLS <span class=\"muted\">(xbcheck, not claimed)</span>",
 		"ResourceBackend <span class=\"muted\">(Gateway API, GEP-4894, core)</span>",
 		"1 not supported", `class="not-supported" open`, // an unclaimed feature's failure shown, not hidden
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("report.html lacks %q", want)
-		}
-	}
+	)
 }
 
 func TestHTMLVerdictPassWithWarnings(t *testing.T) {
@@ -252,7 +248,7 @@ func TestHTMLVerdictPassWithWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(page.String(), "PASS with warnings") || strings.Contains(page.String(), `class="fail"`) {
-		t.Error("a run whose only failure is a SHOULD spec is not shown as PASS with warnings")
+		t.Error("a run whose only failure is a SHOULD scenario is not shown as PASS with warnings")
 	}
 }
 
@@ -300,12 +296,12 @@ func TestUnreadableEvidenceIsShownNotFatal(t *testing.T) {
 
 func TestAVacuousRunFailsItsReports(t *testing.T) {
 	r := run(result("TLSOnly", verdict.Must, verdict.FeatureTLS, verdict.Passed, ""))
-	if got := Conformance(r).ProfileReports[0]; got.Core.Result != confv1.Failure || !strings.Contains(got.Summary, "no spec of the core features") {
+	if got := Conformance(r).ProfileReports[0]; got.Core.Result != confv1.Failure || !strings.Contains(got.Summary, "no scenario of the core features") {
 		t.Errorf("a run without a core spec: core %q, summary %q", got.Core.Result, got.Summary)
 	}
 	var text bytes.Buffer
 	WriteText(&text, r)
-	if !strings.Contains(text.String(), "FAIL: no spec of the core features") {
+	if !strings.Contains(text.String(), "FAIL: no scenario of the core features") {
 		t.Errorf("the closing table does not say why the run fails:\n%s", text.String())
 	}
 }
@@ -327,6 +323,16 @@ func TestJUnitHasOneCasePerSpec(t *testing.T) {
 	for _, c := range s.Cases {
 		if c.Name == "MutualTLSClientCert" && (c.Skipped == nil || !strings.Contains(c.Skipped.Message, "not supported")) {
 			t.Errorf("a failure of an unclaimed feature must be a skip saying not supported: %+v", c)
+		}
+	}
+}
+
+// mustContain reports each of wants that got, the named output, lacks.
+func mustContain(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, got)
 		}
 	}
 }

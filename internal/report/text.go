@@ -11,7 +11,7 @@ import (
 )
 
 // WriteText prints what `xbcheck run` shows before its closing line: the
-// message of every failed spec, the verdicts by feature and level, the
+// message of every failed scenario, the verdicts by feature and level, the
 // OBSERVE measurements, any harness error, and where the time went.
 func WriteText(w io.Writer, r Run) {
 	writeFailures(w, r)
@@ -45,21 +45,47 @@ func WriteText(w io.Writer, r Run) {
 	if why := r.Vacuous(); why != "" {
 		fmt.Fprintln(w, "FAIL: "+why)
 	}
-	var specs, harness time.Duration
+	var scenarios, harness time.Duration
 	for _, res := range r.Results {
-		specs += res.RunTime
+		scenarios += res.RunTime
 		harness += res.Harness
 	}
 	ratio := 0.0
 	if r.Duration > 0 {
-		ratio = specs.Seconds() / r.Duration.Seconds()
+		ratio = scenarios.Seconds() / r.Duration.Seconds()
 	}
-	fmt.Fprintf(w, "\nsuite time %s; the specs took %s in all (%.1f× the suite time): %s waiting for the implementation, %s in the harness's own work\n",
-		r.Duration.Round(10*time.Millisecond), specs.Round(10*time.Millisecond), ratio,
-		(specs - harness).Round(10*time.Millisecond), harness.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "\nsuite time %s; the scenarios took %s in all (%.1f× the suite time): %s waiting for the implementation, %s in the harness's own work\n",
+		r.Duration.Round(10*time.Millisecond), scenarios.Round(10*time.Millisecond), ratio,
+		(scenarios - harness).Round(10*time.Millisecond), harness.Round(10*time.Millisecond))
+	writeNotRun(w, r)
 }
 
-// writeFailures prints the message of each failed spec (and of each
+// writeNotRun says, by reason, which scenarios the closing line counts
+// as skipped: what the run could not execute, and why.
+func writeNotRun(w io.Writer, r Run) {
+	groups := r.NotRun()
+	if len(groups) == 0 {
+		return
+	}
+	n := 0
+	for _, g := range groups {
+		n += len(g.ShortNames)
+	}
+	fmt.Fprintf(w, "%d skipped, by reason (each scenario's reason in full is on its line above):\n", n)
+	for _, g := range groups {
+		names := strings.Join(g.ShortNames[:min(len(g.ShortNames), maxNotRunNames)], ", ")
+		if more := len(g.ShortNames) - maxNotRunNames; more > 0 {
+			names += fmt.Sprintf(", and %d more", more)
+		}
+		fmt.Fprintf(w, "  %3d  %s: %s\n", len(g.ShortNames), g.Reason, names)
+	}
+}
+
+// maxNotRunNames bounds the scenarios named per reason before the closing
+// line; the SKIP lines and the report name them all.
+const maxNotRunNames = 5
+
+// writeFailures prints the message of each failed scenario (and of each
 // failure of an unclaimed feature), indented under its name.
 func writeFailures(w io.Writer, r Run) {
 	first := true
@@ -89,24 +115,25 @@ func writeFailures(w io.Writer, r Run) {
 // maxFailureLines bounds a failure's message on the terminal.
 const maxFailureLines = 20
 
-// writeHarnessErrors prints the harness errors outside specs, and names
-// the specs whose positive control failed (their messages are above).
+// writeHarnessErrors prints the harness errors outside scenarios, and
+// names the scenarios whose positive control failed (their messages are
+// above).
 func writeHarnessErrors(w io.Writer, r Run) {
-	var specs []string
-	ofSpec := map[string]bool{}
+	var named []string
+	ofScenario := map[string]bool{}
 	for _, res := range r.Results {
 		if res.HarnessError() {
-			specs = append(specs, res.ShortName)
-			ofSpec[res.ShortName+": "+res.Reason()] = true
+			named = append(named, res.ShortName)
+			ofScenario[res.ShortName+": "+res.Reason()] = true
 		}
 	}
 	for _, e := range r.HarnessErrors {
-		if !ofSpec[e] {
+		if !ofScenario[e] {
 			fmt.Fprintln(w, verdict.HarnessErrorf("%s", e))
 		}
 	}
-	if len(specs) > 0 {
-		fmt.Fprintln(w, verdict.HarnessErrorf("the positive control of %s failed, so they prove nothing (their messages are above): %s", plural(len(specs), "spec", "specs"), strings.Join(specs, ", ")))
+	if len(named) > 0 {
+		fmt.Fprintln(w, verdict.HarnessErrorf("the positive control of %s failed, so they prove nothing (their messages are above): %s", plural(len(named), "scenario", "scenarios"), strings.Join(named, ", ")))
 	}
 }
 

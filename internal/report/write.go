@@ -37,7 +37,7 @@ func Write(dir string, r Run) ([]File, error) {
 		data       []byte
 	}{
 		{ConformanceFile, "Gateway API ConformanceReport", conformance},
-		{HTMLFile, "the run with each spec's evidence, one self-contained page", page.Bytes()},
+		{HTMLFile, "the run with each scenario's evidence, one self-contained page", page.Bytes()},
 		{SummaryFile, "verdicts and what was tested, for tools", summary},
 	} {
 		path := filepath.Join(dir, f.name)
@@ -50,7 +50,7 @@ func Write(dir string, r Run) ([]File, error) {
 	if err := WriteJUnit(junit, r); err != nil {
 		return written, fmt.Errorf("write the report: %w; give --report-output a folder xbcheck can write", err)
 	}
-	return append(written, File{junit, "JUnit XML, one test case per spec"}), nil
+	return append(written, File{junit, "JUnit XML, one test case per scenario"}), nil
 }
 
 // Formats of RenderFile and CompareFiles.

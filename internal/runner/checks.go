@@ -76,7 +76,7 @@ func (o *Options) checkFlags() error {
 	}
 	for _, s := range o.First {
 		if !known[s] {
-			return usagef("--first %q is not a spec's ShortName; see `xbcheck run --dry-run`", s)
+			return usagef("--first %q is not a scenario's ShortName; see `xbcheck run --dry-run`", s)
 		}
 	}
 	return nil

@@ -49,7 +49,7 @@ func (o FeatureOptions) validate() error {
 	}
 	for _, f := range exempt {
 		if f.Core() {
-			return usagef("--exempt-features: %s is a core feature: its specs always run; exempt only extended features", f)
+			return usagef("--exempt-features: %s is a core feature: its scenarios always run; exempt only extended features", f)
 		}
 	}
 	return nil

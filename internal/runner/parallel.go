@@ -54,7 +54,7 @@ func runParallel(ctx context.Context, n int, w workers, fakes control.Fakes, sch
 	}
 	url, stop, err := serve(serveCoordinator(sched))
 	if err != nil {
-		return fmt.Errorf("serve the workers their specs: %w", err)
+		return fmt.Errorf("serve the workers their scenarios: %w", err)
 	}
 	stops = append(stops, stop)
 	w.spec.Coordinator = url

@@ -83,7 +83,7 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	if n := env.Network; n.Sandboxed {
 		fmt.Fprintf(opts.Out, "network: sandbox (simulated internet %s, metadata and pod canaries)\n", env.internet)
 	} else {
-		fmt.Fprintf(opts.Out, "network: loopback only (simulated internet %s); sandbox-only specs will skip: %s\n", env.internet, n.NoSandbox)
+		fmt.Fprintf(opts.Out, "network: loopback only (simulated internet %s); sandbox-only scenarios will skip: %s\n", env.internet, n.NoSandbox)
 	}
 	fmt.Fprintf(opts.Out, "implementation: %s; GatewayClass %s; rogue DNS at %s\n", env.implementationName, env.GatewayClass, env.DNSServer)
 	features, err := opts.Features.resolve(ctx, env.client, env.GatewayClass)
@@ -123,10 +123,10 @@ func Run(ctx context.Context, t ginkgo.GinkgoTestingT, opts Options) (report.Run
 	}
 	start := time.Now()
 	if opts.Parallel <= 1 {
-		fmt.Fprintf(opts.Out, "running %d specs, one at a time\n", len(selected))
+		fmt.Fprintf(opts.Out, "running %d scenarios, one at a time\n", len(selected))
 		runSpecs(t, h, sc, rc, 0, sched, times.priority, ginkgoOut)
 	} else {
-		fmt.Fprintf(opts.Out, "running %d specs in %d worker processes\n", len(selected), opts.Parallel)
+		fmt.Fprintf(opts.Out, "running %d scenarios in %d worker processes\n", len(selected), opts.Parallel)
 		w, err := newWorkers(opts, c, runID, bundle, env, features, sc, rc, evidenceDir, times, selected)
 		if err != nil {
 			return report.Run{}, err
@@ -241,7 +241,7 @@ func keep(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
 	}
 	fmt.Fprintf(out, `the cluster stays up for inspection (--keep-cluster); from another shell, as root:
   nsenter --target %d --net kubectl --kubeconfig %s get namespaces
-objects the specs made are kept only with --cleanup-base-resources=false; press Ctrl-C to stop the cluster
+objects the scenarios made are kept only with --cleanup-base-resources=false; press Ctrl-C to stop the cluster
 `, pid, c.Kubeconfig)
 	<-ctx.Done()
 	return nil

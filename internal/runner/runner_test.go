@@ -47,11 +47,11 @@ func TestVerdictsCountOutcomesByLevel(t *testing.T) {
 		t.Fatalf("closing line %q", got)
 	}
 	if !run.OK() {
-		t.Fatal("failed SHOULD and OBSERVE specs are no verdict: the run must still pass")
+		t.Fatal("failed SHOULD and OBSERVE scenarios are no verdict: the run must still pass")
 	}
 	reports = append(reports, specReport(types.SpecStateFailed, "boom", "F", "MUST", "ResourceBackend"))
 	if run := finishAll(quietScheduler(verdict.FeatureSet{}, ""), reports...); run.OK() || len(run.Failing(verdict.Must)) != 1 {
-		t.Fatalf("a failed MUST spec must fail the run: %+v", run)
+		t.Fatalf("a failed MUST scenario must fail the run: %+v", run)
 	}
 }
 
@@ -73,7 +73,7 @@ func TestHarnessErrorInsideASpecFailsTheRun(t *testing.T) {
 	sr.ReportEntries = types.ReportEntries{{Name: harness.FaultEntry, Value: types.WrapEntryValue(control)}}
 	run := finishAll(quietScheduler(verdict.FeatureSet{}, ""), sr)
 	if run.OK() || len(run.HarnessErrors) != 1 || run.HarnessErrors[0] != "A: "+control.Error() {
-		t.Fatalf("a SHOULD spec whose positive control failed must fail the run as a harness error: %+v", run)
+		t.Fatalf("a SHOULD scenario whose positive control failed must fail the run as a harness error: %+v", run)
 	}
 }
 
@@ -81,12 +81,12 @@ func TestSuiteFailuresAndLostWorkersAreHarnessErrors(t *testing.T) {
 	sched := quietScheduler(verdict.FeatureSet{}, "")
 	sched.harnessError(1, "BeforeSuite: no cluster")
 	if !sched.claim(2, verdict.Scenario{ShortName: "Orphan"}) {
-		t.Fatal("an unclaimed spec was refused")
+		t.Fatal("an unclaimed scenario was refused")
 	}
 	sched.lost(2, errors.New("exit status 2"))
 	run := sched.verdicts()
 	if run.OK() || len(run.HarnessErrors) != 2 || !strings.Contains(run.HarnessErrors[1], "Orphan") {
-		t.Fatalf("want the suite failure and the lost spec as harness errors: %q", run.HarnessErrors)
+		t.Fatalf("want the suite failure and the lost scenario as harness errors: %q", run.HarnessErrors)
 	}
 }
 
@@ -94,7 +94,7 @@ func TestEachSpecIsClaimedOnce(t *testing.T) {
 	sched := quietScheduler(verdict.FeatureSet{}, "")
 	s := verdict.Scenario{ShortName: "A", Level: verdict.Must, Feature: verdict.FeatureResourceBackend}
 	if !sched.claim(0, s) || sched.claim(1, s) || sched.claim(0, s) {
-		t.Fatal("a spec must be run by the first worker that claims it, and by no other")
+		t.Fatal("a scenario must be run by the first worker that claims it, and by no other")
 	}
 }
 
@@ -165,7 +165,7 @@ func TestPreviewListsDeclaredSpecs(t *testing.T) {
 	}
 	specs, err = Preview(Options{Focus: []string{"subjectAltNames"}})
 	if err != nil || len(specs) == 0 {
-		t.Fatalf("--focus subjectAltNames selected %+v (%v), want the TLSSAN specs", specs, err)
+		t.Fatalf("--focus subjectAltNames selected %+v (%v), want the TLSSAN scenarios", specs, err)
 	}
 	for _, s := range specs {
 		// The TLSSAN specs and the admission bounds of the list are the
@@ -221,12 +221,12 @@ func TestFailFastAbandonsTheSpecsStillRunning(t *testing.T) {
 	select {
 	case <-sched.halt:
 	default:
-		t.Fatal("the failed MUST spec did not halt the run")
+		t.Fatal("the failed MUST scenario did not halt the run")
 	}
 	if got := run.ClosingLine(); got != "1 passed, 2 failed, 0 skipped" || sched.stoppedAt() != "Killer" {
-		t.Errorf("closing line %q, stopped at %q; want the abandoned spec without a verdict", got, sched.stoppedAt())
+		t.Errorf("closing line %q, stopped at %q; want the abandoned scenario without a verdict", got, sched.stoppedAt())
 	}
 	if sched.claim(0, verdict.Scenario{ShortName: "Later"}) {
-		t.Error("a spec was handed out after the halt")
+		t.Error("a scenario was handed out after the halt")
 	}
 }

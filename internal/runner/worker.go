@@ -151,7 +151,7 @@ type errorRequest struct {
 func (c *remoteCoordinator) claim(worker int, s verdict.Scenario) bool {
 	var answer claimAnswer
 	if err := c.post("/claim", claimRequest{worker, s}, &answer); err != nil {
-		fmt.Fprintf(os.Stderr, "xbcheck worker %d: %v; taking no more specs\n", worker, err)
+		fmt.Fprintf(os.Stderr, "xbcheck worker %d: %v; taking no more scenarios\n", worker, err)
 		return false
 	}
 	return answer.Run

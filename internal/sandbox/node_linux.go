@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -72,19 +71,11 @@ func reexecNode(opts NodeOptions) (r reexecResult, err error) {
 
 	env := append(childEnv(marker{outsideNet: outsideNet, outsideMnt: outsideMnt, readyFD: readyFD}), facts.env())
 	start := time.Now()
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       os.Args,
-		Env:        env,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		ExtraFiles: []*os.File{readW},
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID,
-			Pdeathsig:  syscall.SIGTERM,
-		},
-	}
+	cmd := selfCommand(env, &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID,
+		Pdeathsig:  syscall.SIGTERM,
+	})
+	cmd.ExtraFiles = []*os.File{readW}
 	err = cmd.Start()
 	readW.Close()
 	if err != nil {
@@ -297,7 +288,7 @@ func runNodeInit(m marker, f nodeFacts) (handled bool, exitCode int, _ error) {
 		}
 	default:
 	}
-	program := &exec.Cmd{Path: "/proc/self/exe", Args: os.Args, Env: os.Environ(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	program := selfCommand(os.Environ(), nil)
 	if err := program.Start(); err != nil {
 		return true, exitFailed, fmt.Errorf("start xbcheck inside the node sandbox: %w", err)
 	}
@@ -330,15 +321,11 @@ func runNodeInit(m marker, f nodeFacts) (handled bool, exitCode int, _ error) {
 // namespace, joins the cgroup, sets up lo and the name files as the
 // default sandbox does, and mounts a tmpfs on each private folder.
 func setupNode(m marker, f nodeFacts) error {
-	netns, err := currentNS("net")
+	netns, fresh, err := freshNamespaces(m)
 	if err != nil {
 		return err
 	}
-	mntns, err := currentNS("mnt")
-	if err != nil {
-		return err
-	}
-	if netns == m.outsideNet || mntns == m.outsideMnt || os.Getpid() != 1 {
+	if !fresh || os.Getpid() != 1 {
 		return errors.New("the child is not in new network, mount and PID namespaces")
 	}
 	if err := isolated(false); err != nil {
@@ -353,10 +340,7 @@ func setupNode(m marker, f nodeFacts) error {
 	if err := joinCgroup(f.Cgroup); err != nil {
 		return err
 	}
-	if err := setupLoopback(); err != nil {
-		return err
-	}
-	if err := setupNameFiles(); err != nil {
+	if err := setupNetwork(); err != nil {
 		return err
 	}
 	for _, d := range f.PrivateDirs {
@@ -364,14 +348,7 @@ func setupNode(m marker, f nodeFacts) error {
 			return fmt.Errorf("mounting a private tmpfs on %s: %w", d, err)
 		}
 	}
-	setupDone.Store(true)
-	if err := os.Setenv(sandboxNetnsEnv, netns.String()); err != nil {
-		return err
-	}
-	if err := Inside(); err != nil {
-		return fmt.Errorf("the node sandbox failed its own check: %w", err)
-	}
-	return nil
+	return setupChecked(netns, "the node sandbox")
 }
 
 // hostPIDFile, in the work folder, holds the host's PID of the sandbox's

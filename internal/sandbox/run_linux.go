@@ -170,25 +170,31 @@ func startChild(env []string, ready *os.File, mapAllIDs bool) (*exec.Cmd, error)
 	if err != nil {
 		return nil, err
 	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       os.Args,
-		Env:        env,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		ExtraFiles: []*os.File{ready},
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
-			UidMappings: uids,
-			GidMappings: gids,
-			// Rootless mapping needs setgroups denied; with every ID
-			// mapped, supplementary groups keep working.
-			GidMappingsEnableSetgroups: mapAllIDs,
-			Pdeathsig:                  syscall.SIGTERM,
-		},
-	}
+	cmd := selfCommand(env, &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
+		UidMappings: uids,
+		GidMappings: gids,
+		// Rootless mapping needs setgroups denied; with every ID
+		// mapped, supplementary groups keep working.
+		GidMappingsEnableSetgroups: mapAllIDs,
+		Pdeathsig:                  syscall.SIGTERM,
+	})
+	cmd.ExtraFiles = []*os.File{ready}
 	return cmd, cmd.Start()
+}
+
+// selfCommand is this very program run again with this process's arguments and
+// standard streams, env as its environment and attr as how it is cloned.
+func selfCommand(env []string, attr *syscall.SysProcAttr) *exec.Cmd {
+	return &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        os.Args,
+		Env:         env,
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+		SysProcAttr: attr,
+	}
 }
 
 // idMaps maps this user to root inside the sandbox. With mapAll (root only)

@@ -246,29 +246,25 @@ func TestChildGetsSIGTERMWhenTheParentDies(t *testing.T) {
 	}
 }
 
-func TestRefusedNamespacesAreUnavailable(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "nested.json")
-	t.Setenv(roletest.OutEnv, out)
-	if code := sandboxed(t, "refused"); code != 0 {
-		t.Fatalf("the child exited %d", code)
-	}
-	var r nestedResult
-	roletest.Read(t, out, &r)
-	if !r.Unavailable || !strings.Contains(r.Err, "refused new user, network and mount namespaces") {
-		t.Errorf("reexec() where user namespaces are forbidden = %q (ErrUnavailable: %v), want ErrUnavailable naming the refusal", r.Err, r.Unavailable)
-	}
-}
-
-func TestFailedSetupIsUnavailable(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "nested.json")
-	t.Setenv(roletest.OutEnv, out)
-	if code := sandboxed(t, "setup-failed"); code != 0 {
-		t.Fatalf("the child exited %d", code)
-	}
-	var r nestedResult
-	roletest.Read(t, out, &r)
-	if !r.Unavailable || !strings.Contains(r.Err, resolvConf) {
-		t.Errorf("reexec() whose child cannot mount over %s = %q (ErrUnavailable: %v), want ErrUnavailable naming the file", resolvConf, r.Err, r.Unavailable)
+// A sandbox the kernel refuses, or whose setup fails, is ErrUnavailable
+// with an error naming why.
+func TestUnmadeSandboxIsUnavailable(t *testing.T) {
+	for _, c := range []struct{ role, where, want string }{
+		{"refused", "where user namespaces are forbidden", "refused new user, network and mount namespaces"},
+		{"setup-failed", "whose child cannot mount over " + resolvConf, resolvConf},
+	} {
+		t.Run(c.role, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "nested.json")
+			t.Setenv(roletest.OutEnv, out)
+			if code := sandboxed(t, c.role); code != 0 {
+				t.Fatalf("the child exited %d", code)
+			}
+			var r nestedResult
+			roletest.Read(t, out, &r)
+			if !r.Unavailable || !strings.Contains(r.Err, c.want) {
+				t.Errorf("reexec() %s = %q (ErrUnavailable: %v), want ErrUnavailable naming %q", c.where, r.Err, r.Unavailable, c.want)
+			}
+		})
 	}
 }
 
@@ -279,19 +275,8 @@ func TestRootless(t *testing.T) {
 		t.Skip("already unprivileged: the other tests cover the rootless path")
 	}
 	const nobody = 65534
-	dir, err := os.MkdirTemp("", "xbcheck-sandbox-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "sandbox.test")
-	if err := copyFile(os.Args[0], bin); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "plan.json")
+	bin := roletest.SharedCopy(t, "sandbox.test")
+	out := filepath.Join(filepath.Dir(bin), "plan.json")
 	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Env = append(os.Environ(), roletest.RoleEnv+"=plan", roletest.OutEnv+"="+out)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
@@ -317,14 +302,6 @@ func TestRootless(t *testing.T) {
 	if err := syscall.Stat(out, &st); err != nil || st.Uid != nobody {
 		t.Errorf("the report written as root inside the rootless sandbox is owned by uid %d (%v), want %d", st.Uid, err, nobody)
 	}
-}
-
-func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, 0o755)
 }
 
 // BenchmarkSandboxReady measures the time from re-executing to the child's

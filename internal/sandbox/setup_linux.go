@@ -24,15 +24,11 @@ const (
 // sandbox. It refuses to touch anything unless the namespaces are new and
 // lead nowhere, so a forged marker cannot make it reconfigure a real host.
 func setup(m marker) error {
-	netns, err := currentNS("net")
+	netns, fresh, err := freshNamespaces(m)
 	if err != nil {
 		return err
 	}
-	mntns, err := currentNS("mnt")
-	if err != nil {
-		return err
-	}
-	if netns == m.outsideNet || mntns == m.outsideMnt {
+	if !fresh {
 		return errors.New("the child is still in its parent's network or mount namespace")
 	}
 	if err := isolated(false); err != nil {
@@ -42,18 +38,43 @@ func setup(m marker) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
+	if err := setupNetwork(); err != nil {
+		return err
+	}
+	return setupChecked(netns, "the sandbox")
+}
+
+// freshNamespaces returns this process's network namespace and whether its
+// network and mount namespaces both differ from those m saw outside.
+func freshNamespaces(m marker) (netns nsID, fresh bool, err error) {
+	netns, err = currentNS("net")
+	if err != nil {
+		return netns, false, err
+	}
+	mntns, err := currentNS("mnt")
+	if err != nil {
+		return netns, false, err
+	}
+	return netns, netns != m.outsideNet && mntns != m.outsideMnt, nil
+}
+
+// setupNetwork gives the sandbox its loopback addresses and name files.
+func setupNetwork() error {
 	if err := setupLoopback(); err != nil {
 		return err
 	}
-	if err := setupNameFiles(); err != nil {
-		return err
-	}
+	return setupNameFiles()
+}
+
+// setupChecked marks the setup done, tells the programs to come which
+// network namespace is the sandbox's, and runs the sandbox's own check.
+func setupChecked(netns nsID, sandbox string) error {
 	setupDone.Store(true)
 	if err := os.Setenv(sandboxNetnsEnv, netns.String()); err != nil {
 		return err
 	}
 	if err := Inside(); err != nil {
-		return fmt.Errorf("the sandbox failed its own check: %w", err)
+		return fmt.Errorf("%s failed its own check: %w", sandbox, err)
 	}
 	return nil
 }

@@ -104,7 +104,7 @@ func (run Run) Vacuous() string {
 			core = append(core, string(f.Name))
 		}
 	}
-	return fmt.Sprintf("no spec of the core features (%s) ran, so the run certifies nothing; select some (e.g. --label-filter %s) or see why they were skipped",
+	return fmt.Sprintf("no scenario of the core features (%s) ran, so the run certifies nothing; select some (e.g. --label-filter %s) or see why they were skipped",
 		strings.Join(core, ", "), core[0])
 }
 

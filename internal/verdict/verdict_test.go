@@ -24,7 +24,7 @@ func TestOKFailsOnlyOnMustOrHarness(t *testing.T) {
 		{"a SHOULD failed: a warning", []Result{pass, shouldFail}, nil, true},
 		{"a MUST failed", []Result{pass, mustFail}, nil, false},
 		{"a positive control failed, whatever the level", []Result{pass, control}, nil, false},
-		{"the harness failed outside specs", []Result{pass}, []string{"BeforeSuite: no cluster"}, false},
+		{"the harness failed outside scenarios", []Result{pass}, []string{"BeforeSuite: no cluster"}, false},
 	} {
 		var run Run
 		run.HarnessErrors = tc.harness
@@ -122,12 +122,12 @@ func TestARunWithoutACoreSpecFails(t *testing.T) {
 	var run Run
 	run.AddResult(Result{Scenario: Scenario{ShortName: "TLSOnly", Level: Must, Feature: FeatureTLS}, Outcome: Passed})
 	run.AddResult(Result{Scenario: Scenario{ShortName: "CoreSkipped", Level: Must, Feature: FeatureResourceBackend}, Outcome: Skipped, Message: "needs the sandbox"})
-	if run.OK() || !strings.Contains(run.Vacuous(), "no spec of the core features") {
-		t.Fatalf("a run in which no core spec ran passed: OK %t, %q", run.OK(), run.Vacuous())
+	if run.OK() || !strings.Contains(run.Vacuous(), "no scenario of the core features") {
+		t.Fatalf("a run in which no core scenario ran passed: OK %t, %q", run.OK(), run.Vacuous())
 	}
 	run.AddResult(Result{Scenario: Scenario{ShortName: "Core", Level: Must, Feature: FeatureExternalHostname}, Outcome: Passed})
 	if !run.OK() {
-		t.Fatalf("a core spec passed, nothing failed: the run must pass (%q)", run.Vacuous())
+		t.Fatalf("a core scenario passed, nothing failed: the run must pass (%q)", run.Vacuous())
 	}
 }
 

@@ -122,7 +122,7 @@ func All() []Info {
 		{TLSClientCert, TLSChain, "a client certificate presented on request (mTLS)", "XBackend API: BackendTLSModeClientAndServer enables mutual TLS (mTLS).", ""},
 		{TLSCARotation, TLSChain, "the CA ConfigMap rotated while in use", "BackendTLSPolicyValidation: CACertificateRefs contains one or more references to Kubernetes objects that contain a PEM-encoded TLS CA certificate bundle", ""},
 		{TLSSystemRoots, TLSChain, "a certificate of a public CA accepted with wellKnownCACertificates System", "BackendTLSPolicyValidation: \"System\" - indicates that well-known system CA certificates should be used.",
-			"no spec can: a certificate signed by a CA of the system trust store needs that CA's private key; the harness can only show a private CA refused (TLSSystemRootsRejectPrivateCA)"},
+			"no scenario can: a certificate signed by a CA of the system trust store needs that CA's private key; the harness can only show a private CA refused (TLSSystemRootsRejectPrivateCA)"},
 		{ProtoHTTP11TLS, Protocol, "HTTP/1.1 over TLS", rfc7301, ""},
 		{ProtoH2ALPN, Protocol, "HTTP/2 negotiated by ALPN (h2)", rfc7301, ""},
 		{ProtoHTTP11Only, Protocol, "an upstream speaking only HTTP/1.1 over TLS", rfc7301, ""},
