@@ -217,7 +217,7 @@ func (s *T) StartCanary(ctx context.Context, name string, addr netip.Addr, port 
 	case addr.IsLoopback() && n.NoLoopback != "":
 		Skip(fmt.Sprintf("the target %s is the implementation's own loopback, where no canary can listen: %s", addr, n.NoLoopback))
 	case inPods && s.loopbackGateway == "":
-		Skip(fmt.Sprintf("the target %s is the implementation's own loopback, inside the pods that serve a Gateway, and this spec starts its canary before naming its Gateway (LoopbackOf)", addr))
+		Skip(fmt.Sprintf("the target %s is the implementation's own loopback, inside the pods that serve a Gateway, and this scenario starts its canary before naming its Gateway (LoopbackOf)", addr))
 	case addr.Is6() && !addr.Is4In6() && !inPods && n.NoIPv6 != "":
 		// A pod's ::1 is its own, whatever addresses its network has.
 		Skip(fmt.Sprintf("the target %s is an IPv6 address, which the implementation cannot reach: %s", addr, n.NoIPv6))
