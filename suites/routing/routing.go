@@ -120,6 +120,7 @@ func Family() harness.Family {
 	}}...)
 	scenarios = append(scenarios, statusScenarios()...)
 	scenarios = append(scenarios, topologyScenarios()...)
+	scenarios = append(scenarios, matchScenarios()...)
 	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: scenarios}
 }
 
