@@ -9,6 +9,7 @@ const (
 
 const (
 	HeaderMatch      = Sentence(httpRoute + ": " + "Headers specifies HTTP request header matchers. Multiple match values are ANDed together, meaning, a request must match all the specified headers to select the route. ... Support: Core (Exact)")
+	QueryParamMatch  = Sentence(httpRoute + ": " + "QueryParams specifies HTTP query parameter matchers. Multiple match values are ANDed together, meaning, a request must match all the specified query parameters to select the route. ... Support: Extended (Exact)")
 	WildcardHostname = Sentence(httpRoute + ": " + "Hostnames that are prefixed with a wildcard label (`*.`) are interpreted as a suffix match. That means that a match for `*.example.com` would match both `test.example.com`, and `foo.test.example.com`, but not `example.com`.")
 	RoutesFromAll    = Sentence(gatewayAPI + ": " + "From indicates where Routes will be selected for this Gateway. Possible values are: * All: Routes in all namespaces may be used by this Gateway. ... Support: Core")
 )

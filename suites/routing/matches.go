@@ -21,6 +21,11 @@ func matchScenarios() []harness.Scenario {
 		Source:      apitext.HeaderMatch,
 		Run:         headerMatch,
 	}, {
+		Scenario:    verdict.Must.Scenario("RoutingQueryParamMatchSelectsXBackend", verdict.FeatureHTTPRouteQueryParamMatching),
+		Description: "sends the requests an Exact query parameter match selects to that rule's XBackend, and those whose value only resembles it to the catch-all rule's",
+		Source:      apitext.QueryParamMatch,
+		Run:         queryParamMatch,
+	}, {
 		Scenario:    verdict.Must.Scenario("RoutingWildcardHostnameSelectsXBackend", verdict.FeatureExternalHostname),
 		Description: "serves requests for a name under a route's wildcard hostname, one label or two below it, through its XBackend",
 		Source:      apitext.WildcardHostname,
@@ -51,6 +56,32 @@ func headerMatch(ctx context.Context, s *harness.T) {
 	s.EventuallyGet(ctx, gw, "/", harness.FromUpstream(two))
 	By("sending a request with " + ruleHeader + ": other, a value the match does not name: the catch-all rule's XBackend")
 	s.EventuallyGetWith(ctx, gw, "/", http.Header{ruleHeader: {"other"}}, harness.FromUpstream(two))
+}
+
+// queryValue is the value the first rule of query-match.yaml matches
+// exactly, and lookalikes a regular expression of it, anchored or not,
+// would also match.
+const (
+	queryValue     = "v1.0"
+	queryLookalike = "v1x0"
+	queryLonger    = "v1.0.1"
+)
+
+func queryParamMatch(ctx context.Context, s *harness.T) {
+	one := plainUpstream(ctx, s, "one", "one."+s.Hostname)
+	two := plainUpstream(ctx, s, "two", "two."+s.Hostname)
+	s.ApplyGateway(ctx)
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "one", "Host": "one." + s.Hostname, "Port": one.Port()})
+	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "two", "Host": "two." + s.Hostname, "Port": two.Port()})
+	s.Apply(ctx, "query-match.yaml", nil)
+	gw := s.GatewayAddress(ctx, "gw")
+
+	By("sending /?variant=" + queryValue + ": the query-matching rule's XBackend must serve it")
+	s.EventuallyGet(ctx, gw, "/?variant="+queryValue, harness.FromUpstream(one))
+	for _, other := range []string{queryLookalike, queryLonger} {
+		By("sending /?variant=" + other + ", which is not exactly " + queryValue + ": only the catch-all rule matches it")
+		s.EventuallyGet(ctx, gw, "/?variant="+other, harness.FromUpstream(two))
+	}
 }
 
 func wildcardHostname(ctx context.Context, s *harness.T) {
