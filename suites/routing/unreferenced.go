@@ -13,14 +13,28 @@ import (
 )
 
 // unreferencedScenarios: an XBackend no route names is associated with no
-// Gateway, even beside one a route does name.
+// Gateway, whether no route ever named it or the last one is gone.
 func unreferencedScenarios() []harness.Scenario {
 	return []harness.Scenario{{
+		Scenario:    verdict.Must.Scenario("StatusEntryRemovedWithLastRoute", verdict.FeatureResourceBackend),
+		Source:      apitext.StatusEntries,
+		Description: "removes its status entry for the Gateway once the only route naming the XBackend is deleted",
+		Run:         entryRemovedWithLastRoute,
+	}, {
 		Scenario:    verdict.Must.Scenario("StatusNoEntryForUnreferencedXBackend", verdict.FeatureResourceBackend),
 		Source:      apitext.StatusEntries,
 		Description: "writes no status entry for the Gateway on an XBackend that no route names, beside one that a route attached to that Gateway does",
 		Run:         noEntryForUnreferenced,
 	}}
+}
+
+func entryRemovedWithLastRoute(ctx context.Context, s *harness.T) {
+	plainRoute(ctx, s)
+	s.EventuallyAncestors(ctx, "external", "gw")
+	By("deleting to-external, the only route naming the XBackend")
+	s.DeleteRoute(ctx, "to-external")
+	By("checking the controller's entry for gw is removed")
+	s.EventuallyAncestors(ctx, "external")
 }
 
 func noEntryForUnreferenced(ctx context.Context, s *harness.T) {
