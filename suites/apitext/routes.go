@@ -3,8 +3,9 @@ package apitext
 // The Gateway, HTTPRoute and GRPCRoute text on how a request finds the
 // route that names an XBackend: the topology around the Backend.
 const (
-	gatewayAPI = "Gateway API (apis/v1) v1.6.3"
-	grpcRoute  = "GRPCRoute API (apis/v1) v1.6.3"
+	gatewayAPI   = "Gateway API (apis/v1) v1.6.3"
+	grpcRoute    = "GRPCRoute API (apis/v1) v1.6.3"
+	routeStatus7 = "RouteParentStatus (apis/v1) v1.7.0"
 )
 
 const (
@@ -16,3 +17,6 @@ const (
 
 // GRPCHostnames is how a GRPCRoute is picked for a call.
 const GRPCHostnames = Sentence(grpcRoute + ": " + "Hostnames defines a set of hostnames to match against the GRPC Host header to select a GRPCRoute to process the request.")
+
+// RouteAccepted is what a route of any kind learns from the Gateway it names.
+const RouteAccepted = Sentence(routeStatus7 + ": " + "If the Route's ParentRef specifies an existing Gateway that supports Routes of this kind AND that Gateway's controller has sufficient access, then that Gateway's controller MUST set the \"Accepted\" condition on the Route, to indicate whether the route has been accepted or rejected by the Gateway, and why.")
