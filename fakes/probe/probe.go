@@ -18,7 +18,9 @@ const MaxBody = 1 << 20
 type Request struct {
 	URL     string        `json:"url"`
 	Timeout time.Duration `json:"timeoutNanoseconds,omitempty"`
-	// Header is sent with the request (a session's cookie or header).
+	// Header is sent with the request (a session's cookie or header); a
+	// Host in it is sent as the Host header instead of URL's host (a
+	// route's hostname).
 	Header http.Header `json:"header,omitempty"`
 }
 
@@ -52,11 +54,10 @@ func send(ctx context.Context, client *http.Client, req Request) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	hr, err := HTTPRequest(ctx, req)
 	if err != nil {
 		return Result{Error: err.Error()}
 	}
-	maps.Copy(hr.Header, req.Header)
 	resp, err := client.Do(hr)
 	if err != nil {
 		return Result{Error: err.Error()}
@@ -68,6 +69,21 @@ func send(ctx context.Context, client *http.Client, req Request) Result {
 		res.Error = err.Error()
 	}
 	return res
+}
+
+// HTTPRequest is the GET req stands for: its URL and headers, a Host among
+// them sent as the Host header.
+func HTTPRequest(ctx context.Context, req Request) (*http.Request, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(hr.Header, req.Header)
+	if host := hr.Header.Get("Host"); host != "" {
+		hr.Host = host
+		hr.Header.Del("Host")
+	}
+	return hr, nil
 }
 
 // Client drives a probe Handler at URL (e.g. through the API server's

@@ -35,3 +35,16 @@ func TestProbeRelaysResponsesAndErrors(t *testing.T) {
 		t.Fatal("a probe URL that is no probe must be the probe's error")
 	}
 }
+
+func TestProbeSendsTheHostOfItsHeader(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(r.Host + " " + r.Header.Get("Host")))
+	}))
+	defer target.Close()
+	prober := httptest.NewServer(Handler())
+	defer prober.Close()
+	res, err := (&Client{URL: prober.URL}).Get(context.Background(), Request{URL: target.URL, Header: http.Header{"Host": {"a.wild.example.test"}}})
+	if err != nil || string(res.Body) != "a.wild.example.test " {
+		t.Fatalf("the target saw host %q (%v); want a.wild.example.test as the Host header and nowhere else", res.Body, err)
+	}
+}

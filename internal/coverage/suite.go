@@ -25,7 +25,7 @@ func placeholders() map[string]string {
 	return map[string]string{
 		"Namespace": "coverage", "Hostname": host, "GatewayClass": "xbcheck", "ListenerPort": "80", "TCPPort": "9000",
 		"Port": "8443", "RefPort": "8443", "App": "web", "Name": "external", "Target": "external",
-		"BackendNamespace": "coverage-backends", "SecretNamespace": "coverage-secrets",
+		"BackendNamespace": "coverage-backends", "SecretNamespace": "coverage-secrets", "GatewayNamespace": "coverage-gateways",
 		"CAConfigMap": "ca", "FirstCA": "ca-1", "SecondCA": "ca-2", "ClientSecret": "client",
 		"ForeignController": "example.com/other-gateway", "Host": host, "RewriteHost": "rewritten." + host,
 		"ValidationHostname": host, "SANType": "Hostname", "SANField": "hostname", "SANValue": host,

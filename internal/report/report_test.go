@@ -168,7 +168,7 @@ func TestConformanceReportReadsBackWithUpstreamTypes(t *testing.T) {
 		t.Errorf("extended %+v, want failure with RebindLoopbackFlip failed and TLSServerOnly passed", ext.Status)
 	}
 	if !slices.Equal(ext.SupportedFeatures, []string{"ResourceBackendTLS", "ResourceBackendDNSRebindingProtection"}) ||
-		!slices.Equal(ext.UnsupportedFeatures, []string{"ResourceBackendMutualTLS", "ResourceBackendSessionPersistence", "ResourceBackendProtocolWSS", "ResourceBackendProtocolGRPC", "ResourceBackendProtocolTCP", "HTTPRouteHostRewrite"}) {
+		!slices.Equal(ext.UnsupportedFeatures, []string{"ResourceBackendMutualTLS", "ResourceBackendSessionPersistence", "ResourceBackendProtocolWSS", "ResourceBackendProtocolGRPC", "ResourceBackendProtocolTCP", "HTTPRouteHostRewrite", "HTTPRouteQueryParamMatching"}) {
 		t.Errorf("supported %v unsupported %v", ext.SupportedFeatures, ext.UnsupportedFeatures)
 	}
 	if !strings.Contains(p.Summary, "1 SHOULD warnings") {

@@ -44,6 +44,9 @@ const (
 	// FeatureHTTPRouteHostRewrite is the URLRewrite filter's hostname, as
 	// Gateway API's conformance suite names it.
 	FeatureHTTPRouteHostRewrite Feature = "HTTPRouteHostRewrite"
+	// FeatureHTTPRouteQueryParamMatching is an HTTPRoute rule's
+	// queryParams matches, as Gateway API's conformance suite names it.
+	FeatureHTTPRouteQueryParamMatching Feature = "HTTPRouteQueryParamMatching"
 )
 
 // FeatureInfo describes a feature: who named it and whether it is core.
@@ -71,6 +74,7 @@ func Features() []FeatureInfo {
 		{FeatureGRPC, OriginXBcheck, false, "Gateway API v1.7.0's protocol GRPC: a GRPCRoute's calls carried to the backend as HTTP/2, over verified TLS (ALPN h2) or h2c"},
 		{FeatureTCP, OriginXBcheck, false, "Gateway API v1.7.0's protocol TCP: a TCPRoute's connections relayed to the backend, over verified TLS when tls is set, within the egress guardrail"},
 		{FeatureHTTPRouteHostRewrite, OriginGatewayAPI, false, "the HTTPRoute URLRewrite filter's hostname"},
+		{FeatureHTTPRouteQueryParamMatching, OriginGatewayAPI, false, "an HTTPRoute rule's query parameter matches selecting its XBackend"},
 	}
 }
 

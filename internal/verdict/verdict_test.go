@@ -77,12 +77,13 @@ func TestScenarioLabelsRoundTrip(t *testing.T) {
 func TestFeaturesSayWhoNamedThem(t *testing.T) {
 	for _, f := range Features() {
 		// GEP-4894 names ResourceBackend and ResourceBackendExternalHostname
-		// only; HTTPRouteHostRewrite is in Gateway API's pkg/features.
+		// only; HTTPRouteHostRewrite and HTTPRouteQueryParamMatching are in
+		// Gateway API's pkg/features.
 		want := OriginXBcheck
 		switch f.Name {
 		case FeatureResourceBackend, FeatureExternalHostname:
 			want = OriginGEP
-		case FeatureHTTPRouteHostRewrite:
+		case FeatureHTTPRouteHostRewrite, FeatureHTTPRouteQueryParamMatching:
 			want = OriginGatewayAPI
 		}
 		if f.Origin != want {

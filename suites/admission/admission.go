@@ -54,6 +54,7 @@ func Family() harness.Family {
 		scenarios = append(scenarios, rejects("rejects a spec the CRD's rules forbid: "+r.input, r, apitext.CRDRules, r.input, nil))
 	}
 	scenarios = append(scenarios, targetScenarios()...)
+	scenarios = append(scenarios, literalFormScenarios()...)
 	scenarios = append(scenarios, boundScenarios()...)
 	scenarios = append(scenarios, limitScenarios()...)
 	scenarios = append(scenarios, routeLimitScenarios()...)

@@ -41,6 +41,7 @@ func Family() harness.Family {
 	for i := range scenarios {
 		scenarios[i].Releases = v170
 	}
+	scenarios = append(scenarios, hostnameScenarios()...)
 	return harness.Family{Name: "GRPC", Manifests: manifests, Scenarios: scenarios}
 }
 

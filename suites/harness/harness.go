@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -174,11 +173,10 @@ type localProber struct{ client *http.Client }
 func (p localProber) Get(ctx context.Context, req probe.Request) (probe.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	hr, err := probe.HTTPRequest(ctx, req)
 	if err != nil {
 		return probe.Result{}, err
 	}
-	maps.Copy(hr.Header, req.Header)
 	resp, err := p.client.Do(hr)
 	if err != nil {
 		return probe.Result{Error: err.Error()}, nil

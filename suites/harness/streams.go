@@ -17,6 +17,12 @@ import (
 // upstream's Observation (upstream.CallGRPC). Like DialWebSocket it needs
 // the harness's own prober: with probes sent from a pod it skips, saying so.
 func (s *T) CallGRPC(ctx context.Context, gateway string) (*upstream.Observation, error) {
+	return s.CallGRPCAs(ctx, gateway, "")
+}
+
+// CallGRPCAs is CallGRPC with authority as the call's :authority (the
+// name a GRPCRoute's hostnames match) instead of gateway; "" keeps gateway.
+func (s *T) CallGRPCAs(ctx context.Context, gateway, authority string) (*upstream.Observation, error) {
 	s.needOwnProber("a gRPC call")
 	ctx, cancel := context.WithTimeout(ctx, s.h.Timeouts.Request)
 	defer cancel()
@@ -25,7 +31,24 @@ func (s *T) CallGRPC(ctx context.Context, gateway string) (*upstream.Observation
 	d := &net.Dialer{Control: guardDial}
 	t := &http.Transport{Proxy: nil, DialContext: d.DialContext, Protocols: &h2c, DisableKeepAlives: true}
 	defer t.CloseIdleConnections()
-	return upstream.CallGRPC(ctx, &http.Client{Transport: t}, "http://"+gateway)
+	var rt http.RoundTripper = t
+	if authority != "" {
+		rt = withAuthority{next: t, authority: authority}
+	}
+	return upstream.CallGRPC(ctx, &http.Client{Transport: rt}, "http://"+gateway)
+}
+
+// withAuthority sends every request with authority as its Host (HTTP/2's
+// :authority).
+type withAuthority struct {
+	next      http.RoundTripper
+	authority string
+}
+
+func (a withAuthority) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Host = a.authority
+	return a.next.RoundTrip(r)
 }
 
 // DialTCP opens a TCP connection to gateway (host:port of a TCP listener)

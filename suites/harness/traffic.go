@@ -101,12 +101,19 @@ func (s *T) GetWith(ctx context.Context, gateway, path string, header http.Heade
 // fails with that harness error rather than against the implementation.
 func (s *T) EventuallyGet(ctx context.Context, gateway, path string, match func(Gomega, *Response)) *Response {
 	GinkgoHelper()
+	return s.EventuallyGetWith(ctx, gateway, path, nil, match)
+}
+
+// EventuallyGetWith is EventuallyGet sending header with every probe (a
+// header a rule matches, a Host a route's hostname matches).
+func (s *T) EventuallyGetWith(ctx context.Context, gateway, path string, header http.Header, match func(Gomega, *Response)) *Response {
+	GinkgoHelper()
 	var last *Response
 	var lastErr error
 	var failure string
 	g := NewGomega(func(message string, _ ...int) { failure = message })
 	if g.Eventually(func(g Gomega) {
-		r, err := s.Get(ctx, gateway, path)
+		r, err := s.GetWith(ctx, gateway, path, header)
 		last, lastErr = r, err
 		g.Expect(err).NotTo(HaveOccurred())
 		match(g, r)

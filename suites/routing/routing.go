@@ -120,6 +120,8 @@ func Family() harness.Family {
 	}}...)
 	scenarios = append(scenarios, statusScenarios()...)
 	scenarios = append(scenarios, topologyScenarios()...)
+	scenarios = append(scenarios, matchScenarios()...)
+	scenarios = append(scenarios, unreferencedScenarios()...)
 	return harness.Family{Name: "Routing", Manifests: manifests, Scenarios: scenarios}
 }
 

@@ -54,6 +54,7 @@ func Family() harness.Family {
 	for i := range scenarios {
 		scenarios[i].Releases = v170
 	}
+	scenarios = append(scenarios, statusScenarios()...)
 	return harness.Family{Name: "TCP", Manifests: manifests, Scenarios: scenarios}
 }
 
