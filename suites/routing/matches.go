@@ -42,13 +42,7 @@ func matchScenarios() []harness.Scenario {
 const ruleHeader = "x-xbcheck-rule"
 
 func headerMatch(ctx context.Context, s *harness.T) {
-	one := plainUpstream(ctx, s, "one", "one."+s.Hostname)
-	two := plainUpstream(ctx, s, "two", "two."+s.Hostname)
-	s.ApplyGateway(ctx)
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "one", "Host": "one." + s.Hostname, "Port": one.Port()})
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "two", "Host": "two." + s.Hostname, "Port": two.Port()})
-	s.Apply(ctx, "header-match.yaml", nil)
-	gw := s.GatewayAddress(ctx, "gw")
+	one, two, gw := twoXBackends(ctx, s, "one", "two", "header-match.yaml")
 
 	By("sending a request with " + ruleHeader + ": one: the header-matching rule's XBackend must serve it")
 	s.EventuallyGetWith(ctx, gw, "/", http.Header{ruleHeader: {"one"}}, harness.FromUpstream(one))
@@ -68,13 +62,7 @@ const (
 )
 
 func queryParamMatch(ctx context.Context, s *harness.T) {
-	one := plainUpstream(ctx, s, "one", "one."+s.Hostname)
-	two := plainUpstream(ctx, s, "two", "two."+s.Hostname)
-	s.ApplyGateway(ctx)
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "one", "Host": "one." + s.Hostname, "Port": one.Port()})
-	s.Apply(ctx, "xbackend.yaml", map[string]string{"Name": "two", "Host": "two." + s.Hostname, "Port": two.Port()})
-	s.Apply(ctx, "query-match.yaml", nil)
-	gw := s.GatewayAddress(ctx, "gw")
+	one, two, gw := twoXBackends(ctx, s, "one", "two", "query-match.yaml")
 
 	By("sending /?variant=" + queryValue + ": the query-matching rule's XBackend must serve it")
 	s.EventuallyGet(ctx, gw, "/?variant="+queryValue, harness.FromUpstream(one))
